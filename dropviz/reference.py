@@ -1,0 +1,418 @@
+"""Reference (pure numpy) dropout, and the lecture's own numpy function.
+
+Two things live here side by side on purpose:
+
+* ``lecture_dropout`` -- the function printed under 函数实现 in the source
+  lecture, run *exactly as printed* (the source string below is exec'd, so the
+  text the app shows is the code that runs), defects included.
+* ``dropout`` / ``dropout_inference`` -- what that function means to do,
+  written so that it can be trusted as the reference the torch layers are
+  tested against.
+
+``lecture_defects()`` runs the lecture function and reports, from what
+actually happened, where it goes wrong.
+
+Convention: ``keep_p`` is the paper's p, the probability of KEEPING a unit.
+The lecture's function takes ``discard_prob = 1 - keep_p``; PyTorch's
+``nn.Dropout(p)`` takes the drop probability too.
+"""
+
+from __future__ import annotations
+
+import linecache
+import numbers
+import warnings
+from dataclasses import dataclass, asdict
+
+import numpy as np
+
+__all__ = [
+    "LECTURE_DROPOUT_SOURCE",
+    "lecture_dropout",
+    "check_keep_p",
+    "as_generator",
+    "dropout",
+    "dropout_inference",
+    "SCALINGS",
+    "LectureDefect",
+    "lecture_defects",
+]
+
+# Verbatim from the lecture (函数实现), line numbers removed. Do not "fix" it:
+# the point of this module is to show what this exact text does.
+LECTURE_DROPOUT_SOURCE = '''\
+import numpy as np
+
+"""
+discard_prob : 每个神经元被丢弃的概率，计算时要换成keep_prob
+"""
+def dropout(x, discard_prob=0.5, seed=None):
+    if discard_prob < 0 or discard_prob > 1:
+        raise ValueError('Dropout prob must be in interval [0,1].')
+
+    keep_prob = 1 - discard_prob
+
+    seed = np.random.seed(seed)
+
+    random_tensor = np.random.binomial(n=1, p=keep_prob, size=x.shape)
+
+    x *= random_tensor
+
+    x /= keep_prob
+
+    return x
+'''
+
+_LECTURE_FILENAME = "<lecture 函数实现: dropout>"
+
+
+def _load_lecture_function():
+    # Registering the text with linecache makes tracebacks and
+    # inspect.getsource() show the lecture's lines instead of nothing.
+    lines = LECTURE_DROPOUT_SOURCE.splitlines(keepends=True)
+    linecache.cache[_LECTURE_FILENAME] = (
+        len(LECTURE_DROPOUT_SOURCE), None, lines, _LECTURE_FILENAME)
+    namespace: dict = {"__name__": "dropviz.lecture"}
+    exec(compile(LECTURE_DROPOUT_SOURCE, _LECTURE_FILENAME, "exec"), namespace)
+    return namespace["dropout"]
+
+
+#: The lecture's ``dropout(x, discard_prob=0.5, seed=None)``, exactly as printed.
+#: It reseeds numpy's *global* generator and modifies ``x`` in place.
+lecture_dropout = _load_lecture_function()
+
+
+# --------------------------------------------------------------------------
+# The reference implementation
+# --------------------------------------------------------------------------
+
+SCALINGS = ("inverted", "weight-scaling")
+
+
+def check_keep_p(keep_p, name: str = "keep_p") -> float:
+    """Return ``keep_p`` as a float, or raise ValueError if not in (0, 1].
+
+    0 is excluded because a unit that is never kept makes inverted dropout
+    divide by zero and the network output constant; NaN fails the comparison
+    and is rejected too (the lecture's ``discard_prob < 0 or > 1`` lets it in).
+    """
+    if isinstance(keep_p, (bool, np.bool_)) or not isinstance(keep_p, numbers.Real):
+        raise ValueError(
+            f"{name} must be a real number in (0, 1] (probability of keeping a "
+            f"unit; PyTorch nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}")
+    value = float(keep_p)
+    if not (0.0 < value <= 1.0):
+        raise ValueError(
+            f"{name} must be in (0, 1] (probability of keeping a unit; PyTorch "
+            f"nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}")
+    return value
+
+
+def as_generator(rng) -> np.random.Generator:
+    """Accept a ``np.random.Generator`` or an int seed; refuse anything else.
+
+    ``None`` is refused on purpose: silently drawing from OS entropy would make
+    a run irreproducible, and falling back to the global ``np.random`` state is
+    exactly the lecture's defect. Callers that want fresh randomness can pass
+    ``np.random.default_rng()`` explicitly.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"seed must be a non-negative int, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        "rng must be a numpy.random.Generator or a non-negative int seed "
+        f"(None is not accepted, to keep runs reproducible), got {rng!r}")
+
+
+def _check_scaling(scaling: str) -> str:
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    return scaling
+
+
+def _as_float_array(x) -> np.ndarray:
+    """A float array that never aliases the caller's memory.
+
+    Integer and bool inputs become float64 (the lecture's in-place division on
+    an int array fails half-way); float16/32/64 keep their dtype.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)  # astype copies
+    if arr.dtype.kind == "f":
+        return arr.copy()
+    raise TypeError(f"dropout needs a real numeric array, got dtype {arr.dtype}")
+
+
+def dropout(x, keep_p, rng, *, scaling: str = "inverted", return_mask: bool = False):
+    """Training-time dropout on a numpy array.
+
+    Each element is kept independently with probability ``keep_p``
+    (mask r ~ Bernoulli(keep_p)):
+
+    * ``scaling="inverted"`` (what frameworks do today): y = r * x / keep_p, so
+      E[y] = x and Var[y] = x^2 (1 - keep_p) / keep_p; inference is the
+      identity.
+    * ``scaling="weight-scaling"`` (the paper's original formulation):
+      y = r * x; at test time the outputs are multiplied by keep_p instead
+      (see :func:`dropout_inference`).
+
+    Parameters
+    ----------
+    x : array_like; never modified. Integer/bool input is promoted to float64.
+    keep_p : float in (0, 1], the paper's p.
+    rng : ``np.random.Generator`` or int seed (required; the global numpy
+        state is never read or written).
+    return_mask : also return the boolean mask ``r``.
+
+    ``keep_p == 1`` returns an unchanged copy and draws nothing from ``rng``,
+    so a keep_p=1 run consumes the same random stream as no dropout at all.
+
+    Example
+    -------
+    >>> y, r = dropout([1.0, 2.0, 3.0, 4.0], 0.5, 0, return_mask=True)
+    >>> bool(np.all(y[r] == np.array([1.0, 2.0, 3.0, 4.0])[r] * 2))
+    True
+    """
+    keep = check_keep_p(keep_p)
+    _check_scaling(scaling)
+    out = _as_float_array(x)
+    if keep == 1.0:
+        mask = np.ones(out.shape, dtype=bool)
+        return (out, mask) if return_mask else out
+    gen = as_generator(rng)
+    # random() < keep is Bernoulli(keep) and, unlike binomial(1, keep),
+    # gives a bool mask that is cheap to store for the mask views.
+    mask = gen.random(out.shape) < keep
+    out *= mask
+    if scaling == "inverted":
+        out /= keep  # keep > 0 is guaranteed by check_keep_p
+    return (out, mask) if return_mask else out
+
+
+def dropout_inference(x, keep_p, scaling: str = "inverted") -> np.ndarray:
+    """Test-time counterpart of :func:`dropout` (deterministic, returns a copy).
+
+    inverted: y = x (the 1/keep_p was already paid during training);
+    weight-scaling: y = keep_p * x, the expected value of r * x.
+    """
+    keep = check_keep_p(keep_p)
+    _check_scaling(scaling)
+    out = _as_float_array(x)
+    if scaling == "weight-scaling":
+        out *= keep
+    return out
+
+
+# --------------------------------------------------------------------------
+# The lecture function's defects, demonstrated by running it
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LectureDefect:
+    """One defect of the lecture's function, with what running it showed."""
+
+    key: str           # short identifier, e.g. "global-seed"
+    name: str          # short title
+    explanation_en: str
+    explanation_zh: str
+    code: str          # the snippet that was executed to observe it
+    outcome: str       # what actually happened, computed at call time
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fmt(a) -> str:
+    return np.array2string(np.asarray(a), precision=4, separator=", ")
+
+
+def _run_snippet(code: str) -> dict:
+    """Exec ``code`` with ``np`` and ``lecture_dropout`` in scope.
+
+    Running the very text we display keeps snippet and outcome honest. The
+    lecture function reseeds numpy's global generator, so its state is saved
+    and restored: showing the defect must not inflict it on the caller.
+    """
+    state = np.random.get_state()
+    namespace = {"np": np, "lecture_dropout": lecture_dropout}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            exec(compile(code, "<lecture defect demo>", "exec"), namespace)
+    finally:
+        np.random.set_state(state)
+    namespace["_warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return namespace
+
+
+_SEED_CODE = """\
+np.random.seed(123)                 # the caller's own reproducible setup
+returned = np.random.seed(0)        # what the lecture stores in `seed`
+np.random.seed(123)
+lecture_dropout(np.ones(4), discard_prob=0.5, seed=0)
+next_after_call = np.random.rand()  # the caller's next global draw
+np.random.seed(0); np.random.binomial(n=1, p=0.5, size=4)
+next_after_seed0 = np.random.rand()
+np.random.seed(123); np.random.binomial(n=1, p=0.5, size=4)
+next_if_untouched = np.random.rand()
+np.random.seed(123); lecture_dropout(np.ones(4), seed=None); a = np.random.rand()
+np.random.seed(123); lecture_dropout(np.ones(4), seed=None); b = np.random.rand()
+"""
+
+
+def _seed_outcome(ns: dict) -> str:
+    reseeded = ns["next_after_call"] == ns["next_after_seed0"]
+    return (
+        f"np.random.seed(0) returned {ns['returned']!r}, so the local `seed` "
+        f"is {ns['returned']!r} afterwards. After the call with seed=0 the "
+        f"caller's next np.random.rand() was {ns['next_after_call']:.6f}; "
+        f"{'the same as' if reseeded else 'different from'} the value after "
+        f"np.random.seed(0) ({ns['next_after_seed0']:.6f}) instead of "
+        f"{ns['next_if_untouched']:.6f} from the caller's seed 123: the global "
+        f"generator {'was' if reseeded else 'was not'} reseeded. With "
+        f"seed=None it reseeds from OS entropy: two identical runs after "
+        f"np.random.seed(123) gave next draws {ns['a']:.6f} and {ns['b']:.6f} "
+        f"({'equal' if ns['a'] == ns['b'] else 'not equal'})."
+    )
+
+
+_INPLACE_CODE = """\
+x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+before = x.copy()
+y = lecture_dropout(x, discard_prob=0.5, seed=1)
+after = x.copy()
+same_object = y is x
+"""
+
+
+def _inplace_outcome(ns: dict) -> str:
+    changed = not np.array_equal(ns["before"], ns["after"])
+    return (
+        f"caller's x before: {_fmt(ns['before'])}; after: {_fmt(ns['after'])} "
+        f"({'modified in place' if changed else 'unchanged'}); the returned "
+        f"array {'is' if ns['same_object'] else 'is not'} the caller's x."
+    )
+
+
+_INT_CODE = """\
+x = np.array([1, 2, 3, 4, 5, 6])
+before = x.copy()
+try:
+    result = lecture_dropout(x, discard_prob=0.5, seed=1)
+    error = None
+except Exception as exc:
+    result, error = None, exc
+after = x.copy()
+"""
+
+
+def _int_outcome(ns: dict) -> str:
+    before, after, error = ns["before"], ns["after"], ns["error"]
+    touched = not np.array_equal(before, after)
+    if error is not None:
+        return (
+            f"raised {type(error).__name__}: {error}. The line `x *= "
+            f"random_tensor` had already run, so the caller's int array was "
+            f"{'left masked but not rescaled' if touched else 'left as it was'}:"
+            f" {_fmt(before)} -> {_fmt(after)} (numpy {np.__version__})."
+        )
+    return (
+        f"no error; result dtype {np.asarray(ns['result']).dtype}: "
+        f"{_fmt(before)} -> {_fmt(ns['result'])} (numpy {np.__version__})."
+    )
+
+
+_ZERO_KEEP_CODE = """\
+x = np.array([1.0, -2.0, 3.0])
+result = lecture_dropout(x.copy(), discard_prob=1.0, seed=0)
+"""
+
+
+def _zero_keep_outcome(ns: dict) -> str:
+    res = ns["result"]
+    warned = "; ".join(ns["_warnings"]) or "no warning"
+    return (
+        f"keep_prob = 0, every element was multiplied by 0 and then divided "
+        f"by 0: result {_fmt(res)} (nan: {int(np.isnan(res).sum())}, inf: "
+        f"{int(np.isinf(res).sum())} of {res.size}); warnings: {warned}."
+    )
+
+
+_NAN_CODE = """\
+try:
+    lecture_dropout(np.ones(3), discard_prob=float('nan'), seed=0)
+    error = None
+except Exception as exc:
+    error = exc
+"""
+
+
+def _nan_outcome(ns: dict) -> str:
+    error = ns["error"]
+    if error is None:
+        return "no error was raised for discard_prob=nan."
+    passed_check = "Dropout prob must be" not in str(error)
+    return (
+        f"raised {type(error).__name__}: {error} -- "
+        + ("the function's own range check let NaN through; the error comes "
+           "from numpy's binomial sampler, not from the check."
+           if passed_check else "the function's own check caught it.")
+    )
+
+
+_DEFECTS = (
+    ("global-seed", "Reseeds numpy's global generator",
+     "np.random.seed() returns None, so `seed = np.random.seed(seed)` only "
+     "reseeds the GLOBAL generator, clobbering the caller's random state "
+     "(and with seed=None, reseeding it from OS entropy).",
+     "np.random.seed() 返回 None，`seed = np.random.seed(seed)` 只是重置了全局随机"
+     "数生成器，破坏调用者的随机状态（seed=None 时用系统熵重新播种，无法复现）。",
+     _SEED_CODE, _seed_outcome),
+    ("in-place", "Modifies the caller's array",
+     "`x *= random_tensor` and `x /= keep_prob` write into the caller's array, "
+     "so the input is destroyed and the returned array is the same object.",
+     "`x *= random_tensor` 与 `x /= keep_prob` 原地修改了调用者传入的数组，输入被破坏，"
+     "返回值与输入是同一个对象。",
+     _INPLACE_CODE, _inplace_outcome),
+    ("integer-input", "Integer arrays fail half-way",
+     "On an integer array, the in-place true division cannot store floats: "
+     "numpy 2 raises after the mask has already been applied in place.",
+     "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 2 会报错，"
+     "而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
+     _INT_CODE, _int_outcome),
+    ("discard-all", "discard_prob = 1 divides by zero",
+     "discard_prob=1 passes the range check, gives keep_prob = 0 and then "
+     "0/0 = nan for every element (with a RuntimeWarning).",
+     "discard_prob=1 能通过范围检查，使 keep_prob = 0，随后 0/0 = nan，"
+     "所有元素都变成 nan（并伴随 RuntimeWarning）。",
+     _ZERO_KEEP_CODE, _zero_keep_outcome),
+    ("nan-prob", "NaN slips past the range check",
+     "`discard_prob < 0 or discard_prob > 1` is False for NaN, so the check "
+     "does not reject it; the failure happens later inside numpy.",
+     "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，"
+     "错误要到 numpy 内部才出现。",
+     _NAN_CODE, _nan_outcome),
+)
+
+
+def lecture_defects() -> list[LectureDefect]:
+    """Run the lecture's function and report each defect from what happened.
+
+    Nothing is hard-coded except the snippets and the explanations: the
+    outcome strings are built from the results of executing the snippets now,
+    with the installed numpy. numpy's global random state is restored after
+    each snippet.
+    """
+    records = []
+    for key, name, en, zh, code, describe in _DEFECTS:
+        ns = _run_snippet(code)
+        records.append(LectureDefect(key=key, name=name, explanation_en=en,
+                                     explanation_zh=zh, code=code,
+                                     outcome=describe(ns)))
+    return records
+
