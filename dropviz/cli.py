@@ -1,0 +1,134 @@
+"""Command line: ``python -m dropviz train|datasets ...``.
+
+Flags are generated from :class:`~dropviz.config.RunConfig`'s fields, so the
+CLI, the URL and the widgets accept exactly the same settings and reject bad
+values with the same messages. Bad input exits non-zero with one line on
+stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from . import __version__
+from .config import FIELD_NAMES, ConfigError, RunConfig, allowed, from_json, from_mapping, from_text_values
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _flag(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="settings JSON (flags override it)")
+    for field in FIELD_NAMES:
+        if field == "twin":
+            parser.add_argument("--no-twin", dest="twin", action="store_const", const="false", help="train without the no-dropout twin")
+            continue
+        default = RunConfig.model_fields[field].default
+        parser.add_argument(_flag(field), dest=field, metavar="X", help=f"{allowed(field)} (default {default})")
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    base: dict = {}
+    if args.config:
+        try:
+            with open(args.config, encoding="utf-8") as handle:
+                base = from_json(handle.read()).model_dump()
+        except OSError as error:
+            raise ConfigError([f"cannot read --config {args.config}: {error.strerror}"]) from None
+    given = {field: getattr(args, field) for field in FIELD_NAMES if getattr(args, field, None) is not None}
+    parsed = from_text_values(given).model_dump(include=set(given)) if given else {}
+    return from_mapping({**base, **parsed})
+
+
+def _command_train(args: argparse.Namespace) -> int:
+    from .data import DatasetError
+    from .train import train
+
+    config = _config_from_args(args)
+    progress = None
+    if not args.json and not args.quiet:
+        from tqdm import tqdm
+
+        progress = tqdm(total=None, unit="step", desc="training", file=sys.stderr)
+
+    def on_event(event) -> None:
+        from .train import Evaluation, Started
+
+        if progress is None:
+            return
+        if isinstance(event, Started):
+            progress.reset(total=event.total_steps)
+        elif isinstance(event, Evaluation):
+            method = event.metrics["method"]
+            progress.set_postfix(test_error=f"{method['test_error']:.3f}", test_loss=f"{method['test_loss']:.3f}")
+        elif hasattr(event, "losses"):
+            progress.update(1)
+
+    try:
+        result = train(config, on_event=on_event)
+    except DatasetError as error:
+        print(f"dropviz: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        if progress is not None:
+            progress.close()
+    payload = result.to_dict()
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        print(f"{result.status}: {result.message} in {result.wall_seconds:.1f} s")
+        for run, metrics in result.final.items():
+            print(f"  {run:9s} " + "  ".join(f"{key} {value:.4f}" for key, value in metrics.items()))
+    return 0 if result.status == "completed" else 1
+
+
+def _command_datasets(args: argparse.Namespace) -> int:
+    from .data import list_datasets
+
+    infos = list_datasets(args.data_dir)
+    if args.json:
+        print(json.dumps([{"name": i.name, "kind": i.kind, "available": i.available, "where": i.where} for i in infos]))
+        return 0
+    for info in infos:
+        status = "available" if info.available else "not found"
+        print(f"{info.name:14s} {info.kind:6s} {status:10s} {info.where.splitlines()[0]}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"train": _command_train, "datasets": _command_datasets}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dropviz", description="dropviz: train and measure dropout from the command line")
+    parser.add_argument("--version", action="version", version=f"dropviz {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    train_parser = sub.add_parser("train", help="train a config and its no-dropout twin to completion")
+    _add_config_flags(train_parser)
+    train_parser.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    datasets_parser = sub.add_parser("datasets", help="list data sets and whether each is available offline")
+    datasets_parser.add_argument("--data-dir", default=None)
+    datasets_parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as error:
+        print(f"dropviz: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dropviz: interrupted", file=sys.stderr)
+        return 130
+

@@ -1,0 +1,261 @@
+"""A background training thread and the bounded metric log it publishes into.
+
+The web page never trains: it reads :meth:`MetricLog.snapshot` copies while a
+:class:`BackgroundRunner` thread advances a :class:`~dropviz.train.Trainer`.
+Everything the log keeps is bounded (ring buffers; masks and activations
+latest-only or a short history), so a tab left open all day does not grow.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+
+import torch
+
+from .config import RunConfig
+from .data import Dataset, DatasetError
+from .train import Evaluation, Finished, MaskSnapshot, Started, StateSnapshot, Step, Trainer
+
+
+@dataclass(frozen=True)
+class LogSnapshot:
+    """An immutable copy of the log that any number of readers may hold."""
+
+    version: int
+    state: str
+    message: str
+    started: Started | None
+    steps: tuple[Step, ...]
+    evaluations: tuple[Evaluation, ...]
+    masks: tuple[MaskSnapshot, ...]
+    latest_state: StateSnapshot | None
+    state_history: tuple[StateSnapshot, ...]
+    samples_per_second: float
+    step: int
+    epoch: float
+
+    @property
+    def latest_evaluation(self) -> Evaluation | None:
+        return self.evaluations[-1] if self.evaluations else None
+
+
+class MetricLog:
+    """Thread-safe, bounded record of a run. ``version`` increases with every publish."""
+
+    def __init__(self, max_steps: int = 20_000, max_evaluations: int = 5_000, mask_history: int = 24, state_history: int = 40):
+        self._lock = threading.Lock()
+        self._steps: deque[Step] = deque(maxlen=max_steps)
+        self._evaluations: deque[Evaluation] = deque(maxlen=max_evaluations)
+        self._masks: deque[MaskSnapshot] = deque(maxlen=mask_history)
+        self._states: deque[StateSnapshot] = deque(maxlen=state_history)
+        self._started: Started | None = None
+        self._version = 0
+        self.state = "idle"
+        self.message = ""
+        self._rate_window: deque[tuple[float, int]] = deque(maxlen=50)
+
+    def publish(self, event) -> None:
+        with self._lock:
+            self._version += 1
+            if isinstance(event, Step):
+                self._steps.append(event)
+                self._rate_window.append((time.perf_counter(), event.step))
+            elif isinstance(event, Evaluation):
+                self._evaluations.append(event)
+            elif isinstance(event, MaskSnapshot):
+                self._masks.append(event)
+            elif isinstance(event, StateSnapshot):
+                self._states.append(event)
+            elif isinstance(event, Started):
+                self._started = event
+            elif isinstance(event, Finished):
+                self.state, self.message = event.status, event.message
+
+    def set_state(self, state: str, message: str = "") -> None:
+        with self._lock:
+            self._version += 1
+            self.state, self.message = state, message
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def snapshot(self) -> LogSnapshot:
+        with self._lock:
+            steps = tuple(self._steps)
+            rate = 0.0
+            if len(self._rate_window) >= 2:
+                (t0, s0), (t1, s1) = self._rate_window[0], self._rate_window[-1]
+                if t1 > t0 and self._started is not None:
+                    batch = min(self._started.config.batch_size, 10**9)
+                    rate = (s1 - s0) * batch / (t1 - t0)
+            last = steps[-1] if steps else None
+            return LogSnapshot(
+                version=self._version, state=self.state, message=self.message, started=self._started,
+                steps=steps, evaluations=tuple(self._evaluations), masks=tuple(self._masks),
+                latest_state=self._states[-1] if self._states else None, state_history=tuple(self._states),
+                samples_per_second=rate, step=last.step if last else 0, epoch=last.epoch if last else 0.0,
+            )
+
+
+@dataclass
+class _Control:
+    """State shared between a runner and its thread; deliberately not the runner itself,
+    so the thread holds no reference to the runner and dropping the runner stops it."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    wake: threading.Condition = field(default_factory=threading.Condition)
+    paused: bool = False
+    pending_steps: int = 0
+    max_steps_per_second: float | None = None
+
+
+def default_num_threads() -> int:
+    # Leave a core to the web server in the same process.
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, log: MetricLog,
+                num_threads: int, trainer_options: dict) -> None:
+    torch.set_num_threads(num_threads)
+    try:
+        trainer = Trainer(config, dataset, **trainer_options)
+    except (DatasetError, ValueError) as error:
+        log.set_state("error", str(error))
+        return
+    except Exception as error:  # a bug, not bad input: keep the detail for the log, not a traceback in the UI
+        log.set_state("error", f"could not start training: {type(error).__name__}: {error}")
+        traceback.print_exc()
+        return
+    log.publish(trainer.started_event())
+    log.set_state("paused" if control.paused else "running")
+    last_step_time = 0.0
+    while not control.stop.is_set():
+        with control.wake:
+            while control.paused and control.pending_steps == 0 and not control.stop.is_set():
+                control.wake.wait(0.25)
+            if control.stop.is_set():
+                break
+            single = control.paused and control.pending_steps > 0
+            if single:
+                control.pending_steps -= 1
+        if control.max_steps_per_second:
+            delay = 1.0 / control.max_steps_per_second - (time.perf_counter() - last_step_time)
+            if delay > 0 and control.stop.wait(delay):
+                break
+        last_step_time = time.perf_counter()
+        try:
+            events = trainer.step()
+        except Exception as error:
+            log.set_state("error", f"training failed at step {trainer.step_count}: {type(error).__name__}: {error}")
+            traceback.print_exc()
+            return
+        for event in events:
+            log.publish(event)
+        if trainer.done:
+            return
+    log.publish(trainer.stop())
+
+
+class BackgroundRunner:
+    """Runs one training (method + twin) in a daemon thread.
+
+    ``start`` / ``pause`` / ``resume`` / ``step`` / ``stop``; a second ``start``
+    is harmless; ``stop`` returns within ``timeout`` seconds. The thread ends
+    when the runner is stopped or garbage-collected.
+    """
+
+    def __init__(self, config: RunConfig, dataset: Dataset | None = None, *, num_threads: int | None = None,
+                 log: MetricLog | None = None, **trainer_options):
+        self.config = config
+        self.dataset = dataset
+        self.log = log or MetricLog()
+        self.num_threads = num_threads or default_num_threads()
+        self.trainer_options = trainer_options
+        self._control = _Control()
+        self._thread: threading.Thread | None = None
+        weakref.finalize(self, self._control.stop.set)
+
+    @property
+    def state(self) -> str:
+        return self.log.state
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _launch(self, paused: bool) -> None:
+        if self._thread is not None:
+            return
+        self._control.paused = paused
+        self._thread = threading.Thread(
+            target=_train_loop, name="dropviz-trainer", daemon=True,
+            args=(self.config, self.dataset, self._control, self.log, self.num_threads, self.trainer_options),
+        )
+        self.log.set_state("starting")
+        self._thread.start()
+
+    def _notify(self) -> None:
+        with self._control.wake:
+            self._control.wake.notify_all()
+
+    def start(self) -> None:
+        """Start training, or resume it if paused; harmless if already running."""
+        if self._thread is None:
+            self._launch(paused=False)
+        else:
+            self.resume()
+
+    def pause(self) -> None:
+        self._control.paused = True
+        if self.alive:
+            self.log.set_state("paused")
+        self._notify()
+
+    def resume(self) -> None:
+        if not self.alive:
+            return
+        self._control.paused = False
+        self.log.set_state("running")
+        self._notify()
+
+    def step(self, count: int = 1) -> None:
+        """Advance ``count`` mini-batches, then stay paused."""
+        if self._thread is None:
+            self._launch(paused=True)
+        self._control.paused = True
+        if self.alive:
+            self.log.set_state("paused")
+        with self._control.wake:
+            self._control.pending_steps += max(0, int(count))
+            self._control.wake.notify_all()
+
+    def set_speed(self, max_steps_per_second: float | None) -> None:
+        """Limit the training rate (None: as fast as possible); does not reset the run."""
+        self._control.max_steps_per_second = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+
+    def stop(self, timeout: float = 1.0) -> None:
+        self._control.stop.set()
+        self._notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def close(self) -> None:
+        self.stop()
+
+    def snapshot(self):
+        return self.log.snapshot()
+
+    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ("completed", "diverged", "stopped", "error")) -> bool:
+        """Block until the run reaches one of ``until`` (for scripts and tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.log.state not in until:
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True

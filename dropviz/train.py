@@ -1,0 +1,329 @@
+"""Synchronous training of a method net and its no-dropout twin, emitting events.
+
+The twin starts from the same initial weights and sees the same mini-batches
+in the same order, so any difference between the two curves is the method's.
+:class:`Trainer` advances one mini-batch at a time, which is what lets the
+background runner pause, single-step and stop between any two updates.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .config import RunConfig
+from .data import Dataset, load_dataset
+from .models import MLP, build_model, resolve_device
+
+RUNS = ("method", "baseline")
+# Training-set error is measured on a fixed subset so evaluation stays cheap on 60k images.
+TRAIN_EVAL_LIMIT = 10_000
+EVAL_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class Started:
+    config: RunConfig
+    dataset: str
+    device: str
+    n_parameters: int
+    steps_per_epoch: int
+    total_steps: int
+    runs: tuple[str, ...]
+    layer_sizes: tuple[int, ...]
+    display_units: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    step: int
+    epoch: float
+    losses: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    step: int
+    epoch: float
+    metrics: dict[str, dict[str, float]]  # run -> train_loss, train_error, test_loss, test_error
+
+
+@dataclass(frozen=True)
+class MaskSnapshot:
+    """Masks of one mini-batch on the display sub-network (first example of the batch)."""
+
+    step: int
+    masks: tuple[np.ndarray | None, ...]  # per layer: units (n_in,) or weights (n_out, n_in)
+
+
+@dataclass(frozen=True)
+class StateSnapshot:
+    """Hidden activations on the probe batch and display weights of each run."""
+
+    step: int
+    activations: dict[str, tuple[np.ndarray, ...]]
+    weights: dict[str, tuple[np.ndarray, ...]]
+
+
+@dataclass(frozen=True)
+class Finished:
+    step: int
+    status: str  # completed | diverged | stopped
+    message: str
+
+
+Event = Started | Step | Evaluation | MaskSnapshot | StateSnapshot | Finished
+
+
+def display_units(layer_sizes: Iterable[int], max_units: int = 8) -> tuple[tuple[int, ...], ...]:
+    """Evenly spaced unit indices per layer, so large layers are drawn as a labelled subsample."""
+    chosen = []
+    for size in layer_sizes:
+        if size <= max_units:
+            chosen.append(tuple(range(size)))
+        else:
+            chosen.append(tuple(int(i) for i in np.linspace(0, size - 1, max_units).round().astype(int)))
+    return tuple(chosen)
+
+
+def make_optimizer(config: RunConfig, model: MLP) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=config.lr)
+    return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+
+
+@torch.no_grad()
+def evaluate(model: MLP, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and error rate (fraction) of the model at test time."""
+    was_training = model.training
+    model.eval()
+    total_loss, wrong = 0.0, 0
+    for start in range(0, inputs.shape[0], EVAL_CHUNK):
+        logits = model(inputs[start : start + EVAL_CHUNK])
+        target = labels[start : start + EVAL_CHUNK]
+        total_loss += F.cross_entropy(logits, target, reduction="sum").item()
+        wrong += (logits.argmax(1) != target).sum().item()
+    model.train(was_training)
+    count = max(1, inputs.shape[0])
+    return total_loss / count, wrong / count
+
+
+class Trainer:
+    """Trains ``config``'s method net and (if ``config.twin``) its twin, one mini-batch per :meth:`step`."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        dataset: Dataset | None = None,
+        *,
+        record_masks: bool = True,
+        state_every: int | None = None,
+        probe_size: int = 256,
+        max_display_units: int = 8,
+    ):
+        self.config = config
+        self.dataset = dataset if dataset is not None else load_dataset(
+            config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
+        )
+        self.device = resolve_device(config.device)
+        data = self.dataset
+        self.x_train = data.x_train.to(self.device)
+        self.y_train = data.y_train.to(self.device)
+        self.x_test = data.x_test.to(self.device)
+        self.y_test = data.y_test.to(self.device)
+        self.n_train = self.x_train.shape[0]
+        self.batch_size = min(config.batch_size, self.n_train)
+        self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.eval_every = config.eval_every or self.steps_per_epoch
+
+        init_generator = torch.Generator().manual_seed(config.seed)
+        self.models: dict[str, MLP] = {"method": build_model(config, data.n_features, data.n_classes)}
+        self.models["method"].reset_parameters(init_generator)
+        if config.twin:
+            twin = build_model(config, data.n_features, data.n_classes, baseline=True)
+            twin.load_state_dict(self.models["method"].state_dict())
+            self.models["baseline"] = twin
+        self.mask_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        for model in self.models.values():
+            model.to(self.device)
+            model.set_generator(self.mask_generator)
+            model.train()
+        self.models["method"].set_record_masks(record_masks)
+        self.record_masks = record_masks
+        self.optimizers = {run: make_optimizer(config, model) for run, model in self.models.items()}
+        # The batch order comes from its own generator: identical for method and twin.
+        self.order_generator = torch.Generator().manual_seed(config.seed + 2)
+        self._order = torch.empty(0, dtype=torch.long)
+        self.step_count = 0
+        self.status = "running"
+        self.message = ""
+
+        eval_order = torch.randperm(self.n_train, generator=torch.Generator().manual_seed(config.seed + 3))
+        eval_index = eval_order[:TRAIN_EVAL_LIMIT].to(self.device)
+        self.x_train_eval, self.y_train_eval = self.x_train[eval_index], self.y_train[eval_index]
+        self.probe = self.x_test[:probe_size]
+        self.display = display_units(self.models["method"].layer_sizes, max_display_units)
+        self.state_every = state_every
+        self.last_metrics: dict[str, dict[str, float]] = {}
+
+    # ------------------------------------------------------------------------------
+    @property
+    def runs(self) -> tuple[str, ...]:
+        return tuple(self.models)
+
+    @property
+    def done(self) -> bool:
+        return self.status != "running"
+
+    @property
+    def epoch(self) -> float:
+        return self.step_count / self.steps_per_epoch
+
+    def started_event(self) -> Started:
+        return Started(
+            config=self.config, dataset=self.dataset.description, device=str(self.device),
+            n_parameters=self.models["method"].n_parameters, steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps, runs=self.runs,
+            layer_sizes=self.models["method"].layer_sizes, display_units=self.display,
+        )
+
+    def _next_batch(self) -> torch.Tensor:
+        position = self.step_count % self.steps_per_epoch
+        if position == 0:
+            self._order = torch.randperm(self.n_train, generator=self.order_generator).to(self.device)
+        return self._order[position * self.batch_size : (position + 1) * self.batch_size]
+
+    def step(self) -> list[Event]:
+        """One mini-batch for every run; returns the events it produced."""
+        if self.done:
+            return []
+        index = self._next_batch()
+        inputs, labels = self.x_train[index], self.y_train[index]
+        losses: dict[str, float] = {}
+        for run, model in self.models.items():
+            optimizer = self.optimizers[run]
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(inputs), labels)
+            loss.backward()
+            optimizer.step()
+            if run == "method":
+                model.apply_max_norm(self.config.max_norm)
+            losses[run] = loss.item()
+        self.step_count += 1
+        events: list[Event] = [Step(self.step_count, self.epoch, losses)]
+        if self.record_masks:
+            events.append(self.mask_snapshot())
+        bad = [run for run, value in losses.items() if not math.isfinite(value)]
+        if bad:
+            self.status = "diverged"
+            self.message = (
+                f"training diverged: the {' and '.join(bad)} loss became {losses[bad[0]]} at step {self.step_count} "
+                f"(epoch {self.epoch:.1f}); lower the learning rate (it was {self.config.lr}) "
+                "or use a max-norm constraint. Results up to this step are kept."
+            )
+            events.append(Finished(self.step_count, self.status, self.message))
+            return events
+        finished = self.step_count >= self.total_steps
+        if self.step_count % self.eval_every == 0 or finished:
+            events.append(self.evaluation())
+            if self.state_every is None or self.step_count % self.state_every == 0 or finished:
+                events.append(self.state_snapshot())
+        elif self.state_every is not None and self.step_count % self.state_every == 0:
+            events.append(self.state_snapshot())
+        if finished:
+            self.status = "completed"
+            self.message = f"completed {self.config.epochs} epochs ({self.step_count} steps)"
+            events.append(Finished(self.step_count, self.status, self.message))
+        return events
+
+    def stop(self) -> Finished:
+        self.status = "stopped"
+        self.message = f"stopped by the user at step {self.step_count} (epoch {self.epoch:.1f})"
+        return Finished(self.step_count, self.status, self.message)
+
+    def evaluation(self) -> Evaluation:
+        metrics = {}
+        for run, model in self.models.items():
+            train_loss, train_error = evaluate(model, self.x_train_eval, self.y_train_eval)
+            test_loss, test_error = evaluate(model, self.x_test, self.y_test)
+            metrics[run] = {"train_loss": train_loss, "train_error": train_error, "test_loss": test_loss, "test_error": test_error}
+        self.last_metrics = metrics
+        return Evaluation(self.step_count, self.epoch, metrics)
+
+    def mask_snapshot(self) -> MaskSnapshot:
+        masks = []
+        for layer, mask in enumerate(self.models["method"].unit_masks()):
+            if mask is None:
+                masks.append(None)
+                continue
+            inputs_shown = torch.as_tensor(self.display[layer], device=mask.device)
+            if mask.dim() == 2 and self.models["method"].method == "dropconnect":
+                outputs_shown = torch.as_tensor(self.display[layer + 1], device=mask.device)
+                masks.append(mask[outputs_shown][:, inputs_shown].cpu().numpy())
+            else:
+                masks.append(mask[0, inputs_shown].cpu().numpy())
+        return MaskSnapshot(self.step_count, tuple(masks))
+
+    def state_snapshot(self) -> StateSnapshot:
+        activations, weights = {}, {}
+        for run, model in self.models.items():
+            activations[run] = tuple(a.cpu().numpy() for a in model.hidden_activations(self.probe))
+            shown = []
+            for layer, linear in enumerate(model.linears):
+                rows = torch.as_tensor(self.display[layer + 1], device=self.device)
+                cols = torch.as_tensor(self.display[layer], device=self.device)
+                shown.append(linear.weight.detach()[rows][:, cols].cpu().numpy())
+            weights[run] = tuple(shown)
+        return StateSnapshot(self.step_count, activations, weights)
+
+
+@dataclass
+class TrainResult:
+    config: RunConfig
+    status: str
+    message: str
+    steps: int
+    wall_seconds: float
+    final: dict[str, dict[str, float]]
+    history: list[Evaluation] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "config": self.config.model_dump(mode="json"),
+            "status": self.status,
+            "message": self.message,
+            "steps": self.steps,
+            "wall_seconds": round(self.wall_seconds, 3),
+            **{run: metrics for run, metrics in self.final.items()},
+        }
+
+
+def train(
+    config: RunConfig,
+    dataset: Dataset | None = None,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+    record_masks: bool = False,
+) -> TrainResult:
+    """Train to completion (or divergence) headless; never raises for a diverging run."""
+    started = time.perf_counter()
+    trainer = Trainer(config, dataset, record_masks=record_masks)
+    if on_event:
+        on_event(trainer.started_event())
+    history: list[Evaluation] = []
+    while not trainer.done:
+        for event in trainer.step():
+            if isinstance(event, Evaluation):
+                history.append(event)
+            if on_event:
+                on_event(event)
+    return TrainResult(
+        config=config, status=trainer.status, message=trainer.message, steps=trainer.step_count,
+        wall_seconds=time.perf_counter() - started, final=trainer.last_metrics, history=history,
+    )
