@@ -7,6 +7,7 @@ latest-only or a short history), so a tab left open all day does not grow.
 """
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -113,6 +114,9 @@ class _Control:
     paused: bool = False
     pending_steps: int = 0
     max_steps_per_second: float | None = None
+    # Held by the thread while it changes weights, so readers copy a consistent model.
+    step_lock: threading.Lock = field(default_factory=threading.Lock)
+    trainer: Trainer | None = None
 
 
 def default_num_threads() -> int:
@@ -132,6 +136,7 @@ def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, l
         log.set_state("error", f"could not start training: {type(error).__name__}: {error}")
         traceback.print_exc()
         return
+    control.trainer = trainer
     log.publish(trainer.started_event())
     log.set_state("paused" if control.paused else "running")
     last_step_time = 0.0
@@ -150,7 +155,8 @@ def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, l
                 break
         last_step_time = time.perf_counter()
         try:
-            events = trainer.step()
+            with control.step_lock:
+                events = trainer.step()
         except Exception as error:
             log.set_state("error", f"training failed at step {trainer.step_count}: {type(error).__name__}: {error}")
             traceback.print_exc()
@@ -250,6 +256,28 @@ class BackgroundRunner:
 
     def snapshot(self):
         return self.log.snapshot()
+
+    def copy_models(self) -> dict[str, torch.nn.Module]:
+        """Independent eval-mode copies of the current method net and twin (empty before the first step).
+
+        Analyses run on copies so they never block or perturb the training thread.
+        """
+        trainer = self._control.trainer
+        if trainer is None:
+            return {}
+        with self._control.step_lock:
+            copies = {run: copy.deepcopy(model) for run, model in trainer.models.items()}
+        for model in copies.values():
+            model.set_record_masks(False)
+            model.set_generator(None)
+            model.eval()
+        return copies
+
+    @property
+    def trained_dataset(self) -> Dataset | None:
+        """The data set the run trains on, once loaded by the thread."""
+        trainer = self._control.trainer
+        return trainer.dataset if trainer is not None else None
 
     def wait(self, timeout: float | None = None, until: tuple[str, ...] = ("completed", "diverged", "stopped", "error")) -> bool:
         """Block until the run reaches one of ``until`` (for scripts and tests)."""
