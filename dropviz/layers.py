@@ -119,14 +119,14 @@ def _chunk_size(n_out: int, n_in: int) -> int:
     return max(1, DROPCONNECT_CHUNK_ELEMENTS // max(1, n_out * n_in))
 
 
-def _draw_weight_masks(count: int, n_out: int, n_in: int, keep_p: float, seed: int, device) -> torch.Tensor:
+def _draw_weight_masks(count: int, n_out: int, n_in: int, keep_p: float, seed: int, device, dtype=torch.float32) -> torch.Tensor:
     """``count`` float {0,1} weight masks from a private generator seeded by ``seed``.
 
     Seeding per chunk lets the backward pass regenerate exactly the forward
     masks instead of keeping batch x out x in of them in memory.
     """
     generator = torch.Generator(device=device).manual_seed(seed)
-    masks = torch.empty(count, n_out, n_in, device=device).uniform_(generator=generator)
+    masks = torch.empty(count, n_out, n_in, device=device, dtype=dtype).uniform_(generator=generator)
     return masks.lt_(keep_p)
 
 
@@ -140,7 +140,7 @@ class _PerExampleDropConnect(torch.autograd.Function):
         outputs = torch.empty(inputs.shape[0], n_out, device=inputs.device, dtype=inputs.dtype)
         for index, start in enumerate(range(0, inputs.shape[0], chunk)):
             part = inputs[start : start + chunk]
-            masks = _draw_weight_masks(part.shape[0], n_out, n_in, keep_p, int(chunk_seeds[index]), inputs.device)
+            masks = _draw_weight_masks(part.shape[0], n_out, n_in, keep_p, int(chunk_seeds[index]), inputs.device, weight.dtype)
             masked = masks.mul_(weight)
             outputs[start : start + chunk] = torch.bmm(masked, part.unsqueeze(-1)).squeeze(-1)
         if scale != 1.0:
@@ -156,13 +156,14 @@ class _PerExampleDropConnect(torch.autograd.Function):
         inputs, weight = ctx.saved_tensors
         n_out, n_in = weight.shape
         chunk = _chunk_size(n_out, n_in)
+        grad_bias = grad_outputs.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         grad_outputs = grad_outputs * ctx.scale
         grad_inputs = torch.empty_like(inputs) if ctx.needs_input_grad[0] else None
         grad_weight = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
         for index, start in enumerate(range(0, inputs.shape[0], chunk)):
             part = inputs[start : start + chunk]
             grad_part = grad_outputs[start : start + chunk]
-            masks = _draw_weight_masks(part.shape[0], n_out, n_in, ctx.keep_p, int(ctx.chunk_seeds[index]), inputs.device)
+            masks = _draw_weight_masks(part.shape[0], n_out, n_in, ctx.keep_p, int(ctx.chunk_seeds[index]), inputs.device, weight.dtype)
             if grad_weight is not None:
                 # sum_b M_b * (g_b x_b^T), without forming the outer products separately
                 grad_weight += torch.einsum("boi,bo,bi->oi", masks, grad_part, part)
@@ -170,7 +171,6 @@ class _PerExampleDropConnect(torch.autograd.Function):
                 grad_inputs[start : start + chunk] = torch.bmm(
                     grad_part.unsqueeze(1), masks.mul_(weight)
                 ).squeeze(1)
-        grad_bias = grad_outputs.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
         return grad_inputs, grad_weight, grad_bias, None, None, None
 
 
@@ -208,7 +208,7 @@ def dropconnect_linear(
     outputs = _PerExampleDropConnect.apply(inputs, weight, bias, keep_p, scale, seeds)
     recorded = None
     if record:
-        recorded = _draw_weight_masks(1, n_out, n_in, keep_p, seeds[0], weight.device)[0].to(torch.bool)
+        recorded = _draw_weight_masks(1, n_out, n_in, keep_p, seeds[0], weight.device, weight.dtype)[0].to(torch.bool)
     return outputs, recorded
 
 
