@@ -1,0 +1,277 @@
+"""English / 中文 text of the Lecture page: ``TEXT = {key: (en, zh)}``.
+
+Section bodies are keyed ``"<section id>.body"`` (ids from dropviz.lecture).
+Markdown; $...$ is typeset by Streamlit.
+"""
+
+TEXT = {
+    "intro": (
+        "The lecture *Dropout* (Zhao Zhou, Zhejiang University), section by section, "
+        "in its own order. Each section has a short explanation and a live element: "
+        "small ones run here, larger ones open the page that shows them at full size "
+        "with the settings filled in. Numbers labelled **paper** are Srivastava et al. "
+        "(2014, JMLR) on MNIST, quoted, not run here. Throughout, **p is the "
+        "probability of keeping a unit** (the paper's p; PyTorch's `nn.Dropout(p)` "
+        "takes the drop probability 1 − p).",
+        "浙江大学赵洲老师的讲义《Dropout》，按讲义原有顺序逐节呈现。每一节有简短说明和一个"
+        "可交互元素：小的直接在本页运行，大的链接到完整页面并带上相应设置。标注为**论文**的数字"
+        "来自 Srivastava 等（2014，JMLR）在 MNIST 上的结果，是引用，并非在此运行。全文中 "
+        "**p 表示保留单元的概率**（论文的 p；PyTorch 的 `nn.Dropout(p)` 用的是丢弃概率 1 − p）。",
+    ),
+    "slide": ("Lecture slide: {name}", "讲义页：{name}"),
+    "contents": ("Sections", "目录"),
+    "open_page": ("Full page", "完整页面"),
+    "paper_label": (
+        "Paper's numbers (Srivastava et al. 2014, MNIST), not run here",
+        "论文数据（Srivastava 等 2014，MNIST），并非在此运行",
+    ),
+    "approx_note": (
+        "≈ values were read off the paper's plots (REFERENCE.md).",
+        "≈ 表示从论文图中读出的近似值（见 REFERENCE.md）。",
+    ),
+    "keep_p": ("keep probability p (paper)", "保留概率 p（论文）"),
+    "torch_p": ("= PyTorch nn.Dropout(p={p:g})", "= PyTorch nn.Dropout(p={p:g})"),
+    # 1 co-adaptation
+    "coadaptation.body": (
+        "Why dropout? To fight **co-adaptation**: \"co-adaptation refers to when different "
+        "hidden units in a neural network have highly correlated behavior\". A unit can "
+        "learn to fix the mistakes of particular partners; the team works on the training "
+        "set and fails on new data. If any partner may be missing at any step, each unit "
+        "has to be useful on its own.\n\n"
+        "Measuring it is subtle: on 8×8 digits (64-512-512-10, ReLU) hidden dropout with "
+        "p = 0.5 left the mean |correlation| of the last hidden layer unchanged (0.194 vs "
+        "0.195) while it made activations sparser (exact zeros 53 % → 73 %) and removed "
+        "dead units (33 → 0 of 512). The Co-adaptation page shows several measures side by "
+        "side, including a functional one (error when units are removed).",
+        "为什么要 Dropout？为了解决**共适应（co-adaptation）**问题：“co-adaptation refers to "
+        "when different hidden units in a neural network have highly correlated behavior”。"
+        "一个单元可能学会专门修正某些“搭档”的错误；这种团队在训练集上有效，在新数据上却失败。"
+        "如果任何搭档在任何一步都可能缺席，每个单元就必须自己有用。\n\n"
+        "度量共适应并不简单：在 8×8 手写数字上（64-512-512-10，ReLU），隐藏层 p = 0.5 的 "
+        "Dropout 几乎没有改变最后一个隐藏层的平均 |相关系数|（0.194 对 0.195），却让激活更稀疏"
+        "（恰为 0 的比例 53 % → 73 %），并消除了死单元（512 个中 33 → 0）。共适应页并列展示多种"
+        "度量，包括功能性度量（移除单元后的错误率）。",
+    ),
+    # 2 what is dropout
+    "what-is-dropout.body": (
+        "While training, every unit (input or hidden) is **kept with probability p** and "
+        "otherwise removed, together with all its connections, afresh for every example. "
+        "Each step trains a different *thinned* network; all of them share the same "
+        "weights. A net with n droppable units has 2ⁿ thinned networks.",
+        "训练时，每个单元（输入或隐藏）**以概率 p 保留**，否则连同它的所有连接一起被移除，"
+        "且每个样本都重新采样。每一步训练的是一个不同的“稀疏化”子网络，所有子网络共享同一组权重。"
+        "有 n 个可丢弃单元的网络共有 2ⁿ 个子网络。",
+    ),
+    "net_standard": ("(a) Standard neural net", "(a) 标准神经网络"),
+    "net_thinned": ("(b) After applying dropout", "(b) 应用 Dropout 之后"),
+    "net_resample": ("Sample another thinned net", "再采样一个子网络"),
+    "net_count": (
+        "This net: {units} droppable units (input p = 0.8, hidden p as chosen), "
+        "{count} thinned networks; this one keeps {kept} of them.",
+        "本网络：{units} 个可丢弃单元（输入层 p = 0.8，隐藏层 p 可调），共 {count} 个子网络；"
+        "当前子网络保留了其中 {kept} 个单元。",
+    ),
+    "kept_unit": ("kept unit", "保留的单元"),
+    "dropped_unit": ("dropped unit", "丢弃的单元"),
+    # 3 model
+    "model.body": (
+        "Standard layer (left) and the same layer with dropout (right): a Bernoulli mask "
+        "r multiplies the previous layer's outputs y before the weights see them.",
+        "标准网络层（左）与加上 Dropout 的同一层（右）：伯努利掩码 r 先与上一层输出 y 相乘，"
+        "然后才进入权重计算。",
+    ),
+    "standard": ("Standard network", "标准网络"),
+    "with_dropout": ("Dropout network", "Dropout 网络"),
+    "example_title": ("Live example: one layer, 5 → 3 units", "实时示例：一层，5 → 3 个单元"),
+    "example_resample": ("Re-sample r", "重新采样 r"),
+    "example_draw": ("draw #{k}", "第 {k} 次采样"),
+    "activation": ("activation f", "激活函数 f"),
+    "col_unit": ("unit j", "单元 j"),
+    "col_y": ("y_j", "y_j"),
+    "col_r": ("r_j", "r_j"),
+    "col_ytilde": ("ỹ_j = r_j y_j", "ỹ_j = r_j y_j"),
+    "col_z": ("z_i = w_i ỹ + b_i", "z_i = w_i ỹ + b_i"),
+    "col_out": ("y_i^(l+1) = f(z_i)", "y_i^(l+1) = f(z_i)"),
+    "kept_of": ("{kept} of {n} units kept", "保留了 {n} 个单元中的 {kept} 个"),
+    "weights_caption": ("Weights W (3 × 5) and bias b of the example", "示例的权重 W（3 × 5）与偏置 b"),
+    # 4 training vs inference
+    "train-vs-inference.body": (
+        "At test time no unit is dropped. To keep each unit's expected input the same, the "
+        "original paper multiplies the outgoing weights by p: $W_{test} = pW$. Because z is "
+        "linear in r, $E_r[z] = pWy + b$ exactly; after the non-linearity f it is an "
+        "approximation of the average of all thinned networks (exact for one logistic unit "
+        "in the NWGM sense — see the Theory page).",
+        "测试时不丢弃任何单元。为使每个单元的期望输入不变，原论文把输出权重乘以 p："
+        "$W_{test} = pW$。由于 z 对 r 是线性的，$E_r[z] = pWy + b$ 严格成立；经过非线性 f 之后，"
+        "它只是所有子网络平均的近似（对单个 logistic 单元，在归一化几何平均意义下是精确的——见理论页）。",
+    ),
+    "exact_title": (
+        "The example layer, averaged exactly over all {n} masks",
+        "示例层：对全部 {n} 个掩码精确求平均",
+    ),
+    "row_Ez": ("E_r[z] (all masks)", "E_r[z]（全部掩码）"),
+    "row_ztest": ("z_test = pWy + b", "z_test = pWy + b"),
+    "row_Eout": ("E_r[f(z)] (ensemble average)", "E_r[f(z)]（集成平均）"),
+    "row_outtest": ("f(z_test) (weight scaling)", "f(z_test)（权重缩放）"),
+    # 5 MNIST
+    "mnist.body": (
+        "The lecture's comparison table (the paper's Table 2): dropout nets beat the standard "
+        "net and the SVM; max-norm and larger nets help further.",
+        "讲义中的横向比较（论文表 2）：Dropout 网络优于标准网络和 SVM；加上 max-norm 约束、"
+        "使用更大的网络还能进一步提升。",
+    ),
+    "col_method": ("Method", "方法"),
+    "col_unit_type": ("Unit type", "单元类型"),
+    "col_arch": ("Architecture", "结构"),
+    "col_err": ("Error % (paper)", "错误率 %（论文）"),
+    # 6 robustness
+    "robustness.body": (
+        "The same recipe (p = 0.5 hidden, 0.8 input) helped every one of six architectures "
+        "(2 to 4 hidden layers of 1024 or 2048 units): without dropout they plateau at "
+        "≈1.6–1.9 %, with dropout they keep improving to ≈1.0–1.15 %.",
+        "同一套设置（隐藏层 p = 0.5，输入层 0.8）对全部六种结构（2 到 4 个隐藏层，每层 1024 或 "
+        "2048 个单元）都有效：不用 Dropout 时错误率停在约 1.6–1.9 %，使用 Dropout 后持续下降到约 "
+        "1.0–1.15 %。",
+    ),
+    # 7 effect of p
+    "effect-of-p.body": (
+        "(a) With n fixed, small p under-fits (training error high at p < 0.3); test error "
+        "is flat for 0.4 ≤ p ≤ 0.8. (b) Keeping p·n fixed (more units for small p), the best "
+        "test error is near p = 0.6.",
+        "(a) 固定 n 时，p 太小会欠拟合（p < 0.3 时训练误差很高）；0.4 ≤ p ≤ 0.8 时测试误差基本持平。"
+        "(b) 固定 p·n（p 越小单元越多）时，最佳测试误差在 p ≈ 0.6 附近。",
+    ),
+    "test": ("test", "测试"),
+    "train": ("train", "训练"),
+    # 8 data size
+    "data-size.body": (
+        "With 100 training examples dropout does not help (it is worse); the gain is "
+        "largest in the middle of the range (5K examples: 4.7 % → 2.9 %) and shrinks as "
+        "data become plentiful.",
+        "只有 100 个训练样本时 Dropout 没有帮助（反而更差）；收益在中等数据量时最大"
+        "（5K 样本：4.7 % → 2.9 %），数据充足后收益变小。",
+    ),
+    "with": ("with dropout", "使用 Dropout"),
+    "without": ("without dropout", "不使用 Dropout"),
+    # 9 mathematics
+    "mathematics.body": (
+        "Baldi & Sadowski (2013): one linear unit $O = \\sum_i w_i I_i$ with target t. The "
+        "ensemble (weight-scaled) error $E_N$ and the dropout error $E_D$ with "
+        "$\\delta_i \\sim \\text{Bernoulli}(p_i)$:",
+        "Baldi 与 Sadowski（2013）：单个线性单元 $O = \\sum_i w_i I_i$，目标为 t。集成（权重缩放）"
+        "误差 $E_N$ 与 Dropout 误差 $E_D$，其中 $\\delta_i \\sim \\text{Bernoulli}(p_i)$：",
+    ),
+    "math_expect": (
+        "Taking the expectation ($E[\\delta_i^2] = p_i$, not $p_i^2$, which adds "
+        "$\\mathrm{Var}(\\delta_i) = p_i(1-p_i)$):",
+        "求期望（$E[\\delta_i^2] = p_i$ 而不是 $p_i^2$，多出 $\\mathrm{Var}(\\delta_i) = p_i(1-p_i)$）：",
+    ),
+    "math_er": (
+        "So the expected dropout gradient is the gradient of a **regularized** error:",
+        "因此 Dropout 梯度的期望是一个**带正则项**误差的梯度：",
+    ),
+    "half_note": (
+        "The lecture's slide writes the penalty **without the ½**. The ½ is correct: with "
+        "it, $E_R = E[E_D]$ exactly and $\\partial E_R/\\partial w_i = E[\\partial E_D/\\partial w_i]$; "
+        "without it the penalty's gradient would be doubled.",
+        "讲义幻灯片中的正则项**漏掉了 ½**。带 ½ 才正确：此时 $E_R = E[E_D]$ 严格成立，且 "
+        "$\\partial E_R/\\partial w_i = E[\\partial E_D/\\partial w_i]$；若没有 ½，正则项的梯度会翻倍。",
+    ),
+    "math_p": (
+        "The penalty factor p(1 − p) is largest at p = 0.5: that is where dropout regularizes "
+        "most. Drag p:",
+        "惩罚系数 p(1 − p) 在 p = 0.5 时最大：此时 Dropout 的正则作用最强。拖动 p：",
+    ),
+    "pen_metric": ("p(1 − p)", "p(1 − p)"),
+    "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
+    "pen_title": ("Penalty factor p(1 − p)", "惩罚系数 p(1 − p)"),
+    # 10 DropConnect
+    "dropconnect.body": (
+        "Dropout zeroes **outputs** of units; DropConnect (Wan et al. 2013) zeroes "
+        "**weights**, each independently. On a weight matrix, dropout's mask removes whole "
+        "columns (dropped inputs) and rows (dropped outputs); DropConnect's mask is random "
+        "entry by entry, so it defines far more sub-networks. Paper results with ensembles "
+        "and augmentation, DropConnect / dropout: MNIST 0.21 / 0.27 %, CIFAR-10 9.32 / 9.83 %, "
+        "SVHN 1.94 / 1.96 %.",
+        "Dropout 把单元的**输出**随机置 0，而 DropConnect（Wan 等 2013）把**权重**逐个独立地"
+        "随机置 0。在权重矩阵上，Dropout 的掩码相当于把整列（被丢弃的输入）和整行（被丢弃的输出）"
+        "置 0；DropConnect 的掩码逐元素随机，因此能定义多得多的子网络。论文结果（含集成与数据增强），"
+        "DropConnect / Dropout：MNIST 0.21 / 0.27 %，CIFAR-10 9.32 / 9.83 %，SVHN 1.94 / 1.96 %。",
+    ),
+    "mask_resample": ("Re-sample masks", "重新采样掩码"),
+    "mask_dropout": ("dropout: whole rows and columns", "Dropout：整行与整列"),
+    "mask_dropconnect": ("DropConnect: independent entries", "DropConnect：逐元素独立"),
+    "mask_title": ("Effective masks on an 8 × 12 weight matrix (dark = kept)",
+                   "8 × 12 权重矩阵上的有效掩码（深色 = 保留）"),
+    "mask_counts": (
+        "Sub-networks of this layer: dropout on inputs and outputs {d} mask draws; "
+        "DropConnect {c}.",
+        "该层的子网络数：对输入和输出做 Dropout 共 {d} 种掩码；DropConnect 共 {c} 种。",
+    ),
+    "input_unit": ("input unit j", "输入单元 j"),
+    "output_unit": ("output unit i", "输出单元 i"),
+    # 11 implementation
+    "implementation.body": (
+        "**Original** (the paper): train with $\\tilde y = r * y$, test with weights scaled "
+        "by p. **Current** (inverted dropout, what PyTorch and TensorFlow do): scale the kept "
+        "units by 1/p while training, so the test network is the plain one. Both give every "
+        "unit the same expected input at training and test time.",
+        "**原始实现**（论文）：训练时 $\\tilde y = r * y$，测试时权重乘以 p。**目前实现**"
+        "（反向 Dropout，PyTorch 与 TensorFlow 的做法）：训练时把保留的单元除以 p，测试时直接"
+        "使用原网络。两者在训练和测试时给每个单元的期望输入相同。",
+    ),
+    "impl_original": ("Original", "原始实现"),
+    "impl_current": ("Current (inverted)", "目前实现（反向）"),
+    "impl_demo": (
+        "x = (1, 2, 3, 4), averaged over {n} masks with p = {p:g}:",
+        "x = (1, 2, 3, 4)，p = {p:g}，对 {n} 个掩码取平均：",
+    ),
+    "impl_row_train": ("mean training output", "训练输出的平均"),
+    "impl_row_test": ("test output", "测试输出"),
+    # 12 ridge
+    "ridge.body": (
+        "For linear regression with input masks $R_{ij} \\sim \\text{Bernoulli}(p)$, the "
+        "expected loss is a ridge regression whose penalty on each weight scales with that "
+        "input's energy, $\\Gamma = (\\mathrm{diag}(X^\\top X))^{1/2}$ (paper §9.1, the lecture's "
+        "实现原理 slide):",
+        "对线性回归的输入施加掩码 $R_{ij} \\sim \\text{Bernoulli}(p)$，期望损失等价于一个岭回归，"
+        "其对每个权重的惩罚与该输入的能量成正比，$\\Gamma = (\\mathrm{diag}(X^\\top X))^{1/2}$"
+        "（论文 §9.1，讲义“实现原理”页）：",
+    ),
+    "ridge_rescaled": (
+        "Writing $\\tilde w = p\\,w$ (the weights used at test time), it is ridge regression "
+        "with penalty $\\frac{1-p}{p}$:",
+        "令 $\\tilde w = p\\,w$（测试时实际使用的权重），它就是惩罚系数为 $\\frac{1-p}{p}$ 的岭回归：",
+    ),
+    "ridge_demo": (
+        "Closed forms on a generated problem (200 × 5, columns of different scales):",
+        "在一个生成的问题上（200 × 5，各列尺度不同）的闭式解：",
+    ),
+    "ridge_ls": ("least squares", "最小二乘"),
+    "ridge_w": ("dropout w* (train weights)", "Dropout w*（训练权重）"),
+    "ridge_wt": ("w̃ = p·w* (test weights)", "w̃ = p·w*（测试权重）"),
+    # 13 numpy
+    "numpy.body": (
+        "The lecture's function, exactly as printed. It means well, but running it shows "
+        "these defects (found by executing it now, with the installed numpy):",
+        "讲义中的函数，原样照录。它的意图没有问题，但实际运行会暴露以下缺陷（由本应用此刻用已安装的 "
+        "numpy 执行得出）：",
+    ),
+    # 14 summary
+    "summary.body": (
+        "- **Model averaging.** Each example trains a different thinned network; predicting "
+        "with the weight-scaled network approximates averaging all 2ⁿ of them, so their "
+        "over- and under-fitting cancel out. The sub-networks share weights, so training and "
+        "testing stay cheap.\n"
+        "- **Less co-adaptation.** A unit cannot count on particular partners being present, "
+        "so units become more independent and the network more robust.\n"
+        "- **In practice** (paper, appendix A): p = 0.5–0.8 for hidden layers and 0.8 for "
+        "real-valued inputs; if n units are right without dropout, use at least n/p; "
+        "max-norm c = 3–4; training takes 2–3× longer.",
+        "- **模型平均。** 每个样本训练的都是不同的子网络；用权重缩放后的网络预测，近似于对全部 2ⁿ "
+        "个子网络取平均，使过拟合与欠拟合相互抵消。子网络共享权重，因此训练和测试的代价都很低。\n"
+        "- **减少共适应。** 单元不能指望某些搭档一定在场，于是单元之间更加独立，网络更鲁棒。\n"
+        "- **实践建议**（论文附录 A）：隐藏层 p = 0.5–0.8，实值输入层 0.8；若不用 Dropout 时 n "
+        "个单元合适，则使用至少 n/p 个；max-norm c = 3–4；训练时间约为 2–3 倍。",
+    ),
+}
