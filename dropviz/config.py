@@ -51,8 +51,8 @@ class RunConfig(BaseModel):
     # data
     dataset: str = Field("moons", description="moons, circles, spiral, xor, blobs, digits, mnist, fashion-mnist or a .csv path")
     data_dir: str | None = Field(None, description="folder with MNIST/Fashion-MNIST IDX files")
-    train_size: int | None = Field(None, ge=10, le=100_000, description="training examples (None: the data set's default)")
-    noise: float = Field(0.25, ge=0.0, le=1.0, description="noise of the 2D toy data sets")
+    train_size: int | None = Field(40, ge=10, le=100_000, description="training examples (None: the data set's default)")
+    noise: float = Field(0.4, ge=0.0, le=1.0, description="noise of the 2D toy data sets")
     # architecture
     hidden: tuple[int, ...] = Field((128, 128), description=f"units per hidden layer, 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS}")
     activation: Literal["relu", "logistic", "tanh"] = "relu"
@@ -70,7 +70,7 @@ class RunConfig(BaseModel):
     lr: float = Field(0.1, gt=0.0, le=10.0, description="learning rate")
     momentum: float = Field(0.9, ge=0.0, lt=1.0, description="SGD momentum")
     batch_size: int = Field(32, ge=1, le=4096)
-    epochs: int = Field(300, ge=1, le=100_000)
+    epochs: int = Field(1000, ge=1, le=100_000)
     seed: int = Field(0, ge=0, le=2**31 - 1)
     # run
     twin: bool = Field(True, description="also train a no-dropout twin from the same initial weights")
