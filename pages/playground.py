@@ -1,7 +1,145 @@
+"""Playground: pick p, a method and an architecture, press Train, watch dropout work (live).
+
+Thin by design: widgets -> config (ui.playground_sidebar), buttons -> the
+session's background runner (ui.session), one fragment that draws
+ui.playground_views.build_views(runner.snapshot()).
+"""
 import streamlit as st
 
 from ui.i18n import translator
+from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
+from ui.playground_text import TEXT
+from ui.playground_views import ACTIVE_STATES, FINISHED_STATES, build_views, figure_labels, latest_table, should_refresh
+from ui.session import REGISTRY, max_concurrent_trainers, session_trainer
 
-t = translator()
+t = translator(TEXT)
+holder = session_trainer()
+state = st.session_state
+
+# A shared link is checked once per session, before the widgets read (and Streamlit cleans) it.
+if "pg_url_notices" not in state:
+    state.pg_url_notices = url_notices(st.query_params.to_dict(), t)
+
+sidebar = render(t)
+config = sidebar.config
+
 st.title(t("page_playground"))
-st.info("This page is being built.")
+st.caption(t("intro"))
+if state.pg_url_notices:
+    st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {notice}" for notice in state.pg_url_notices), icon="🔗")
+for notice in sidebar.notices:
+    st.error(notice, icon="⚠️")
+
+# A changed setting invalidates the run (the speed is not a setting of the run).
+if holder.runner is not None and not holder.matches(config, sidebar.dataset_key):
+    holder.reset()
+    state.pg_target_step = None
+    st.info(t("reset_notice"), icon="🔄")
+
+cols = st.columns([1, 1, 1, 1, 1, 3], vertical_alignment="bottom")
+train = cols[0].button(t("train"), type="primary", help=t("train_help"), key="pg_train", width="stretch",
+                       disabled=sidebar.data_problem is not None)
+pause = cols[1].button(t("pause"), key="pg_pause", width="stretch")
+step = cols[2].button(t("step"), help=t("step_help"), key="pg_step", width="stretch",
+                      disabled=sidebar.data_problem is not None)
+stop = cols[3].button(t("stop"), key="pg_stop", width="stretch")
+reset = cols[4].button(t("reset"), key="pg_reset", width="stretch")
+with cols[5]:
+    speed = speed_widget(t)
+
+if sidebar.data_problem:
+    st.info(sidebar.data_problem, icon="📄")
+
+
+def claim_runner():
+    """The session's runner for this config, fresh if the last one finished; None (and a message) if busy."""
+    if holder.runner is not None and holder.runner.state in FINISHED_STATES:
+        holder.reset()
+    runner = holder.ensure(config, sidebar.dataset, sidebar.dataset_key)
+    if runner is None:
+        st.warning(t("busy", n=REGISTRY.count, cap=max_concurrent_trainers()), icon="⏳")
+    return runner
+
+
+if train or step:
+    runner = claim_runner()
+    if runner is not None:
+        runner.set_speed(max_steps_per_second(speed))
+        if train:
+            state.pg_target_step = None
+            runner.start()
+        else:
+            state.pg_target_step = runner.snapshot().step + 1
+            runner.step(1)
+if pause and holder.runner is not None:
+    holder.runner.pause()
+if stop and holder.runner is not None:
+    holder.runner.stop()
+if reset:
+    holder.reset()
+    state.pg_target_step = None
+
+runner = holder.runner
+if runner is not None:
+    runner.set_speed(max_steps_per_second(speed))  # never resets the run
+labels = figure_labels(t, config)
+
+
+def draw_live() -> None:
+    """Everything that changes while training; one flat fragment reading one snapshot."""
+    current = holder.runner
+    if current is None:
+        st.info(t("v_waiting"), icon="▶️")
+        return
+    snapshot = current.snapshot()
+    models = current.copy_models() if snapshot.step > 0 else {}
+    views = build_views(snapshot, config, models, current.trained_dataset, labels)
+    progress = views.progress
+    st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
+                                          epochs=progress.epochs, step=progress.step, total=progress.total_steps,
+                                          rate=progress.samples_per_second))
+    if views.message and progress.state in ("diverged", "error"):
+        st.error(t("run_message", message=views.message), icon="⚠️")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("v_curves"))
+        if views.curves is not None:
+            st.plotly_chart(views.curves, key="pg_curves", width="stretch")
+            st.dataframe(latest_table(views.metrics, labels), width="stretch")
+        else:
+            st.info(t("f_no_data"))
+    with right:
+        st.subheader(t("v_network"))
+        if views.network is not None:
+            st.plotly_chart(views.network, key="pg_network", width="stretch")
+            st.caption(t("v_network_caption", n=len(snapshot.masks)))
+            if config.method == "none":
+                st.caption(t("v_network_none"))
+    left, right = st.columns(2)
+    with left:
+        if views.boundary is not None:
+            st.subheader(t("v_boundary"))
+            st.plotly_chart(views.boundary, key="pg_boundary", width="stretch")
+        elif views.images is not None:
+            st.subheader(t("v_images"))
+            st.plotly_chart(views.images, key="pg_images", width="stretch")
+    with right:
+        st.subheader(t("v_mask"))
+        st.plotly_chart(views.mask_matrix, key="pg_mask", width="stretch")
+        st.caption(t("v_mask_caption", p=config.keep_p))
+    if not views.metrics.empty:
+        st.download_button(f"⬇ {t('dl_csv')}", views.metrics.to_csv(index=False), "dropviz-metrics.csv", "text/csv",
+                           key="pg_dl_csv", on_click="ignore")
+    if was_refreshing and not should_refresh(snapshot.state, snapshot.step, state.get("pg_target_step")):
+        st.rerun()  # the run stopped: one full rerun turns this fragment's timer off
+
+
+initial = runner.snapshot() if runner is not None else None
+was_refreshing = initial is not None and should_refresh(initial.state, initial.step, state.get("pg_target_step"))
+live = st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_live)
+live()
+
+with st.expander(t("downloads")):
+    st.download_button(f"⬇ {t('dl_json')}", config.to_json(), "dropviz-settings.json", "application/json",
+                       key="pg_dl_json", on_click="ignore")
+    st.caption(t("share"))

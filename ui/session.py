@@ -1,19 +1,24 @@
-"""One trainer per browser session, and a server-wide cap on concurrent trainers.
+"""One trainer per browser session, and a server-wide cap on concurrently *training* runs.
 
 The holder lives in ``st.cache_resource(scope="session", on_release=...)`` so
 that closing the tab stops its training thread. The thread never calls st.*.
+
+Only runs that are actually using the CPU ("starting" or "running") count
+toward the cap: a paused, finished or stopped run in a forgotten tab does not
+lock anyone else out. Starting or resuming a run is what asks for a slot.
 """
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 
 import streamlit as st
 
 from dropviz.config import RunConfig
 from dropviz.runner import BackgroundRunner
 
-ACTIVE_STATES = ("starting", "running", "paused")
+ACTIVE_STATES = ("starting", "running")
 
 
 def max_concurrent_trainers() -> int:
@@ -24,29 +29,35 @@ def max_concurrent_trainers() -> int:
 
 
 class _Registry:
-    """Process-wide count of live trainers (all sessions)."""
+    """Process-wide view of every session's holder (weak references: a closed session drops out)."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._holders: set[int] = set()
+        self._holders: "weakref.WeakSet[TrainerHolder]" = weakref.WeakSet()
 
-    def acquire(self, holder_id: int) -> bool:
+    def add(self, holder: "TrainerHolder") -> None:
         with self._lock:
-            if holder_id in self._holders:
-                return True
-            if len(self._holders) >= max_concurrent_trainers():
-                return False
-            self._holders.add(holder_id)
-            return True
+            self._holders.add(holder)
 
-    def release(self, holder_id: int) -> None:
+    def discard(self, holder: "TrainerHolder") -> None:
         with self._lock:
-            self._holders.discard(holder_id)
+            self._holders.discard(holder)
+
+    def active(self, exclude: "TrainerHolder | None" = None) -> int:
+        with self._lock:
+            holders = list(self._holders)
+        return sum(1 for holder in holders if holder is not exclude and holder.active)
+
+    def try_claim(self, holder: "TrainerHolder") -> bool:
+        """True if ``holder`` may train now: it already does, or fewer than the cap of others do."""
+        with self._lock:
+            holders = list(self._holders)
+            others = sum(1 for other in holders if other is not holder and other.active)
+            return holder.active or others < max_concurrent_trainers()
 
     @property
     def count(self) -> int:
-        with self._lock:
-            return len(self._holders)
+        return self.active()
 
 
 REGISTRY = _Registry()
@@ -58,18 +69,29 @@ class TrainerHolder:
     def __init__(self):
         self.runner: BackgroundRunner | None = None
         self.config: RunConfig | None = None
+        self.dataset_key: str | None = None  # identifies an uploaded CSV, which is not in the config
+        REGISTRY.add(self)
 
-    def ensure(self, config: RunConfig, dataset=None) -> BackgroundRunner | None:
-        """The runner for ``config``: the current one if the config is unchanged, else a fresh one.
+    @property
+    def active(self) -> bool:
+        runner = self.runner
+        return runner is not None and runner.alive and runner.state in ACTIVE_STATES
 
-        Returns None when the server is at its trainer cap (the caller shows "busy").
+    def matches(self, config: RunConfig, dataset_key: str | None = None) -> bool:
+        return self.runner is not None and self.config == config and self.dataset_key == dataset_key
+
+    def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None) -> BackgroundRunner | None:
+        """The runner for ``config``: the current one if nothing changed, else a fresh (not started) one.
+
+        Returns None when the server is at its cap of training runs (the caller shows "busy").
         """
-        if self.runner is not None and self.config == config:
-            return self.runner
+        if self.matches(config, dataset_key):
+            return self.runner if REGISTRY.try_claim(self) else None
         self.reset()
-        if not REGISTRY.acquire(id(self)):
+        if not REGISTRY.try_claim(self):
             return None
         self.config = config
+        self.dataset_key = dataset_key
         self.runner = BackgroundRunner(config, dataset)
         return self.runner
 
@@ -78,10 +100,11 @@ class TrainerHolder:
             self.runner.stop()
         self.runner = None
         self.config = None
-        REGISTRY.release(id(self))
+        self.dataset_key = None
 
     def close(self) -> None:
         self.reset()
+        REGISTRY.discard(self)
 
 
 @st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)

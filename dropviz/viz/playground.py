@@ -1,0 +1,421 @@
+"""Figures of the Playground page: arrays in, ``go.Figure`` out. No Streamlit.
+
+Each builder takes plain data (lists, numpy arrays, the engine's event
+objects) so that it is tested without a browser. ``labels`` arguments carry
+the already-translated UI text; every builder has English defaults.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from ..theory import count_subnetworks, effective_weight_mask_dropconnect, effective_weight_mask_dropout
+
+RUN_STYLE = {"method": "solid", "baseline": "dash"}
+SPLIT_COLOUR = {"train": "#1f77b4", "test": "#d62728"}
+POSITIVE, NEGATIVE, DROPPED = "#e4572e", "#2e86ab", "#c8c8c8"
+CLASS_COLOURS = ("#2e86ab", "#e4572e", "#3bb273", "#7768ae", "#f2a541", "#8d6a9f", "#4d9de0", "#e15554", "#7bc950", "#333333")
+WIDTH_BUCKETS = (0.6, 1.4, 2.6, 4.2)  # line widths for the |w| quartiles
+
+DEFAULT_LABELS = {
+    "method": "dropout", "baseline": "no-dropout twin", "train": "train", "test": "test",
+    "loss": "cross-entropy loss", "error": "error rate", "epoch": "epoch",
+    "gap": "generalization gap (test − train loss)", "no_data": "press Train to see the curves",
+    "kept": "kept", "dropped": "dropped", "input": "input", "hidden": "hidden", "output": "output",
+    "shown": "{shown} of {total} shown", "play": "▶ play", "pause": "❚❚", "step": "step",
+    "mask_dropout": "dropout: whole rows and columns", "mask_dropconnect": "DropConnect: independent entries",
+    "sub_networks": "{text} sub-networks", "to_unit": "to unit", "from_unit": "from unit",
+    "pred": "pred", "true": "true", "twin_pred": "twin",
+}
+
+
+def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    return {**DEFAULT_LABELS, **(labels or {})}
+
+
+# ----------------------------------------------------------------------------- metrics
+
+METRIC_COLUMNS = ("train_loss", "train_error", "test_loss", "test_error")
+
+
+def metrics_frame(evaluations: Sequence) -> pd.DataFrame:
+    """One row per evaluation: step, epoch, then ``<run>_<metric>`` columns (the CSV download)."""
+    rows = []
+    for evaluation in evaluations:
+        row = {"step": evaluation.step, "epoch": round(float(evaluation.epoch), 4)}
+        for run, metrics in evaluation.metrics.items():
+            for name in METRIC_COLUMNS:
+                row[f"{run}_{name}"] = metrics.get(name)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else ["step", "epoch"])
+
+
+def latest_gaps(frame: pd.DataFrame) -> dict[str, float]:
+    """Test minus train loss of each run at the last evaluation."""
+    if frame.empty:
+        return {}
+    last = frame.iloc[-1]
+    return {run: float(last[f"{run}_test_loss"] - last[f"{run}_train_loss"])
+            for run in ("method", "baseline") if f"{run}_test_loss" in frame}
+
+
+def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False) -> go.Figure:
+    """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run."""
+    text = _labels(labels)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["error"]), horizontal_spacing=0.08)
+    runs = [run for run in ("method", "baseline") if f"{run}_test_loss" in frame]
+    for col, metric in ((1, "loss"), (2, "error")):
+        for run in runs:
+            for split in ("train", "test"):
+                column = f"{run}_{split}_{metric}"
+                fig.add_trace(go.Scatter(
+                    x=frame["epoch"], y=frame[column], mode="lines", name=f"{text[run]} · {text[split]}",
+                    legendgroup=f"{run}{split}", showlegend=col == 1,
+                    line={"color": SPLIT_COLOUR[split], "dash": RUN_STYLE[run], "width": 2.4 if run == "method" else 1.8},
+                    # The gap between train and test is shaded: a wide band is overfitting.
+                    fill="tonexty" if split == "test" and metric == "loss" else None,
+                    fillcolor="rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
+                    hovertemplate=f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
+                ), row=1, col=col)
+    fig.update_xaxes(title_text=text["epoch"])
+    fig.update_yaxes(title_text=text["loss"], row=1, col=1, type="log" if log_loss else "linear")
+    fig.update_yaxes(title_text=text["error"], row=1, col=2, tickformat=".0%", rangemode="tozero")
+    gaps = latest_gaps(frame)
+    title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
+    fig.update_layout(
+        title={"text": f"{text['gap']}: {title}" if title else text["no_data"], "font": {"size": 14}},
+        height=360, margin={"l": 50, "r": 20, "t": 70, "b": 40},
+        legend={"orientation": "h", "y": -0.2}, uirevision="curves",
+    )
+    return fig
+
+
+# ----------------------------------------------------------------------------- masked network
+
+def _layer_positions(display: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    """(x, y) of each drawn unit, layer by layer, centred vertically."""
+    positions = []
+    for layer, units in enumerate(display):
+        n = len(units)
+        ys = np.linspace(1, -1, n) if n > 1 else np.zeros(1)
+        positions.append(np.stack([np.full(n, float(layer)), ys * min(1.0, 0.18 * n)], axis=1))
+    return positions
+
+
+def _kept_units(mask, n: int) -> np.ndarray:
+    """Boolean kept flags for one layer's units (None means no unit dropout there)."""
+    if mask is None:
+        return np.ones(n, bool)
+    mask = np.asarray(mask)
+    if mask.ndim != 1:
+        return np.ones(n, bool)
+    return mask.astype(float) > 0
+
+
+def _frame_traces(positions, display, weights, masks, method: str, text: dict) -> list[go.Scatter]:
+    """The fixed set of traces of one animation frame (same count and order in every frame)."""
+    n_layers = len(display)
+    kept = []
+    gauss = []
+    for layer in range(n_layers):
+        mask = masks[layer] if layer < len(masks) and method in ("dropout", "gaussian") else None
+        kept.append(_kept_units(mask, len(display[layer])) if method == "dropout" else np.ones(len(display[layer]), bool))
+        gauss.append(np.asarray(mask, float) if method == "gaussian" and mask is not None and np.ndim(mask) == 1 else None)
+    magnitudes = np.concatenate([np.abs(np.asarray(w, float)).ravel() for w in weights]) if weights else np.zeros(0)
+    edges = np.quantile(magnitudes, [0.25, 0.5, 0.75]) if magnitudes.size else np.zeros(3)
+    buckets: dict[tuple[int, int], tuple[list, list]] = {(s, b): ([], []) for s in (0, 1) for b in range(len(WIDTH_BUCKETS))}
+    dropped_xy: tuple[list, list] = ([], [])
+    for layer, weight in enumerate(weights):
+        weight = np.asarray(weight, float)
+        source, target = positions[layer], positions[layer + 1]
+        connection_mask = None
+        if method == "dropconnect" and layer < len(masks) and masks[layer] is not None and np.ndim(masks[layer]) == 2:
+            connection_mask = np.asarray(masks[layer]).astype(float) > 0
+        for j in range(weight.shape[0]):
+            for i in range(weight.shape[1]):
+                xs = [source[i, 0], target[j, 0], None]
+                ys = [source[i, 1], target[j, 1], None]
+                is_dropped = not kept[layer][i] or (connection_mask is not None and not connection_mask[j, i])
+                if is_dropped:
+                    dropped_xy[0].extend(xs)
+                    dropped_xy[1].extend(ys)
+                    continue
+                sign = 0 if weight[j, i] >= 0 else 1
+                bucket = int(np.searchsorted(edges, abs(weight[j, i])))
+                buckets[(sign, bucket)][0].extend(xs)
+                buckets[(sign, bucket)][1].extend(ys)
+    traces = []
+    for (sign, bucket), (xs, ys) in buckets.items():
+        traces.append(go.Scatter(
+            x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+            line={"color": POSITIVE if sign == 0 else NEGATIVE, "width": WIDTH_BUCKETS[bucket]}, opacity=0.75,
+            name=f"w{'+' if sign == 0 else '−'}{bucket}",
+        ))
+    traces.append(go.Scatter(x=dropped_xy[0], y=dropped_xy[1], mode="lines", hoverinfo="skip", showlegend=False,
+                             line={"color": DROPPED, "width": 0.8, "dash": "dot"}, name="dropped connections",
+                             legendgroup="dropped-connections"))
+    kept_x, kept_y, kept_text, kept_size, drop_x, drop_y, drop_text = [], [], [], [], [], [], []
+    for layer, units in enumerate(display):
+        for k, unit in enumerate(units):
+            x, y = positions[layer][k]
+            label = f"#{unit}"
+            if kept[layer][k]:
+                kept_x.append(x)
+                kept_y.append(y)
+                size = 16.0
+                if gauss[layer] is not None:
+                    size = float(np.clip(16.0 * abs(gauss[layer][k]), 6, 30))
+                    label += f" ×{gauss[layer][k]:.2f}"
+                kept_size.append(size)
+                kept_text.append(label)
+            else:
+                drop_x.append(x)
+                drop_y.append(y)
+                drop_text.append(label)
+    traces.append(go.Scatter(
+        x=kept_x, y=kept_y, mode="markers", text=kept_text, name=text["kept"], legendgroup="kept-units", hovertemplate="%{text}<extra></extra>",
+        marker={"size": kept_size, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
+    ))
+    traces.append(go.Scatter(
+        x=drop_x, y=drop_y, mode="markers", text=drop_text, name=text["dropped"], legendgroup="dropped-units", hovertemplate="%{text}<extra></extra>",
+        marker={"size": 16, "color": DROPPED, "symbol": "x", "line": {"color": "#888888", "width": 1}},
+    ))
+    return traces
+
+
+def network_figure(
+    layer_sizes: Sequence[int],
+    display: Sequence[Sequence[int]],
+    weights: Sequence[np.ndarray] | None,
+    mask_history: Sequence[Sequence[np.ndarray | None]] = (),
+    *,
+    method: str = "dropout",
+    steps: Sequence[int] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """The network as units and weights, with the units/connections each recorded mini-batch dropped.
+
+    ``display[l]`` are the unit indices drawn for layer ``l`` (a subsample of
+    large layers, labelled "k of n shown"); ``weights[l]`` is the
+    (len(display[l+1]), len(display[l])) block of layer ``l``'s weight matrix;
+    each entry of ``mask_history`` is one MaskSnapshot's ``masks``. The figure
+    shows the newest mask and has one animation frame per recorded mask.
+    """
+    text = _labels(labels)
+    display = [tuple(units) for units in display]
+    if weights is None:
+        weights = [np.zeros((len(display[l + 1]), len(display[l]))) for l in range(len(display) - 1)]
+    history = list(mask_history) or [tuple(None for _ in display)]
+    steps = list(steps) if steps is not None else list(range(len(history)))
+    positions = _layer_positions(display)
+    frames = [go.Frame(data=_frame_traces(positions, display, weights, masks, method, text), name=str(step))
+              for masks, step in zip(history, steps)]
+    fig = go.Figure(data=frames[-1].data, frames=frames if len(frames) > 1 else None)
+    n_layers = len(display)
+    for layer, units in enumerate(display):
+        kind = text["input"] if layer == 0 else text["output"] if layer == n_layers - 1 else f"{text['hidden']} {layer}"
+        total = layer_sizes[layer]
+        subtitle = text["shown"].format(shown=len(units), total=total) if len(units) < total else f"{total}"
+        fig.add_annotation(x=layer, y=1.28, text=f"<b>{kind}</b><br>{subtitle}", showarrow=False, font={"size": 12})
+    fig.update_xaxes(visible=False, range=[-0.4, n_layers - 0.6])
+    fig.update_yaxes(visible=False, range=[-1.25, 1.5])
+    layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "#ffffff",
+              "legend": {"orientation": "h", "y": -0.02}, "uirevision": "network"}
+    if len(frames) > 1:
+        layout["updatemenus"] = [{
+            "type": "buttons", "showactive": False, "x": 0.0, "y": -0.05, "xanchor": "left", "yanchor": "top",
+            "buttons": [
+                {"label": text["play"], "method": "animate",
+                 "args": [None, {"frame": {"duration": 450, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
+                {"label": text["pause"], "method": "animate",
+                 "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
+            ],
+        }]
+        layout["sliders"] = [{
+            "active": len(frames) - 1, "x": 0.12, "y": -0.02, "len": 0.88, "currentvalue": {"prefix": f"{text['step']} "},
+            "steps": [{"label": frame.name, "method": "animate",
+                       "args": [[frame.name], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
+                      for frame in frames],
+        }]
+        layout["margin"]["b"] = 70
+        layout["height"] = 440
+    fig.update_layout(**layout)
+    return fig
+
+
+def dropped_unit_count(fig: go.Figure) -> int:
+    """Units drawn as dropped in the figure's shown frame (used by tests and the e2e check)."""
+    return _group_size(fig.data, "dropped-units")
+
+
+def dropped_connection_count(fig: go.Figure) -> int:
+    """Connections drawn as dropped (each line is 3 coordinates: start, end, gap)."""
+    return _group_size(fig.data, "dropped-connections") // 3
+
+
+def _group_size(traces, group: str) -> int:
+    for trace in traces:
+        if trace.legendgroup == group:
+            return len(trace.x or ())
+    return 0
+
+
+# ----------------------------------------------------------------------------- mask matrix
+
+def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Effective mask on one (n_out, n_in) weight matrix: dropout (rows and columns) vs DropConnect (entries)."""
+    text = _labels(labels)
+    rng = np.random.default_rng(seed)
+    dropout = effective_weight_mask_dropout(n_out, n_in, keep_p, rng, mask_outputs=True).astype(int)
+    dropconnect = effective_weight_mask_dropconnect(n_out, n_in, keep_p, rng).astype(int)
+    counts = {}
+    for name, kwargs in (("dropout", {"mask_outputs": True}), ("dropconnect", {})):
+        try:
+            counts[name] = text["sub_networks"].format(text=count_subnetworks(n_out, n_in, name, **kwargs).text)
+        except ValueError:
+            counts[name] = ""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
+        f"{text['mask_dropout']}<br><sub>{counts['dropout']}</sub>",
+        f"{text['mask_dropconnect']}<br><sub>{counts['dropconnect']}</sub>"))
+    colours = [[0, "#f0f0f0"], [1, "#2e86ab"]]
+    for col, matrix in ((1, dropout), (2, dropconnect)):
+        fig.add_trace(go.Heatmap(z=matrix, zmin=0, zmax=1, colorscale=colours, showscale=False, xgap=1, ygap=1,
+                                 hovertemplate=f"{text['to_unit']} %{{y}}, {text['from_unit']} %{{x}}: %{{z}}<extra></extra>"),
+                      row=1, col=col)
+        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col)
+        fig.update_xaxes(showticklabels=False, row=1, col=col)
+    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 70, "b": 10})
+    return fig
+
+
+# ----------------------------------------------------------------------------- decision boundary
+
+@torch.no_grad()
+def predict_grid(model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float],
+                 resolution: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class probabilities of an eval-mode model on a resolution x resolution grid: (xs, ys, probs[ny, nx, k])."""
+    xs = np.linspace(*x_range, resolution, dtype=np.float32)
+    ys = np.linspace(*y_range, resolution, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    parameter = next(model.parameters(), None)
+    if parameter is not None:
+        points = points.to(parameter.device)
+    was_training = model.training
+    model.eval()
+    try:
+        probs = torch.softmax(model(points), dim=1).cpu().numpy()
+    finally:
+        model.train(was_training)
+    return xs, ys, probs.reshape(resolution, resolution, -1)
+
+
+def plot_range(*arrays: np.ndarray, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
+    points = np.concatenate([np.asarray(a, float) for a in arrays if len(a)], axis=0)
+    low, high = points.min(0) - margin, points.max(0) + margin
+    return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+
+def _grid_z(probs: np.ndarray) -> tuple[np.ndarray, list, float, float]:
+    if probs.shape[-1] == 2:
+        return probs[..., 1], [[0, CLASS_COLOURS[0]], [0.5, "#ffffff"], [1, CLASS_COLOURS[1]]], 0.0, 1.0
+    k = probs.shape[-1]
+    scale = []
+    for c in range(k):
+        scale += [[c / k, CLASS_COLOURS[c % len(CLASS_COLOURS)]], [(c + 1) / k, CLASS_COLOURS[c % len(CLASS_COLOURS)]]]
+    return probs.argmax(-1).astype(float), scale, -0.5, k - 0.5
+
+
+def boundary_figure(
+    grids: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+    *, titles: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, max_test_points: int = 400,
+) -> go.Figure:
+    """Decision regions of each run side by side, training points (filled) and test points (faint rings)."""
+    text = _labels(labels)
+    runs = list(grids)
+    titles = titles or {}
+    fig = make_subplots(rows=1, cols=max(1, len(runs)), horizontal_spacing=0.05,
+                        subplot_titles=[titles.get(run, text.get(run, run)) for run in runs] or [""])
+    x_test, y_test = np.asarray(x_test)[:max_test_points], np.asarray(y_test)[:max_test_points]
+    for col, run in enumerate(runs, start=1):
+        xs, ys, probs = grids[run]
+        z, scale, zmin, zmax = _grid_z(probs)
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, colorscale=scale, zmin=zmin, zmax=zmax, opacity=0.45,
+                                 showscale=False, hoverinfo="skip", name=f"{run} region"), row=1, col=col)
+        if probs.shape[-1] == 2:
+            fig.add_trace(go.Contour(x=xs, y=ys, z=z, contours={"start": 0.5, "end": 0.5, "coloring": "lines"},
+                                     line={"color": "#222222", "width": 2}, showscale=False, hoverinfo="skip",
+                                     name=f"{run} boundary"), row=1, col=col)
+        classes = np.unique(np.concatenate([np.asarray(y_train), y_test]))
+        for c in classes:
+            colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+            sel = y_test == c
+            fig.add_trace(go.Scatter(x=x_test[sel, 0], y=x_test[sel, 1], mode="markers", showlegend=bool(col == 1 and c == classes[0]),
+                                     name=text["test"], legendgroup="test", hoverinfo="skip",
+                                     marker={"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}),
+                          row=1, col=col)
+            sel = np.asarray(y_train) == c
+            fig.add_trace(go.Scatter(x=np.asarray(x_train)[sel, 0], y=np.asarray(x_train)[sel, 1], mode="markers",
+                                     showlegend=bool(col == 1 and c == classes[0]), name=text["train"], legendgroup="train",
+                                     hoverinfo="skip", marker={"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}),
+                          row=1, col=col)
+        fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], showticklabels=False, row=1, col=col)
+        fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], showticklabels=False, row=1, col=col,
+                         scaleanchor=f"x{col if col > 1 else ''}")
+    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.02}, uirevision="boundary")
+    return fig
+
+
+# ----------------------------------------------------------------------------- image predictions
+
+@torch.no_grad()
+def predict_classes(models: Mapping[str, torch.nn.Module], inputs: torch.Tensor) -> dict[str, np.ndarray]:
+    out = {}
+    for run, model in models.items():
+        parameter = next(model.parameters(), None)
+        batch = inputs.to(parameter.device) if parameter is not None else inputs
+        model.eval()
+        out[run] = model(batch).argmax(1).cpu().numpy()
+    return out
+
+
+def image_grid_figure(
+    images: np.ndarray, image_shape: tuple[int, int], y_true: np.ndarray, predictions: Mapping[str, np.ndarray],
+    class_names: Sequence[str], *, columns: int = 8, labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Test images tiled into one heatmap; under each: the method's prediction (✓/✗) and the twin's."""
+    text = _labels(labels)
+    images = np.asarray(images, float)
+    n = len(images)
+    h, w = image_shape
+    rows = max(1, int(np.ceil(n / columns)))
+    pad = 1
+    canvas = np.full((rows * (h + pad), columns * (w + pad)), np.nan)
+    annotations = []
+    for index in range(n):
+        r, c = divmod(index, columns)
+        tile = images[index].reshape(h, w)
+        span = tile.max() - tile.min()
+        canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = (tile - tile.min()) / (span or 1)
+        parts = []
+        for run, predicted in predictions.items():
+            ok = int(predicted[index]) == int(y_true[index])
+            name = class_names[int(predicted[index])] if int(predicted[index]) < len(class_names) else str(predicted[index])
+            prefix = text["pred"] if run == "method" else text["twin_pred"]
+            colour = "#2a9d4b" if ok else "#d62728"
+            parts.append(f"<span style='color:{colour}'>{prefix} {name} {'✓' if ok else '✗'}</span>")
+        annotations.append({"x": c * (w + pad) + w / 2 - 0.5, "y": r * (h + pad) + h - 0.2, "text": "<br>".join(parts),
+                            "showarrow": False, "yanchor": "top", "font": {"size": 10}, "yshift": -2})
+    fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray_r", showscale=False, hoverinfo="skip"))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(annotations=annotations, height=150 + 150 * rows, margin={"l": 5, "r": 5, "t": 10, "b": 40},
+                      plot_bgcolor="#ffffff")
+    return fig

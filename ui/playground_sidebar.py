@@ -1,0 +1,175 @@
+"""The Playground sidebar: one widget per RunConfig field, each bound to the URL under the field's name.
+
+Like tensorflow/playground's ``state.ts`` the list of settings is data
+(:data:`SETTINGS`); this module only turns it into widgets. Validation is
+:func:`dropviz.config.from_query_params`'s job: the page displays its notices.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+import streamlit as st
+
+from dropviz.config import FIELD_NAMES, RunConfig, from_query_params, to_text
+from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv, load_dataset
+from dropviz.presets import PRESETS
+from ui.i18n import current_language
+
+DEFAULT = RunConfig()
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
+REFRESH_SECONDS = 0.5
+CSV_OPTION = "csv"
+PAGE_KEYS = ("speed",)  # bound widgets that are not RunConfig fields
+# RunConfig fields with a widget (data_dir, eval_every, device... are CLI-only).
+WIDGET_FIELDS = ("dataset", "noise", "train_size", "hidden", "activation", "method", "keep_p", "keep_p_input", "scaling",
+                 "dropconnect_mask", "max_norm", "twin", "optimizer", "lr", "momentum", "batch_size", "epochs", "seed")
+
+
+@dataclass
+class Sidebar:
+    config: RunConfig
+    notices: list[str]  # widget values that failed validation (defaults used)
+    dataset: Any = None  # an uploaded CSV's Dataset, else None (the runner loads registry data itself)
+    dataset_key: str | None = None
+    data_problem: str | None = None  # why training cannot start (no CSV yet, bad CSV)
+    bound_fields: tuple[str, ...] = field(default_factory=tuple)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def dataset_options() -> list[str]:
+    available = [info.name for info in list_datasets() if info.available]
+    return available + [CSV_OPTION]
+
+
+def max_steps_per_second(speed) -> float | None:
+    """Steps per refresh -> the runner's rate limit (None: as fast as possible)."""
+    return None if speed == "max" else float(speed) / REFRESH_SECONDS
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_uploaded_csv(digest: str, content: bytes, name: str, train_size: int | None, seed: int):
+    del digest  # the cache key; hashing the bytes themselves on every rerun is slower
+    return load_csv(content, train_size=train_size, seed=seed, name=name)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _load_registry_dataset(name: str, train_size: int | None, noise: float, seed: int):
+    # Loaded by the page (not the training thread) so that pressing Train does not wait for
+    # scikit-learn's import, and a bad data set is reported before anything starts.
+    return load_dataset(name, train_size=train_size, noise=noise, seed=seed, allow_download=False)
+
+
+def url_notices(params: dict[str, str], t: Callable[..., str]) -> list[str]:
+    """What is wrong with a URL's settings (each falls back to its default)."""
+    _, notices = from_query_params(params)
+    options = dataset_options()
+    value = params.get("dataset")
+    if value is not None and value not in options:
+        notices.append(t("dataset_unavailable", default=DEFAULT.dataset, value=value, choices=", ".join(options)))
+    speed = params.get("speed")
+    if speed is not None and speed not in {str(s) for s in SPEEDS}:
+        notices.append(t("speed_bad", value=speed, choices=", ".join(str(s) for s in SPEEDS)))
+    return list(dict.fromkeys(notices))
+
+
+def apply_preset(query: str) -> None:
+    """on_click callback: every bound setting to the preset's value (fields it leaves out to defaults)."""
+    config, _ = from_query_params(dict(parse_qsl(query)))
+    for name in WIDGET_FIELDS:
+        if name != "noise" or config.dataset in TOY_DATASETS:
+            value = getattr(config, name)
+            st.session_state[name] = to_text(name, value) if name == "hidden" else value
+
+
+def _fmt(t, prefix: str) -> Callable[[str], str]:
+    return lambda value: t(f"{prefix}{value}")
+
+
+def render(t: Callable[..., str]) -> Sidebar:
+    """Draw the settings; return the validated config they describe."""
+    bind = {"bind": "query-params"}
+    with st.sidebar:
+        with st.expander(t("sec_presets"), expanded=False):
+            for preset in PRESETS:
+                index = 1 if current_language() == "zh" else 0
+                title, lesson = preset.title[index], preset.lesson[index]
+                st.button(title, key=f"preset_{preset.key}", help=lesson, on_click=apply_preset, args=(preset.query,),
+                          width="stretch")
+                st.caption(f"[{t('preset_link')}]({preset.url()}) · {lesson}")
+
+        st.subheader(t("sec_data"))
+        options = dataset_options()
+        dataset = st.selectbox(t("dataset"), options, index=options.index(DEFAULT.dataset), key="dataset",
+                               format_func=_fmt(t, "ds_"), help=t("dataset_help"), **bind)
+        upload = None
+        if dataset == CSV_OPTION:
+            upload = st.file_uploader(t("csv_file"), type=["csv"], key="csv_file", help=t("csv_help"))
+        if dataset in TOY_DATASETS:
+            st.slider(t("noise"), 0.0, 1.0, DEFAULT.noise, 0.05, key="noise", **bind)
+        st.number_input(t("train_size"), 10, 100_000, DEFAULT.train_size, 10, key="train_size",
+                        help=t("train_size_help"), **bind)
+
+        st.subheader(t("sec_arch"))
+        st.text_input(t("hidden"), to_text("hidden", DEFAULT.hidden), key="hidden", help=t("hidden_help"), **bind)
+        st.selectbox(t("activation"), ("relu", "logistic", "tanh"), key="activation", format_func=_fmt(t, "act_"), **bind)
+
+        st.subheader(t("sec_method"))
+        method = st.selectbox(t("method"), ("dropout", "none", "gaussian", "dropconnect"), key="method",
+                              format_func=_fmt(t, "m_"), **bind)
+        keep_p = st.slider(t("keep_p"), 0.05, 1.0, DEFAULT.keep_p, 0.05, key="keep_p", help=t("keep_p_help"), **bind)
+        st.markdown(t("torch_equiv", p=f"{round(1 - keep_p, 4):g}"))
+        st.slider(t("keep_p_input"), 0.05, 1.0, DEFAULT.keep_p_input, 0.05, key="keep_p_input", **bind)
+        st.radio(t("scaling"), ("inverted", "weight-scaling"), key="scaling", format_func=_fmt(t, "s_"), **bind)
+        if method == "dropconnect":
+            st.radio(t("dropconnect_mask"), ("per-example", "per-batch"), key="dropconnect_mask",
+                     format_func=_fmt(t, "dc_"), horizontal=True, **bind)
+        st.number_input(t("max_norm"), 0.1, 100.0, None, 0.5, key="max_norm", help=t("max_norm_help"), **bind)
+        st.toggle(t("twin"), DEFAULT.twin, key="twin", **bind)
+
+        st.subheader(t("sec_opt"))
+        st.selectbox(t("optimizer"), ("sgd", "adam"), key="optimizer", format_func=_fmt(t, "o_"), **bind)
+        st.number_input(t("lr"), 0.0001, 10.0, DEFAULT.lr, 0.01, format="%.4f", key="lr", **bind)
+        st.slider(t("momentum"), 0.0, 0.99, DEFAULT.momentum, 0.01, key="momentum", **bind)
+        st.number_input(t("batch_size"), 1, 4096, DEFAULT.batch_size, key="batch_size", **bind)
+        st.number_input(t("epochs"), 1, 100_000, DEFAULT.epochs, key="epochs", **bind)
+        st.number_input(t("seed"), 0, 2**31 - 1, DEFAULT.seed, key="seed", **bind)
+
+    values = {name: st.session_state[name] for name in WIDGET_FIELDS if name in st.session_state}
+    if dataset not in TOY_DATASETS:
+        values.pop("noise", None)
+    if method != "dropconnect":
+        values.pop("dropconnect_mask", None)
+    bound = tuple(values)
+    sidebar_dataset, dataset_key, problem = None, None, None
+    if dataset == CSV_OPTION:
+        values.pop("dataset")
+        if upload is None:
+            problem = t("csv_needed")
+            values["dataset"] = "upload.csv"
+        else:
+            content = upload.getvalue()
+            digest = hashlib.sha256(content).hexdigest()
+            name = upload.name if upload.name.lower().endswith(".csv") else f"{upload.name}.csv"
+            values["dataset"] = name
+            dataset_key = digest
+            try:
+                sidebar_dataset = _load_uploaded_csv(digest, content, name, values.get("train_size"), int(values.get("seed", 0)))
+            except DatasetError as error:
+                problem = t("csv_error", error=error)
+    texts = {name: to_text(name, value) for name, value in values.items()}
+    config, notices = from_query_params(texts)
+    if dataset != CSV_OPTION:
+        try:
+            sidebar_dataset = _load_registry_dataset(config.dataset, config.train_size, config.noise, config.seed)
+        except DatasetError as error:
+            problem = t("data_error", error=error)
+    return Sidebar(config=config, notices=[t("widget_notice", problem=n.split(". ", 1)[-1]) for n in notices],
+                   dataset=sidebar_dataset, dataset_key=dataset_key, data_problem=problem, bound_fields=bound)
+
+
+def speed_widget(t) -> int | str:
+    return st.select_slider(t("speed"), SPEEDS, value="max", key="speed", help=t("speed_help"),
+                            format_func=lambda s: t("speed_max") if s == "max" else str(s), bind="query-params")

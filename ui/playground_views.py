@@ -1,0 +1,120 @@
+"""What the Playground's live fragment computes, as plain functions (no Streamlit).
+
+``run_every`` never fires under AppTest, so the fragment only *draws* what
+:func:`build_views` returns; tests call :func:`build_views` on a real runner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dropviz.config import RunConfig
+from dropviz.runner import LogSnapshot
+from dropviz.viz.playground import (
+    boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
+    plot_range, predict_classes, predict_grid,
+)
+
+ACTIVE_STATES = ("starting", "running")
+FINISHED_STATES = ("completed", "stopped", "diverged", "error")
+MASK_MATRIX_SHAPE = (12, 16)
+IMAGE_COUNT = 16
+
+
+@dataclass
+class Progress:
+    state: str
+    epoch: float
+    epochs: int
+    step: int
+    total_steps: int
+    samples_per_second: float
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+
+@dataclass
+class Views:
+    progress: Progress
+    metrics: pd.DataFrame
+    curves: go.Figure | None = None
+    network: go.Figure | None = None
+    mask_matrix: go.Figure | None = None
+    boundary: go.Figure | None = None
+    images: go.Figure | None = None
+    message: str = ""
+
+
+def figure_labels(t: Callable[..., str], config: RunConfig) -> dict[str, str]:
+    """Translated labels for the figure builders."""
+    keys = ("baseline", "train", "test", "loss", "error", "epoch", "gap", "no_data", "kept", "dropped", "input", "hidden",
+            "output", "shown", "play", "step", "mask_dropout", "mask_dropconnect", "sub_networks", "to_unit",
+            "from_unit", "pred", "twin_pred")
+    labels = {key: t(f"f_{key}") for key in keys if key not in ("shown", "sub_networks")}
+    labels["shown"] = t("f_shown", shown="{shown}", total="{total}")
+    labels["sub_networks"] = t("f_sub_networks", text="{text}")
+    labels["method"] = t("f_method", method=t(f"m_{config.method}"))
+    return labels
+
+
+def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
+    total = snapshot.started.total_steps if snapshot.started else 0
+    return Progress(snapshot.state, snapshot.epoch, config.epochs, snapshot.step, total, snapshot.samples_per_second)
+
+
+def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
+                labels: dict[str, str] | None = None) -> Views:
+    """Every live figure for one snapshot of the run (figures stay None until there is data for them)."""
+    labels = labels or {}
+    views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
+    if snapshot.evaluations:
+        views.curves = curves_figure(views.metrics, labels)
+    started = snapshot.started
+    if started is not None and (snapshot.masks or snapshot.latest_state is not None):
+        weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
+        history = [mask.masks for mask in snapshot.masks]
+        steps = [mask.step for mask in snapshot.masks]
+        views.network = network_figure(started.layer_sizes, started.display_units, weights, history,
+                                       method=config.method, steps=steps, labels=labels)
+    n_out, n_in = MASK_MATRIX_SHAPE
+    views.mask_matrix = mask_matrix_figure(n_out, n_in, config.keep_p, seed=config.seed + snapshot.step // 20, labels=labels)
+    if models and dataset is not None:
+        if dataset.is_2d:
+            x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
+            x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
+            x_range, y_range = plot_range(x_train, x_test[:400])
+            grids = {run: predict_grid(model, x_range, y_range) for run, model in models.items()}
+            views.boundary = boundary_figure(grids, x_train, y_train, x_test, y_test,
+                                             titles={run: labels.get(run, run) for run in grids}, labels=labels)
+        elif dataset.image_shape is not None:
+            inputs = dataset.x_test[:IMAGE_COUNT]
+            predictions = predict_classes(models, inputs)
+            views.images = image_grid_figure(inputs.numpy(), dataset.image_shape, dataset.y_test[:IMAGE_COUNT].numpy(),
+                                             predictions, dataset.class_names, labels=labels)
+    return views
+
+
+def should_refresh(state: str | None, step: int, target_step: int | None) -> bool:
+    """Keep the fragment's timer on while training, or until a requested single step has landed."""
+    if state in ACTIVE_STATES:
+        return True
+    return target_step is not None and step < target_step and state not in FINISHED_STATES
+
+
+def latest_table(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Last evaluation as a small table: one row per run."""
+    if frame.empty:
+        return pd.DataFrame()
+    last = frame.iloc[-1]
+    rows = {}
+    for run in ("method", "baseline"):
+        if f"{run}_test_loss" in frame:
+            rows[labels.get(run, run)] = {name: float(last[f"{run}_{name}"]) for name in
+                                          ("train_loss", "test_loss", "train_error", "test_error")}
+    return pd.DataFrame(rows).T.round(4)
