@@ -81,7 +81,7 @@ class RunConfig(BaseModel):
     @classmethod
     def _parse_hidden(cls, value: Any) -> Any:
         if isinstance(value, str):
-            parts = [part.strip() for part in value.replace("x", ",").split(",") if part.strip()]
+            parts = [part.strip() for part in value.split(",") if part.strip()]
             try:
                 return tuple(int(part) for part in parts)
             except ValueError:

@@ -1,0 +1,142 @@
+"""Background runner: controls, bounded thread-safe log, prompt stop, no orphan threads."""
+import gc
+import threading
+import time
+
+import pytest
+
+from dropviz.config import RunConfig
+from dropviz.runner import BackgroundRunner, MetricLog
+from dropviz.train import Step
+
+CONFIG = RunConfig(dataset="moons", hidden=(16, 16), epochs=2000, batch_size=16, train_size=64, method="dropout")
+
+
+def trainer_threads():
+    return [t for t in threading.enumerate() if t.name == "dropviz-trainer"]
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_runs_to_completion_and_publishes_metrics():
+    runner = BackgroundRunner(RunConfig(**{**CONFIG.model_dump(), "epochs": 5}))
+    runner.start()
+    assert runner.wait(30)
+    snap = runner.snapshot()
+    assert snap.state == "completed"
+    assert snap.step == 20 and len(snap.steps) == 20
+    assert len(snap.evaluations) == 5 and snap.latest_state is not None
+    assert snap.started.total_steps == 20
+
+
+def test_single_steps_while_paused_and_pause_resume():
+    runner = BackgroundRunner(CONFIG)
+    runner.step(3)
+    wait_for(lambda: runner.snapshot().step == 3)
+    time.sleep(0.2)
+    assert runner.snapshot().step == 3 and runner.state == "paused"
+    runner.start()  # resumes
+    wait_for(lambda: runner.snapshot().step > 10)
+    runner.pause()
+    time.sleep(0.1)
+    paused_at = runner.snapshot().step
+    time.sleep(0.3)
+    assert runner.snapshot().step == paused_at
+    runner.stop()
+
+
+def test_second_start_is_harmless_and_stop_is_prompt():
+    runner = BackgroundRunner(CONFIG)
+    runner.start()
+    runner.start()
+    wait_for(lambda: runner.snapshot().step > 0)
+    assert len(trainer_threads()) == 1
+    started = time.monotonic()
+    runner.stop()
+    assert time.monotonic() - started < 1.0
+    wait_for(lambda: not runner.alive, 2)
+    assert runner.state == "stopped"
+    assert "stopped by the user" in runner.snapshot().message
+
+
+def test_dropping_the_runner_stops_its_thread():
+    runner = BackgroundRunner(CONFIG)
+    runner.start()
+    wait_for(lambda: runner.snapshot().step > 0)
+    del runner
+    gc.collect()
+    wait_for(lambda: not trainer_threads(), 3)
+
+
+def test_speed_limit_does_not_reset_the_run():
+    runner = BackgroundRunner(CONFIG)
+    runner.set_speed(20)
+    runner.start()
+    time.sleep(1.0)
+    slow = runner.snapshot().step
+    assert 5 <= slow <= 30
+    runner.set_speed(None)
+    wait_for(lambda: runner.snapshot().step > slow + 50)
+    assert runner.snapshot().steps[0].step == 1  # same run, not restarted
+    runner.stop()
+
+
+def test_bad_dataset_sets_error_state_with_message():
+    runner = BackgroundRunner(CONFIG.changed(dataset="nope.csv"))
+    runner.start()
+    assert runner.wait(10)
+    snap = runner.snapshot()
+    assert snap.state == "error" and "nope.csv" in snap.message
+
+
+def test_log_is_bounded_and_snapshots_are_independent_copies():
+    log = MetricLog(max_steps=10)
+    for index in range(1, 101):
+        log.publish(Step(index, index / 10, {"method": 1.0}))
+    snap = log.snapshot()
+    assert [s.step for s in snap.steps] == list(range(91, 101))
+    log.publish(Step(101, 10.1, {"method": 1.0}))
+    assert snap.steps[-1].step == 100 and log.snapshot().steps[-1].step == 101
+    assert log.snapshot().version > snap.version
+
+
+def test_many_concurrent_readers_while_training():
+    runner = BackgroundRunner(CONFIG)
+    runner.start()
+    errors = []
+
+    def read():
+        try:
+            last = 0
+            for _ in range(200):
+                snap = runner.snapshot()
+                assert snap.version >= last
+                last = snap.version
+                steps = [s.step for s in snap.steps]
+                assert steps == sorted(steps)
+        except Exception as error:  # collected for the main thread
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    runner.stop()
+    assert errors == []
+
+
+def test_copy_models_are_independent_eval_copies():
+    runner = BackgroundRunner(CONFIG)
+    assert runner.copy_models() == {}
+    runner.step(2)
+    wait_for(lambda: runner.snapshot().step == 2)
+    models = runner.copy_models()
+    assert set(models) == {"method", "baseline"}
+    assert not models["method"].training
+    runner.stop()
