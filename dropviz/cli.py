@@ -103,7 +103,15 @@ def _command_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"train": _command_train, "datasets": _command_datasets}
+def _command_experiment(args: argparse.Namespace) -> int:
+    from .sweep import command_experiment
+
+    return command_experiment(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "train": _command_train, "datasets": _command_datasets, "experiment": _command_experiment,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     datasets_parser = sub.add_parser("datasets", help="list data sets and whether each is available offline")
     datasets_parser.add_argument("--data-dir", default=None)
     datasets_parser.add_argument("--json", action="store_true")
+    from .sweep import add_experiment_arguments
+
+    experiment_parser = sub.add_parser("experiment", help="run or resume a paper experiment sweep (see --list)")
+    add_experiment_arguments(experiment_parser)
     return parser
 
 

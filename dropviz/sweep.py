@@ -1,0 +1,644 @@
+"""Run a sweep's trials on an engine and store each result as it arrives.
+
+Engines:
+
+* ``local`` (default): a pool of worker processes (``forkserver``; default one per
+  CPU), each trial on one thread, so parallelism comes from trials.
+  ``workers=0`` runs trials in the calling process (debugging, tiny runs).
+* ``ray``: each trial is a Ray task with a resource request (``num_cpus``,
+  and a GPU fraction when the trial's device is ``cuda``, or ``auto`` on a
+  cluster that has GPUs). Connects to ``ray_address`` (``auto`` or
+  ``ray://host:port``) or starts a local Ray on demand.
+
+Only this driver writes to the results store: workers return plain dicts. A
+trial whose worker fails (crash, out of memory, node lost, an exception) is
+retried up to ``max_attempts`` times in all, then recorded as failed with its
+error, and the sweep goes on. Trials already done in the store are skipped,
+whichever engine ran them, so a sweep can be stopped and resumed anywhere.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures as futures
+import functools
+import multiprocessing
+import os
+import pathlib
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from .experiments import Trial, mc_average_errors
+from .store import DONE_STATUSES, Store
+
+ENGINES = ("local", "ray")
+RAY_INSTALL_HINT = ("Ray is not installed: install the optional extra with "
+                    "`pip install -r requirements-ray.txt` (ray[default]==2.60.0), then retry --engine ray")
+DEFAULT_MAX_ATTEMPTS = 3
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine asked for cannot run here; the message says how to fix it."""
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# --- one trial (runs in a worker) ---------------------------------------------------------------
+
+@functools.lru_cache(maxsize=8)
+def _dataset(name: str, train_size, seed: int, test_size, noise: float, data_dir):
+    from .data import load_dataset
+
+    return load_dataset(name, train_size=train_size, seed=seed, test_size=test_size, noise=noise, data_dir=data_dir)
+
+
+def execute_trial(payload: dict, threads: int | None = 1) -> dict:
+    """Train one trial to the end and return its results as a plain dict (never raises).
+
+    ``status`` is completed, diverged, or error (with ``error``); the driver
+    decides whether an error is retried.
+    """
+    started = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        import torch
+
+        from .train import Evaluation, Trainer
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        trial = Trial.from_dict(payload)
+        config = trial.config
+        dataset = _dataset(config.dataset, config.train_size, config.seed, trial.test_size, config.noise,
+                           config.data_dir)
+        trainer = Trainer(config, dataset, record_masks=False, state_every=2**62)
+        curves = []
+        while not trainer.done:
+            for event in trainer.step():
+                if isinstance(event, Evaluation):
+                    metrics = event.metrics["method"]
+                    curves.append({"step": event.step, "epoch": round(event.epoch, 4),
+                                   **{name: float(value) for name, value in metrics.items()}})
+        extra = None
+        if trial.mc_ks and trainer.status == "completed":
+            errors, scaled, how = mc_errors(trainer.models["method"], trainer.x_test, trainer.y_test,
+                                            trial.mc_ks, config.seed + 7)
+            extra = {"mc": {str(k): v for k, v in errors.items()}, "weight_scaling": scaled, "mc_method": how}
+        return {
+            "status": trainer.status, "message": trainer.message, "final": trainer.last_metrics.get("method"),
+            "curves": curves, "extra": extra, "wall_s": round(time.perf_counter() - started, 3),
+            "device": str(trainer.device), "worker": worker,
+        }
+    except Exception as error:  # noqa: BLE001 - reported to the driver, which retries or records it
+        return {"status": "error", "error": f"{type(error).__name__}: {error}",
+                "traceback": traceback.format_exc(limit=8), "wall_s": round(time.perf_counter() - started, 3),
+                "worker": worker}
+
+
+MC_REPEATS = 20
+
+
+def mc_errors(model, inputs, labels, ks, seed: int) -> tuple[dict[int, float], float, str]:
+    """Figure 11's numbers for a trained net: MC error for each k, and the weight-scaled error.
+
+    Uses :func:`dropviz.analysis.mc_curve` (mean over random orders of one pool
+    of sampled nets) when it is there and the net is on the CPU; otherwise
+    :func:`dropviz.experiments.mc_average_errors` (one pass, on any device).
+    """
+    import torch
+
+    try:
+        from .analysis import mc_curve
+    except ImportError:
+        mc_curve = None
+    if mc_curve is not None and inputs.device.type == "cpu":
+        curve = mc_curve(model, inputs, labels, max_k=max(ks), repeats=MC_REPEATS, seed=seed)
+        wanted = {int(k) for k in ks}
+        errors = {int(k): float(e) for k, e in zip(curve.ks, curve.mean_error) if int(k) in wanted}
+        return errors, float(curve.weight_scaled_error), f"analysis.mc_curve (mean of {MC_REPEATS} orders)"
+    generator = torch.Generator(device=inputs.device).manual_seed(seed)
+    errors, scaled = mc_average_errors(model, inputs, labels, ks, generator)
+    return errors, scaled, "experiments.mc_average_errors"
+
+
+def _init_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    from . import train  # noqa: F401 - import once per worker, not per trial
+
+
+# --- progress --------------------------------------------------------------------------------------
+
+@dataclass
+class Progress:
+    """What a progress bar shows; passed to ``on_progress`` after every change."""
+
+    total: int
+    skipped: int = 0
+    completed: int = 0
+    failed: int = 0
+    retries: int = 0
+    running: int = 0
+    elapsed_s: float = 0.0
+    last: str = ""
+    status: str = "running"  # running | finished | stopped | error
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def finished_trials(self) -> int:
+        return self.skipped + self.completed + self.failed
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total == 0 else self.finished_trials / self.total
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "skipped": self.skipped, "completed": self.completed, "failed": self.failed,
+                "retries": self.retries, "running": self.running, "elapsed_s": round(self.elapsed_s, 2),
+                "last": self.last, "status": self.status, "errors": self.errors[-5:]}
+
+
+@dataclass
+class SweepReport:
+    sweep_id: int
+    engine: str
+    workers: int
+    trials: list[Trial]
+    progress: Progress
+    wall_s: float
+
+    @property
+    def keys(self) -> list[str]:
+        return [trial.key for trial in self.trials]
+
+
+# --- engines -------------------------------------------------------------------------------------
+
+@dataclass
+class _Failure:
+    error: str
+
+
+class _InlineBackend:
+    """Runs each trial in this process (workers=0)."""
+
+    name = "local"
+
+    def __init__(self, threads: int):
+        self.capacity = 1
+        self.threads = threads
+
+    def submit(self, trial: Trial):
+        future: futures.Future = futures.Future()
+        future.set_result(execute_trial(trial.to_dict(), self.threads))
+        return future
+
+    def wait(self, handles, timeout: float):
+        return [(handle, handle.result()) for handle in handles]
+
+    def shutdown(self, cancel: bool) -> None:
+        pass
+
+
+def _worker_context():
+    """``forkserver`` with torch and dropviz preloaded: workers start in milliseconds (a fresh
+    ``spawn`` imports torch in every worker, seconds each), and, unlike plain ``fork``, they are
+    not copies of a multi-threaded parent such as the Streamlit server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not POSIX
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dropviz.sweep", "dropviz.train"])
+    return context
+
+
+class _PoolBackend:
+    """A pool of worker processes; a crashed worker breaks the pool, which is then rebuilt."""
+
+    name = "local"
+
+    def __init__(self, workers: int, threads: int):
+        self.capacity = workers
+        self.threads = threads
+        self.pool: futures.ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> futures.ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = futures.ProcessPoolExecutor(
+                max_workers=self.capacity, mp_context=_worker_context(),
+                initializer=_init_worker, initargs=(self.threads,),
+            )
+        return self.pool
+
+    def submit(self, trial: Trial):
+        try:
+            return self._ensure_pool().submit(execute_trial, trial.to_dict(), self.threads)
+        except futures.process.BrokenProcessPool:
+            self._discard_pool()
+            return self._ensure_pool().submit(execute_trial, trial.to_dict(), self.threads)
+
+    def wait(self, handles, timeout: float):
+        done, _ = futures.wait(handles, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        outcomes = []
+        for handle in done:
+            try:
+                outcomes.append((handle, handle.result()))
+            except futures.process.BrokenProcessPool as error:
+                self._discard_pool()
+                outcomes.append((handle, _Failure(f"worker process died ({error or 'BrokenProcessPool'})")))
+            except Exception as error:  # noqa: BLE001
+                outcomes.append((handle, _Failure(f"{type(error).__name__}: {error}")))
+        return outcomes
+
+    def _discard_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def shutdown(self, cancel: bool) -> None:
+        if self.pool is None:
+            return
+        if cancel:
+            processes = list((getattr(self.pool, "_processes", None) or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:  # stop running trials now rather than after they finish
+                if process.is_alive():
+                    process.terminate()
+        else:
+            self.pool.shutdown(wait=True)
+        self.pool = None
+
+
+def _ray_execute_trial(payload: dict, threads: int) -> dict:
+    return execute_trial(payload, threads)
+
+
+class _RayBackend:
+    """Each trial a Ray task; retries are the driver's (``max_retries=0``) so attempts are counted in one place."""
+
+    name = "ray"
+
+    def __init__(self, workers: int | None, threads: int, address: str | None, gpus_per_trial: float):
+        try:
+            import ray
+        except ImportError:
+            raise EngineUnavailable(RAY_INSTALL_HINT) from None
+        self.ray = ray
+        self.threads = threads
+        self.gpus_per_trial = gpus_per_trial
+        self.started_here = False
+        if not ray.is_initialized():
+            options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+            try:
+                if address:
+                    # An existing cluster needs the dropviz code; its Python needs requirements.txt.
+                    ray.init(address=address, runtime_env={"py_modules": [str(ROOT / "dropviz")]}, **options)
+                else:
+                    ray.init(num_cpus=workers or cpu_count(),
+                             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}}, **options)
+            except Exception as error:  # noqa: BLE001
+                where = address or "a local Ray instance"
+                raise EngineUnavailable(f"cannot start or reach Ray at {where}: {error}") from None
+            self.started_here = True
+        resources = ray.cluster_resources()
+        self.cluster_gpus = float(resources.get("GPU", 0.0))
+        self.capacity = workers or max(1, int(resources.get("CPU", 1) // max(1, threads)))
+        self.remote = ray.remote(max_retries=0)(_ray_execute_trial)
+        self.in_flight: set = set()
+
+    def _gpus(self, trial: Trial) -> float:
+        device = trial.config.device
+        if device == "cuda" or (device == "auto" and self.cluster_gpus > 0):
+            return self.gpus_per_trial
+        return 0.0
+
+    def submit(self, trial: Trial):
+        ref = self.remote.options(num_cpus=self.threads, num_gpus=self._gpus(trial)).remote(
+            trial.to_dict(), self.threads)
+        self.in_flight.add(ref)
+        return ref
+
+    def wait(self, handles, timeout: float):
+        ray = self.ray
+        ready, rest = ray.wait(list(handles), num_returns=1, timeout=timeout)
+        if ready and rest:
+            more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+            ready += more
+        outcomes = []
+        for ref in ready:
+            self.in_flight.discard(ref)
+            try:
+                outcomes.append((ref, ray.get(ref)))
+            except ray.exceptions.RayError as error:  # worker crashed, OOM-killed, node died, task error
+                text = str(error).strip().splitlines()
+                outcomes.append((ref, _Failure(f"{type(error).__name__}: {text[0] if text else ''}")))
+        return outcomes
+
+    def shutdown(self, cancel: bool) -> None:
+        if cancel:
+            for ref in list(self.in_flight):
+                try:
+                    self.ray.cancel(ref, force=True)
+                except Exception:  # noqa: BLE001 - already finished or gone
+                    pass
+        self.in_flight.clear()
+        if self.started_here:
+            self.ray.shutdown()
+
+
+def make_backend(engine: str, workers: int | None, *, threads: int = 1, ray_address: str | None = None,
+                 gpus_per_trial: float = 0.25):
+    if engine == "local":
+        workers = cpu_count() if workers is None else workers
+        return _InlineBackend(threads) if workers == 0 else _PoolBackend(workers, threads)
+    if engine == "ray":
+        return _RayBackend(workers, threads, ray_address, gpus_per_trial)
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+# --- the driver ------------------------------------------------------------------------------------
+
+def unique(trials: Sequence[Trial]) -> list[Trial]:
+    seen, ordered = set(), []
+    for trial in trials:
+        if trial.key not in seen:
+            seen.add(trial.key)
+            ordered.append(trial)
+    return ordered
+
+
+def run_sweep(
+    trials: Sequence[Trial],
+    store: Store,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    ray_address: str | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    threads_per_trial: int = 1,
+    gpus_per_trial: float = 0.25,
+    on_progress: Callable[[Progress], None] | None = None,
+    progress_bar: bool = False,
+    stop: threading.Event | None = None,
+) -> SweepReport:
+    """Run every trial not already done in ``store``; each result is committed as it arrives."""
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+    started = time.perf_counter()
+    trials = unique(trials)
+    done = store.done_keys(trial.key for trial in trials)
+    todo = [trial for trial in trials if trial.key not in done]
+    progress = Progress(total=len(trials), skipped=len(trials) - len(todo))
+    first = trials[0] if trials else None
+    experiments = list(dict.fromkeys(trial.experiment for trial in trials))
+    backend = make_backend(engine, workers, threads=threads_per_trial, ray_address=ray_address,
+                           gpus_per_trial=gpus_per_trial) if todo else None
+    n_workers = backend.capacity if backend else 0
+    sweep_id = store.start_sweep(experiments, first.preset if first else "", first.dataset if first else "",
+                                 engine=engine, workers=n_workers, n_trials=len(trials), n_skipped=progress.skipped)
+    store.register(todo, sweep_id)
+
+    bar = None
+    if progress_bar and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=",".join(experiments)[:40], unit="trial", dynamic_ncols=True)
+
+    def emit() -> None:
+        progress.elapsed_s = time.perf_counter() - started
+        if on_progress is not None:
+            on_progress(progress)
+
+    queue = collections.deque(todo)
+    attempts: collections.Counter = collections.Counter()
+    in_flight: dict = {}
+    emit()
+    cancelled = False
+    try:
+        while queue or in_flight:
+            if stop is not None and stop.is_set():
+                cancelled = True
+                break
+            while queue and len(in_flight) < backend.capacity:
+                trial = queue.popleft()
+                attempts[trial.key] += 1
+                in_flight[backend.submit(trial)] = trial
+            progress.running = len(in_flight)
+            for handle, outcome in backend.wait(list(in_flight), timeout=0.5):
+                trial = in_flight.pop(handle)
+                if not isinstance(outcome, _Failure) and outcome.get("status") in DONE_STATUSES:
+                    store.record(trial, outcome, attempts=attempts[trial.key], engine=engine, sweep_id=sweep_id)
+                    progress.completed += 1
+                    progress.last = f"{trial.experiment}: {trial.condition}, seed {trial.seed}"
+                    if bar is not None:
+                        bar.update(1)
+                    continue
+                error = outcome.error if isinstance(outcome, _Failure) else outcome.get("error", "unknown error")
+                if attempts[trial.key] < max_attempts:
+                    progress.retries += 1
+                    queue.appendleft(trial)
+                    continue
+                failed = {"status": "failed", "error": f"after {attempts[trial.key]} attempts: {error}",
+                          **({} if isinstance(outcome, _Failure) else {k: outcome.get(k) for k in ("wall_s", "worker")})}
+                store.record(trial, failed, attempts=attempts[trial.key], engine=engine, sweep_id=sweep_id)
+                progress.failed += 1
+                progress.errors.append(f"{trial.condition}, seed {trial.seed}: {failed['error']}")
+                if bar is not None:
+                    bar.update(1)
+            progress.running = len(in_flight)
+            emit()
+    except BaseException:
+        cancelled = True
+        progress.status = "error"
+        raise
+    finally:
+        if backend is not None:
+            backend.shutdown(cancel=cancelled)
+        if bar is not None:
+            bar.close()
+        if progress.status == "running":
+            progress.status = "stopped" if cancelled else "finished"
+        progress.running = 0
+        wall = time.perf_counter() - started
+        store.finish_sweep(sweep_id, status=progress.status, n_completed=progress.completed,
+                           n_failed=progress.failed, wall_s=wall)
+        emit()
+    return SweepReport(sweep_id, engine, n_workers, list(trials), progress, time.perf_counter() - started)
+
+
+# --- command line: python -m dropviz experiment ... -------------------------------------------------
+
+def _non_negative_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    import argparse
+
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    import argparse
+
+    try:
+        seeds = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated seeds like 0,1,2, got {text!r}") from None
+    if not seeds or any(seed < 0 or seed > 2**31 - 1 for seed in seeds):
+        raise argparse.ArgumentTypeError(f"seeds must be 0 .. 2147483647, got {text!r}")
+    return seeds
+
+
+def _gpu_fraction(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 8.0:
+        raise argparse.ArgumentTypeError(f"expected a GPU share like 0.25 (0 < x <= 8), got {text!r}")
+    return value
+
+
+def add_experiment_arguments(parser) -> None:
+    """The flags of ``python -m dropviz experiment`` (wired into dropviz.cli)."""
+    from .experiments import EXPERIMENTS, PRESETS
+
+    parser.add_argument("name", nargs="?", metavar="NAME",
+                        help=f"one of {', '.join(EXPERIMENTS)}, or 'all'")
+    parser.add_argument("--list", action="store_true", help="list the experiments and presets, then exit")
+    parser.add_argument("--preset", choices=PRESETS, default="quick", help="quick (default), standard, paper, tiny")
+    parser.add_argument("--dataset", default=None,
+                        help="a classification data set of the registry (default: fashion-mnist if present, else digits)")
+    parser.add_argument("--workers", type=_non_negative_int, default=None,
+                        help="parallel trials (default: the CPU count; 0 = in this process)")
+    parser.add_argument("--db", default=None, help="results database (default: $DROPVIZ_RESULTS_DB or "
+                                                   "~/.cache/dropviz/experiments.sqlite)")
+    parser.add_argument("--engine", choices=ENGINES, default="local", help="local worker processes or Ray")
+    parser.add_argument("--ray-address", default=None,
+                        help="auto (a running cluster) or ray://host:port; default: start a local Ray")
+    parser.add_argument("--max-attempts", type=_positive_int, default=DEFAULT_MAX_ATTEMPTS,
+                        help="tries per trial before it is recorded as failed")
+    parser.add_argument("--seeds", type=_seeds, default=None, help="override the preset's seeds, e.g. 0,1,2")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where trials train (auto: a GPU when there is one)")
+    parser.add_argument("--gpus-per-trial", type=_gpu_fraction, default=0.25,
+                        help="Ray: GPU share requested by a CUDA trial (default 0.25)")
+    parser.add_argument("--export", metavar="PATH", default=None,
+                        help="also write the completed trials to a results JSON file (shipped-results format)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _list_text() -> str:
+    from .experiments import COMMON_NOTE, EXPERIMENTS, PRESET_NOTES
+
+    lines = ["experiments:"]
+    lines += [f"  {spec.name:9s} {spec.paper_ref:10s} {spec.title}" for spec in EXPERIMENTS.values()]
+    lines.append("presets:")
+    lines += [f"  {name:9s} {note}" for name, note in PRESET_NOTES.items()]
+    lines.append(COMMON_NOTE)
+    return "\n".join(lines)
+
+
+def command_experiment(args) -> int:
+    """``python -m dropviz experiment``: run (or resume) a sweep; summary table or JSON on stdout."""
+    import json
+    import sys
+
+    from .data import DatasetError, load_dataset
+    from .experiments import EXPERIMENTS, PRESET_NOTES, all_trials, default_dataset, summarize
+    from .store import StoreError, export_json
+
+    def fail(message: str) -> int:
+        print(f"dropviz experiment: error: {message}", file=sys.stderr)
+        return 2
+
+    if args.list:
+        if args.json:
+            print(json.dumps({"experiments": {n: {"title": s.title, "paper": s.paper_ref} for n, s in
+                                              EXPERIMENTS.items()}, "presets": PRESET_NOTES}))
+        else:
+            print(_list_text())
+        return 0
+    if not args.name:
+        return fail("give an experiment NAME (or --list); choose one of " + ", ".join(EXPERIMENTS) + ", all")
+    names = list(EXPERIMENTS) if args.name == "all" else [args.name]
+    if names[0] not in EXPERIMENTS:
+        return fail(f"unknown experiment {args.name!r}; choose one of {', '.join(EXPERIMENTS)}, all")
+    if args.ray_address and args.engine != "ray":
+        return fail("--ray-address needs --engine ray")
+    dataset = args.dataset or default_dataset()
+    try:
+        probe = load_dataset(dataset, train_size=None)
+    except DatasetError as error:
+        return fail(str(error))
+    if probe.n_classes < 2:
+        return fail(f"data set {dataset!r} has fewer than 2 classes")
+    try:
+        trials = all_trials(names, dataset, args.preset, seeds=args.seeds, device=args.device,
+                            n_available=int(probe.x_train.shape[0]) if dataset.endswith(".csv") else None)
+    except ValueError as error:
+        return fail(str(error))
+    try:
+        store = Store(args.db)
+    except StoreError as error:
+        return fail(str(error))
+    with store:
+        try:
+            report = run_sweep(trials, store, engine=args.engine, workers=args.workers, ray_address=args.ray_address,
+                               max_attempts=args.max_attempts, gpus_per_trial=args.gpus_per_trial,
+                               progress_bar=not (args.quiet or args.json))
+        except EngineUnavailable as error:
+            return fail(str(error))
+        rows = store.trials(keys=report.keys)
+        if args.export:
+            export_json([row for row in rows if row["status"] == "completed"], args.export,
+                        meta={"preset": args.preset, "dataset": dataset, "experiments": names})
+    summary = summarize(rows)
+    progress = report.progress
+    payload = {
+        "experiments": names, "preset": args.preset, "dataset": dataset, "db": str(store.path),
+        "engine": report.engine, "workers": report.workers, "sweep_id": report.sweep_id,
+        "trials": progress.total, "ran": progress.completed, "skipped": progress.skipped,
+        "failed": progress.failed, "retries": progress.retries, "wall_s": round(report.wall_s, 2),
+        "conditions": summary,
+    }
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        print(f"{','.join(names)} / {args.preset} / {dataset}: {progress.completed} run, {progress.skipped} "
+              f"already done, {progress.failed} failed, in {report.wall_s:.1f} s on {report.workers} "
+              f"{report.engine} worker(s); results in {store.path}")
+        print(f"{'experiment':10s} {'condition':34s} {'n':>2s} {'test error %':>16s} {'train error %':>16s}")
+        for row in summary:
+            test = "-" if row["test_error_pct_mean"] is None else \
+                f"{row['test_error_pct_mean']:.2f} ± {row['test_error_pct_std']:.2f}"
+            train = "-" if row["train_error_pct_mean"] is None else \
+                f"{row['train_error_pct_mean']:.2f} ± {row['train_error_pct_std']:.2f}"
+            print(f"{row['experiment']:10s} {row['condition'][:34]:34s} {row['n']:2d} {test:>16s} {train:>16s}")
+        for error in progress.errors:
+            print(f"failed: {error}", file=sys.stderr)
+    return 0 if progress.failed == 0 else 1
