@@ -164,13 +164,11 @@ class _PerExampleDropConnect(torch.autograd.Function):
             part = inputs[start : start + chunk]
             grad_part = grad_outputs[start : start + chunk]
             masks = _draw_weight_masks(part.shape[0], n_out, n_in, ctx.keep_p, int(ctx.chunk_seeds[index]), inputs.device, weight.dtype)
-            if grad_weight is not None:
-                # sum_b M_b * (g_b x_b^T), without forming the outer products separately
-                grad_weight += torch.einsum("boi,bo,bi->oi", masks, grad_part, part)
             if grad_inputs is not None:
-                grad_inputs[start : start + chunk] = torch.bmm(
-                    grad_part.unsqueeze(1), masks.mul_(weight)
-                ).squeeze(1)
+                grad_inputs[start : start + chunk] = torch.bmm(grad_part.unsqueeze(1), masks * weight).squeeze(1)
+            if grad_weight is not None:
+                # sum_b M_b * (g_b x_b^T), built in place in the mask buffer to avoid another chunk-sized tensor
+                grad_weight += masks.mul_(grad_part.unsqueeze(-1)).mul_(part.unsqueeze(1)).sum(0)
         return grad_inputs, grad_weight, grad_bias, None, None, None
 
 
