@@ -1,7 +1,239 @@
-import streamlit as st
+"""Inference: weight scaling vs Monte-Carlo averaging, inverted vs original dropout, DropConnect, MC uncertainty.
 
+Thin page: every number comes from dropviz.analysis, every figure from dropviz.viz.inference.
+"""
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from dropviz import analysis
+from dropviz.viz import inference as viz
+from ui.analysis_run import TEXT as RUN_TEXT, AnalysisRun, default_run, describe, select_run, test_tensors
 from ui.i18n import translator
 
-t = translator()
+TEXT = {
+    "intro": (
+        "A dropout net trains an exponential family of thinned networks that share weights. At test time the paper "
+        "does not average them: it uses one network with the weights scaled by p (or, with inverted dropout, "
+        "unscaled weights). This page measures how good that shortcut is on the current run.",
+        "Dropout 网络训练的是共享权重的指数级数量的稀疏子网络。测试时论文并不对它们求平均，而是使用一个权重乘以 p 的网络"
+        "（反向 Dropout 则直接使用原权重）。本页在当前运行上测量这一捷径有多好。"),
+    "h_mc": ("Weight scaling vs Monte-Carlo model averaging (the paper's Figure 11)",
+             "权重缩放与蒙特卡洛模型平均（论文图 11）"),
+    "n_test": ("test examples", "测试样本数"),
+    "max_k": ("largest k", "最大 k"),
+    "repeats": ("repeats", "重复次数"),
+    "mc_caption": (
+        "A pool of {pool} thinned networks is sampled once (fresh masks per example, as in training); for each k "
+        "the predicted class probabilities of k of them are averaged, over {repeats} random orders of the pool "
+        "(band: ± 1 sd). At k = {pool} every order uses the whole pool, so the band closes there. "
+        "Paper (MNIST): weight scaling 1.05 %, MC ≈1.28 % at k=3, ≈1.10 % at k=9, matching at k≈50.",
+        "一次性采样 {pool} 个稀疏子网络（与训练时一样每个样本独立采样掩码）；对每个 k 平均其中 k 个网络的类别概率，"
+        "并对子网络池的 {repeats} 种随机顺序取平均（阴影：± 1 标准差）。k = {pool} 时每种顺序都用到整个池，所以阴影在那里收拢。"
+        "论文（MNIST）：权重缩放 1.05%，MC 在 k=3 时约 1.28%，k=9 时约 1.10%，k≈50 时持平。"),
+    "mc_reach": ("On these {n} test examples MC averaging first reaches the weight-scaled error ({ws:.2%}) at **k = {k}**; "
+                 "k = 1 gives {e1:.2%}, k = {kmax} gives {emax:.2%}.",
+                 "在这 {n} 个测试样本上，MC 平均在 **k = {k}** 时首次达到权重缩放的误差（{ws:.2%}）；"
+                 "k = 1 时为 {e1:.2%}，k = {kmax} 时为 {emax:.2%}。"),
+    "mc_never": ("On these {n} test examples MC averaging does not reach the weight-scaled error ({ws:.2%}) up to "
+                 "k = {kmax} (k = {kmax}: {emax:.2%}); here the deterministic network is at least as good as {kmax} "
+                 "sampled ones.",
+                 "在这 {n} 个测试样本上，直到 k = {kmax}，MC 平均都没有达到权重缩放的误差（{ws:.2%}）"
+                 "（k = {kmax}：{emax:.2%}）；在这里确定性网络至少与 {kmax} 个采样网络一样好。"),
+    "mc_nonoise": ("The method net has no noise (method 'none' or keep p = 1): every sampled network is the same "
+                   "network, so there is nothing to average.",
+                   "该方法网络没有噪声（方法为 none 或 p = 1）：所有采样网络都相同，没有可平均的。"),
+    "small_sample": ("With only {n} test examples one example is {step:.2%} of error: differences below that are noise.",
+                     "只有 {n} 个测试样本时，一个样本就是 {step:.2%} 的误差：小于此的差别只是噪声。"),
+    "h_scaling": ("Inverted vs original (weight-scaling) dropout", "反向 Dropout 与原始（权重缩放）Dropout"),
+    "scaling_md": (
+        "Inverted dropout divides kept units by p while training; the original multiplies the weights by p at test "
+        "time. Trained on the same seed they draw **identical masks** (same generator, same shapes) and see the "
+        "same batches, yet with the same learning rate they are *not* the same training: the weight-scaling net "
+        "computes W′(m⊙h) where the inverted one computes W(m⊙h)/p. The two coincide when W′ = W/p at every "
+        "step. The gradient with respect to W′ is p times that with respect to W, so SGD (with momentum) keeps "
+        "W′ = W/p exactly when the weight-scaling net **starts at W/p and uses learning rate lr/p² on the weights** "
+        "(lr on the biases, which are not masked). Below both versions are trained on a small run: the "
+        "matched one must agree up to float error; the same-lr one only statistically.",
+        "反向 Dropout 在训练时把保留的单元除以 p；原始方法在测试时把权重乘以 p。用同一个种子训练时，两者抽到**完全相同的掩码**"
+        "（同一生成器、同样的形状），看到同样的小批量，但在相同学习率下它们*并不是*同一个训练过程：权重缩放网络计算 W′(m⊙h)，"
+        "反向网络计算 W(m⊙h)/p。只有每一步都满足 W′ = W/p 时两者才一致。对 W′ 的梯度是对 W 梯度的 p 倍，因此当权重缩放网络"
+        "**从 W/p 出发、权重学习率取 lr/p²**（偏置不被掩码，仍用 lr）时，SGD（含动量）恰好保持 W′ = W/p。下面在一个小运行上"
+        "训练两种版本：匹配版必须在浮点误差内一致；相同学习率版只在统计上一致。"),
+    "train_both": ("Train both implementations ({what}, {epochs} epochs)", "训练两种实现（{what}，{epochs} 轮）"),
+    "training": ("Training 4 small nets...", "正在训练 4 个小网络……"),
+    "variant_matched": ("matched (W′₀ = W₀/p, lr/p² on weights)", "匹配（W′₀ = W₀/p，权重学习率 lr/p²）"),
+    "variant_same": ("same learning rate, same init", "相同学习率、相同初始化"),
+    "scaling_row": ("**{v}**: test error {a:.2%} (inverted) vs {b:.2%} (weight-scaling); same predicted class on "
+                    "{agree:.1%} of test examples; max |Δ probability| = {dp:.2g}, max |Δ logit| = {dl:.2g}.",
+                    "**{v}**：测试误差 {a:.2%}（反向）对 {b:.2%}（权重缩放）；{agree:.1%} 的测试样本预测类别相同；"
+                    "最大 |Δ概率| = {dp:.2g}，最大 |Δlogit| = {dl:.2g}。"),
+    "scaling_axes": ("probability of the inverted net's class: inverted", "weight-scaling"),
+    "scaling_axes_zh": ("反向网络预测类别的概率：反向", "权重缩放"),
+    "h_dc": ("DropConnect inference", "DropConnect 推理"),
+    "dc_source": ("The current run is not DropConnect, so a built-in DropConnect example is used ({what}).",
+                  "当前运行不是 DropConnect，因此使用内置的 DropConnect 示例（{what}）。"),
+    "dc_caption": (
+        "Three ways to use a DropConnect net at test time (Wan et al. 2013): the mean network (weights × p, one "
+        "pass); Gaussian moment matching — each unit's input u ~ N(pWv, p(1−p)(W⊙W)(v⊙v)), S samples of a(u) "
+        "averaged; and MC over k sampled weight masks (one mask per sampled network).",
+        "DropConnect 网络测试时的三种用法（Wan 等，2013）：均值网络（权重 × p，一次前向）；高斯矩匹配——每个单元的输入 "
+        "u ~ N(pWv, p(1−p)(W⊙W)(v⊙v))，对 S 个 a(u) 样本求平均；以及对 k 个采样的权重掩码做 MC（每个采样网络一个掩码）。"),
+    "dc_result": ("Mean network {m:.2%}; Gaussian with S = {smax}: {g:.2%}; MC with k = {kmax}: {mc:.2%}.",
+                  "均值网络 {m:.2%}；高斯 S = {smax}：{g:.2%}；MC k = {kmax}：{mc:.2%}。"),
+    "h_unc": ("MC-dropout uncertainty (Gal & Ghahramani 2016)", "MC Dropout 不确定性（Gal & Ghahramani，2016）"),
+    "unc_caption": (
+        "Dropout kept on at test time, {s} sampled networks per input; the spread is the standard deviation over "
+        "samples of the probability of the predicted class. It is the model's own disagreement with itself, not a "
+        "calibrated probability of being wrong.",
+        "测试时保持 Dropout 开启，每个输入采样 {s} 个网络；离散度是预测类别概率在样本间的标准差。它是模型自身的分歧，"
+        "而不是经过校准的出错概率。"),
+    "unc_titles": ("decision (weight scaling)", "MC spread (sd)"),
+    "unc_titles_zh": ("决策（权重缩放）", "MC 离散度（标准差）"),
+    "most": ("most certain", "最确定"), "least": ("least certain", "最不确定"),
+    "unc_numbers": ("Mean spread on correctly classified test examples: {a:.3f}; on misclassified ones: {b:.3f}.",
+                    "正确分类的测试样本的平均离散度：{a:.3f}；错误分类样本：{b:.3f}。"),
+    "unc_2d_example": ("The current run is not 2-D, so the plane view uses a built-in moons example ({what}).",
+                       "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。"),
+}
+t = translator(RUN_TEXT, TEXT)
+zh = st.session_state.get("lang") == "zh"
+
+
+def has_noise(run: AnalysisRun) -> bool:
+    model = run.models["method"]
+    return model.method != "none" and any(keep < 1 for keep in model.keep_ps)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def mc(key: str, limit: int, max_k: int, repeats: int, _run: AnalysisRun) -> analysis.MCCurve:
+    x, y = test_tensors(_run, limit)
+    return analysis.mc_curve(_run.models["method"], x, y, max_k=max_k, repeats=repeats, seed=0)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def scalings(config_json: str) -> list[analysis.ScalingComparison]:
+    from dropviz.config import RunConfig
+    from dropviz.data import load_dataset
+
+    config = RunConfig.model_validate_json(config_json)
+    dataset = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed)
+    return [analysis.compare_scalings(config, dataset, matched=True),
+            analysis.compare_scalings(config, dataset, matched=False)]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dropconnect(key: str, limit: int, _run: AnalysisRun) -> analysis.DropConnectInference:
+    x, y = test_tensors(_run, limit)
+    return analysis.dropconnect_inference_compare(_run.models["method"], x, y, max_k=64, repeats=10)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def uncertainty(key: str, limit: int, samples: int, _run: AnalysisRun) -> analysis.Uncertainty:
+    x, _ = test_tensors(_run, limit)
+    return analysis.mc_uncertainty(_run.models["method"], x, samples=samples)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def plane(key: str, samples: int, _run: AnalysisRun):
+    points = _run.dataset.x_test.numpy()
+    xs, ys, grid = analysis.plane_grid(points, resolution=50)
+    result = analysis.mc_uncertainty(_run.models["method"], torch.from_numpy(grid), samples=samples)
+    predicted = analysis.weight_scaled_probabilities(_run.models["method"], torch.from_numpy(grid)).argmax(-1).numpy()
+    return xs, ys, predicted.reshape(len(ys), len(xs)), result.spread.reshape(len(ys), len(xs))
+
+
 st.title(t("page_inference"))
-st.info("This page is being built.")
+st.markdown(t("intro"))
+run = select_run(t, key="inference_source")
+n_available = int(run.dataset.x_test.shape[0])
+big = run.models["method"].n_parameters > 500_000
+
+# --- Figure 11 ---------------------------------------------------------------------------------
+st.subheader(t("h_mc"))
+if has_noise(run):
+    cols = st.columns(3)
+    options = sorted({n for n in (200, 500, 1000, 2000, 5000, 10000) if n < n_available} | {n_available})
+    default_n = min(options, key=lambda n: abs(n - (500 if big else 2000)))
+    limit = cols[0].select_slider(t("n_test"), options=options, value=default_n, key="inf_n")
+    max_k = cols[1].select_slider(t("max_k"), options=[10, 20, 50, 100], value=100, key="inf_k")
+    repeats = cols[2].select_slider(t("repeats"), options=[5, 10, 20, 50], value=20, key="inf_repeats")
+    curve = mc(run.key, limit, max_k, repeats, run)
+    names = None if not zh else {"mc": "k 个子网络的 MC 平均", "ws": "权重缩放", "x": "k（采样网络数）", "y": "测试误差",
+                                 "band": "± 1 标准差"}
+    st.plotly_chart(viz.mc_curve_figure(curve.ks, curve.mean_error, curve.std_error, curve.weight_scaled_error,
+                                        k_reaching=curve.k_reaching, names=names), key="mc_curve")
+    st.caption(t("mc_caption", pool=curve.pool, repeats=repeats))
+    facts = dict(n=curve.n_examples, ws=curve.weight_scaled_error, e1=curve.mean_error[0], kmax=int(curve.ks[-1]),
+                 emax=curve.mean_error[-1])
+    st.markdown(t("mc_reach", k=curve.k_reaching, **facts) if curve.k_reaching else t("mc_never", **facts))
+    if curve.n_examples < 1000:
+        st.caption(t("small_sample", n=curve.n_examples, step=1 / curve.n_examples))
+else:
+    st.info(t("mc_nonoise"))
+
+# --- inverted vs weight scaling -------------------------------------------------------------------
+st.subheader(t("h_scaling"))
+st.markdown(t("scaling_md"))
+small = default_run("dropout").config.model_copy(update={"epochs": 5, "keep_p_input": 0.8})
+if st.button(t("train_both", what=describe(small), epochs=small.epochs), key="inf_train_both"):
+    st.session_state["inf_scalings"] = True
+if st.session_state.get("inf_scalings"):
+    with st.spinner(t("training")):
+        matched, same = scalings(small.model_dump_json())
+    for result, label in ((matched, t("variant_matched")), (same, t("variant_same"))):
+        st.markdown(t("scaling_row", v=label, a=result.errors["inverted"], b=result.errors["weight-scaling"],
+                      agree=result.agreement, dp=result.max_prob_diff, dl=result.max_logit_diff))
+    axes = TEXT["scaling_axes_zh"] if zh else TEXT["scaling_axes"]
+    st.plotly_chart(viz.scaling_comparison_figure(
+        np.stack([matched.p_inverted, same.p_inverted]), np.stack([matched.p_weight_scaling, same.p_weight_scaling]),
+        [t("variant_matched"), t("variant_same")], axes), key="scaling_chart")
+
+# --- DropConnect ------------------------------------------------------------------------------------
+st.subheader(t("h_dc"))
+dc_run = run
+if run.models["method"].method != "dropconnect" or not has_noise(run):
+    dc_run = default_run("dropconnect")
+    st.caption(t("dc_source", what=describe(dc_run.config)))
+dc_limit = min(int(dc_run.dataset.x_test.shape[0]), 500 if dc_run.models["method"].n_parameters > 500_000 else 2000)
+dc = dropconnect(dc_run.key, dc_limit, dc_run)
+dc_names = None if not zh else {"mean": "均值网络 (W·p)", "gauss": "高斯矩匹配，每单元 S 个样本", "mc": "对 k 个权重掩码的 MC",
+                                "x": "样本数（S 或 k）", "y": "测试误差"}
+st.plotly_chart(viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
+                key="dropconnect_chart")
+st.caption(t("dc_caption"))
+smax = max(dc.gaussian_error)
+st.markdown(t("dc_result", m=dc.mean_error, smax=smax, g=dc.gaussian_error[smax], kmax=int(dc.mc_ks[-1]),
+              mc=dc.mc_error[-1]))
+
+# --- MC-dropout uncertainty -------------------------------------------------------------------------
+st.subheader(t("h_unc"))
+samples = 30
+unc_run = run if has_noise(run) else default_run("dropout")
+st.caption(t("unc_caption", s=samples))
+if unc_run.dataset.is_2d:
+    plane_run = unc_run
+else:
+    plane_run = default_run("moons")
+    if unc_run.dataset.image_shape is not None:
+        limit = min(int(unc_run.dataset.x_test.shape[0]), 1000)
+        result = uncertainty(unc_run.key, limit, samples, unc_run)
+        _, y = test_tensors(unc_run, limit)
+        correct = result.predicted == y.numpy()
+        st.markdown(t("unc_numbers", a=float(result.spread[correct].mean()) if correct.any() else float("nan"),
+                      b=float(result.spread[~correct].mean()) if (~correct).any() else float("nan")))
+        order = np.argsort(result.spread, kind="stable")
+        x_img = test_tensors(unc_run, limit)[0].numpy().reshape(-1, *unc_run.dataset.image_shape)
+        names = unc_run.dataset.class_names
+        rows = {t("most"): order[:8], t("least"): order[::-1][:8]}
+        st.plotly_chart(viz.certainty_examples(
+            {label: x_img[idx] for label, idx in rows.items()},
+            {label: [f"{names[result.predicted[i]]} (true {names[int(y[i])]}), sd {result.spread[i]:.3f}" for i in idx]
+             for label, idx in rows.items()}), key="certainty_images")
+    st.caption(t("unc_2d_example", what=describe(plane_run.config)))
+xs, ys, predicted, spread = plane(plane_run.key, samples, plane_run)
+titles = TEXT["unc_titles_zh"] if zh else TEXT["unc_titles"]
+st.plotly_chart(viz.uncertainty_plane(xs, ys, predicted, spread, plane_run.dataset.x_test.numpy(),
+                                      plane_run.dataset.y_test.numpy(), titles), key="uncertainty_plane")
