@@ -3,6 +3,8 @@
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
 dropviz, the figures from dropviz.viz.theory, the text from ui.lecture_text.
 """
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -63,7 +65,7 @@ def el_thinned_network():
     left, mid, right = st.columns([1, 2, 2])
     with left:
         p = _keep_slider("lec_net_p")
-        st.button(t("net_resample"), key="lec_net_btn", on_click=_resample_net)
+        st.button(t("net_resample"), key="lec_net_btn", on_click=_resample_net, width="stretch")
     k = st.session_state.get("lec_net_k", 0)
     masks = L.thinned_network_masks(NET_SIZES, p, 0.8, 1000 + k)
     labels = dict(kept_label=t("kept_unit"), dropped_label=t("dropped_unit"), height=260)
@@ -231,7 +233,7 @@ def el_masks():
     c1, c2 = st.columns([1, 3])
     with c1:
         p = _keep_slider("lec_mask_p")
-        st.button(t("mask_resample"), key="lec_mask_btn", on_click=_resample_masks)
+        st.button(t("mask_resample"), key="lec_mask_btn", on_click=_resample_masks, width="stretch")
     k = st.session_state.get("lec_mask_k", 0)
     gen = np.random.default_rng(2000 + k)
     m_do = th.effective_weight_mask_dropout(8, 12, p, gen, mask_outputs=True)
@@ -322,7 +324,11 @@ st.markdown(t("intro"))
 with st.expander(t("contents"), expanded=False):
     st.markdown("\n".join(f"1. [{s.title(lang).split('. ', 1)[-1]}](#{s.id})" for s in L.SECTIONS))
 
+# Seconds each section took to compute and draw on the last run (read by
+# bench/bench_theory_pages.py; costs two clock reads per section).
+timings = st.session_state.setdefault("section_seconds_lecture", {})
 for sec in L.SECTIONS:
+    started = time.perf_counter()
     st.header(sec.title(lang), anchor=sec.id, divider="gray")
     st.caption(t("slide", name=sec.slide))
     if sec.id != "numpy":  # the numpy section puts its text after the code
@@ -334,3 +340,4 @@ for sec in L.SECTIONS:
             with col:
                 st.page_link(link.page_file, label=f"{t('open_page')}: {link.label(lang)}",
                              icon="➡️", query_params=link.query_params() or None)
+    timings[sec.id] = time.perf_counter() - started

@@ -6,6 +6,7 @@ dropviz.theory / dropviz.reference / dropviz.lecture; heavy ones are cached
 with st.cache_data; figures come from dropviz.viz.theory.
 """
 import inspect
+import time
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,8 @@ lang = current_language()
 BS_N = (1, 10)
 BS_RANGE = 10.0
 BS_SAMPLES = (100, 50_000)
-RIDGE_ROWS, RIDGE_COLS, RIDGE_STEPS = (20, 1000), (1, 10), (500, 10_000)
+RIDGE_ROWS, RIDGE_COLS, RIDGE_STEPS = (20, 1000), (1, 10), (500, 8_000)
+RIDGE_WORK = 1_600_000   # examples x SGD steps: keeps the section well under 2 s
 MASK_DIM = (1, 32)
 NWGM_N = (1, 16)
 NUMPY_LEN = 20
@@ -199,6 +201,10 @@ def section_ridge():
                            format_func=lambda s: t("ridge_ws") if s == "weight-scaling" else t("ridge_inv"),
                            key="th_ridge_scaling")
         seed = int(st.number_input(t("seed"), 0, 10_000, 0, 1, key="th_ridge_seed"))
+    if rows * steps > RIDGE_WORK:
+        allowed_steps = max(RIDGE_STEPS[0], RIDGE_WORK // rows // 100 * 100)
+        st.warning(t("ridge_work", rows=rows, steps=steps, work=RIDGE_WORK, allowed=allowed_steps))
+        steps = allowed_steps
     res = ridge_compute(p, rows, cols, noise, steps, scaling, seed)
     # Compare predictors at test time: w~ = p w* against least squares.
     shrink = np.linalg.norm(res["w_tilde"] - res["ls"]) / max(np.linalg.norm(res["ls"]), 1e-300)
@@ -356,5 +362,10 @@ SECTIONS = (section_bs, section_ridge, section_numpy, section_masks, section_nwg
 
 st.title(t("page_theory"))
 st.markdown(t("intro"))
+# Seconds each section took to compute and draw on the last run (read by
+# bench/bench_theory_pages.py).
+timings = st.session_state.setdefault("section_seconds_theory", {})
 for draw in SECTIONS:
+    started = time.perf_counter()
     draw()
+    timings[draw.__name__.removeprefix("section_")] = time.perf_counter() - started

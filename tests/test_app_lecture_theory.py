@@ -136,6 +136,11 @@ def test_theory_inputs_change_numbers_and_bad_input_is_refused():
     at.slider(key="th_ridge_p").set_value(0.8).run()
     assert metric(at, "SGD vs closed form") != rel and float(metric(at, "SGD vs closed form")) < 1e-2
 
+    at.number_input(key="th_ridge_rows").set_value(1000)
+    at.number_input(key="th_ridge_steps").set_value(8000).run()
+    assert any("1,600 steps" in w.value for w in at.warning)      # work cap, said plainly
+    assert float(metric(at, "SGD vs closed form")) < 1e-2
+
     shown = metric(at, "analytic E[")
     at.text_input(key="th_bs_p").set_value("0.5, 2").run()
     assert any("p_i" in e.value and "last valid" in e.value for e in at.error)

@@ -74,7 +74,13 @@ TEXT = {
     "ridge_rows": ("examples (20–1,000)", "样本数（20–1,000）"),
     "ridge_cols": ("features (1–10)", "特征数（1–10）"),
     "ridge_noise": ("noise", "噪声"),
-    "ridge_steps": ("SGD steps (500–10,000)", "SGD 步数（500–10,000）"),
+    "ridge_steps": ("SGD steps (500–8,000)", "SGD 步数（500–8,000）"),
+    "ridge_work": (
+        "examples × steps is limited to {work:,} to keep this section fast: {rows:,} examples "
+        "allow at most {allowed:,} steps, so {allowed:,} are run instead of {steps:,}.",
+        "为保证本节响应迅速，样本数 × 步数不超过 {work:,}：{rows:,} 个样本最多允许 {allowed:,} 步，"
+        "因此实际运行 {allowed:,} 步而不是 {steps:,} 步。",
+    ),
     "ridge_scaling": ("masks during training", "训练时的掩码"),
     "ridge_ws": ("R * X (original; converges to w*)", "R * X（原始；收敛到 w*）"),
     "ridge_inv": ("R * X / p (inverted; converges to w̃ = p·w*)", "R * X / p（反向；收敛到 w̃ = p·w*）"),

@@ -305,7 +305,8 @@ def thinned_network_figure(layer_sizes: Sequence[int], masks=None, *,
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=0.6)
     fig = _layout(fig, title, height)
-    fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.02, x=0))
     return fig
 
 
