@@ -290,7 +290,7 @@ def el_ridge():
 
 
 def el_numpy():
-    st.code(LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True)
+    st.code(LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True, wrap_lines=True)
     st.markdown(t("numpy.body"))
     field = "explanation_zh" if lang == "zh" else "explanation_en"
     st.markdown("\n".join(f"- **{d['name']}** — {d[field]}" for d in _defects()))

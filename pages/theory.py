@@ -115,7 +115,7 @@ def section_bs():
     st.latex(r"E\Big[\frac{\partial E_D}{\partial w_i}\Big] = \frac{\partial E_N}{\partial w_i} "
              r"+ w_i\,p_i(1-p_i)\,I_i^2 = \frac{\partial E_R}{\partial w_i},\qquad "
              r"E_R = E_N + \tfrac12\sum_{i=1}^n p_i(1-p_i)\,w_i^2 I_i^2")
-    st.warning(th.REGULARIZED_ERROR_NOTE[lang])
+    st.warning(t("half_note"))
 
     if "th_bs_I" not in st.session_state:
         _bs_generate()
@@ -151,8 +151,9 @@ def section_bs():
     n = len(I)
     res = bs_compute(I, w, target, p, samples, 12345 + int(st.session_state.get("th_bs_k", 0)))
 
-    i = int(st.selectbox(t("bs_weight"), list(range(1, n + 1)), key="th_bs_i")
-            if n > 1 else 1)
+    with st.columns(4)[0]:
+        i = int(st.selectbox(t("bs_weight"), list(range(1, n + 1)), key="th_bs_i")
+                if n > 1 else 1)
     i = min(i, n) - 1
     c1, c2, c3 = st.columns(3)
     c1.metric(t("bs_metric_analytic", i=i + 1), f"{res['analytic'][i]:.5f}")
@@ -256,7 +257,7 @@ def section_numpy():
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('np_lecture')}**")
-        st.code(ref.LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True)
+        st.code(ref.LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True, wrap_lines=True)
         run = L.run_lecture_function(x, discard, seed)
         st.markdown(f"`dropout(x, discard_prob={discard:g}, seed={seed})`")
         lines = [f"- {t('np_before')}: `{_fmt_vec(run.x_before)}`",
@@ -271,7 +272,7 @@ def section_numpy():
         st.markdown("\n".join(lines))
     with right:
         st.markdown(f"**{t('np_reference')}**")
-        st.code(inspect.getsource(ref.dropout), language="python", height=420)
+        st.code(inspect.getsource(ref.dropout), language="python", height=420, wrap_lines=True)
         keep = round(1.0 - discard, 10)
         st.markdown(f"`dropout(x, keep_p={keep:g}, rng={seed})`")
         try:
@@ -345,12 +346,13 @@ def section_nwgm():
         bias = float(st.slider(t("nw_bias"), -5.0, 5.0, 0.0, 0.5, key="th_nw_bias"))
         seed = int(st.number_input(t("seed"), 0, 10_000, 0, 1, key="th_nw_seed"))
     res = nwgm_compute(n, p, scale, bias, seed)
-    c = st.columns(5)
-    c[0].metric(t("nw_nwgm"), f"{res['nwgm']:.10f}")
-    c[1].metric(t("nw_scaled"), f"{res['scaled']:.10f}")
-    c[2].metric(t("nw_arith"), f"{res['arith']:.10f}")
-    c[3].metric(t("nw_diff"), f"{abs(res['nwgm'] - res['scaled']):.1e}")
-    c[4].metric(t("nw_diff_arith"), f"{abs(res['arith'] - res['nwgm']):.1e}")
+    c = st.columns(3)
+    c[0].metric(t("nw_nwgm"), f"{res['nwgm']:.12f}")
+    c[1].metric(t("nw_scaled"), f"{res['scaled']:.12f}")
+    c[2].metric(t("nw_arith"), f"{res['arith']:.12f}")
+    c = st.columns(3)
+    c[0].metric(t("nw_diff"), f"{abs(res['nwgm'] - res['scaled']):.1e}")
+    c[1].metric(t("nw_diff_arith"), f"{abs(res['arith'] - res['nwgm']):.1e}")
     st.plotly_chart(vt.nwgm_figure(
         res["outputs"], res["probs"], nwgm=res["nwgm"], weight_scaled=res["scaled"],
         arithmetic=res["arith"], title=t("nw_title", n=n, m=2 ** n), x_label=t("nw_x"),

@@ -110,7 +110,7 @@ def test_theory_renders_five_sections(lang):
     at = open_page("pages/theory.py", lang)
     assert [h.value for h in at.header] == THEORY_HEADERS[lang]
     assert not at.error
-    assert any("1/2" in w.value and ("lecture" in w.value or "讲义" in w.value) for w in at.warning)
+    assert any("½" in w.value and ("lecture" in w.value or "讲义" in w.value) for w in at.warning)
     # NWGM equals sigma(mean input) to float precision.
     nwgm = metric(at, "NWGM")
     scaled = metric(at, "σ(mean input)" if lang == "en" else "σ(平均输入)")

@@ -64,7 +64,7 @@ TEXT = {
     ),
     "net_standard": ("(a) Standard neural net", "(a) 标准神经网络"),
     "net_thinned": ("(b) After applying dropout", "(b) 应用 Dropout 之后"),
-    "net_resample": ("Sample another thinned net", "再采样一个子网络"),
+    "net_resample": ("Re-sample", "重新采样"),
     "net_count": (
         "This net: {units} droppable units (input p = 0.8, hidden p as chosen), "
         "{count} thinned networks; this one keeps {kept} of them.",

@@ -16,6 +16,15 @@ TEXT = {
     "keep_p": ("keep probability p (paper)", "保留概率 p（论文）"),
     "torch_p": ("= PyTorch nn.Dropout(p={p:g})", "= PyTorch nn.Dropout(p={p:g})"),
     "seed": ("seed", "随机种子"),
+    "half_note": (
+        "$E_R$ is written here **with the ½** on the penalty. The lecture's slide leaves the ½ "
+        "out; the ½ is correct: with it $E_R = E[E_D]$ exactly and "
+        "$\\partial E_R/\\partial w_i = E[\\partial E_D/\\partial w_i]$; without it the penalty's "
+        "gradient would be doubled (Baldi & Sadowski 2013).",
+        "此处 $E_R$ 的正则项**带有 ½**。讲义幻灯片漏掉了 ½；带 ½ 才正确：此时 $E_R = E[E_D]$ 严格成立，且 "
+        "$\\partial E_R/\\partial w_i = E[\\partial E_D/\\partial w_i]$；若没有 ½，正则项的梯度会翻倍"
+        "（Baldi 与 Sadowski 2013）。",
+    ),
     "bad_input": ("{msg}. The last valid values are used.", "{msg}。已使用上一次的有效值。"),
     # 1 Baldi-Sadowski
     "bs_body": (

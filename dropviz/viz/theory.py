@@ -365,7 +365,7 @@ def paper_fig10_figure(sizes, with_dropout, without_dropout, *,
     fig.add_trace(go.Scatter(x=sizes, y=with_dropout, mode="lines+markers",
                              name=with_label, line=dict(color=BLUE)))
     fig.update_xaxes(title=x_label, type="log")
-    fig.update_yaxes(title=y_label, type="log")
+    fig.update_yaxes(title=y_label, type="log", tickvals=[1, 2, 5, 10, 20, 30])
     return _layout(fig, title, height)
 
 
