@@ -10,9 +10,10 @@ from ui.i18n import translator
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
 from ui.playground_views import ACTIVE_STATES, FINISHED_STATES, build_views, figure_labels, latest_table, should_refresh
-from ui.session import REGISTRY, max_concurrent_trainers, session_trainer
+from ui.session import REGISTRY, max_concurrent_trainers, session_trainer, warm_up
 
 t = translator(TEXT)
+warm_up()
 holder = session_trainer()
 state = st.session_state
 

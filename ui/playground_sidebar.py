@@ -159,7 +159,8 @@ def render(t: Callable[..., str]) -> Sidebar:
                 sidebar_dataset = _load_uploaded_csv(digest, content, name, values.get("train_size"), int(values.get("seed", 0)))
             except DatasetError as error:
                 problem = t("csv_error", error=error)
-    texts = {name: to_text(name, value) for name, value in values.items()}
+    # The hidden-layers box already holds text ("128,128"); every other widget holds a value.
+    texts = {name: value if isinstance(value, str) else to_text(name, value) for name, value in values.items()}
     config, notices = from_query_params(texts)
     if dataset != CSV_OPTION:
         try:

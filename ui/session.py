@@ -110,3 +110,22 @@ class TrainerHolder:
 @st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
 def session_trainer() -> TrainerHolder:
     return TrainerHolder()
+
+
+def _warm_up_engine() -> None:
+    # The first torch optimizer imports torch._dynamo (seconds on a busy 2-core machine) and the
+    # toy data sets import scikit-learn: do both once per server, off the script thread, so that
+    # the first Train press does not wait for them.
+    import torch
+
+    import sklearn.datasets  # noqa: F401
+
+    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Start the one-time engine warm-up in a daemon thread (returns at once)."""
+    thread = threading.Thread(target=_warm_up_engine, name="dropviz-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -88,9 +88,9 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
     gaps = latest_gaps(frame)
     title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
     fig.update_layout(
-        title={"text": f"{text['gap']}: {title}" if title else text["no_data"], "font": {"size": 14}},
-        height=360, margin={"l": 50, "r": 20, "t": 70, "b": 40},
-        legend={"orientation": "h", "y": -0.2}, uirevision="curves",
+        title={"text": f"{text['gap']}<br><sup>{title}</sup>" if title else text["no_data"], "font": {"size": 13}},
+        height=420, margin={"l": 50, "r": 20, "t": 80, "b": 40},
+        legend={"orientation": "h", "y": -0.28, "x": 0}, uirevision="curves",
     )
     return fig
 
@@ -225,10 +225,10 @@ def network_figure(
     fig.update_xaxes(visible=False, range=[-0.4, n_layers - 0.6])
     fig.update_yaxes(visible=False, range=[-1.25, 1.5])
     layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "#ffffff",
-              "legend": {"orientation": "h", "y": -0.02}, "uirevision": "network"}
+              "showlegend": False, "uirevision": "network"}
     if len(frames) > 1:
         layout["updatemenus"] = [{
-            "type": "buttons", "showactive": False, "x": 0.0, "y": -0.05, "xanchor": "left", "yanchor": "top",
+            "type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "left", "yanchor": "top", "direction": "left",
             "buttons": [
                 {"label": text["play"], "method": "animate",
                  "args": [None, {"frame": {"duration": 450, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
@@ -237,7 +237,7 @@ def network_figure(
             ],
         }]
         layout["sliders"] = [{
-            "active": len(frames) - 1, "x": 0.12, "y": -0.02, "len": 0.88, "currentvalue": {"prefix": f"{text['step']} "},
+            "active": len(frames) - 1, "x": 0.2, "y": 0.0, "len": 0.8, "yanchor": "top", "currentvalue": {"prefix": f"{text['step']} "},
             "steps": [{"label": frame.name, "method": "animate",
                        "args": [[frame.name], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
                       for frame in frames],
