@@ -18,6 +18,7 @@ def test_correlation_heatmaps_side_by_side_with_animation_frames():
     assert len(fig.frames) == 3 and [f.name for f in fig.frames] == ["10", "20", "30"]
     assert fig.layout.sliders[0].active == 2
     assert heatmaps[0].z[4][0] is None  # NaN (dead unit) becomes a gap
+    assert heatmaps[0].x[0] == "u4"  # non-numeric labels: a categorical axis keeps the cluster order
     single = vc.correlation_heatmaps({"method": ([5], mats[:1], range(5))})
     assert len(single.frames) == 0
 

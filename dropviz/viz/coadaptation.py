@@ -40,10 +40,10 @@ def correlation_heatmaps(frames: Mapping[str, tuple[Sequence[int], np.ndarray, S
         for col, run in enumerate(runs):
             steps, matrices, units = frames[run]
             out.append(go.Heatmap(
-                z=_clean(matrices[i]), x=[str(u) for u in units], y=[str(u) for u in units],
+                z=_clean(matrices[i]), x=[f"u{u}" for u in units], y=[f"u{u}" for u in units],  # "u": categorical axis
                 zmin=-1, zmax=1, colorscale="RdBu_r", showscale=col == len(runs) - 1,
                 colorbar={"title": "r", "len": 0.9}, name=_label(labels, run),
-                hovertemplate="unit %{y} vs %{x}: r=%{z}<extra>" + _label(labels, run) + "</extra>",
+                hovertemplate="%{y} vs %{x}: r=%{z}<extra>" + _label(labels, run) + "</extra>",
             ))
         return out
 
