@@ -21,11 +21,10 @@ state = st.session_state
 if "pg_url_notices" not in state:
     state.pg_url_notices = url_notices(st.query_params.to_dict(), t)
 
-sidebar = render(t)
-config = sidebar.config
-
 st.title(t("page_playground"))
 st.caption(t("intro"))
+sidebar = render(t)
+config = sidebar.config
 if state.pg_url_notices:
     st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {notice}" for notice in state.pg_url_notices), icon="🔗")
 for notice in sidebar.notices:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from dropviz.config import FIELD_NAMES, RunConfig, from_query_params, to_text
-from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv, load_dataset
+from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv
 from dropviz.presets import PRESETS
 from ui.i18n import current_language
 
@@ -55,13 +55,6 @@ def _load_uploaded_csv(digest: str, content: bytes, name: str, train_size: int |
     return load_csv(content, train_size=train_size, seed=seed, name=name)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _load_registry_dataset(name: str, train_size: int | None, noise: float, seed: int):
-    # Loaded by the page (not the training thread) so that pressing Train does not wait for
-    # scikit-learn's import, and a bad data set is reported before anything starts.
-    return load_dataset(name, train_size=train_size, noise=noise, seed=seed, allow_download=False)
-
-
 def url_notices(params: dict[str, str], t: Callable[..., str]) -> list[str]:
     """What is wrong with a URL's settings (each falls back to its default)."""
     _, notices = from_query_params(params)
@@ -84,13 +77,59 @@ def apply_preset(query: str) -> None:
             st.session_state[name] = to_text(name, value) if name == "hidden" else value
 
 
+METHODS = ("dropout", "none", "gaussian", "dropconnect")
+ACTIVATIONS = ("relu", "logistic", "tanh")
+SCALINGS = ("inverted", "weight-scaling")
+DC_MASKS = ("per-example", "per-batch")
+OPTIMIZERS = ("sgd", "adam")
+CHOICE_FIELDS = ("dataset", "activation", "method", "scaling", "dropconnect_mask", "optimizer")
+
+
+def _choice(name: str, options) -> dict:
+    """Widget arguments of a choice setting, seeded from the URL on the session's first run.
+
+    Streamlit's bind="query-params" would write the *translated* label (format_func) into the
+    URL, so a link made in 中文 would not open in English; these widgets are synced by hand
+    with the raw value instead (see :func:`sync_choices_to_url`).
+    """
+    seeded = st.session_state.setdefault("pg_seeded", set())
+    if name not in seeded:
+        seeded.add(name)
+        value = st.query_params.get(name)
+        if value in options and name not in st.session_state:
+            st.session_state[name] = value
+    kwargs = {"key": name}
+    if name not in st.session_state:
+        kwargs["index"] = list(options).index(getattr(DEFAULT, name))
+    return kwargs
+
+
+def sync_choices_to_url() -> None:
+    """Write each choice setting's raw value to the URL (removed when it is the default)."""
+    for name in CHOICE_FIELDS:
+        value = st.session_state.get(name)
+        default = getattr(DEFAULT, name)
+        if value is None or value == default or (name == "dataset" and value == CSV_OPTION):
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != value:
+            st.query_params[name] = value
+
+
 def _fmt(t, prefix: str) -> Callable[[str], str]:
     return lambda value: t(f"{prefix}{value}")
 
 
 def render(t: Callable[..., str]) -> Sidebar:
-    """Draw the settings; return the validated config they describe."""
+    """Draw the settings; return the validated config they describe.
+
+    A widget value the config rejects (a bad hidden-layers text, from the user or from a
+    link) is put back to its default on an immediate rerun, with its notice kept for display.
+    """
     bind = {"bind": "query-params"}
+    for name, value in st.session_state.pop("pg_fix", {}).items():
+        st.session_state[name] = value  # before the widgets exist: allowed, and it updates the URL
+    fixed_notices = st.session_state.pop("pg_fixed_notices", [])
     with st.sidebar:
         with st.expander(t("sec_presets"), expanded=False):
             for preset in PRESETS:
@@ -102,8 +141,8 @@ def render(t: Callable[..., str]) -> Sidebar:
 
         st.subheader(t("sec_data"))
         options = dataset_options()
-        dataset = st.selectbox(t("dataset"), options, index=options.index(DEFAULT.dataset), key="dataset",
-                               format_func=_fmt(t, "ds_"), help=t("dataset_help"), **bind)
+        dataset = st.selectbox(t("dataset"), options, **_choice("dataset", options),
+                               format_func=_fmt(t, "ds_"), help=t("dataset_help"))
         upload = None
         if dataset == CSV_OPTION:
             upload = st.file_uploader(t("csv_file"), type=["csv"], key="csv_file", help=t("csv_help"))
@@ -114,29 +153,29 @@ def render(t: Callable[..., str]) -> Sidebar:
 
         st.subheader(t("sec_arch"))
         st.text_input(t("hidden"), to_text("hidden", DEFAULT.hidden), key="hidden", help=t("hidden_help"), **bind)
-        st.selectbox(t("activation"), ("relu", "logistic", "tanh"), key="activation", format_func=_fmt(t, "act_"), **bind)
+        st.selectbox(t("activation"), ACTIVATIONS, **_choice("activation", ACTIVATIONS), format_func=_fmt(t, "act_"))
 
         st.subheader(t("sec_method"))
-        method = st.selectbox(t("method"), ("dropout", "none", "gaussian", "dropconnect"), key="method",
-                              format_func=_fmt(t, "m_"), **bind)
+        method = st.selectbox(t("method"), METHODS, **_choice("method", METHODS), format_func=_fmt(t, "m_"))
         keep_p = st.slider(t("keep_p"), 0.05, 1.0, DEFAULT.keep_p, 0.05, key="keep_p", help=t("keep_p_help"), **bind)
         st.markdown(t("torch_equiv", p=f"{round(1 - keep_p, 4):g}"))
         st.slider(t("keep_p_input"), 0.05, 1.0, DEFAULT.keep_p_input, 0.05, key="keep_p_input", **bind)
-        st.radio(t("scaling"), ("inverted", "weight-scaling"), key="scaling", format_func=_fmt(t, "s_"), **bind)
+        st.radio(t("scaling"), SCALINGS, **_choice("scaling", SCALINGS), format_func=_fmt(t, "s_"))
         if method == "dropconnect":
-            st.radio(t("dropconnect_mask"), ("per-example", "per-batch"), key="dropconnect_mask",
-                     format_func=_fmt(t, "dc_"), horizontal=True, **bind)
+            st.radio(t("dropconnect_mask"), DC_MASKS, **_choice("dropconnect_mask", DC_MASKS),
+                     format_func=_fmt(t, "dc_"), horizontal=True)
         st.number_input(t("max_norm"), 0.1, 100.0, None, 0.5, key="max_norm", help=t("max_norm_help"), **bind)
         st.toggle(t("twin"), DEFAULT.twin, key="twin", **bind)
 
         st.subheader(t("sec_opt"))
-        st.selectbox(t("optimizer"), ("sgd", "adam"), key="optimizer", format_func=_fmt(t, "o_"), **bind)
+        st.selectbox(t("optimizer"), OPTIMIZERS, **_choice("optimizer", OPTIMIZERS), format_func=_fmt(t, "o_"))
         st.number_input(t("lr"), 0.0001, 10.0, DEFAULT.lr, 0.01, format="%.4f", key="lr", **bind)
         st.slider(t("momentum"), 0.0, 0.99, DEFAULT.momentum, 0.01, key="momentum", **bind)
         st.number_input(t("batch_size"), 1, 4096, DEFAULT.batch_size, key="batch_size", **bind)
         st.number_input(t("epochs"), 1, 100_000, DEFAULT.epochs, key="epochs", **bind)
         st.number_input(t("seed"), 0, 2**31 - 1, DEFAULT.seed, key="seed", **bind)
 
+    sync_choices_to_url()
     values = {name: st.session_state[name] for name in WIDGET_FIELDS if name in st.session_state}
     if dataset not in TOY_DATASETS:
         values.pop("noise", None)
@@ -162,12 +201,13 @@ def render(t: Callable[..., str]) -> Sidebar:
     # The hidden-layers box already holds text ("128,128"); every other widget holds a value.
     texts = {name: value if isinstance(value, str) else to_text(name, value) for name, value in values.items()}
     config, notices = from_query_params(texts)
-    if dataset != CSV_OPTION:
-        try:
-            sidebar_dataset = _load_registry_dataset(config.dataset, config.train_size, config.noise, config.seed)
-        except DatasetError as error:
-            problem = t("data_error", error=error)
-    return Sidebar(config=config, notices=[t("widget_notice", problem=n.split(". ", 1)[-1]) for n in notices],
+    bad = [name for name, text in texts.items() if name in WIDGET_FIELDS and name != "dataset" and from_query_params({name: text})[1]]
+    if bad:
+        st.session_state["pg_fix"] = {name: to_text(name, getattr(DEFAULT, name)) if name == "hidden" else getattr(DEFAULT, name)
+                                      for name in bad}
+        st.session_state["pg_fixed_notices"] = [t("widget_notice", problem=n.split(". ", 1)[-1]) for n in notices]
+        st.rerun()
+    return Sidebar(config=config, notices=fixed_notices,
                    dataset=sidebar_dataset, dataset_key=dataset_key, data_problem=problem, bound_fields=bound)
 
 

@@ -33,7 +33,7 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
     page = context.new_page()
     try:
         open_app(page, app_url)
-        page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+        page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
         page.get_by_text("nn.Dropout(p=0.5)").first.wait_for(timeout=30_000)
 
         # Move the keep-probability slider 0.5 -> 0.6 with the keyboard (step 0.05).

@@ -1,0 +1,158 @@
+"""The Playground page under AppTest, and the live fragment's logic as plain functions.
+
+``run_every`` never fires under AppTest, so the fragment's computation
+(ui.playground_views.build_views) is tested directly on a real runner.
+"""
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dropviz.config import RunConfig
+from dropviz.runner import BackgroundRunner
+from ui import session
+from ui.playground_views import build_views, should_refresh
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_sessions():
+    """The session-scoped holder survives between AppTests in one process (fixed session id): clear it."""
+    st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
+    yield
+    for holder in list(session.REGISTRY._holders):
+        holder.close()
+    st.cache_resource.clear()
+
+
+def app(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def only_holder():
+    holders = list(session.REGISTRY._holders)
+    assert len(holders) == 1
+    return holders[0]
+
+
+def texts(elements) -> str:
+    return "\n".join(str(element.value) for element in elements)
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_renders_with_defaults_and_the_pytorch_equivalent():
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "Playground"
+    keep_p = at.slider(key="keep_p")
+    assert keep_p.label == "keep probability p (paper)" and keep_p.value == 0.5
+    assert "nn.Dropout(p=0.5)" in texts(at.markdown)
+    assert not at.warning and not at.error
+
+
+def test_widgets_change_the_config_and_step_trains_one_batch():
+    at = app()
+    at.slider(key="keep_p").set_value(0.8)
+    at.selectbox(key="method").set_value("dropconnect")
+    at.text_input(key="hidden").set_value("16,8")
+    at.run()
+    assert "nn.Dropout(p=0.2)" in texts(at.markdown)
+    at.button(key="pg_step").click().run()
+    assert not at.exception
+    holder = only_holder()
+    assert holder.config.keep_p == 0.8 and holder.config.method == "dropconnect" and holder.config.hidden == (16, 8)
+    wait_for(lambda: holder.runner.snapshot().step == 1)
+    time.sleep(0.3)
+    assert holder.runner.snapshot().step == 1 and holder.runner.state == "paused"
+
+
+def test_train_then_speed_keeps_the_run_and_a_setting_change_resets_it():
+    at = app()
+    at.button(key="pg_train").click().run()
+    holder = only_holder()
+    runner = holder.runner
+    assert runner is not None and runner.state in ("starting", "running")
+    at.select_slider(key="speed").set_value(5).run()
+    assert holder.runner is runner  # the speed is not a setting of the run
+    assert runner._control.max_steps_per_second == pytest.approx(10.0)
+    at.button(key="pg_pause").click().run()
+    wait_for(lambda: runner.state == "paused")
+    at.slider(key="keep_p").set_value(0.7).run()
+    assert holder.runner is None
+    assert "previous run was stopped" in texts(at.info)
+
+
+def test_bad_url_values_fall_back_to_defaults_with_a_notice():
+    at = app(keep_p="abc", hidden="0,5", lr="99", dataset="nope", speed="warp")
+    assert not at.exception
+    notice = texts(at.warning)
+    assert "not valid" in notice
+    for field in ("keep_p", "hidden", "lr", "dataset", "speed"):
+        assert field in notice
+    assert at.slider(key="keep_p").value == 0.5
+    assert at.text_input(key="hidden").value == "128,128"
+
+
+def test_a_good_url_sets_the_widgets():
+    at = app(keep_p="0.3", method="gaussian", hidden="32")
+    assert at.slider(key="keep_p").value == pytest.approx(0.3)
+    assert at.selectbox(key="method").value == "gaussian"
+    assert not at.warning
+
+
+def test_chinese_labels():
+    at = app(lang="中文")
+    assert not at.exception
+    assert at.title[0].value == "训练场"
+    assert at.slider(key="keep_p").label == "保留概率 p（论文）"
+
+
+def test_invalid_hidden_text_shows_a_notice_not_a_traceback():
+    at = app()
+    at.text_input(key="hidden").set_value("ten,twenty").run()
+    assert not at.exception
+    assert "hidden" in texts(at.error)
+
+
+def test_csv_option_asks_for_an_upload_and_disables_training():
+    at = app()
+    at.selectbox(key="dataset").set_value("csv").run()
+    assert not at.exception
+    assert "Upload a CSV" in texts(at.info)
+    assert at.button(key="pg_train").disabled
+
+
+def test_fragment_logic_builds_every_live_view_from_a_runner():
+    config = RunConfig(hidden=(16, 16), epochs=3, train_size=40)
+    runner = BackgroundRunner(config, num_threads=1)
+    runner.start()
+    assert runner.wait(60)
+    snapshot = runner.snapshot()
+    views = build_views(snapshot, config, runner.copy_models(), runner.trained_dataset)
+    assert views.curves is not None and views.network is not None and views.boundary is not None
+    assert views.mask_matrix is not None and views.images is None
+    assert views.progress.step == views.progress.total_steps == snapshot.step
+    assert len(views.metrics) == 3
+    assert not should_refresh(snapshot.state, snapshot.step, None)
+    assert should_refresh("running", 0, None) and should_refresh("paused", 3, 4) and not should_refresh("paused", 4, 4)
+
+
+def test_fragment_logic_draws_image_predictions_for_digits():
+    config = RunConfig(dataset="digits", hidden=(16,), epochs=1, train_size=100, batch_size=50)
+    runner = BackgroundRunner(config, num_threads=1)
+    runner.start()
+    assert runner.wait(60)
+    views = build_views(runner.snapshot(), config, runner.copy_models(), runner.trained_dataset)
+    assert views.images is not None and views.boundary is None

@@ -1,0 +1,143 @@
+"""Playground figure builders: arrays in, go.Figure out; inspect the traces, no browser."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dropviz.config import RunConfig
+from dropviz.presets import PRESETS
+from dropviz.train import Trainer
+from dropviz.viz.playground import (
+    boundary_figure, curves_figure, dropped_connection_count, dropped_unit_count, image_grid_figure, latest_gaps,
+    mask_matrix_figure, metrics_frame, network_figure, predict_grid,
+)
+
+DISPLAY = ((0, 1), (0, 1, 2, 3), (0, 1), (0, 1))
+SIZES = (2, 4, 2, 2)
+WEIGHTS = (np.array([[1.0, -1.0]] * 4), np.array([[0.5, -0.2, 2.0, -3.0]] * 2), np.ones((2, 2)))
+
+
+def masks(hidden_kept):
+    return (None, np.array(hidden_kept, bool), np.array([True, True]))
+
+
+def test_network_draws_the_recorded_dropped_units_and_one_frame_per_mask():
+    history = [masks([1, 0, 1, 0]), masks([0, 0, 0, 1]), masks([1, 1, 1, 0])]
+    fig = network_figure(SIZES, DISPLAY, WEIGHTS, history, method="dropout", steps=[10, 11, 12])
+    assert len(fig.frames) == 3
+    assert [frame.name for frame in fig.frames] == ["10", "11", "12"]
+    assert dropped_unit_count(fig) == 1  # the newest mask is shown
+    assert dropped_unit_count(go_frame(fig, 1)) == 3
+    # every frame has the same traces, so Plotly can animate between them
+    assert len({len(frame.data) for frame in fig.frames}) == 1
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+    assert len(fig.layout.sliders[0].steps) == 3
+    # a dropped unit's outgoing weights are drawn as dropped connections: 1 unit x 2 targets
+    assert dropped_connection_count(fig) == 2
+
+
+def go_frame(fig, index):
+    class Holder:
+        data = fig.frames[index].data
+    return Holder
+
+
+def test_network_line_width_from_abs_weight_and_colour_from_sign():
+    fig = network_figure(SIZES, DISPLAY, WEIGHTS, [masks([1, 1, 1, 1])])
+    lines = [trace for trace in fig.data if trace.mode == "lines" and trace.x and trace.legendgroup is None]
+    colours = {trace.line.color for trace in lines}
+    assert len(colours) == 2  # positive and negative weights
+    widths = sorted({trace.line.width for trace in lines})
+    assert widths[0] < widths[-1]
+    assert fig.frames == ()  # one mask: no animation
+
+
+def test_network_dropconnect_drops_connections_not_units():
+    weight_masks = (np.ones((4, 2), bool), np.array([[1, 0, 1, 0], [0, 1, 1, 1]], bool), np.ones((2, 2), bool))
+    fig = network_figure(SIZES, DISPLAY, WEIGHTS, [weight_masks], method="dropconnect")
+    assert dropped_unit_count(fig) == 0
+    assert dropped_connection_count(fig) == 3
+
+
+def test_network_labels_a_subsampled_large_layer():
+    fig = network_figure((2, 128, 2), ((0, 1), tuple(range(0, 128, 16)), (0, 1)), None, [])
+    texts = " ".join(annotation.text for annotation in fig.layout.annotations)
+    assert "8 of 128 shown" in texts
+
+
+def test_network_from_a_real_trainer_shows_dropped_units():
+    trainer = Trainer(RunConfig(hidden=(16, 16), keep_p=0.5, epochs=10, train_size=20))
+    history, steps = [], []
+    for _ in range(4):
+        for event in trainer.step():
+            if type(event).__name__ == "MaskSnapshot":
+                history.append(event.masks)
+                steps.append(event.step)
+    state = trainer.state_snapshot()
+    fig = network_figure(trainer.started_event().layer_sizes, trainer.display, state.weights["method"], history, steps=steps)
+    assert len(fig.frames) == 4
+    assert sum(dropped_unit_count(go_frame(fig, i)) for i in range(4)) > 0
+
+
+def evaluations(n=5):
+    class Eval:
+        def __init__(self, step):
+            self.step, self.epoch = step, step / 2
+            self.metrics = {run: {"train_loss": 1 / step, "train_error": 0.1, "test_loss": 1 / step + (0.5 if run == "baseline" else 0.1),
+                                  "test_error": 0.2} for run in ("method", "baseline")}
+    return [Eval(step) for step in range(1, n + 1)]
+
+
+def test_metrics_frame_and_curves_overlay_method_and_twin():
+    frame = metrics_frame(evaluations())
+    assert list(frame.columns[:4]) == ["step", "epoch", "method_train_loss", "method_train_error"]
+    assert len(frame) == 5
+    assert latest_gaps(frame) == pytest.approx({"method": 0.1, "baseline": 0.5})
+    fig = curves_figure(frame, {"method": "with dropout"})
+    assert len(fig.data) == 8  # 2 runs x 2 splits x (loss, error)
+    dashed = [trace for trace in fig.data if trace.line.dash == "dash"]
+    assert len(dashed) == 4
+    assert fig.layout.xaxis.title.text == "epoch"
+    assert "+0.500" in fig.layout.title.text
+    assert metrics_frame([]).empty
+
+
+def test_mask_matrix_dropout_rows_and_columns_vs_dropconnect_entries():
+    fig = mask_matrix_figure(12, 16, 0.5, seed=3)
+    dropout, dropconnect = (np.array(trace.z) for trace in fig.data)
+    assert dropout.shape == dropconnect.shape == (12, 16)
+    # dropout: the mask is an outer product, every row is all-zero or equal to the input mask
+    nonzero_rows = dropout[dropout.any(1)]
+    assert (nonzero_rows == nonzero_rows[0]).all()
+    assert not (dropconnect[dropconnect.any(1)] == dropconnect[dropconnect.any(1)][0]).all()
+    assert "sub-networks" in fig.layout.annotations[0].text
+
+
+def test_decision_boundary_grid_and_figure():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    xs, ys, probs = predict_grid(model, (-1, 1), (-2, 2), resolution=20)
+    assert probs.shape == (20, 20, 2)
+    assert np.allclose(probs.sum(-1), 1, atol=1e-5)
+    x = np.random.default_rng(0).normal(size=(30, 2))
+    y = (x[:, 0] > 0).astype(int)
+    fig = boundary_figure({"method": (xs, ys, probs), "baseline": (xs, ys, probs)}, x, y, x, y)
+    heatmaps = [trace for trace in fig.data if trace.type == "heatmap"]
+    assert len(heatmaps) == 2
+    train_points = sum(len(trace.x) for trace in fig.data if trace.type == "scatter" and trace.legendgroup == "train")
+    assert train_points == 2 * 30
+
+
+def test_image_grid_marks_right_and_wrong_predictions():
+    images = np.random.default_rng(0).random((4, 64))
+    fig = image_grid_figure(images, (8, 8), np.array([1, 2, 3, 4]), {"method": np.array([1, 2, 0, 4])}, [str(i) for i in range(10)])
+    marks = [annotation.text for annotation in fig.layout.annotations]
+    assert len(marks) == 4
+    assert sum("✗" in text for text in marks) == 1
+
+
+def test_presets_are_valid_settings_urls():
+    for preset in PRESETS:
+        config = preset.config()
+        assert preset.url().startswith("?")
+        assert isinstance(config, RunConfig)
+    assert PRESETS[0].config() == RunConfig()  # the first lesson is the default demo
