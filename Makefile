@@ -26,5 +26,12 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
 
+# Shipped quick results (results/*.json, shown by the Experiments page on a fresh machine).
+RESULTS_DB ?= artifacts/results-quick.sqlite
+results: $(VENV)/.runtime
+	mkdir -p artifacts results
+	$(PY) -m dropviz experiment all --preset quick --dataset digits --db $(RESULTS_DB) --export results/quick-digits.json
+	$(PY) -m dropviz experiment all --preset quick --dataset fashion-mnist --db $(RESULTS_DB) --export results/quick-fashion-mnist.json
+
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-import torch
 
 from .config import MAX_UNITS, RunConfig, from_mapping
 
@@ -387,18 +386,24 @@ def default_dataset() -> str:
 
 # --- Monte-Carlo model averaging (Figure 11) -----------------------------------------------------
 
-@torch.no_grad()
-def mc_average_errors(model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor, ks: Sequence[int],
-                      generator: torch.Generator | None = None, chunk: int = 4096) -> tuple[dict[int, float], float]:
+def mc_average_errors(model, inputs, labels, ks: Sequence[int], generator=None,
+                      chunk: int = 4096) -> tuple[dict[int, float], float]:
     """Test error of the average of k sampled thinned nets, for each k in ``ks``, and of weight scaling.
 
     Each sample runs the net in training mode (a fresh dropout mask per example
     and layer, inverted scaling); the class probabilities of the first k
     samples are averaged. Weight scaling is the same net in eval mode.
     """
+    import torch  # here, so that listing experiments (CLI --help, --list) does not load torch
+
     ks = sorted({int(k) for k in ks})
     if not ks or ks[0] < 1:
         raise ValueError(f"k must be positive integers, got {list(ks)}")
+    with torch.no_grad():
+        return _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk)
+
+
+def _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk):
     was_training = model.training
     if generator is not None and hasattr(model, "set_generator"):
         model.set_generator(generator)

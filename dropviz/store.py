@@ -300,3 +300,26 @@ def load_json(path: str | os.PathLike) -> dict:
     if not isinstance(payload, dict) or payload.get("format") != "dropviz-results/1":
         raise StoreError(f"{path} is not a dropviz results file")
     return payload
+
+
+# --- result sets for the page: shipped files and stored groups --------------------------------------
+
+RESULTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "results"
+
+
+def shipped_files(folder: str | os.PathLike | None = None) -> list[pathlib.Path]:
+    folder = pathlib.Path(folder) if folder is not None else RESULTS_DIR
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def shipped_trials(folder: str | os.PathLike | None = None) -> list[dict]:
+    """Every trial of the shipped results files (unreadable files are skipped)."""
+    trials = []
+    for path in shipped_files(folder):
+        try:
+            payload = load_json(path)
+        except StoreError:
+            continue
+        for trial in payload["trials"]:
+            trials.append({**trial, "source": f"shipped: {path.name}"})
+    return trials

@@ -642,3 +642,61 @@ def command_experiment(args) -> int:
         for error in progress.errors:
             print(f"failed: {error}", file=sys.stderr)
     return 0 if progress.failed == 0 else 1
+
+
+# --- background sweeps (the Experiments page) ---------------------------------------------------------
+
+class BackgroundSweep:
+    """Runs one sweep in a daemon thread; the page polls :meth:`snapshot`. No streamlit in here."""
+
+    def __init__(self, trials: Sequence[Trial], db_path, *, engine: str = "local", workers: int | None = None,
+                 ray_address: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS):
+        self.trials = list(trials)
+        self.db_path = db_path
+        self.engine = engine
+        self.workers = workers
+        self.ray_address = ray_address or None
+        self.max_attempts = max_attempts
+        self.stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._progress = Progress(total=len(unique(self.trials)))
+        self._progress.status = "starting"
+        self.error: str | None = None
+        self.report: SweepReport | None = None
+        self.on_done: Callable[[], None] | None = None  # called in the sweep thread when it ends
+        self.thread = threading.Thread(target=self._run, name="dropviz-sweep", daemon=True)
+
+    def start(self) -> "BackgroundSweep":
+        self.thread.start()
+        return self
+
+    def _on_progress(self, progress: Progress) -> None:
+        with self._lock:
+            self._progress = Progress(**{**progress.__dict__, "errors": list(progress.errors)})
+
+    def _run(self) -> None:
+        try:
+            with Store(self.db_path) as store:
+                self.report = run_sweep(self.trials, store, engine=self.engine, workers=self.workers,
+                                        ray_address=self.ray_address, max_attempts=self.max_attempts,
+                                        on_progress=self._on_progress, stop=self.stop_event)
+        except Exception as error:  # noqa: BLE001 - shown on the page; completed trials are already stored
+            self.error = str(error) if isinstance(error, EngineUnavailable) else f"{type(error).__name__}: {error}"
+            with self._lock:
+                self._progress.status = "error"
+        finally:
+            if self.on_done is not None:
+                self.on_done()
+
+    def snapshot(self) -> Progress:
+        with self._lock:
+            return Progress(**{**self._progress.__dict__, "errors": list(self._progress.errors)})
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def cancel(self, wait: float = 10.0) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(wait)

@@ -1,7 +1,227 @@
+"""Experiments: the paper's results re-run as sweeps, drawn beside the paper's MNIST values."""
+from __future__ import annotations
+
+import io
+import os
+
+import pandas as pd
 import streamlit as st
 
+from dropviz import paper
+from dropviz.data import list_datasets
+from dropviz.experiments import COMMON_NOTE, EXPERIMENTS, PRESET_NOTES, PRESETS, default_dataset, mean_curves, summarize
+from dropviz.store import Store, StoreError, default_db_path, shipped_trials
+from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
+from dropviz.viz.experiments import experiment_figure, summary_table
+from ui.experiments_run import session_sweep
 from ui.i18n import translator
 
-t = translator()
+TEXT = {
+    "intro": ("Re-run the experiments of Srivastava et al. (2014) here, on any data set of the app, and see your "
+              "numbers beside the paper's. The paper's values are MNIST test errors (read off its figures where "
+              "marked ≈); yours come from the data set and preset you choose, so compare shapes, not levels.",
+              "在这里重跑 Srivastava 等 (2014) 的实验，可选任意数据集，并与论文的数值并排比较。论文数值是 MNIST "
+              "测试错误率（标 ≈ 的从图中读出）；你的结果来自所选数据集和预设，请比较趋势而不是绝对值。"),
+    "experiment": ("Experiment", "实验"),
+    "dataset": ("Data set", "数据集"),
+    "preset": ("Preset", "预设"),
+    "engine": ("Engine", "执行引擎"),
+    "workers": ("Parallel trials (workers)", "并行试验数（worker）"),
+    "ray_address": ("Ray address", "Ray 地址"),
+    "ray_help": ("auto (a running cluster) or ray://host:10001; empty: start a local Ray",
+                 "auto（已运行的集群）或 ray://host:10001；留空：在本机启动 Ray"),
+    "run_settings": ("Run settings", "运行设置"),
+    "trials": ("{n} trials ({conditions} conditions × seeds) · results database: `{db}`",
+               "{n} 个试验（{conditions} 个条件 × 种子）· 结果数据库：`{db}`"),
+    "run": ("Run in the background", "后台运行"),
+    "cancel": ("Stop the sweep", "停止"),
+    "busy": ("Another sweep is running on this server; try again when it has finished.",
+             "服务器上已有实验在运行，请稍后再试。"),
+    "progress": ("{done}/{total} trials · {completed} run, {skipped} already in the database, {failed} failed, "
+                 "{running} running · {elapsed:.0f} s", "{done}/{total} 个试验 · 已运行 {completed}，数据库中已有 "
+                 "{skipped}，失败 {failed}，运行中 {running} · {elapsed:.0f} 秒"),
+    "finished": ("Sweep {status}: {completed} trials run, {skipped} already stored, {failed} failed.",
+                 "实验{status}：运行 {completed} 个，已存储 {skipped} 个，失败 {failed} 个。"),
+    "sweep_error": ("The sweep stopped with an error: {error}. Trials that finished before it are kept.",
+                    "实验因错误停止：{error}。之前完成的试验已保存。"),
+    "results": ("Results shown", "显示的结果"),
+    "no_results": ("No results for this experiment yet: run it above.", "该实验还没有结果：请在上方运行。"),
+    "shipped": ("shipped quick results · {dataset} · {n} trials", "随附的 quick 结果 · {dataset} · {n} 个试验"),
+    "saved": ("saved sweep · {preset} · {dataset} · {completed}/{n} trials done · {last}",
+              "已保存 · {preset} · {dataset} · 完成 {completed}/{n} · {last}"),
+    "paper_label": ("Right panel: the paper's values on MNIST ({note}). Left: this run on {dataset}.",
+                    "右图：论文在 MNIST 上的数值（{note}）。左图：本次在 {dataset} 上的结果。"),
+    "table": ("Table (mean ± std over seeds; the paper's column is MNIST)",
+              "表格（多个种子的均值 ± 标准差；论文一列为 MNIST）"),
+    "download_summary": ("Download table (CSV)", "下载表格（CSV）"),
+    "download_trials": ("Download every trial (CSV)", "下载全部试验（CSV）"),
+    "preset_note": ("What this preset changes relative to the paper", "该预设相对论文的改动"),
+    "db_error": ("The results database could not be read: {error}", "无法读取结果数据库：{error}"),
+    "failed_trials": ("{n} trial(s) failed; their errors are in the trial CSV.", "{n} 个试验失败，错误信息见试验 CSV。"),
+    "incomplete": ("{n} trial(s) of this sweep are not finished yet; run it again to complete them.",
+                   "该实验有 {n} 个试验尚未完成；再次运行即可补全。"),
+}
+t = translator(TEXT)
+
+
+@st.cache_data(show_spinner=False)
+def _datasets() -> list[str]:
+    return [info.name for info in list_datasets() if info.available]
+
+
+@st.cache_data(show_spinner=False)
+def _shipped() -> list[dict]:
+    return shipped_trials()
+
+
+def _db_path() -> str:
+    return str(default_db_path())
+
+
+def _db_groups(path: str) -> tuple[list[dict], str | None]:
+    if not os.path.exists(path):
+        return [], None
+    try:
+        with Store(path, readonly=True) as store:
+            return store.groups(), None
+    except (StoreError, Exception) as error:  # noqa: BLE001 - a broken file must not break the page
+        return [], str(error)
+
+
+def _db_trials(path: str, experiment: str, preset: str, dataset: str) -> list[dict]:
+    with Store(path, readonly=True) as store:
+        return store.trials(experiment, preset, dataset)
+
+
 st.title(t("page_experiments"))
-st.info("This page is being built.")
+st.caption(t("intro"))
+holder = session_sweep()
+
+names = list(EXPERIMENTS)
+datasets = _datasets()
+columns = st.columns([3, 2, 2])
+experiment = columns[0].selectbox(
+    t("experiment"), names, format_func=lambda n: f"{EXPERIMENTS[n].paper_ref}: {EXPERIMENTS[n].title}",
+    key="exp_name", index=names.index("fig10"), bind="query-params",
+)
+fallback = default_dataset()
+dataset = columns[1].selectbox(t("dataset"), datasets, key="exp_dataset",
+                               index=datasets.index(fallback) if fallback in datasets else 0, bind="query-params")
+preset = columns[2].selectbox(t("preset"), list(PRESETS), key="exp_preset", bind="query-params")
+spec = EXPERIMENTS[experiment]
+st.markdown(f"**{spec.paper_ref}** · {spec.description}")
+
+with st.expander(t("run_settings")):
+    engine = st.radio(t("engine"), list(ENGINES), horizontal=True, key="exp_engine")
+    workers = st.number_input(t("workers"), min_value=1, max_value=max(64, cpu_count()), value=cpu_count(),
+                              key="exp_workers")
+    ray_address = ""
+    if engine == "ray":
+        ray_address = st.text_input(t("ray_address"), value=os.environ.get("DROPVIZ_RAY_ADDRESS", ""),
+                                    help=t("ray_help"), key="exp_ray_address").strip()
+with st.expander(t("preset_note")):
+    st.markdown(f"**{preset}**: {PRESET_NOTES[preset]}\n\n{COMMON_NOTE}")
+
+try:
+    trials = spec.trials(dataset, preset)
+except Exception as error:  # noqa: BLE001 - e.g. a data set too small for the preset
+    st.error(str(error))
+    st.stop()
+db_path = _db_path()
+st.caption(t("trials", n=len(trials), conditions=len({trial.condition for trial in trials}), db=db_path))
+
+buttons = st.columns([1, 1, 4])
+if buttons[0].button(t("run"), type="primary", disabled=holder.running, key="exp_run"):
+    job = BackgroundSweep(trials, db_path, engine=engine, workers=int(workers), ray_address=ray_address or None)
+    request = {"experiment": experiment, "preset": preset, "dataset": dataset}
+    if not holder.start(job, request):
+        st.warning(t("busy"))
+if holder.running and buttons[1].button(t("cancel"), key="exp_cancel"):
+    holder.cancel()
+
+
+@st.fragment(run_every=1.0 if holder.running else None)
+def sweep_progress() -> None:
+    job = holder.job
+    if job is None:
+        return
+    progress = job.snapshot()
+    done = progress.finished_trials
+    st.progress(progress.fraction, text=t("progress", done=done, total=progress.total, completed=progress.completed,
+                                          skipped=progress.skipped, failed=progress.failed,
+                                          running=progress.running, elapsed=progress.elapsed_s))
+    if progress.last:
+        st.caption(progress.last)
+    if job.error:
+        st.error(t("sweep_error", error=job.error))
+    elif not job.running and progress.status in ("finished", "stopped"):
+        st.success(t("finished", status=progress.status, completed=progress.completed, skipped=progress.skipped,
+                     failed=progress.failed))
+    if not job.running and not holder.finish_seen:
+        holder.finish_seen = True
+        st.session_state.pop(f"exp_source_{experiment}", None)  # show the new results
+        st.rerun()
+
+
+sweep_progress()
+
+# --- results: shipped files and saved sweeps ------------------------------------------------------
+groups, db_error = _db_groups(db_path)
+if db_error:
+    st.warning(t("db_error", error=db_error))
+sources: dict[str, str] = {}
+for group in groups:
+    if group["experiment"] == experiment and (group["completed"] or 0) > 0:
+        source_id = f"db|{group['preset']}|{group['dataset']}"
+        sources[source_id] = t("saved", preset=group["preset"], dataset=group["dataset"], completed=group["completed"],
+                               n=group["n"], last=group["last"] or "")
+shipped = [trial for trial in _shipped() if trial["experiment"] == experiment]
+for shipped_dataset in dict.fromkeys(trial["dataset"] for trial in shipped):
+    count = sum(1 for trial in shipped if trial["dataset"] == shipped_dataset)
+    sources[f"shipped|quick|{shipped_dataset}"] = t("shipped", dataset=shipped_dataset, n=count)
+
+if not sources:
+    st.info(t("no_results"))
+    st.stop()
+ids = list(sources)
+preferred = [f"db|{preset}|{dataset}", f"shipped|{preset}|{dataset}", f"shipped|quick|{dataset}"]
+default = next((ids.index(p) for p in preferred if p in ids), 0)
+chosen = st.selectbox(t("results"), ids, index=default, format_func=sources.get, key=f"exp_source_{experiment}")
+kind, shown_preset, shown_dataset = chosen.split("|", 2)
+if kind == "db":
+    shown = _db_trials(db_path, experiment, shown_preset, shown_dataset)
+else:
+    shown = [trial for trial in shipped if trial["dataset"] == shown_dataset and trial["preset"] == shown_preset]
+
+summary = summarize(shown)
+paper_rows = paper.reference_rows(experiment)
+figure = experiment_figure(
+    experiment, summary, curves=mean_curves(shown) if experiment == "fig4" else None, paper_rows=paper_rows,
+    dataset=shown_dataset, preset=shown_preset, paper_note=paper.NOTES[experiment],
+)
+st.plotly_chart(figure, key="exp_figure")
+st.caption(t("paper_label", note=paper.NOTES[experiment], dataset=shown_dataset))
+failed = sum(1 for trial in shown if trial.get("status") == "failed")
+pending = sum(1 for trial in shown if trial.get("status") == "pending")
+if failed:
+    st.warning(t("failed_trials", n=failed))
+if pending and not holder.running:
+    st.info(t("incomplete", n=pending))
+
+st.subheader(t("table"))
+table = pd.DataFrame(summary_table(summary, paper_rows))
+st.dataframe(table, hide_index=True, key="exp_table")
+per_trial = pd.DataFrame([{
+    "experiment": trial["experiment"], "preset": trial["preset"], "dataset": trial["dataset"],
+    "condition": trial["condition"], "seed": trial["seed"], "status": trial["status"],
+    "test_error": (trial.get("metrics") or {}).get("test_error"),
+    "train_error": (trial.get("metrics") or {}).get("train_error"), "wall_s": trial.get("wall_s"),
+    "attempts": trial.get("attempts"), "error": trial.get("error"), "key": trial["key"],
+} for trial in shown])
+buffer = io.StringIO()
+table.to_csv(buffer, index=False)
+downloads = st.columns(2)
+downloads[0].download_button(t("download_summary"), buffer.getvalue(), file_name=f"{experiment}-{shown_preset}-"
+                             f"{shown_dataset}-summary.csv", mime="text/csv", key="exp_download_summary")
+downloads[1].download_button(t("download_trials"), per_trial.to_csv(index=False), file_name=f"{experiment}-"
+                             f"{shown_preset}-{shown_dataset}-trials.csv", mime="text/csv", key="exp_download_trials")

@@ -1,0 +1,87 @@
+"""The Experiments page's background sweep: one per browser session, a server-wide cap.
+
+The sweep itself (:class:`dropviz.sweep.BackgroundSweep`) knows nothing of
+streamlit; this module only keeps it in a session-scoped ``cache_resource`` so
+that closing the tab stops it, and limits how many sweeps the server runs at
+once (each sweep already uses every CPU core).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+
+from dropviz.sweep import BackgroundSweep
+
+
+def max_concurrent_sweeps() -> int:
+    try:
+        return max(1, int(os.environ.get("DROPVIZ_MAX_SWEEPS", "1")))
+    except ValueError:
+        return 1
+
+
+class _Slots:
+    """Server-wide count of running sweeps (all sessions)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._owners: set[int] = set()
+
+    def acquire(self, owner: int) -> bool:
+        with self._lock:
+            if owner in self._owners:
+                return True
+            if len(self._owners) >= max_concurrent_sweeps():
+                return False
+            self._owners.add(owner)
+            return True
+
+    def release(self, owner: int) -> None:
+        with self._lock:
+            self._owners.discard(owner)
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return len(self._owners)
+
+
+SLOTS = _Slots()
+
+
+class SweepHolder:
+    """The session's current (or last) sweep."""
+
+    def __init__(self):
+        self.job: BackgroundSweep | None = None
+        self.request: dict | None = None
+        self.finish_seen = True
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.running
+
+    def start(self, job: BackgroundSweep, request: dict) -> bool:
+        """Start ``job`` unless one is running here or the server is at its cap (False: say busy)."""
+        if self.running or not SLOTS.acquire(id(self)):
+            return False
+        owner = id(self)
+        job.on_done = lambda: SLOTS.release(owner)
+        self.job, self.request, self.finish_seen = job, request, False
+        job.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        SLOTS.release(id(self))
+
+    def close(self) -> None:
+        self.cancel()
+
+
+@st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
+def session_sweep() -> SweepHolder:
+    return SweepHolder()
