@@ -1,5 +1,8 @@
 """Lecture page: the source lecture's sections in order, each with its live element.
 
+Each interactive element is an ``st.fragment``: moving its slider or pressing
+its button reruns that element only, not the fourteen sections.
+
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
 dropviz, the figures from dropviz.viz.theory, the text from ui.lecture_text.
 """
@@ -14,7 +17,7 @@ from dropviz import theory as th
 from dropviz.reference import LECTURE_DROPOUT_SOURCE, lecture_defects
 from dropviz.viz import theory as vt
 from ui.i18n import current_language, translator
-from ui.lecture_text import TEXT
+from ui.lecture_text import TEXT, defect_name
 
 t = translator(TEXT)
 lang = current_language()
@@ -61,6 +64,7 @@ def _resample_net():
     st.session_state["lec_net_k"] = st.session_state.get("lec_net_k", 0) + 1
 
 
+@st.fragment
 def el_thinned_network():
     left, mid, right = st.columns([1, 2, 2])
     with left:
@@ -98,6 +102,7 @@ def _resample_r():
     st.session_state["lec_eq_k"] = st.session_state.get("lec_eq_k", 1) + 1
 
 
+@st.fragment
 def el_equations():
     left, right = st.columns(2)
     with left:
@@ -141,6 +146,7 @@ def el_equations():
                      .assign(b=ex.b), key="lec_eq_w")
 
 
+@st.fragment
 def el_train_vs_inference():
     c1, c2 = st.columns(2)
     with c1:
@@ -151,14 +157,17 @@ def el_train_vs_inference():
         st.markdown(f"**{t('impl_current')}**")
         st.latex(r"\text{train: } \tilde{\mathbf y} = \mathbf r * \mathbf y / p \qquad "
                  r"\text{test: } W_{test}^{(l)} = W^{(l)}")
-    p = float(st.session_state.get("lec_eq_p", 0.5))
-    act = st.session_state.get("lec_eq_act", "relu")
+    c1, c2 = st.columns([1, 3])
+    with c1:
+        p = _keep_slider("lec_tvi_p")
+        act = st.radio(t("activation"), L.ACTIVATIONS, horizontal=True, key="lec_tvi_act")
     ex = L.exact_layer_expectation(p, act)
-    st.markdown(t("exact_title", n=ex["n_masks"]) + f" (p = {p:g}, f = {act})")
-    st.dataframe(pd.DataFrame(
-        [ex["E_z"], ex["z_test"], ex["E_out"], ex["out_test"]],
-        index=[t("row_Ez"), t("row_ztest"), t("row_Eout"), t("row_outtest")],
-        columns=[f"i = {i + 1}" for i in range(ex["E_z"].size)]).round(4), key="lec_tvi")
+    with c2:
+        st.markdown(t("exact_title", n=ex["n_masks"]) + f" (p = {p:g}, f = {act})")
+        st.dataframe(pd.DataFrame(
+            [ex["E_z"], ex["z_test"], ex["E_out"], ex["out_test"]],
+            index=[t("row_Ez"), t("row_ztest"), t("row_Eout"), t("row_outtest")],
+            columns=[f"i = {i + 1}" for i in range(ex["E_z"].size)]).round(4), key="lec_tvi")
 
 
 def el_table2():
@@ -192,6 +201,7 @@ def el_fig10():
     st.caption(t("approx_note"))
 
 
+@st.fragment
 def el_regularizer():
     c1, c2 = st.columns(2)
     with c1:
@@ -224,6 +234,7 @@ def _resample_masks():
     st.session_state["lec_mask_k"] = st.session_state.get("lec_mask_k", 0) + 1
 
 
+@st.fragment
 def el_masks():
     c1, c2 = st.columns(2)
     with c1:
@@ -249,6 +260,7 @@ def el_masks():
                  c=c.text))
 
 
+@st.fragment
 def el_implementation():
     c1, c2 = st.columns([1, 3])
     with c1:
@@ -272,6 +284,7 @@ def _ridge_closed_forms(p: float):
             th.dropout_ridge_solution_rescaled(X, y, p))
 
 
+@st.fragment
 def el_ridge():
     st.latex(r"\min_w \|y - Xw\|^2")
     st.latex(r"\min_w \|y - pXw\|^2 + p(1-p)\,\|\Gamma w\|^2")
@@ -293,7 +306,8 @@ def el_numpy():
     st.code(LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True, wrap_lines=True)
     st.markdown(t("numpy.body"))
     field = "explanation_zh" if lang == "zh" else "explanation_en"
-    st.markdown("\n".join(f"- **{d['name']}** — {d[field]}" for d in _defects()))
+    st.markdown("\n".join(f"- **{defect_name(d['key'], d['name'], lang)}** — {d[field]}"
+                           for d in _defects()))
 
 
 def el_summary():

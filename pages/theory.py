@@ -3,7 +3,8 @@
 Five sections (Baldi-Sadowski, ridge equivalence, the lecture's numpy
 function, dropout vs DropConnect masks, NWGM). Computations live in
 dropviz.theory / dropviz.reference / dropviz.lecture; heavy ones are cached
-with st.cache_data; figures come from dropviz.viz.theory.
+with st.cache_data; figures come from dropviz.viz.theory. Each section is an
+st.fragment, so an input reruns its own section only.
 """
 import inspect
 import time
@@ -17,6 +18,7 @@ from dropviz import reference as ref
 from dropviz import theory as th
 from dropviz.viz import theory as vt
 from ui.i18n import current_language, translator
+from ui.lecture_text import defect_name
 from ui.theory_text import TEXT
 
 t = translator(TEXT)
@@ -107,6 +109,7 @@ def _bs_new():
     _bs_generate()
 
 
+@st.fragment
 def section_bs():
     st.header(t("sec_bs"), anchor="baldi-sadowski", divider="gray")
     st.markdown(t("bs_body"))
@@ -179,6 +182,7 @@ def section_bs():
 
 # ------------------------------------------------------------ 2 ridge
 
+@st.fragment
 def section_ridge():
     st.header(t("sec_ridge"), anchor="ridge", divider="gray")
     st.markdown(t("ridge_body"))
@@ -234,6 +238,7 @@ def section_ridge():
 
 # ------------------------------------------------------------ 3 numpy
 
+@st.fragment
 def section_numpy():
     st.header(t("sec_numpy"), anchor="numpy", divider="gray")
     st.markdown(t("numpy_body"))
@@ -285,7 +290,7 @@ def section_numpy():
     st.subheader(t("np_defects"))
     field = "explanation_zh" if lang == "zh" else "explanation_en"
     for d in defects():
-        with st.expander(f"{d['name']} ({d['key']})", expanded=False):
+        with st.expander(f"{defect_name(d['key'], d['name'], lang)} ({d['key']})", expanded=False):
             st.markdown(d[field])
             st.caption(t("np_code"))
             st.code(d["code"], language="python")
@@ -299,6 +304,7 @@ def _mask_resample():
     st.session_state["th_mask_k"] = int(st.session_state.get("th_mask_k", 0)) + 1
 
 
+@st.fragment
 def section_masks():
     st.header(t("sec_masks"), anchor="masks", divider="gray")
     st.markdown(t("masks_body"))
@@ -329,6 +335,7 @@ def section_masks():
 
 # ------------------------------------------------------------ 5 NWGM
 
+@st.fragment
 def section_nwgm():
     st.header(t("sec_nwgm"), anchor="nwgm", divider="gray")
     st.markdown(t("nwgm_body"))

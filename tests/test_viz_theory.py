@@ -246,3 +246,13 @@ def test_no_streamlit_in_engine_modules():
         mods = {node.module.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, ast.ImportFrom) and node.module}
         assert "streamlit" not in names | mods, path
+
+
+def test_every_defect_has_a_chinese_title():
+    from dropviz.reference import lecture_defects
+    from ui.lecture_text import DEFECT_NAMES, defect_name
+
+    keys = [d.key for d in lecture_defects()]
+    assert sorted(keys) == sorted(DEFECT_NAMES)
+    assert defect_name("in-place", "x", "zh") == DEFECT_NAMES["in-place"][1]
+    assert defect_name("unknown", "fallback", "zh") == "fallback"

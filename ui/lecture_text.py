@@ -275,3 +275,18 @@ TEXT = {
         "个单元合适，则使用至少 n/p 个；max-norm c = 3–4；训练时间约为 2–3 倍。",
     ),
 }
+
+#: Short titles of the lecture function's defects (keys of
+#: dropviz.reference.lecture_defects()); the engine's titles are English only.
+DEFECT_NAMES = {
+    "global-seed": ("Reseeds numpy's global generator", "重置了 numpy 的全局随机数生成器"),
+    "in-place": ("Modifies the caller's array", "原地修改了调用者的数组"),
+    "integer-input": ("Integer arrays fail half-way", "整数数组处理到一半时报错"),
+    "discard-all": ("discard_prob = 1 divides by zero", "discard_prob = 1 时除以零"),
+    "nan-prob": ("NaN slips past the range check", "NaN 绕过了范围检查"),
+}
+
+
+def defect_name(key: str, fallback: str, lang: str) -> str:
+    pair = DEFECT_NAMES.get(key)
+    return (pair[1] if lang == "zh" else pair[0]) if pair else fallback
