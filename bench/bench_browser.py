@@ -1,0 +1,120 @@
+"""Playground in a real browser: time to first plotted point, refreshes per second, server memory growth.
+
+    .venv/bin/python bench/bench_browser.py [--duration 600] [--repeats 3]
+
+Starts streamlit on a free port (the e2e fixtures' helpers), drives Debian's Chromium with
+playwright, and prints a table. Goals (issue 3): first point < 1.5 s, >= 2 refreshes/s,
+RSS growth < 50 MB over a 10-minute run. The memory run trains with epochs=100000 so that
+training never finishes during the measurement.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy, wait_idle  # noqa: E402
+
+CURVE_POINTS = ("() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+                " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }")
+PROGRESS = "() => { const el = document.querySelector(\"[data-testid='stProgress']\"); return el ? el.innerText : ''; }"
+COUNT_REFRESHES = """() => {
+  window.__refreshes = 0; let last = '';
+  window.__poll = setInterval(() => {
+    const el = document.querySelector("[data-testid='stProgress']");
+    const text = el ? el.innerText : '';
+    if (text && text !== last) { window.__refreshes += 1; last = text; }
+  }, 20);
+}"""
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector(CONNECTED, timeout=120_000)
+    page.get_by_role("heading", name="Playground").wait_for(timeout=120_000)
+    wait_idle(page, 120_000)
+    return page
+
+
+def time_to_first_point(page) -> float:
+    started = time.perf_counter()
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(f"() => ({CURVE_POINTS})() > 0", timeout=120_000, polling=20)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds of training for the memory run")
+    parser.add_argument("--repeats", type=int, default=3, help="Train presses for the first-point timing")
+    parser.add_argument("--refresh-window", type=float, default=10.0, help="seconds over which refreshes are counted")
+    parser.add_argument("--warm-up", type=float, default=15.0, help="seconds to wait after the first page load")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server = start_server(port)
+    rows: list[tuple[str, str, str]] = []
+    try:
+        wait_healthy(port, server)
+        base = f"http://127.0.0.1:{port}/"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = open_page(browser, base)
+            time.sleep(args.warm_up)  # the one-time engine warm-up (torch, scikit-learn imports) runs now
+            firsts = []
+            for _ in range(args.repeats):
+                page.get_by_role("button", name="Reset", exact=True).click()
+                wait_idle(page, 120_000)
+                page.wait_for_function(f"() => ({CURVE_POINTS})() === 0", timeout=60_000)
+                firsts.append(time_to_first_point(page))
+            page.close()
+            rows.append(("time from Train to first plotted point", " / ".join(f"{s:.2f} s" for s in firsts), "< 1.5 s"))
+
+            page = open_page(browser, base + "?epochs=100000")
+            rss_before = rss_mb(server.pid)
+            time_to_first_point(page)
+            page.evaluate(COUNT_REFRESHES)
+            time.sleep(args.refresh_window)
+            refreshes = page.evaluate("() => window.__refreshes")
+            rows.append(("refreshes per second while training", f"{refreshes / args.refresh_window:.2f}", ">= 2"))
+            rss_start = rss_mb(server.pid)
+            end = time.monotonic() + args.duration
+            peak = rss_start
+            while time.monotonic() < end:
+                time.sleep(min(10.0, max(0.0, end - time.monotonic())))
+                peak = max(peak, rss_mb(server.pid))
+            rss_end = rss_mb(server.pid)
+            progress = page.evaluate(PROGRESS)
+            rows.append((f"server RSS growth over {args.duration:.0f} s of training",
+                         f"{rss_end - rss_start:+.1f} MB ({rss_start:.0f} -> {rss_end:.0f} MB, peak {peak:.0f}; "
+                         f"before Train {rss_before:.0f} MB)", "< 50 MB"))
+            rows.append(("progress at the end", progress.replace("\n", " "), ""))
+            browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except Exception:
+            server.kill()
+    width = max(len(row[0]) for row in rows)
+    print(f"{'measure':<{width}} | value | goal")
+    for name, value, goal in rows:
+        print(f"{name:<{width}} | {value} | {goal}")
+
+
+if __name__ == "__main__":
+    main()
