@@ -184,20 +184,52 @@ def activation_stats(acts) -> ActivationStats:
 
 
 def layer_measures(acts) -> dict[str, float]:
-    """Every activation-based measure of one layer, as one flat dict."""
-    stats = activation_stats(acts)
+    """Every activation-based measure of one layer, as one flat dict.
+
+    Same values as :func:`mean_abs_correlation`, :func:`decov`, :func:`decov_normalized`
+    and :func:`activation_stats`, from one units x units product (the pages call
+    this for every snapshot of a run).
+    """
+    array = _as_2d(acts)
+    n = array.shape[0]
+    centred = array - array.mean(axis=0)
+    variance = (centred**2).mean(axis=0)
+    alive = variance > CONSTANT_TOLERANCE
+    k = int(alive.sum())
+    std = np.sqrt(variance[alive])
+    standardized = centred[:, alive] / std
+    if k > 256:  # float32 halves the cost of the big products; |r| to ~1e-6 is plenty
+        standardized = standardized.astype(np.float32)
+    corr = standardized.T @ standardized / n
+    diag = np.diag(corr)
+    pairs = k * (k - 1)
+    abs_corr = (np.abs(corr).sum() - np.abs(diag).sum()) / pairs if k >= 2 else float("nan")
+    sq = corr**2
+    norm_decov = 0.5 * (sq.sum() - (diag**2).sum()) / (pairs / 2) if k >= 2 else float("nan")
+    # covariance of the non-constant units (constant ones add nothing off the diagonal)
+    cov_sq = sq * np.outer(variance[alive], variance[alive])
+    raw_decov = 0.5 * (cov_sq.sum() - np.diag(cov_sq).sum())
+    zeros = array == 0.0
     return {
-        "mean_abs_corr": mean_abs_correlation(acts),
-        "decov": decov(acts),
-        "decov_normalized": decov_normalized(acts),
-        **stats.as_dict(),
+        "mean_abs_corr": float(abs_corr),
+        "decov": float(raw_decov),
+        "decov_normalized": float(norm_decov),
+        "mean_activation": float(array.mean()),
+        "zero_fraction": float(zeros.mean()),
+        "dead_units": int(zeros.all(axis=0).sum()),
+        "constant_units": int((~alive).sum()),
+        "n_units": int(array.shape[1]),
     }
 
 
-def measures_over_training(state_history, run: str, layer: int) -> dict[str, np.ndarray]:
-    """``layer_measures`` of ``run``'s probe activations at every StateSnapshot."""
+def measures_over_training(state_history, run: str, layer: int, max_points: int = 24) -> dict[str, np.ndarray]:
+    """``layer_measures`` of ``run``'s probe activations at (at most ``max_points``, evenly
+    spaced, always the last) StateSnapshots."""
     steps, rows = [], []
-    for snapshot in state_history:
+    history = list(state_history)
+    if len(history) > max_points:
+        history = [history[i] for i in np.unique(np.linspace(0, len(history) - 1, max_points).round().astype(int))]
+    for snapshot in history:
         acts = snapshot.activations.get(run)
         if acts is None or layer >= len(acts):
             continue
@@ -625,3 +657,29 @@ def correlation_frames(state_history, run: str, layer: int, max_units: int = 64,
     order = cluster_order(matrices[-1])
     ordered = np.stack([m[np.ix_(order, order)] for m in matrices])
     return CorrelationFrames(np.asarray([s.step for s in snapshots]), chosen[order], ordered)
+
+
+# --- sizes that keep the pages interactive ---------------------------------------------------
+
+BIG_NET_PARAMETERS = 500_000
+
+
+def interactive_sizes(n_parameters: int) -> dict:
+    """How many test examples / samples each analysis uses by default, by net size.
+
+    Costs scale with examples x samples x parameters; for a 784-1024-1024-10 net
+    (1.9M parameters, ~3.7 MFLOP per example and sampled net) these keep each
+    analysis to a few seconds on one core (bench/bench_analysis.py). Users can
+    ask for more on the page.
+    """
+    big = n_parameters > BIG_NET_PARAMETERS
+    return {
+        "measures": 2000,
+        "ablation": 1000 if big else 2000,
+        "ablation_draws": 3 if big else 5,
+        "mc": 300 if big else 2000,
+        "uncertainty": 500 if big else 1000,
+        "dropconnect": 300 if big else 2000,
+        "dropconnect_k": 32 if big else 64,
+        "gaussian_samples": (1, 4, 16, 64) if big else (1, 4, 16, 64, 256),
+    }

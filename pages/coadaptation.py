@@ -109,7 +109,6 @@ TEXT = {
                 "该方法网络没有单元噪声（方法为 none 或 p = 1），不是 Dropout 网络；与对照的差别只是随机性。"),
 }
 t = translator(RUN_TEXT, TEXT)
-PROBE_LIMIT = 2000
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -147,7 +146,9 @@ if not run.has_twin:
 layer = st.selectbox(t("layer"), list(range(run.n_hidden_layers)), format_func=lambda i: f"h{i + 1}",
                      index=run.n_hidden_layers - 1, key="coad_layer")
 n_units = run.config.hidden[layer]
-limit = min(PROBE_LIMIT, int(run.dataset.x_test.shape[0]))
+sizes = analysis.interactive_sizes(run.models["method"].n_parameters)
+limit = min(sizes["measures"], int(run.dataset.x_test.shape[0]))
+ablation_limit = min(sizes["ablation"], limit)
 
 # --- correlation heat maps ----------------------------------------------------------------
 st.subheader(t("h_corr"))
@@ -184,11 +185,11 @@ st.dataframe(table.style.format("{:.4g}"))
 
 # --- ablation ------------------------------------------------------------------------------
 st.subheader(t("h_ablation"))
-draws = st.slider(t("draws"), 1, 20, 5, key="coad_draws")
-curves = ablation(run.key, layer, limit, draws, run)
+draws = st.slider(t("draws"), 1, 20, sizes["ablation_draws"], key="coad_draws")
+curves = ablation(run.key, layer, ablation_limit, draws, run)
 st.plotly_chart(viz.ablation_figure({name: (c.qs, c.mean_error, c.std_error) for name, c in curves.items()},
                                     labels, t("q"), t("error")), key="ablation_chart")
-st.caption(t("ablation_caption", draws=draws, m=limit))
+st.caption(t("ablation_caption", draws=draws, m=ablation_limit))
 
 # --- activation statistics ---------------------------------------------------------------------
 st.subheader(t("h_stats"))

@@ -125,9 +125,10 @@ def scalings(config_json: str) -> list[analysis.ScalingComparison]:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dropconnect(key: str, limit: int, _run: AnalysisRun) -> analysis.DropConnectInference:
+def dropconnect(key: str, limit: int, max_k: int, gaussian: tuple, _run: AnalysisRun) -> analysis.DropConnectInference:
     x, y = test_tensors(_run, limit)
-    return analysis.dropconnect_inference_compare(_run.models["method"], x, y, max_k=64, repeats=10)
+    return analysis.dropconnect_inference_compare(_run.models["method"], x, y, gaussian_samples=gaussian,
+                                                  max_k=max_k, repeats=10)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -149,14 +150,14 @@ st.title(t("page_inference"))
 st.markdown(t("intro"))
 run = select_run(t, key="inference_source")
 n_available = int(run.dataset.x_test.shape[0])
-big = run.models["method"].n_parameters > 500_000
+sizes = analysis.interactive_sizes(run.models["method"].n_parameters)
 
 # --- Figure 11 ---------------------------------------------------------------------------------
 st.subheader(t("h_mc"))
 if has_noise(run):
     cols = st.columns(3)
-    options = sorted({n for n in (200, 500, 1000, 2000, 5000, 10000) if n < n_available} | {n_available})
-    default_n = min(options, key=lambda n: abs(n - (500 if big else 2000)))
+    options = sorted({n for n in (300, 1000, 2000, 5000, 10000) if n < n_available} | {n_available})
+    default_n = min(options, key=lambda n: abs(n - sizes["mc"]))
     limit = cols[0].select_slider(t("n_test"), options=options, value=default_n, key="inf_n")
     max_k = cols[1].select_slider(t("max_k"), options=[10, 20, 50, 100], value=100, key="inf_k")
     repeats = cols[2].select_slider(t("repeats"), options=[5, 10, 20, 50], value=20, key="inf_repeats")
@@ -197,8 +198,9 @@ dc_run = run
 if run.models["method"].method != "dropconnect" or not has_noise(run):
     dc_run = default_run("dropconnect")
     st.caption(t("dc_source", what=describe(dc_run.config)))
-dc_limit = min(int(dc_run.dataset.x_test.shape[0]), 500 if dc_run.models["method"].n_parameters > 500_000 else 2000)
-dc = dropconnect(dc_run.key, dc_limit, dc_run)
+dc_sizes = analysis.interactive_sizes(dc_run.models["method"].n_parameters)
+dc_limit = min(int(dc_run.dataset.x_test.shape[0]), dc_sizes["dropconnect"])
+dc = dropconnect(dc_run.key, dc_limit, dc_sizes["dropconnect_k"], dc_sizes["gaussian_samples"], dc_run)
 dc_names = None if not zh else {"mean": "均值网络 (W·p)", "gauss": "高斯矩匹配，每单元 S 个样本", "mc": "对 k 个权重掩码的 MC",
                                 "x": "样本数（S 或 k）", "y": "测试误差"}
 st.plotly_chart(viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
@@ -218,7 +220,8 @@ if unc_run.dataset.is_2d:
 else:
     plane_run = default_run("moons")
     if unc_run.dataset.image_shape is not None:
-        limit = min(int(unc_run.dataset.x_test.shape[0]), 1000)
+        limit = min(int(unc_run.dataset.x_test.shape[0]),
+                    analysis.interactive_sizes(unc_run.models["method"].n_parameters)["uncertainty"])
         result = uncertainty(unc_run.key, limit, samples, unc_run)
         _, y = test_tensors(unc_run, limit)
         correct = result.predicted == y.numpy()

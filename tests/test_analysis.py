@@ -253,3 +253,16 @@ def test_correlation_frames_keep_one_order():
     assert frames.steps[-1] == 20 and len(set(frames.units.tolist())) == 6
     series = analysis.measures_over_training(history, "method", 0)
     assert len(series["step"]) == 20 and math.isfinite(series["decov"][0])
+
+
+def test_layer_measures_match_the_separate_functions():
+    rng = np.random.default_rng(6)
+    acts = np.maximum(rng.normal(size=(80, 12)) + rng.normal(size=(80, 1)), 0)
+    acts[:, 3] = 0.0  # a dead unit
+    measures = analysis.layer_measures(acts)
+    assert measures["mean_abs_corr"] == pytest.approx(analysis.mean_abs_correlation(acts))
+    assert measures["decov"] == pytest.approx(analysis.decov(acts))
+    assert measures["decov_normalized"] == pytest.approx(analysis.decov_normalized(acts))
+    stats = analysis.activation_stats(acts)
+    assert measures["zero_fraction"] == pytest.approx(stats.zero_fraction)
+    assert measures["dead_units"] == stats.dead_units == 1
