@@ -82,9 +82,10 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         page.wait_for_selector(CONNECTED, timeout=60_000)
         page.get_by_role("heading", name="训练场").wait_for(timeout=30_000)
         wait_idle(page)
-        assert "保留概率 p（论文）" in page.locator(".st-key-keep_p").text_content()
+        page.locator(".st-key-keep_p").get_by_text("保留概率 p（论文）").wait_for(timeout=30_000)
+        page.locator(KEEP_P).wait_for(state="attached", timeout=30_000)
         assert page.locator(KEEP_P).input_value() == "0.6"
-        assert page.get_by_text("nn.Dropout(p=0.4)").first.is_visible()
+        page.get_by_text("nn.Dropout(p=0.4)").first.wait_for(timeout=30_000)
         screenshot(page, "playground-shared-link")
     finally:
         context.close()
