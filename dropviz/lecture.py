@@ -52,18 +52,42 @@ class SectionLink:
         return from_mapping(dict(self.settings))
 
     def query_params(self) -> dict[str, str]:
-        """URL parameters: the settings that differ from the defaults, plus ``extra``."""
+        """URL parameters: the settings that differ from the defaults, plus ``extra``.
+
+        An ``extra["experiment"]`` (a name of dropviz.experiments.EXPERIMENTS)
+        becomes the Experiments page's own URL parameter, see
+        :func:`experiment_query_params`.
+        """
         params = to_query_params(self.config()) if self.settings else {}
         # Fields named in ``settings`` are always in the URL, even at their
         # default value, so the link says what it sets (keep_p=0.5&method=...).
         config = self.config()
         for name in self.settings:
             params[name] = to_text(name, getattr(config, name))
-        params.update({k: str(v) for k, v in self.extra.items()})
+        extra = dict(self.extra)
+        if "experiment" in extra:
+            params.update(experiment_query_params(str(extra.pop("experiment"))))
+        params.update({k: str(v) for k, v in extra.items()})
         return params
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+
+def experiment_query_params(name: str) -> dict[str, str]:
+    """URL parameters that open the Experiments page on experiment ``name``.
+
+    That page binds its experiment selectbox (key ``exp_name``) to the URL,
+    and Streamlit stores the option's displayed label there,
+    "<paper_ref>: <title>" (tests/test_app_lecture_theory.py checks that the
+    page really selects the experiment from these parameters).
+    """
+    from dropviz.experiments import EXPERIMENTS
+
+    if name not in EXPERIMENTS:
+        raise KeyError(f"no experiment {name!r} (known: {', '.join(EXPERIMENTS)})")
+    spec = EXPERIMENTS[name]
+    return {"exp_name": f"{spec.paper_ref}: {spec.title}"}
 
 
 @dataclass(frozen=True)

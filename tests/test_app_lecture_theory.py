@@ -74,7 +74,25 @@ def test_lecture_page_links_carry_settings():
     dc = by_label["Full page: Train with DropConnect"]
     assert dc.page == "playground"
     assert "method=dropconnect" in dc.query_string and "keep_p=0.5" in dc.query_string
-    assert by_label["Full page: Re-run the p sweep (n fixed)"].query_string == "experiment=fig9a"
+    assert "exp_name=Figure+9a" in by_label["Full page: Re-run the p sweep (n fixed)"].query_string
+
+
+@pytest.mark.parametrize("section_id,target", [("effect-of-p", "playground"),
+                                               ("effect-of-p", "experiments")])
+def test_a_lecture_link_opens_its_page_with_the_settings(section_id, target):
+    """Follow a link's query parameters into the linked page (built by others)."""
+    link = next(l for l in L.section(section_id).links if l.page == target)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in link.query_params().items():
+        at.query_params[name] = value
+    at.switch_page(link.page_file)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if target == "experiments":
+        assert at.selectbox(key="exp_name").value == link.extra["experiment"]
+    else:
+        shown = [s.value for s in at.slider if "keep" in s.label.lower()]
+        assert link.settings["keep_p"] in shown, shown
 
 
 def test_lecture_resample_button_draws_a_new_mask():

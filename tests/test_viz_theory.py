@@ -153,7 +153,10 @@ def test_section_links_are_valid_pages_and_configs():
                 assert name in params
     dc = L.section("dropconnect").links[0].query_params()
     assert dc["method"] == "dropconnect" and dc["keep_p"] == "0.5"
-    assert L.section("mnist").links[0].query_params() == {"experiment": "table2"}
+    assert L.section("mnist").links[0].query_params() == L.experiment_query_params("table2")
+    assert L.experiment_query_params("fig9a")["exp_name"].startswith("Figure 9a")
+    with pytest.raises(KeyError, match="no experiment"):
+        L.experiment_query_params("fig99")
     with pytest.raises(KeyError, match="no lecture section"):
         L.section("nope")
 
