@@ -49,3 +49,41 @@ def test_inference_page_renders(lang):
         assert not at.exception
         rows = [m.value for m in at.markdown if "same predicted class" in m.value]
         assert len(rows) == 2 and "100.0%" in rows[0]
+
+
+def playground_then_page(page_file: str):
+    """A session whose Playground run (tiny moons net) has finished, then the analysis page."""
+    import os
+    import runpy
+
+    from dropviz.config import RunConfig
+    from ui.session import session_trainer
+
+    holder = session_trainer()
+    runner = holder.ensure(RunConfig(dataset="moons", train_size=100, noise=0.25, hidden=(16, 16), epochs=4,
+                                     batch_size=20, keep_p=0.5, device="cpu"))
+    runner.start()
+    runner.wait(120)
+    runpy.run_path(os.path.join(os.getcwd(), page_file), run_name="__main__")
+
+
+@pytest.fixture
+def release_playground_runs():
+    """The session-scoped holder outlives an AppTest (fixed session id): release it for later tests."""
+    import streamlit as st
+
+    from ui import session
+
+    yield
+    for holder in list(getattr(session.REGISTRY, "_holders", ())):
+        if hasattr(holder, "close"):
+            holder.close()
+    st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
+
+
+@pytest.mark.parametrize("page_file", ["pages/coadaptation.py", "pages/inference.py"])
+def test_pages_analyse_the_playground_run(page_file, release_playground_runs):
+    at = AppTest.from_function(playground_then_page, args=(page_file,), default_timeout=240).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Playground run" in info.value for info in at.info)
+    assert at.get("plotly_chart")
