@@ -116,9 +116,12 @@ def report(seeds) -> str:
                 # h1 feeds a 1024x1024 layer: every draw costs a pass through it, so 3 draws on 5000 images
                 xa, ya = (x, y) if layer == 1 else (x[:5000], y[:5000])
                 curve = analysis.ablation_curve(model, xa, ya, layer, draws=5 if layer == 1 else 3, seed=seed)
+                add(f"h{layer + 1} ablation: error % at q=0 (same images)", run, 100 * curve.mean_error[0])
                 for q in (0.5, 0.9):
                     index = int(np.argmin(np.abs(curve.qs - q)))
-                    add(f"h{layer + 1} ablation error % at q={q}", run, 100 * curve.mean_error[index])
+                    add(f"h{layer + 1} ablation: error % at q={q}", run, 100 * curve.mean_error[index])
+                    add(f"h{layer + 1} ablation: rise at q={q} (points)", run,
+                        100 * (curve.mean_error[index] - curve.mean_error[0]))
             print(f"seed {seed} {run}: done", flush=True)
         curve = analysis.mc_curve(models["method"], x[:MC_EXAMPLES], y[:MC_EXAMPLES], max_k=100, repeats=20, seed=seed)
         mc_rows.append(curve)
