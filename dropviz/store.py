@@ -308,7 +308,8 @@ RESULTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "results"
 
 
 def shipped_files(folder: str | os.PathLike | None = None) -> list[pathlib.Path]:
-    folder = pathlib.Path(folder) if folder is not None else RESULTS_DIR
+    """The shipped results files: ``folder``, else ``$DROPVIZ_SHIPPED_RESULTS``, else ``results/``."""
+    folder = pathlib.Path(folder or os.environ.get("DROPVIZ_SHIPPED_RESULTS") or RESULTS_DIR)
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 

@@ -606,6 +606,13 @@ def command_experiment(args) -> int:
         store = Store(args.db)
     except StoreError as error:
         return fail(str(error))
+    import signal
+
+    def terminate(signum, frame):  # SIGTERM: stop like Ctrl-C, so worker processes are stopped too
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminate)
     with store:
         try:
             report = run_sweep(trials, store, engine=args.engine, workers=args.workers, ray_address=args.ray_address,

@@ -1,0 +1,101 @@
+"""AppTest of the Experiments page: shipped results drawn at once, a background sweep, reopening saved sweeps."""
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dropviz.experiments import get_experiment
+from dropviz.store import Store
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "experiments.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch, tmp_path):
+    import streamlit as st
+
+    monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))
+    st.cache_resource.clear()
+    yield tmp_path / "page.sqlite"
+    from ui.experiments_run import session_sweep
+
+    session_sweep().close()
+    st.cache_resource.clear()
+
+
+def _app(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def _spec(at):
+    (chart,) = at.get("plotly_chart")
+    return json.loads(chart.proto.spec)
+
+
+def test_fresh_machine_shows_shipped_quick_results_beside_the_paper():
+    at = _app(exp_dataset="digits")
+    assert not at.exception
+    spec = _spec(at)
+    assert spec["layout"]["meta"]["experiment"] == "fig10" and spec["layout"]["meta"]["dataset"] == "digits"
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert any("Paper's values: MNIST" in t for t in titles) and any("This run: digits" in t for t in titles)
+    names = {trace.get("name", "") for trace in spec["data"]}
+    assert "this run: dropout" in names and any(n.startswith("paper (MNIST") for n in names)
+    assert at.selectbox(key="exp_source_fig10").value == "shipped|quick|digits"
+    assert len(at.get("download_button")) == 2 and at.dataframe
+
+
+def test_every_experiment_draws_from_shipped_results_and_chinese_works():
+    at = _app(exp_dataset="fashion-mnist", lang="zh")
+    for name in ("table2", "fig4", "fig9a", "fig9b", "fig11", "gaussian"):
+        at.selectbox(key="exp_name").set_value(name).run()
+        assert not at.exception, name
+        assert _spec(at)["layout"]["meta"]["experiment"] == name
+    assert "实验" in at.title[0].value
+
+
+def test_run_a_sweep_in_the_background_then_reopen_it_from_the_database(fresh):
+    at = _app(exp_dataset="digits", exp_name="fig11", exp_preset="tiny")
+    at.number_input(key="exp_workers").set_value(1)
+    at.button(key="exp_run").click().run()
+    assert not at.exception
+    from ui.experiments_run import session_sweep
+
+    job = session_sweep().job
+    assert job is not None
+    deadline = time.monotonic() + 180
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not job.running and job.error is None, job.error
+    at.run()
+    at.run()  # the progress fragment noticed the end and reran
+    assert at.get("progress") and "2/2" in at.get("progress")[0].proto.text
+    assert at.selectbox(key="exp_source_fig11").value == "db|tiny|digits"
+    assert _spec(at)["layout"]["meta"]["preset"] == "tiny"
+    with Store(fresh, readonly=True) as store:
+        assert {row["status"] for row in store.trials()} == {"completed"}
+    # a new session reopens the stored sweep
+    again = _app(exp_dataset="digits", exp_name="fig11", exp_preset="tiny")
+    assert again.selectbox(key="exp_source_fig11").value == "db|tiny|digits"
+    options = again.selectbox(key="exp_source_fig11").options
+    assert any("saved sweep" in o for o in options) and any("shipped" in o for o in options)
+
+
+def test_unreachable_ray_address_is_reported_not_raised(monkeypatch):
+    at = _app(exp_dataset="digits", exp_name="gaussian", exp_preset="tiny")
+    at.radio(key="exp_engine").set_value("ray").run()
+    at.text_input(key="exp_ray_address").input("ray://127.0.0.1:1").run()
+    monkeypatch.setitem(__import__("sys").modules, "ray", None)  # as if Ray were not installed
+    at.button(key="exp_run").click().run()
+    from ui.experiments_run import session_sweep
+
+    job = session_sweep().job
+    job.thread.join(60)
+    at.run()
+    assert not at.exception
+    assert any("pip install -r requirements-ray.txt" in e.value for e in at.error)
