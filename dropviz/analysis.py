@@ -33,7 +33,6 @@ import numpy as np
 import torch
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
-from torch.nn import functional as F
 
 from .config import RunConfig
 from .data import Dataset

@@ -89,7 +89,7 @@ TEXT = {
                  "两者平均激活不同（{a:.3g} 对 {b:.3g}），因此原始 DeCov 部分反映的是尺度；比较时应以归一化 DeCov 为准。"),
     "ex_sparse": ("Exact zeros: {a:.0%} vs {b:.0%}; dead units: {da} vs {db} of {n}.",
                   "精确零值：{a:.0%} 对 {b:.0%}；死亡单元：{da} 对 {db}（共 {n} 个）。"),
-    "ex_ablation": ("Removing half of the units raises the test error by {a:+.1%} for the dropout net and by "
+    "ex_ablation": ("Removing half of the units changes the test error by {a:+.1%} for the dropout net and by "
                     "{b:+.1%} for the twin (from {a0:.1%} and {b0:.1%}).",
                     "移除一半单元后，Dropout 网络的测试误差变化 {a:+.1%}，对照网络变化 {b:+.1%}"
                     "（原为 {a0:.1%} 和 {b0:.1%}）。"),

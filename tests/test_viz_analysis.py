@@ -1,6 +1,7 @@
 """Figure builders of the Co-adaptation and Inference pages: arrays in, go.Figure out."""
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from dropviz.viz import coadaptation as vc
 from dropviz.viz import inference as vi
@@ -43,7 +44,8 @@ def test_inference_figures():
     fig = vi.mc_curve_figure(ks, 0.2 / ks, 0.01 * np.ones(10), 0.03, k_reaching=7)
     names = [trace.name for trace in fig.data]
     assert "weight scaling" in names and any("MC" in (n or "") for n in names)
-    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.range[1] == 1.0  # log10(10): no runaway range
+    assert fig.layout.annotations[0].x == pytest.approx(np.log10(7))
     sc = vi.scaling_comparison_figure(np.ones((2, 5)), np.ones((2, 5)), ["a", "b"])
     assert len(sc.data) == 4
     dc = vi.dropconnect_figure(0.1, {1: 0.2, 16: 0.11}, np.arange(1, 5), np.full(4, 0.1), np.zeros(4))

@@ -140,8 +140,6 @@ def describe(config: RunConfig) -> str:
 
 def select_run(t, default_name: str = "dropout", key: str = "analysis_source") -> AnalysisRun:
     """Render where the analysed run comes from and return it (never None)."""
-    import streamlit as st
-
     run = playground_run()
     if run is not None and not st.toggle(t("use_default"), key=key, value=False):
         st.info(t("src_playground", what=describe(run.config), step=run.step, state=run.status))

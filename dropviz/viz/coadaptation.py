@@ -63,7 +63,7 @@ def correlation_heatmaps(frames: Mapping[str, tuple[Sequence[int], np.ndarray, S
                 "buttons": [
                     {"label": "▶", "method": "animate",
                      "args": [None, {"frame": {"duration": 500, "redraw": True}, "fromcurrent": True}]},
-                    {"label": "⏸", "method": "animate",
+                    {"label": "||", "method": "animate",
                      "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
                 ],
             }],

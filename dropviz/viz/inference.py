@@ -28,7 +28,12 @@ def mc_curve_figure(ks, mean_error, std_error, weight_scaled_error: float, *, k_
     fig.add_trace(go.Scatter(x=[ks.min(), ks.max()], y=[weight_scaled_error] * 2, mode="lines", name=names["ws"],
                              line={"color": WS_COLOR, "dash": "dash"}))
     if k_reaching is not None:
-        fig.add_vline(x=k_reaching, line={"color": "gray", "dash": "dot"}, annotation_text=f"k = {k_reaching}")
+        # On a log axis shapes take data values but annotations take log10 values.
+        fig.add_shape(type="line", x0=k_reaching, x1=k_reaching, yref="paper", y0=0, y1=1,
+                      line={"color": "gray", "dash": "dot"})
+        fig.add_annotation(x=float(np.log10(k_reaching)), y=1, yref="paper", text=f"k = {k_reaching}",
+                           showarrow=False, yanchor="bottom")
+    fig.update_xaxes(range=[0, float(np.log10(max(2.0, ks.max())))])
     fig.update_layout(xaxis_title=names["x"], yaxis_title=names["y"], xaxis_type="log", height=360,
                       margin={"t": 30, "b": 40, "l": 50, "r": 20}, legend={"orientation": "h", "y": -0.25})
     return fig
