@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
+from torch.nn import functional as F
 
 from .config import RunConfig
 from .data import Dataset
@@ -385,28 +386,72 @@ def weight_scaled_probabilities(model: MLP, inputs: torch.Tensor) -> torch.Tenso
     return torch.softmax(_eval_copy(model)(inputs), -1)
 
 
+def draw_unit_masks(model: MLP, generator: torch.Generator) -> list[torch.Tensor]:
+    """One Bernoulli keep-mask per layer input (a thinned network), all ones where keep_p = 1."""
+    masks = []
+    for linear, keep in zip(model.linears, model.keep_ps):
+        if keep < 1.0:
+            masks.append(torch.empty(linear.in_features).bernoulli_(keep, generator=generator).bool())
+        else:
+            masks.append(torch.ones(linear.in_features, dtype=torch.bool))
+    return masks
+
+
+@torch.no_grad()
+def thinned_logits(model: MLP, inputs: torch.Tensor, masks: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Logits of the thinned network that keeps the units ``masks[l]`` of each layer input.
+
+    Computes only the kept units (a dropped hidden unit is not computed at all),
+    so one thinned network costs about keep_p^2 of the full net, and applies the
+    training-time scaling of the model (1/keep_p for inverted dropout, none for
+    the original weight-scaling form), exactly like a training forward pass with
+    these masks for every example.
+    """
+    kept = [mask.nonzero().flatten() for mask in masks]
+    hidden = inputs[:, kept[0]]
+    last = len(model.linears) - 1
+    for index, linear in enumerate(model.linears):
+        rows = kept[index + 1] if index < last else torch.arange(linear.out_features)
+        weight = linear.weight[rows][:, kept[index]]
+        keep = model.keep_ps[index]
+        if model.scaling == "inverted" and keep < 1.0:
+            weight = weight / keep
+        hidden = F.linear(hidden, weight, linear.bias[rows])
+        if index < last:
+            hidden = model.activation(hidden)
+    return hidden
+
+
 @torch.no_grad()
 def sampled_probabilities(model: MLP, inputs: torch.Tensor, samples: int, seed: int = 0,
                           chunk: int = 8192) -> torch.Tensor:
     """Class probabilities of ``samples`` sampled thinned networks: (samples, examples, classes).
 
-    Each forward pass draws fresh masks (per example for dropout, per sampled
-    network for DropConnect). A net without noise gives identical samples.
+    Each sample is one thinned network (one mask, shared by all examples, as the
+    paper's Figure 11 samples k networks); each example's average over samples
+    has the same expectation as with fresh masks per example. Bernoulli dropout
+    runs only the kept units (:func:`thinned_logits`); Gaussian dropout draws
+    per-example noise through the model's own training forward; DropConnect one
+    weight mask per sampled network. A net without noise gives identical samples.
     """
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
+    if model.method in ("dropout", "none"):
+        generator = torch.Generator().manual_seed(seed)
+        eval_model = _eval_copy(model)
+        return torch.stack([torch.softmax(thinned_logits(eval_model, inputs, draw_unit_masks(eval_model, generator)), -1)
+                            for _ in range(samples)])
     sampler = _sampling_copy(model, seed)
     out = torch.empty(samples, inputs.shape[0], sampler.layer_sizes[-1])
+    if sampler.method == "dropconnect":
+        for j in range(samples):
+            out[j] = torch.softmax(sampler(inputs), -1)
+        return out
     per_pass = max(1, chunk // max(1, inputs.shape[0]))
     done = 0
     while done < samples:
         k = min(per_pass, samples - done)
-        batch = inputs.repeat(k, 1) if sampler.method != "dropconnect" else None
-        if batch is None:
-            for j in range(k):
-                out[done + j] = torch.softmax(sampler(inputs), -1)
-        else:
-            out[done : done + k] = torch.softmax(sampler(batch), -1).reshape(k, inputs.shape[0], -1)
+        out[done : done + k] = torch.softmax(sampler(inputs.repeat(k, 1)), -1).reshape(k, inputs.shape[0], -1)
         done += k
     return out
 
@@ -449,8 +494,8 @@ def mc_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, max_k: int 
              repeats: int = 20, seed: int = 0) -> MCCurve:
     """The paper's Figure 11 for ``model``: MC average of k = 1..max_k thinned nets vs weight scaling.
 
-    A pool of ``max_k`` sampled networks is drawn once; each repeat averages the
-    first k of a random order of the pool, so the spread shrinks to 0 at k = max_k.
+    A pool of ``max_k`` sampled thinned networks is drawn once; each repeat averages
+    the first k of a random order of the pool, so the spread shrinks to 0 at k = max_k.
     """
     samples = sampled_probabilities(model, inputs, max_k, seed=seed)
     return mc_curve_from_samples(samples, labels, weight_scaled_probabilities(model, inputs),

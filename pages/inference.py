@@ -11,7 +11,7 @@ import torch
 from dropviz import analysis
 from dropviz.viz import inference as viz
 from ui.analysis_run import TEXT as RUN_TEXT, AnalysisRun, default_run, describe, select_run, test_tensors
-from ui.i18n import translator
+from ui.i18n import current_language, translator
 
 TEXT = {
     "intro": (
@@ -26,11 +26,11 @@ TEXT = {
     "max_k": ("largest k", "最大 k"),
     "repeats": ("repeats", "重复次数"),
     "mc_caption": (
-        "A pool of {pool} thinned networks is sampled once (fresh masks per example, as in training); for each k "
+        "A pool of {pool} thinned networks is sampled once (one mask per network, shared by all examples); for each k "
         "the predicted class probabilities of k of them are averaged, over {repeats} random orders of the pool "
         "(band: ± 1 sd). At k = {pool} every order uses the whole pool, so the band closes there. "
         "Paper (MNIST): weight scaling 1.05 %, MC ≈1.28 % at k=3, ≈1.10 % at k=9, matching at k≈50.",
-        "一次性采样 {pool} 个稀疏子网络（与训练时一样每个样本独立采样掩码）；对每个 k 平均其中 k 个网络的类别概率，"
+        "一次性采样 {pool} 个稀疏子网络（每个网络一个掩码，所有样本共用）；对每个 k 平均其中 k 个网络的类别概率，"
         "并对子网络池的 {repeats} 种随机顺序取平均（阴影：± 1 标准差）。k = {pool} 时每种顺序都用到整个池，所以阴影在那里收拢。"
         "论文（MNIST）：权重缩放 1.05%，MC 在 k=3 时约 1.28%，k=9 时约 1.10%，k≈50 时持平。"),
     "mc_reach": ("On these {n} test examples MC averaging first reaches the weight-scaled error ({ws:.2%}) at **k = {k}**; "
@@ -99,7 +99,7 @@ TEXT = {
                        "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。"),
 }
 t = translator(RUN_TEXT, TEXT)
-zh = st.session_state.get("lang") == "zh"
+zh = current_language() == "zh"
 
 
 def has_noise(run: AnalysisRun) -> bool:

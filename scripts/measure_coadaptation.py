@@ -142,8 +142,8 @@ def report(seeds) -> str:
         method = rows.get((measure, "method"), {}).get("v", [])
         twin = rows.get((measure, "baseline"), {}).get("v", [])
         lines.append(f"| {measure} | {_fmt(method, percent_digits)} | {_fmt(twin, percent_digits)} |")
-    lines += ["", "MC model averaging of the dropout net on the first 5,000 test images (pool of 100 sampled thinned",
-              "nets, 20 random orders), test error % (mean over repeats; mean ± sd over seeds):", "",
+    lines += ["", "MC model averaging of the dropout net on the first 5,000 test images (pool of 100 sampled thinned nets, one mask each,",
+              "20 random orders), test error % (mean over repeats; mean ± sd over seeds):", "",
               "| k | " + " | ".join(str(k) for k in ks_shown) + " | weight scaling | first k with MC <= weight scaling |",
               "|---|" + "---|" * (len(ks_shown) + 2)]
     cells = [_fmt([100 * c.mean_error[list(c.ks).index(k)] for c in mc_rows], 2) for k in ks_shown]

@@ -266,3 +266,21 @@ def test_layer_measures_match_the_separate_functions():
     stats = analysis.activation_stats(acts)
     assert measures["zero_fraction"] == pytest.approx(stats.zero_fraction)
     assert measures["dead_units"] == stats.dead_units == 1
+
+
+@pytest.mark.parametrize("scaling", ["inverted", "weight-scaling"])
+def test_thinned_network_equals_a_training_forward_with_the_same_masks(scaling):
+    torch.manual_seed(4)
+    net = MLP(5, [7, 6], 3, method="dropout", keep_p=0.5, keep_p_input=0.8, scaling=scaling).eval()
+    x = torch.randn(9, 5)
+    masks = analysis.draw_unit_masks(net, torch.Generator().manual_seed(1))
+    assert [m.shape[0] for m in masks] == [5, 7, 6]
+    # by hand: h_{l+1} = act(W_l (m_l * h_l) * scale_l + b_l)
+    hidden = x
+    for index, linear in enumerate(net.linears):
+        keep = net.keep_ps[index]
+        scale = 1 / keep if scaling == "inverted" else 1.0
+        hidden = linear(hidden * masks[index].float() * scale)
+        if index < 2:
+            hidden = torch.relu(hidden)
+    torch.testing.assert_close(analysis.thinned_logits(net, x, masks), hidden, rtol=1e-5, atol=1e-6)
