@@ -159,7 +159,7 @@ def sweep_progress() -> None:
                      failed=progress.failed))
     if not job.running and not holder.finish_seen:
         holder.finish_seen = True
-        st.session_state.pop(f"exp_source_{experiment}", None)  # show the new results
+        holder.show_new = True  # the results selector jumps to the sweep just run
         st.rerun()
 
 
@@ -186,6 +186,12 @@ if not sources:
 ids = list(sources)
 preferred = [f"db|{preset}|{dataset}", f"shipped|{preset}|{dataset}", f"shipped|quick|{dataset}"]
 default = next((ids.index(p) for p in preferred if p in ids), 0)
+request = holder.request or {}
+if getattr(holder, "show_new", False) and request.get("experiment") == experiment:
+    just_run = f"db|{request['preset']}|{request['dataset']}"
+    if just_run in ids:
+        st.session_state[f"exp_source_{experiment}"] = just_run
+    holder.show_new = False
 chosen = st.selectbox(t("results"), ids, index=default, format_func=sources.get, key=f"exp_source_{experiment}")
 kind, shown_preset, shown_dataset = chosen.split("|", 2)
 if kind == "db":

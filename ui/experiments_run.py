@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 
 import streamlit as st
 
@@ -51,13 +52,19 @@ class _Slots:
 SLOTS = _Slots()
 
 
+# Every live holder, so tests (and a shutdown) can reach sweeps without a script run context.
+HOLDERS: "weakref.WeakSet[SweepHolder]" = weakref.WeakSet()
+
+
 class SweepHolder:
     """The session's current (or last) sweep."""
 
     def __init__(self):
+        HOLDERS.add(self)
         self.job: BackgroundSweep | None = None
         self.request: dict | None = None
         self.finish_seen = True
+        self.show_new = False
 
     @property
     def running(self) -> bool:
