@@ -51,7 +51,7 @@ class RunConfig(BaseModel):
     # data
     dataset: str = Field("moons", description="moons, circles, spiral, xor, blobs, digits, mnist, fashion-mnist or a .csv path")
     data_dir: str | None = Field(None, description="folder with MNIST/Fashion-MNIST IDX files")
-    train_size: int | None = Field(40, ge=10, le=100_000, description="training examples (None: the data set's default)")
+    train_size: int | None = Field(None, ge=10, le=100_000, description="training examples (None: the data set's default, 40 for the 2D toys, all for images)")
     noise: float = Field(0.4, ge=0.0, le=1.0, description="noise of the 2D toy data sets")
     # architecture
     hidden: tuple[int, ...] = Field((128, 128), description=f"units per hidden layer, 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS}")

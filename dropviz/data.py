@@ -63,7 +63,7 @@ MAX_CLASSES = 100
 MIN_CSV_ROWS = 10
 CSV_TEST_FRACTION = 0.25
 
-TOY_DEFAULT_TRAIN_SIZE = 60  # small on purpose: a wide net visibly overfits 60 points
+TOY_DEFAULT_TRAIN_SIZE = 40  # small on purpose: a wide net visibly overfits 40 noisy points
 TOY_DEFAULT_TEST_SIZE = 1000
 MIN_SAMPLES, MAX_SAMPLES = 10, 100_000
 MAX_SEED = 2**31 - 1  # seed*2+1 must stay a valid numpy RandomState seed (< 2**32)
@@ -793,7 +793,7 @@ def load_dataset(name: str, *, train_size: int | None = None, noise: float = 0.2
     """Load a registry dataset (see DATASET_NAMES) or a ``.csv`` file by path.
 
     ``noise`` (0..1) only shapes the toys; ``train_size`` None means the
-    default (60 for toys, everything otherwise); ``test_size`` None means
+    default (40 for toys, everything otherwise); ``test_size`` None means
     1000 toy points or the whole test set.
     """
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)) \

@@ -63,7 +63,7 @@ def write_idx_set(folder: pathlib.Path, n_train: int = 50, n_test: int = 20, gz:
 def test_toy_shapes_balance_and_scale(name):
     ds = data.load_dataset(name)
     assert ds.name == name and ds.is_2d and ds.n_features == 2 and ds.image_shape is None
-    assert ds.x_train.shape == (60, 2) and ds.x_test.shape == (1000, 2)
+    assert ds.x_train.shape == (data.TOY_DEFAULT_TRAIN_SIZE, 2) and ds.x_test.shape == (1000, 2)
     assert ds.x_train.dtype == torch.float32 and ds.y_train.dtype == torch.int64
     assert ds.n_classes == len(ds.class_names) == (3 if name == "blobs" else 2)
     counts = torch.bincount(ds.y_train, minlength=ds.n_classes)
@@ -122,7 +122,7 @@ def test_unknown_name_and_bad_seed():
 
 
 def test_default_train_size():
-    assert all(data.default_train_size(n) == 60 for n in data.TOY_DATASETS)
+    assert all(data.default_train_size(n) == data.TOY_DEFAULT_TRAIN_SIZE == 40 for n in data.TOY_DATASETS)
     assert all(data.default_train_size(n) is None for n in data.IMAGE_DATASETS)
     assert data.default_train_size("my.csv") is None
     with pytest.raises(DatasetError):

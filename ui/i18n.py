@@ -10,7 +10,12 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
+from ui.shell import ensure_app_shell
+
 LANGUAGES = {"en": "English", "zh": "中文"}
+# The switch's options are the language names themselves: they read the same in
+# both languages, so the URL (lang=中文) opens identically whatever the viewer's language.
+LANGUAGE_CODES = {name: code for code, name in LANGUAGES.items()}
 
 COMMON = {
     "app_title": ("dropviz: see what dropout does", "dropviz：看见 Dropout 在做什么"),
@@ -25,12 +30,26 @@ COMMON = {
 
 
 def current_language() -> str:
-    lang = st.session_state.get("lang", "en")
-    return lang if lang in LANGUAGES else "en"
+    """'en' or 'zh'; the switch stores a language name, tests may store the code."""
+    value = st.session_state.get("lang", "en")
+    return LANGUAGE_CODES.get(value, value if value in LANGUAGES else "en")
+
+
+def normalize_language_param() -> None:
+    """Accept ?lang=zh / ?lang=en in links as well as the switch's own ?lang=中文."""
+    value = st.query_params.get("lang")
+    if value in LANGUAGES:
+        st.query_params["lang"] = LANGUAGES[value]
+        st.session_state["lang"] = LANGUAGES[value]
 
 
 def translator(*tables: Mapping[str, tuple[str, str]]) -> Callable[..., str]:
-    """``t(key, **fmt)`` in the current language; a missing key shows itself rather than crashing."""
+    """``t(key, **fmt)`` in the current language; a missing key shows itself rather than crashing.
+
+    Every page asks for its translator first, so this is also where a page makes
+    sure it runs inside app.py's navigation (see :mod:`ui.shell`).
+    """
+    ensure_app_shell()
     index = 1 if current_language() == "zh" else 0
     merged: dict[str, tuple[str, str]] = {}
     for table in (COMMON, *tables):

@@ -149,7 +149,7 @@ def render(t: Callable[..., str]) -> Sidebar:
         if dataset in TOY_DATASETS:
             st.slider(t("noise"), 0.0, 1.0, DEFAULT.noise, 0.05, key="noise", **bind)
         st.number_input(t("train_size"), 10, 100_000, DEFAULT.train_size, 10, key="train_size",
-                        help=t("train_size_help"), **bind)
+                        placeholder=t("train_size_default"), help=t("train_size_help"), **bind)
 
         st.subheader(t("sec_arch"))
         st.text_input(t("hidden"), to_text("hidden", DEFAULT.hidden), key="hidden", help=t("hidden_help"), **bind)

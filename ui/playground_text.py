@@ -32,6 +32,7 @@ TEXT = {
     "data_error": ("This data set cannot be loaded: {error}", "无法加载该数据集：{error}"),
     "noise": ("Noise (2D data)", "噪声（二维数据）"),
     "train_size": ("Training examples", "训练样本数"),
+    "train_size_default": ("default: 40 (2D toys), all (images)", "默认：40（二维数据），全部（图像）"),
     "train_size_help": ("Few examples + a big network = overfitting, which is what dropout fights.",
                         "样本少 + 网络大 = 过拟合，这正是 Dropout 要对付的。"),
     # architecture
