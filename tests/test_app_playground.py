@@ -3,6 +3,7 @@
 ``run_every`` never fires under AppTest, so the fragment's computation
 (ui.playground_views.build_views) is tested directly on a real runner.
 """
+import dataclasses
 import time
 from pathlib import Path
 
@@ -146,6 +147,10 @@ def test_fragment_logic_builds_every_live_view_from_a_runner():
     assert views.progress.step == views.progress.total_steps == snapshot.step
     assert len(views.metrics) == 3
     assert not should_refresh(snapshot.state, snapshot.step, None)
+    # finished: the network animates over the recorded masks; while training only the newest is drawn
+    assert len(views.network.frames) == len(snapshot.masks) == 6
+    live = build_views(dataclasses.replace(snapshot, state="running"), config, {}, None)
+    assert live.network.frames == () and live.network.data
     assert should_refresh("running", 0, None) and should_refresh("paused", 3, 4) and not should_refresh("paused", 4, 4)
 
 

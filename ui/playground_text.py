@@ -104,9 +104,9 @@ TEXT = {
     "v_curves": ("Learning curves", "学习曲线"),
     "v_network": ("Masked network", "被掩码的网络"),
     "v_network_caption": ("Line width = |w|, colour = sign (red +, blue −). Grey ✕ = unit dropped in this mini-batch, "
-                          "dotted grey = connection dropped. ▶ replays the last {n} recorded masks.",
+                          "dotted grey = connection dropped. Pause to replay the last {n} recorded masks with ▶ and the slider.",
                           "线宽 = |w|，颜色 = 符号（红 +，蓝 −）。灰色 ✕ = 该小批量中被丢弃的单元，"
-                          "灰色虚线 = 被丢弃的连接。▶ 回放最近 {n} 个记录的掩码。"),
+                          "灰色虚线 = 被丢弃的连接。暂停后可用 ▶ 和滑块回放最近 {n} 个记录的掩码。"),
     "v_network_none": ("The twin has no masks: choose a method other than none to see dropped units.",
                        "方法为“无”时没有掩码：选择其他方法即可看到被丢弃的单元。"),
     "v_mask": ("Mask on one weight matrix", "一个权重矩阵上的掩码"),

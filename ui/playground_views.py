@@ -78,8 +78,14 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     started = snapshot.started
     if started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
-        history = [mask.masks for mask in snapshot.masks]
-        steps = [mask.step for mask in snapshot.masks]
+        recorded = snapshot.masks
+        if snapshot.state in ACTIVE_STATES:
+            # While training the view is redrawn twice a second, so it shows the newest
+            # mini-batch's mask; the animation over the recent masks is built once the run
+            # pauses or ends (24 frames cost ~1 s of plotly objects per redraw).
+            recorded = recorded[-1:]
+        history = [mask.masks for mask in recorded]
+        steps = [mask.step for mask in recorded]
         views.network = network_figure(started.layer_sizes, started.display_units, weights, history,
                                        method=config.method, steps=steps, labels=labels)
     n_out, n_in = MASK_MATRIX_SHAPE
