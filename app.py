@@ -12,7 +12,7 @@ with st.sidebar:
         key="lang", default=LANGUAGES["en"] if "lang" not in st.session_state else None,
         bind="query-params", required=True,
     )
-t = translator()
+t = translator(inside_page=False)
 
 pages = [
     st.Page("pages/playground.py", title=t("page_playground"), icon="🎛️", url_path="playground", default=True),

@@ -72,7 +72,9 @@ def test_lecture_page_links_carry_settings():
     assert len(links) == len(expected)
     by_label = {p.proto.label: p.proto for p in links}
     dc = by_label["Full page: Train with DropConnect"]
-    assert dc.page == "playground"
+    # The Playground is the default page: its URL path is the app root.
+    assert dc.page == ""
+    assert by_label["Full page: Re-run the p sweep (n fixed)"].page == "experiments"
     assert "method=dropconnect" in dc.query_string and "keep_p=0.5" in dc.query_string
     assert "exp_name=Figure+9a" in by_label["Full page: Re-run the p sweep (n fixed)"].query_string
 

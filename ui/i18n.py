@@ -36,20 +36,25 @@ def current_language() -> str:
 
 
 def normalize_language_param() -> None:
-    """Accept ?lang=zh / ?lang=en in links as well as the switch's own ?lang=中文."""
+    """Accept the codes (?lang=zh, or session_state["lang"] = "zh" from code) as well as
+    the switch's own language names (?lang=中文), before the switch reads them."""
     value = st.query_params.get("lang")
     if value in LANGUAGES:
         st.query_params["lang"] = LANGUAGES[value]
         st.session_state["lang"] = LANGUAGES[value]
+    elif st.session_state.get("lang") in LANGUAGES:
+        st.session_state["lang"] = LANGUAGES[st.session_state["lang"]]
 
 
-def translator(*tables: Mapping[str, tuple[str, str]]) -> Callable[..., str]:
+def translator(*tables: Mapping[str, tuple[str, str]], inside_page: bool = True) -> Callable[..., str]:
     """``t(key, **fmt)`` in the current language; a missing key shows itself rather than crashing.
 
     Every page asks for its translator first, so this is also where a page makes
-    sure it runs inside app.py's navigation (see :mod:`ui.shell`).
+    sure it runs inside app.py's navigation (see :mod:`ui.shell`); app.py itself
+    passes ``inside_page=False``.
     """
-    ensure_app_shell()
+    if inside_page:
+        ensure_app_shell()
     index = 1 if current_language() == "zh" else 0
     merged: dict[str, tuple[str, str]] = {}
     for table in (COMMON, *tables):

@@ -14,6 +14,12 @@ from streamlit.runtime.pages_manager import PagesManager
 
 
 def ensure_app_shell() -> None:
+    # Decided once, at the session's first page run: on a server the mode is
+    # process-wide and only ever switches off. Deciding once also keeps AppTest
+    # (which resets the mode before every run) from rerunning away a click.
+    if "_dropviz_shell_checked" in st.session_state:
+        return
+    st.session_state["_dropviz_shell_checked"] = True
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
