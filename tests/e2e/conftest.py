@@ -59,7 +59,9 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60.0) ->
 def app_url():
     (ROOT / "artifacts").mkdir(exist_ok=True)
     port = free_port()
-    process = start_server(port)
+    # A results database of its own, so sweeps saved on this machine don't change what the pages show.
+    results_db = ROOT / "artifacts" / f"e2e-results-{port}.sqlite"
+    process = start_server(port, env={"DROPVIZ_RESULTS_DB": str(results_db)})
     try:
         wait_healthy(port, process)
         yield f"http://127.0.0.1:{port}"
