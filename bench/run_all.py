@@ -16,6 +16,7 @@ def main() -> int:
     quick = "--quick" in sys.argv[1:]
     runs = [
         ["bench_trainer.py"],
+        ["bench_demo.py"],
         ["bench_analysis.py"],
         ["bench_theory_pages.py"],
         ["bench_sweep.py"] + ([] if quick else ["--ray"]),
