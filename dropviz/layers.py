@@ -16,19 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-def check_keep_p(keep_p: float, name: str = "keep_p") -> float:
-    """Validate a keep probability; the message names the value and the range."""
-    try:
-        value = float(keep_p)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in (0, 1], got {keep_p!r}") from None
-    if math.isnan(value) or not 0.0 < value <= 1.0:
-        raise ValueError(
-            f"{name} must be in (0, 1] (the probability of keeping a unit; "
-            f"PyTorch's nn.Dropout(p) takes 1 - keep_p), got {keep_p!r}"
-        )
-    return value
+from .reference import check_keep_p  # one validation of keep_p for numpy and torch alike
 
 
 def check_scaling(scaling: str) -> str:
