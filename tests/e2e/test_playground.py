@@ -32,7 +32,9 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        open_app(page, app_url)
+        # Many epochs, so the run is still training when Pause is pressed on a fast machine
+        # (the default 1000 epochs finish in about 40 s).
+        open_app(page, f"{app_url}/?epochs=50000")
         page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
         page.get_by_text("nn.Dropout(p=0.5)").first.wait_for(timeout=30_000)
 
