@@ -53,7 +53,10 @@ class MetricLog:
         self._steps: deque[Step] = deque(maxlen=max_steps)
         self._evaluations: deque[Evaluation] = deque(maxlen=max_evaluations)
         self._masks: deque[MaskSnapshot] = deque(maxlen=mask_history)
-        self._states: deque[StateSnapshot] = deque(maxlen=state_history)
+        # Not a ring: when full, every second snapshot is dropped, so the history keeps
+        # covering the whole run (the co-adaptation replay) at a coarser spacing.
+        self._states: list[StateSnapshot] = []
+        self._max_states = state_history
         self._started: Started | None = None
         self._version = 0
         self.state = "idle"
@@ -72,6 +75,8 @@ class MetricLog:
                 self._masks.append(event)
             elif isinstance(event, StateSnapshot):
                 self._states.append(event)
+                if len(self._states) > self._max_states:
+                    self._states = self._states[:-1:2] + self._states[-1:]
             elif isinstance(event, Started):
                 self._started = event
             elif isinstance(event, Finished):

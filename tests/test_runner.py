@@ -140,3 +140,15 @@ def test_copy_models_are_independent_eval_copies():
     assert set(models) == {"method", "baseline"}
     assert not models["method"].training
     runner.stop()
+
+
+def test_state_history_stays_bounded_and_keeps_covering_the_whole_run():
+    from dropviz.train import StateSnapshot
+
+    log = MetricLog(state_history=10)
+    for step in range(1, 1001):
+        log.publish(StateSnapshot(step, {}, {}))
+    steps = [state.step for state in log.snapshot().state_history]
+    assert len(steps) <= 10
+    assert steps[0] <= 10 and steps[-1] == 1000  # from the start to now
+    assert steps == sorted(steps)

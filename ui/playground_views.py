@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,12 +17,15 @@ from dropviz.config import RunConfig
 from dropviz.runner import LogSnapshot
 from dropviz.viz.playground import (
     boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
-    plot_range, predict_classes, predict_grid,
+    plot_range, predict_classes, predict_grid, thin_rows,
 )
 
 ACTIVE_STATES = ("starting", "running")
 FINISHED_STATES = ("completed", "stopped", "diverged", "error")
 MASK_MATRIX_SHAPE = (12, 16)
+# The illustrative mask matrix is redrawn with a new sample every this many steps (cached in between:
+# building it costs as much as the curves).
+MASK_RESAMPLE_STEPS = 200
 IMAGE_COUNT = 16
 
 
@@ -74,7 +78,7 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     labels = labels or {}
     views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
     if snapshot.evaluations:
-        views.curves = curves_figure(views.metrics, labels)
+        views.curves = curves_figure(thin_rows(views.metrics), labels)
     started = snapshot.started
     if started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
@@ -88,8 +92,8 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
         steps = [mask.step for mask in recorded]
         views.network = network_figure(started.layer_sizes, started.display_units, weights, history,
                                        method=config.method, steps=steps, labels=labels)
-    n_out, n_in = MASK_MATRIX_SHAPE
-    views.mask_matrix = mask_matrix_figure(n_out, n_in, config.keep_p, seed=config.seed + snapshot.step // 20, labels=labels)
+    views.mask_matrix = _mask_matrix(config.keep_p, config.seed + snapshot.step // MASK_RESAMPLE_STEPS,
+                                     tuple(sorted(labels.items())))
     if models and dataset is not None:
         if dataset.is_2d:
             x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
@@ -104,6 +108,12 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
             views.images = image_grid_figure(inputs.numpy(), dataset.image_shape, dataset.y_test[:IMAGE_COUNT].numpy(),
                                              predictions, dataset.class_names, labels=labels)
     return views
+
+
+@functools.lru_cache(maxsize=32)
+def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) -> go.Figure:
+    n_out, n_in = MASK_MATRIX_SHAPE
+    return mask_matrix_figure(n_out, n_in, keep_p, seed=seed, labels=dict(labels))
 
 
 def should_refresh(state: str | None, step: int, target_step: int | None) -> bool:

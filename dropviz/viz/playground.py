@@ -55,6 +55,18 @@ def metrics_frame(evaluations: Sequence) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=None if rows else ["step", "epoch"])
 
 
+def thin_rows(frame: pd.DataFrame, max_rows: int = 400) -> pd.DataFrame:
+    """At most ``max_rows`` evenly spaced rows, always keeping the last one.
+
+    A long run evaluates thousands of times; drawing every point would send
+    megabytes to the browser twice a second without changing the picture.
+    """
+    if len(frame) <= max_rows:
+        return frame
+    index = np.unique(np.linspace(0, len(frame) - 1, max_rows).round().astype(int))
+    return frame.iloc[index]
+
+
 def latest_gaps(frame: pd.DataFrame) -> dict[str, float]:
     """Test minus train loss of each run at the last evaluation."""
     if frame.empty:
