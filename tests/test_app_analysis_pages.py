@@ -87,3 +87,13 @@ def test_pages_analyse_the_playground_run(page_file, release_playground_runs):
     assert not at.exception, [e.value for e in at.exception]
     assert any("Playground run" in info.value for info in at.info)
     assert at.get("plotly_chart")
+
+
+def test_a_link_naming_a_method_picks_the_matching_built_in_run():
+    """The Lecture links here with method=dropconnect: without a Playground run, that is what is analysed."""
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["method"] = "dropconnect"
+    at.switch_page("pages/coadaptation.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("built-in example" in i.value and "dropconnect" in i.value.lower() for i in at.info)

@@ -144,6 +144,9 @@ def select_run(t, default_name: str = "dropout", key: str = "analysis_source") -
     if run is not None and not st.toggle(t("use_default"), key=key, value=False):
         st.info(t("src_playground", what=describe(run.config), step=run.step, state=run.status))
         return run
+    # A link that names a method (the Lecture's links do) picks the matching built-in run.
+    if st.query_params.get("method") in DEFAULT_CONFIGS:
+        default_name = st.query_params["method"]
     with st.spinner(t("training_default")):
         run = default_run(default_name)
     st.info(t("src_default", what=describe(run.config), epochs=run.config.epochs))
