@@ -56,10 +56,11 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         assert curve_points(page) > 2
         assert dropped_units(page) > 0
         # The decision boundaries of the method and its twin are drawn too.
-        page.locator(".st-key-pg_boundary .js-plotly-plot").wait_for(timeout=30_000)
+        # .last: while the fragment redraws, the old chart can still be in the page beside the new one.
+        page.locator(".st-key-pg_boundary .js-plotly-plot").last.wait_for(timeout=30_000)
         screenshot(page, "playground-training")
         page.get_by_role("button", name="Pause", exact=True).click()
-        page.locator("[data-testid='stProgress']").get_by_text("Paused").wait_for(timeout=30_000)
+        page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
 
         # Switch to Chinese: the language is in the URL as well.
