@@ -45,18 +45,54 @@ class LogSnapshot:
         return self.evaluations[-1] if self.evaluations else None
 
 
+class ThinnedHistory:
+    """At most ``capacity`` items spread evenly from the first to the newest, however many arrive.
+
+    When full, every second kept item is dropped and from then on only every
+    second arrival is kept (the stride doubles), so the spacing stays even; the
+    newest item is always included. Not thread-safe on its own (MetricLog locks).
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = max(2, capacity)
+        self._kept: list = []
+        self._stride = 1
+        self._arrivals = 0
+        self._newest = None
+
+    def append(self, item) -> None:
+        if self._arrivals % self._stride == 0:
+            self._kept.append(item)
+            if len(self._kept) > self.capacity - 1:  # one place stays free for the newest
+                self._kept = self._kept[::2]
+                self._stride *= 2
+        self._arrivals += 1
+        self._newest = item
+
+    def items(self) -> tuple:
+        if self._newest is None:
+            return ()
+        if self._kept and self._kept[-1] is self._newest:
+            return tuple(self._kept)
+        return (*self._kept, self._newest)
+
+    def __len__(self) -> int:
+        return len(self.items())
+
+
 class MetricLog:
     """Thread-safe, bounded record of a run. ``version`` increases with every publish."""
 
-    def __init__(self, max_steps: int = 20_000, max_evaluations: int = 5_000, mask_history: int = 24, state_history: int = 40):
+    def __init__(self, max_steps: int = 20_000, max_evaluations: int = 2_000, mask_history: int = 24, state_history: int = 40):
         self._lock = threading.Lock()
         self._steps: deque[Step] = deque(maxlen=max_steps)
-        self._evaluations: deque[Evaluation] = deque(maxlen=max_evaluations)
+        # Thinned like the states below, not a ring: the curves must start at step 0 however long
+        # the run, and a bounded count keeps each refresh's cost from growing with the run.
+        self._evaluations = ThinnedHistory(max_evaluations)
         self._masks: deque[MaskSnapshot] = deque(maxlen=mask_history)
         # Not a ring: when full, every second snapshot is dropped, so the history keeps
         # covering the whole run (the co-adaptation replay) at a coarser spacing.
-        self._states: list[StateSnapshot] = []
-        self._max_states = state_history
+        self._states = ThinnedHistory(state_history)
         self._started: Started | None = None
         self._version = 0
         self.state = "idle"
@@ -75,8 +111,6 @@ class MetricLog:
                 self._masks.append(event)
             elif isinstance(event, StateSnapshot):
                 self._states.append(event)
-                if len(self._states) > self._max_states:
-                    self._states = self._states[:-1:2] + self._states[-1:]
             elif isinstance(event, Started):
                 self._started = event
             elif isinstance(event, Finished):
@@ -91,9 +125,14 @@ class MetricLog:
     def version(self) -> int:
         return self._version
 
+    @property
+    def has_evaluation(self) -> bool:
+        return len(self._evaluations) > 0
+
     def snapshot(self) -> LogSnapshot:
         with self._lock:
             steps = tuple(self._steps)
+            states = self._states.items()
             rate = 0.0
             if len(self._rate_window) >= 2:
                 (t0, s0), (t1, s1) = self._rate_window[0], self._rate_window[-1]
@@ -103,8 +142,8 @@ class MetricLog:
             last = steps[-1] if steps else None
             return LogSnapshot(
                 version=self._version, state=self.state, message=self.message, started=self._started,
-                steps=steps, evaluations=tuple(self._evaluations), masks=tuple(self._masks),
-                latest_state=self._states[-1] if self._states else None, state_history=tuple(self._states),
+                steps=steps, evaluations=self._evaluations.items(), masks=tuple(self._masks),
+                latest_state=states[-1] if states else None, state_history=states,
                 samples_per_second=rate, step=last.step if last else 0, epoch=last.epoch if last else 0.0,
             )
 
@@ -283,6 +322,15 @@ class BackgroundRunner:
         """The data set the run trains on, once loaded by the thread."""
         trainer = self._control.trainer
         return trainer.dataset if trainer is not None else None
+
+    def wait_for_evaluation(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s until the run has published an evaluation (or stopped); True if it has."""
+        deadline = time.monotonic() + timeout
+        while not self.log.has_evaluation:
+            if self.log.state in ("completed", "diverged", "stopped", "error") or time.monotonic() > deadline:
+                return self.log.has_evaluation
+            time.sleep(0.005)
+        return True
 
     def wait(self, timeout: float | None = None, until: tuple[str, ...] = ("completed", "diverged", "stopped", "error")) -> bool:
         """Block until the run reaches one of ``until`` (for scripts and tests)."""

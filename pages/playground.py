@@ -9,7 +9,9 @@ import streamlit as st
 from ui.i18n import translator
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
-from ui.playground_views import ACTIVE_STATES, FINISHED_STATES, build_views, figure_labels, latest_table, should_refresh
+from ui.playground_views import (
+    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, build_views, figure_labels, latest_table, metrics_csv, should_refresh,
+)
 from ui.session import REGISTRY, max_concurrent_trainers, session_trainer, warm_up
 
 t = translator(TEXT)
@@ -68,6 +70,8 @@ if train or step:
         if train:
             state.pg_target_step = None
             runner.start()
+            # This rerun draws the first point itself instead of waiting a whole refresh for it.
+            runner.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
@@ -127,9 +131,6 @@ def draw_live() -> None:
         st.subheader(t("v_mask"))
         st.plotly_chart(views.mask_matrix, key="pg_mask", width="stretch")
         st.caption(t("v_mask_caption", p=config.keep_p))
-    if not views.metrics.empty:
-        st.download_button(f"⬇ {t('dl_csv')}", views.metrics.to_csv(index=False), "dropviz-metrics.csv", "text/csv",
-                           key="pg_dl_csv", on_click="ignore")
     if was_refreshing and not should_refresh(snapshot.state, snapshot.step, state.get("pg_target_step")):
         st.rerun()  # the run stopped: one full rerun turns this fragment's timer off
 
@@ -140,6 +141,9 @@ live = st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_l
 live()
 
 with st.expander(t("downloads")):
+    # Built when clicked, from the run as it is then (not re-sent with every live refresh).
+    st.download_button(f"⬇ {t('dl_csv')}", lambda: metrics_csv(holder.runner), "dropviz-metrics.csv", "text/csv",
+                       key="pg_dl_csv", on_click="ignore", disabled=holder.runner is None)
     st.download_button(f"⬇ {t('dl_json')}", config.to_json(), "dropviz-settings.json", "application/json",
                        key="pg_dl_json", on_click="ignore")
     st.caption(t("share"))

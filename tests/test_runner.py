@@ -3,6 +3,7 @@ import gc
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from dropviz.config import RunConfig
@@ -152,3 +153,37 @@ def test_state_history_stays_bounded_and_keeps_covering_the_whole_run():
     assert len(steps) <= 10
     assert steps[0] <= 10 and steps[-1] == 1000  # from the start to now
     assert steps == sorted(steps)
+
+
+def test_evaluations_stay_bounded_and_keep_covering_the_whole_run():
+    from dropviz.train import Evaluation
+
+    log = MetricLog(max_evaluations=50)
+    for step in range(1, 2001):
+        log.publish(Evaluation(step, step / 10, {"method": {"test_loss": 1.0 / step}}))
+    steps = [evaluation.step for evaluation in log.snapshot().evaluations]
+    assert 25 <= len(steps) <= 50
+    assert steps[0] == 1 and steps[-1] == 2000  # the curve still starts at the first evaluation
+    assert steps == sorted(steps)
+    gaps = np.diff(steps[:-1])  # the newest is always kept, closer to the last evenly kept one
+    assert gaps.min() == gaps.max()  # evenly thinned, not a hole in the middle
+
+
+def test_wait_for_evaluation_returns_once_the_first_point_exists():
+    runner = BackgroundRunner(RunConfig(**{**CONFIG.model_dump(), "epochs": 3}))
+    assert not runner.wait_for_evaluation(timeout=0.05)  # not started: nothing to wait for
+    runner.start()
+    assert runner.wait_for_evaluation(timeout=30)
+    assert runner.snapshot().evaluations
+    runner.stop()
+
+
+def test_state_history_spacing_stays_even():
+    from dropviz.train import StateSnapshot
+
+    log = MetricLog(state_history=10)
+    for step in range(1, 1001):
+        log.publish(StateSnapshot(step, {}, {}))
+    steps = [state.step for state in log.snapshot().state_history]
+    gaps = np.diff(steps[:-1])  # the newest may sit closer to the last kept one
+    assert gaps.min() == gaps.max()

@@ -141,3 +141,29 @@ def test_presets_are_valid_settings_urls():
         assert preset.url().startswith("?")
         assert isinstance(config, RunConfig)
     assert PRESETS[0].config() == RunConfig()  # the first lesson is the default demo
+
+
+def test_live_figures_pass_plotly_full_validation():
+    """The live builders skip plotly's validation for speed; here every property is checked."""
+    import plotly.graph_objects as go
+
+    history = [masks([1, 0, 1, 0]), masks([0, 0, 0, 1])]
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    xs, ys, probs = predict_grid(model, (-1, 1), (-2, 2), resolution=10)
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    y = (x[:, 0] > 0).astype(int)
+    figures = {
+        "curves": curves_figure(metrics_frame(evaluations())),
+        "network": network_figure(SIZES, DISPLAY, WEIGHTS, history, method="dropout", steps=[1, 2]),
+        "dropconnect": network_figure(SIZES, DISPLAY, WEIGHTS, [(np.ones((4, 2)), np.eye(2, 4), np.ones((2, 2)))],
+                                      method="dropconnect"),
+        "boundary": boundary_figure({"method": (xs, ys, probs), "baseline": (xs, ys, probs)}, x, y, x, y),
+    }
+    for name, fig in figures.items():
+        checked = go.Figure(fig.to_dict())  # raises ValueError naming any invalid property
+        assert len(checked.data) == len(fig.data), name
+    assert figures["curves"].layout.xaxis2.domain[0] > figures["curves"].layout.xaxis.domain[1]
+    bad = curves_figure(metrics_frame(evaluations())).to_dict()
+    bad["data"][0]["linestyle"] = "dotted"  # the check above really validates
+    with pytest.raises(ValueError):
+        go.Figure(bad)

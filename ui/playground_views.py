@@ -27,6 +27,9 @@ MASK_MATRIX_SHAPE = (12, 16)
 # building it costs as much as the curves).
 MASK_RESAMPLE_STEPS = 200
 IMAGE_COUNT = 16
+# How long the Train click's own rerun waits for the first evaluation (a toy's first epoch takes
+# milliseconds; a big net's first point then comes with the next refresh instead).
+FIRST_POINT_WAIT_SECONDS = 0.6
 
 
 @dataclass
@@ -114,6 +117,12 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
 def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) -> go.Figure:
     n_out, n_in = MASK_MATRIX_SHAPE
     return mask_matrix_figure(n_out, n_in, keep_p, seed=seed, labels=dict(labels))
+
+
+def metrics_csv(runner) -> str:
+    """The run's evaluations as CSV (header only before the first one)."""
+    frame = metrics_frame(runner.snapshot().evaluations) if runner is not None else metrics_frame([])
+    return frame.to_csv(index=False)
 
 
 def should_refresh(state: str | None, step: int, target_step: int | None) -> bool:

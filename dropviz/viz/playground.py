@@ -76,35 +76,72 @@ def latest_gaps(frame: pd.DataFrame) -> dict[str, float]:
             for run in ("method", "baseline") if f"{run}_test_loss" in frame}
 
 
+def panels_layout(titles: Sequence[str], *, spacing: float = 0.08, title_size: int = 14) -> dict:
+    """Layout of side-by-side panels (axes ``x``/``y``, ``x2``/``y2``, ...) with a title over each.
+
+    The live views are rebuilt several times a second; ``make_subplots`` alone
+    costs ~30 ms per figure here, a layout dict well under 1 ms.
+    """
+    n = max(1, len(titles))
+    width = (1.0 - spacing * (n - 1)) / n
+    layout: dict = {"annotations": []}
+    for index in range(n):
+        suffix = "" if index == 0 else str(index + 1)
+        start = index * (width + spacing)
+        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        if index < len(titles) and titles[index]:
+            layout["annotations"].append({
+                "text": titles[index], "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+                "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": title_size}})
+    return layout
+
+
+def live_figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """A figure from trace/layout dicts without plotly's per-property validation.
+
+    The Playground redraws these figures several times a second and validation
+    was most of their cost; the builders' output is validated in the tests
+    instead (``go.Figure(fig.to_dict())``), so a wrong property still fails there.
+    """
+    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+
+
+def _axis_ref(col: int) -> dict[str, str]:
+    return {"xaxis": f"x{col if col > 1 else ''}", "yaxis": f"y{col if col > 1 else ''}"}
+
+
 def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False) -> go.Figure:
     """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run."""
     text = _labels(labels)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["error"]), horizontal_spacing=0.08)
+    layout = panels_layout((text["loss"], text["error"]))
     runs = [run for run in ("method", "baseline") if f"{run}_test_loss" in frame]
+    epochs = frame["epoch"].to_numpy(float) if "epoch" in frame else np.zeros(0)
+    traces = []
     for col, metric in ((1, "loss"), (2, "error")):
         for run in runs:
             for split in ("train", "test"):
-                column = f"{run}_{split}_{metric}"
-                fig.add_trace(go.Scatter(
-                    x=frame["epoch"], y=frame[column], mode="lines", name=f"{text[run]} · {text[split]}",
-                    legendgroup=f"{run}{split}", showlegend=col == 1,
-                    line={"color": SPLIT_COLOUR[split], "dash": RUN_STYLE[run], "width": 2.4 if run == "method" else 1.8},
+                traces.append({
+                    "type": "scatter", **_axis_ref(col), "x": epochs, "y": frame[f"{run}_{split}_{metric}"].to_numpy(float),
+                    "mode": "lines", "name": f"{text[run]} · {text[split]}", "legendgroup": f"{run}{split}",
+                    "showlegend": col == 1,
+                    "line": {"color": SPLIT_COLOUR[split], "dash": RUN_STYLE[run], "width": 2.4 if run == "method" else 1.8},
                     # The gap between train and test is shaded: a wide band is overfitting.
-                    fill="tonexty" if split == "test" and metric == "loss" else None,
-                    fillcolor="rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
-                    hovertemplate=f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
-                ), row=1, col=col)
-    fig.update_xaxes(title_text=text["epoch"])
-    fig.update_yaxes(title_text=text["loss"], row=1, col=1, type="log" if log_loss else "linear")
-    fig.update_yaxes(title_text=text["error"], row=1, col=2, tickformat=".0%", rangemode="tozero")
+                    "fill": "tonexty" if split == "test" and metric == "loss" else "none",
+                    "fillcolor": "rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
+                    "hovertemplate": f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
+                })
+    layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": text["epoch"]}
+    layout["yaxis"].update(title={"text": text["loss"]}, type="log" if log_loss else "linear")
+    layout["yaxis2"].update(title={"text": text["error"]}, tickformat=".0%", rangemode="tozero")
     gaps = latest_gaps(frame)
     title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
-    fig.update_layout(
+    layout.update(
         title={"text": f"{text['gap']}<br><sup>{title}</sup>" if title else text["no_data"], "font": {"size": 13}},
         height=420, margin={"l": 50, "r": 20, "t": 80, "b": 40},
         legend={"orientation": "h", "y": -0.28, "x": 0}, uirevision="curves",
     )
-    return fig
+    return live_figure(traces, layout)
 
 
 # ----------------------------------------------------------------------------- masked network
@@ -129,7 +166,7 @@ def _kept_units(mask, n: int) -> np.ndarray:
     return mask.astype(float) > 0
 
 
-def _frame_traces(positions, display, weights, masks, method: str, text: dict) -> list[go.Scatter]:
+def _frame_traces(positions, display, weights, masks, method: str, text: dict) -> list[dict]:
     """The fixed set of traces of one animation frame (same count and order in every frame)."""
     n_layers = len(display)
     kept = []
@@ -163,14 +200,14 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
                 buckets[(sign, bucket)][1].extend(ys)
     traces = []
     for (sign, bucket), (xs, ys) in buckets.items():
-        traces.append(go.Scatter(
-            x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
-            line={"color": POSITIVE if sign == 0 else NEGATIVE, "width": WIDTH_BUCKETS[bucket]}, opacity=0.75,
-            name=f"w{'+' if sign == 0 else '−'}{bucket}",
-        ))
-    traces.append(go.Scatter(x=dropped_xy[0], y=dropped_xy[1], mode="lines", hoverinfo="skip", showlegend=False,
-                             line={"color": DROPPED, "width": 0.8, "dash": "dot"}, name="dropped connections",
-                             legendgroup="dropped-connections"))
+        traces.append({
+            "type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip", "showlegend": False,
+            "line": {"color": POSITIVE if sign == 0 else NEGATIVE, "width": WIDTH_BUCKETS[bucket]}, "opacity": 0.75,
+            "name": f"w{'+' if sign == 0 else '−'}{bucket}",
+        })
+    traces.append({"type": "scatter", "x": dropped_xy[0], "y": dropped_xy[1], "mode": "lines", "hoverinfo": "skip",
+                   "showlegend": False, "line": {"color": DROPPED, "width": 0.8, "dash": "dot"},
+                   "name": "dropped connections", "legendgroup": "dropped-connections"})
     kept_x, kept_y, kept_text, kept_size, drop_x, drop_y, drop_text = [], [], [], [], [], [], []
     for layer, units in enumerate(display):
         for k, unit in enumerate(units):
@@ -189,14 +226,16 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
                 drop_x.append(x)
                 drop_y.append(y)
                 drop_text.append(label)
-    traces.append(go.Scatter(
-        x=kept_x, y=kept_y, mode="markers", text=kept_text, name=text["kept"], legendgroup="kept-units", hovertemplate="%{text}<extra></extra>",
-        marker={"size": kept_size, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
-    ))
-    traces.append(go.Scatter(
-        x=drop_x, y=drop_y, mode="markers", text=drop_text, name=text["dropped"], legendgroup="dropped-units", hovertemplate="%{text}<extra></extra>",
-        marker={"size": 16, "color": DROPPED, "symbol": "x", "line": {"color": "#888888", "width": 1}},
-    ))
+    traces.append({
+        "type": "scatter", "x": kept_x, "y": kept_y, "mode": "markers", "text": kept_text, "name": text["kept"],
+        "legendgroup": "kept-units", "hovertemplate": "%{text}<extra></extra>",
+        "marker": {"size": kept_size, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
+    })
+    traces.append({
+        "type": "scatter", "x": drop_x, "y": drop_y, "mode": "markers", "text": drop_text, "name": text["dropped"],
+        "legendgroup": "dropped-units", "hovertemplate": "%{text}<extra></extra>",
+        "marker": {"size": 16, "color": DROPPED, "symbol": "x", "line": {"color": "#888888", "width": 1}},
+    })
     return traces
 
 
@@ -225,19 +264,20 @@ def network_figure(
     history = list(mask_history) or [tuple(None for _ in display)]
     steps = list(steps) if steps is not None else list(range(len(history)))
     positions = _layer_positions(display)
-    frames = [go.Frame(data=_frame_traces(positions, display, weights, masks, method, text), name=str(step))
+    frames = [{"data": _frame_traces(positions, display, weights, masks, method, text), "name": str(step)}
               for masks, step in zip(history, steps)]
-    fig = go.Figure(data=frames[-1].data, frames=frames if len(frames) > 1 else None)
     n_layers = len(display)
+    annotations = []
     for layer, units in enumerate(display):
         kind = text["input"] if layer == 0 else text["output"] if layer == n_layers - 1 else f"{text['hidden']} {layer}"
         total = layer_sizes[layer]
         subtitle = text["shown"].format(shown=len(units), total=total) if len(units) < total else f"{total}"
-        fig.add_annotation(x=layer, y=1.28, text=f"<b>{kind}</b><br>{subtitle}", showarrow=False, font={"size": 12})
-    fig.update_xaxes(visible=False, range=[-0.4, n_layers - 0.6])
-    fig.update_yaxes(visible=False, range=[-1.25, 1.5])
+        annotations.append({"x": layer, "y": 1.28, "text": f"<b>{kind}</b><br>{subtitle}", "showarrow": False,
+                            "font": {"size": 12}})
     layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "#ffffff",
-              "showlegend": False, "uirevision": "network"}
+              "showlegend": False, "uirevision": "network", "annotations": annotations,
+              "xaxis": {"visible": False, "range": [-0.4, n_layers - 0.6]},
+              "yaxis": {"visible": False, "range": [-1.25, 1.5]}}
     if len(frames) > 1:
         layout["updatemenus"] = [{
             "type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "left", "yanchor": "top", "direction": "left",
@@ -250,14 +290,13 @@ def network_figure(
         }]
         layout["sliders"] = [{
             "active": len(frames) - 1, "x": 0.2, "y": 0.0, "len": 0.8, "yanchor": "top", "currentvalue": {"prefix": f"{text['step']} "},
-            "steps": [{"label": frame.name, "method": "animate",
-                       "args": [[frame.name], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
+            "steps": [{"label": frame["name"], "method": "animate",
+                       "args": [[frame["name"]], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
                       for frame in frames],
         }]
         layout["margin"]["b"] = 70
         layout["height"] = 440
-    fig.update_layout(**layout)
-    return fig
+    return live_figure(frames[-1]["data"], layout, frames if len(frames) > 1 else None)
 
 
 def dropped_unit_count(fig: go.Figure) -> int:
@@ -352,37 +391,39 @@ def boundary_figure(
     text = _labels(labels)
     runs = list(grids)
     titles = titles or {}
-    fig = make_subplots(rows=1, cols=max(1, len(runs)), horizontal_spacing=0.05,
-                        subplot_titles=[titles.get(run, text.get(run, run)) for run in runs] or [""])
-    x_test, y_test = np.asarray(x_test)[:max_test_points], np.asarray(y_test)[:max_test_points]
+    layout = panels_layout([titles.get(run, text.get(run, run)) for run in runs] or [""], spacing=0.05, title_size=16)
+    x_train, y_train = np.asarray(x_train, float), np.asarray(y_train)
+    x_test, y_test = np.asarray(x_test, float)[:max_test_points], np.asarray(y_test)[:max_test_points]
+    classes = np.unique(np.concatenate([y_train, y_test]))
+    traces = []
     for col, run in enumerate(runs, start=1):
+        axes = _axis_ref(col)
         xs, ys, probs = grids[run]
         z, scale, zmin, zmax = _grid_z(probs)
-        fig.add_trace(go.Heatmap(x=xs, y=ys, z=z, colorscale=scale, zmin=zmin, zmax=zmax, opacity=0.45,
-                                 showscale=False, hoverinfo="skip", name=f"{run} region"), row=1, col=col)
+        traces.append({"type": "heatmap", **axes, "x": xs, "y": ys, "z": z, "colorscale": scale, "zmin": zmin, "zmax": zmax,
+                       "opacity": 0.45, "showscale": False, "hoverinfo": "skip", "name": f"{run} region"})
         if probs.shape[-1] == 2:
-            fig.add_trace(go.Contour(x=xs, y=ys, z=z, contours={"start": 0.5, "end": 0.5, "coloring": "lines"},
-                                     line={"color": "#222222", "width": 2}, showscale=False, hoverinfo="skip",
-                                     name=f"{run} boundary"), row=1, col=col)
-        classes = np.unique(np.concatenate([np.asarray(y_train), y_test]))
+            traces.append({"type": "contour", **axes, "x": xs, "y": ys, "z": z,
+                           "contours": {"start": 0.5, "end": 0.5, "coloring": "lines"},
+                           "line": {"color": "#222222", "width": 2}, "showscale": False, "hoverinfo": "skip",
+                           "name": f"{run} boundary"})
         for c in classes:
             colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+            first = bool(col == 1 and c == classes[0])
             sel = y_test == c
-            fig.add_trace(go.Scatter(x=x_test[sel, 0], y=x_test[sel, 1], mode="markers", showlegend=bool(col == 1 and c == classes[0]),
-                                     name=text["test"], legendgroup="test", hoverinfo="skip",
-                                     marker={"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}),
-                          row=1, col=col)
-            sel = np.asarray(y_train) == c
-            fig.add_trace(go.Scatter(x=np.asarray(x_train)[sel, 0], y=np.asarray(x_train)[sel, 1], mode="markers",
-                                     showlegend=bool(col == 1 and c == classes[0]), name=text["train"], legendgroup="train",
-                                     hoverinfo="skip", marker={"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}),
-                          row=1, col=col)
-        fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], showticklabels=False, row=1, col=col)
-        fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], showticklabels=False, row=1, col=col,
-                         scaleanchor=f"x{col if col > 1 else ''}")
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "y": -0.02}, uirevision="boundary")
-    return fig
+            traces.append({"type": "scatter", **axes, "x": x_test[sel, 0], "y": x_test[sel, 1], "mode": "markers",
+                           "showlegend": first, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
+                           "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}})
+            sel = y_train == c
+            traces.append({"type": "scatter", **axes, "x": x_train[sel, 0], "y": x_train[sel, 1], "mode": "markers",
+                           "showlegend": first, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
+                           "marker": {"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}})
+        suffix = "" if col == 1 else str(col)
+        layout[f"xaxis{suffix}"].update(range=[float(xs[0]), float(xs[-1])], showticklabels=False)
+        layout[f"yaxis{suffix}"].update(range=[float(ys[0]), float(ys[-1])], showticklabels=False, scaleanchor=f"x{suffix}")
+    layout.update(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                  legend={"orientation": "h", "y": -0.02}, uirevision="boundary")
+    return live_figure(traces, layout)
 
 
 # ----------------------------------------------------------------------------- image predictions
