@@ -10,7 +10,8 @@ from ui.i18n import translator
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
 from ui.playground_views import (
-    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, build_views, figure_labels, latest_table, metrics_csv, should_refresh,
+    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, build_views, figure_labels, idle_views, latest_markdown, metrics_csv,
+    should_refresh,
 )
 from ui.session import REGISTRY, max_concurrent_trainers, session_trainer, warm_up
 
@@ -93,30 +94,32 @@ def draw_live() -> None:
     """Everything that changes while training; one flat fragment reading one snapshot."""
     current = holder.runner
     if current is None:
+        snapshot = None
+        views = idle_views(config, labels)
         st.info(t("v_waiting"), icon="▶️")
-        return
-    snapshot = current.snapshot()
-    models = current.copy_models() if snapshot.step > 0 else {}
-    views = build_views(snapshot, config, models, current.trained_dataset, labels)
-    progress = views.progress
-    st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
-                                          epochs=progress.epochs, step=progress.step, total=progress.total_steps,
-                                          rate=progress.samples_per_second))
-    if views.message and progress.state in ("diverged", "error"):
+    else:
+        snapshot = current.snapshot()
+        models = current.copy_models() if snapshot.step > 0 else {}
+        views = build_views(snapshot, config, models, current.trained_dataset, labels,
+                            reuse=state.setdefault("pg_view_reuse", {}))
+        progress = views.progress
+        st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
+                                              epochs=progress.epochs, step=progress.step, total=progress.total_steps,
+                                              rate=progress.samples_per_second))
+    if views.message and views.progress.state in ("diverged", "error"):
         st.error(t("run_message", message=views.message), icon="⚠️")
     left, right = st.columns(2)
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
             st.plotly_chart(views.curves, key="pg_curves", width="stretch")
-            st.dataframe(latest_table(views.metrics, labels), width="stretch")
-        else:
-            st.info(t("f_no_data"))
+        if not views.metrics.empty:
+            st.markdown(latest_markdown(views.metrics, labels))
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:
             st.plotly_chart(views.network, key="pg_network", width="stretch")
-            st.caption(t("v_network_caption", n=len(snapshot.masks)))
+            st.caption(t("v_network_caption", n=len(snapshot.masks) if snapshot else 0))
             if config.method == "none":
                 st.caption(t("v_network_none"))
     left, right = st.columns(2)
@@ -131,7 +134,8 @@ def draw_live() -> None:
         st.subheader(t("v_mask"))
         st.plotly_chart(views.mask_matrix, key="pg_mask", width="stretch")
         st.caption(t("v_mask_caption", p=config.keep_p))
-    if was_refreshing and not should_refresh(snapshot.state, snapshot.step, state.get("pg_target_step")):
+    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
+                                                                     state.get("pg_target_step")):
         st.rerun()  # the run stopped: one full rerun turns this fragment's timer off
 
 

@@ -87,7 +87,9 @@ def test_train_then_speed_keeps_the_run_and_a_setting_change_resets_it():
     assert runner is not None and runner.state in ("starting", "running")
     at.select_slider(key="speed").set_value(5).run()
     assert holder.runner is runner  # the speed is not a setting of the run
-    assert runner._control.max_steps_per_second == pytest.approx(10.0)
+    from ui.playground_sidebar import REFRESH_SECONDS
+
+    assert runner._control.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)  # 5 steps per refresh
     at.button(key="pg_pause").click().run()
     wait_for(lambda: runner.state == "paused")
     at.slider(key="keep_p").set_value(0.7).run()
@@ -152,6 +154,38 @@ def test_fragment_logic_builds_every_live_view_from_a_runner():
     live = build_views(dataclasses.replace(snapshot, state="running"), config, {}, None)
     assert live.network.frames == () and live.network.data
     assert should_refresh("running", 0, None) and should_refresh("paused", 3, 4) and not should_refresh("paused", 4, 4)
+
+
+def test_boundary_redraw_is_throttled_only_while_training():
+    from ui.playground_views import BOUNDARY_REDRAW_SECONDS, latest_markdown
+
+    config = RunConfig(hidden=(16, 16), epochs=2, train_size=40)
+    runner = BackgroundRunner(config, num_threads=1)
+    runner.start()
+    assert runner.wait(60)
+    done = runner.snapshot()
+    models, data = runner.copy_models(), runner.trained_dataset
+    training = dataclasses.replace(done, state="running")
+    reuse = {}
+    first = build_views(training, config, models, data, reuse=reuse, now=100.0).boundary
+    again = build_views(training, config, models, data, reuse=reuse, now=100.0 + BOUNDARY_REDRAW_SECONDS / 2).boundary
+    assert again is first  # within the interval while training: the same figure is re-sent
+    later = build_views(training, config, models, data, reuse=reuse, now=100.0 + 2 * BOUNDARY_REDRAW_SECONDS).boundary
+    assert later is not first
+    paused = build_views(dataclasses.replace(done, state="paused"), config, models, data, reuse=reuse, now=100.0).boundary
+    assert paused is not later  # a paused or finished run always shows its current boundary
+    table = latest_markdown(build_views(done, config, models, data).metrics, {"method": "dropout", "baseline": "twin"})
+    last = done.evaluations[-1].metrics
+    assert f"| twin | {last['baseline']['train_loss']:.4f} | {last['baseline']['test_loss']:.4f} |" in table
+
+
+def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():
+    from ui.playground_views import idle_views
+
+    views = idle_views(RunConfig(), {"no_data": "press Train"})
+    assert views.curves is not None and len(views.curves.data) == 0
+    assert views.curves.layout.title.text == "press Train"
+    assert views.mask_matrix is not None and views.progress.state == "idle"
 
 
 def test_fragment_logic_draws_image_predictions_for_digits():

@@ -20,7 +20,7 @@ from ui.i18n import current_language
 
 DEFAULT = RunConfig()
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
-REFRESH_SECONDS = 0.5
+REFRESH_SECONDS = 0.4
 CSV_OPTION = "csv"
 PAGE_KEYS = ("speed",)  # bound widgets that are not RunConfig fields
 # RunConfig fields with a widget (data_dir, eval_every, device... are CLI-only).

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,6 +28,11 @@ MASK_MATRIX_SHAPE = (12, 16)
 # building it costs as much as the curves).
 MASK_RESAMPLE_STEPS = 200
 IMAGE_COUNT = 16
+# The boundary's SVG points dominate the browser's work per refresh; its picture changes slowly.
+BOUNDARY_REDRAW_SECONDS = 1.0
+BOUNDARY_TEST_POINTS = 200
+# Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
+CURVE_POINTS = 200
 # How long the Train click's own rerun waits for the first evaluation (a toy's first epoch takes
 # milliseconds; a big net's first point then comes with the next refresh instead).
 FIRST_POINT_WAIT_SECONDS = 0.6
@@ -75,19 +81,39 @@ def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
     return Progress(snapshot.state, snapshot.epoch, config.epochs, snapshot.step, total, snapshot.samples_per_second)
 
 
-def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
-                labels: dict[str, str] | None = None) -> Views:
-    """Every live figure for one snapshot of the run (figures stay None until there is data for them)."""
+def idle_views(config: RunConfig, labels: dict[str, str] | None = None) -> Views:
+    """What the page shows before the first Train: empty, labelled axes and the mask illustration.
+
+    Drawing real Plotly charts here also makes the browser load Plotly while the
+    user reads the page, not after the Train click (seconds on a slow machine).
+    """
     labels = labels or {}
+    progress = Progress("idle", 0.0, config.epochs, 0, 0, 0.0)
+    empty = metrics_frame([])
+    return Views(progress=progress, metrics=empty, curves=curves_figure(empty, labels),
+                 mask_matrix=_mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items()))))
+
+
+def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
+                labels: dict[str, str] | None = None, *, reuse: dict | None = None, now: float | None = None) -> Views:
+    """Every live figure for one snapshot of the run (figures stay None until there is data for them).
+
+    ``reuse`` (a dict the caller keeps between refreshes) lets the decision
+    boundary be redrawn at most every BOUNDARY_REDRAW_SECONDS while training:
+    it is the one view whose redraw costs the browser more than a refresh
+    interval on a 2-core machine. Paused or finished runs always get a fresh one.
+    """
+    labels = labels or {}
+    now = time.monotonic() if now is None else now
     views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
     if snapshot.evaluations:
-        views.curves = curves_figure(thin_rows(views.metrics), labels)
+        views.curves = curves_figure(thin_rows(views.metrics, CURVE_POINTS), labels)
     started = snapshot.started
     if started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
         recorded = snapshot.masks
         if snapshot.state in ACTIVE_STATES:
-            # While training the view is redrawn twice a second, so it shows the newest
+            # While training the view is redrawn every refresh, so it shows the newest
             # mini-batch's mask; the animation over the recent masks is built once the run
             # pauses or ends (24 frames cost ~1 s of plotly objects per redraw).
             recorded = recorded[-1:]
@@ -99,12 +125,15 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
                                      tuple(sorted(labels.items())))
     if models and dataset is not None:
         if dataset.is_2d:
-            x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
-            x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
-            x_range, y_range = plot_range(x_train, x_test[:400])
-            grids = {run: predict_grid(model, x_range, y_range) for run, model in models.items()}
-            views.boundary = boundary_figure(grids, x_train, y_train, x_test, y_test,
-                                             titles={run: labels.get(run, run) for run in grids}, labels=labels)
+            key = (id(started), tuple(sorted(labels.items())))
+            cached = reuse.get("boundary") if reuse is not None else None
+            if (cached is not None and cached[0] == key and snapshot.state in ACTIVE_STATES
+                    and now - cached[1] < BOUNDARY_REDRAW_SECONDS):
+                views.boundary = cached[2]
+            else:
+                views.boundary = _boundary(models, dataset, labels)
+                if reuse is not None:
+                    reuse["boundary"] = (key, now, views.boundary)
         elif dataset.image_shape is not None:
             inputs = dataset.x_test[:IMAGE_COUNT]
             predictions = predict_classes(models, inputs)
@@ -113,10 +142,34 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     return views
 
 
+def _boundary(models: dict, dataset, labels: dict[str, str]) -> go.Figure:
+    x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
+    x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
+    x_range, y_range = plot_range(x_train, x_test[:BOUNDARY_TEST_POINTS])
+    grids = {run: predict_grid(model, x_range, y_range) for run, model in models.items()}
+    return boundary_figure(grids, x_train, y_train, x_test, y_test, titles={run: labels.get(run, run) for run in grids},
+                           labels=labels, max_test_points=BOUNDARY_TEST_POINTS)
+
+
 @functools.lru_cache(maxsize=32)
 def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) -> go.Figure:
     n_out, n_in = MASK_MATRIX_SHAPE
     return mask_matrix_figure(n_out, n_in, keep_p, seed=seed, labels=dict(labels))
+
+
+def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
+    """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh)."""
+    table = latest_table(frame, labels)
+    if table.empty:
+        return ""
+    split, metric = labels.get("train", "train"), labels.get("test", "test")
+    names = {"train_loss": f"{split} {labels.get('loss', 'loss')}", "test_loss": f"{metric} {labels.get('loss', 'loss')}",
+             "train_error": f"{split} {labels.get('error', 'error')}", "test_error": f"{metric} {labels.get('error', 'error')}"}
+    lines = ["| | " + " | ".join(names[column] for column in table.columns) + " |",
+             "|---|" + "---:|" * len(table.columns)]
+    for run, row in table.iterrows():
+        lines.append(f"| {run} | " + " | ".join(f"{value:.4f}" for value in row) + " |")
+    return "\n".join(lines)
 
 
 def metrics_csv(runner) -> str:

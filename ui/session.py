@@ -113,14 +113,25 @@ def session_trainer() -> TrainerHolder:
 
 
 def _warm_up_engine() -> None:
-    # The first torch optimizer imports torch._dynamo (seconds on a busy 2-core machine) and the
-    # toy data sets import scikit-learn: do both once per server, off the script thread, so that
-    # the first Train press does not wait for them.
-    import torch
+    # The first Train press would otherwise pay, on the script thread, for one-time work: torch
+    # importing torch._dynamo for the first optimizer, scikit-learn for the toy data, plotly
+    # loading the trace classes and JSON encoder of every live figure (seconds together on a
+    # busy 2-core machine). A tiny real run through the same code pays it once per server,
+    # in the background, while the first visitor reads the page.
+    import plotly.io
 
-    import sklearn.datasets  # noqa: F401
+    from ui.playground_views import build_views
 
-    torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    runner = BackgroundRunner(RunConfig(dataset="moons", hidden=(4,), epochs=1, batch_size=40), num_threads=1)
+    try:
+        runner.start()
+        runner.wait(timeout=60)
+        views = build_views(runner.snapshot(), runner.config, runner.copy_models(), runner.trained_dataset)
+        for figure in (views.curves, views.network, views.boundary, views.mask_matrix):
+            if figure is not None:
+                plotly.io.to_json(figure.to_dict(), validate=False)
+    finally:
+        runner.stop()
 
 
 @st.cache_resource(show_spinner=False)

@@ -394,7 +394,9 @@ def boundary_figure(
     layout = panels_layout([titles.get(run, text.get(run, run)) for run in runs] or [""], spacing=0.05, title_size=16)
     x_train, y_train = np.asarray(x_train, float), np.asarray(y_train)
     x_test, y_test = np.asarray(x_test, float)[:max_test_points], np.asarray(y_test)[:max_test_points]
-    classes = np.unique(np.concatenate([y_train, y_test]))
+    palette = np.array(CLASS_COLOURS)
+    train_colours = palette[y_train.astype(int) % len(palette)].tolist()
+    test_colours = palette[y_test.astype(int) % len(palette)].tolist()
     traces = []
     for col, run in enumerate(runs, start=1):
         axes = _axis_ref(col)
@@ -407,17 +409,13 @@ def boundary_figure(
                            "contours": {"start": 0.5, "end": 0.5, "coloring": "lines"},
                            "line": {"color": "#222222", "width": 2}, "showscale": False, "hoverinfo": "skip",
                            "name": f"{run} boundary"})
-        for c in classes:
-            colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
-            first = bool(col == 1 and c == classes[0])
-            sel = y_test == c
-            traces.append({"type": "scatter", **axes, "x": x_test[sel, 0], "y": x_test[sel, 1], "mode": "markers",
-                           "showlegend": first, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
-                           "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}})
-            sel = y_train == c
-            traces.append({"type": "scatter", **axes, "x": x_train[sel, 0], "y": x_train[sel, 1], "mode": "markers",
-                           "showlegend": first, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
-                           "marker": {"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}})
+        # One trace per split (colour per point): fewer traces is less work for the browser per redraw.
+        traces.append({"type": "scatter", **axes, "x": x_test[:, 0], "y": x_test[:, 1], "mode": "markers",
+                       "showlegend": col == 1, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
+                       "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": test_colours, "width": 1}}})
+        traces.append({"type": "scatter", **axes, "x": x_train[:, 0], "y": x_train[:, 1], "mode": "markers",
+                       "showlegend": col == 1, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
+                       "marker": {"size": 8, "color": train_colours, "line": {"color": "#ffffff", "width": 1}}})
         suffix = "" if col == 1 else str(col)
         layout[f"xaxis{suffix}"].update(range=[float(xs[0]), float(xs[-1])], showticklabels=False)
         layout[f"yaxis{suffix}"].update(range=[float(ys[0]), float(ys[-1])], showticklabels=False, scaleanchor=f"x{suffix}")
