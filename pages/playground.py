@@ -13,7 +13,7 @@ from ui.playground_views import (
     FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, build_views, figure_labels, idle_views, latest_markdown, metrics_csv,
     should_refresh,
 )
-from ui.session import REGISTRY, max_concurrent_trainers, session_trainer, warm_up
+from ui.session import REGISTRY, max_concurrent_trainers, preview_dataset, session_trainer, warm_up
 
 t = translator(TEXT)
 warm_up()
@@ -95,7 +95,7 @@ def draw_live() -> None:
     current = holder.runner
     if current is None:
         snapshot = None
-        views = idle_views(config, labels)
+        views = idle_views(config, labels, preview_dataset(config) if sidebar.data_problem is None else None)
         st.info(t("v_waiting"), icon="▶️")
     else:
         snapshot = current.snapshot()

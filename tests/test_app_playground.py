@@ -183,9 +183,26 @@ def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():
     from ui.playground_views import idle_views
 
     views = idle_views(RunConfig(), {"no_data": "press Train"})
-    assert views.curves is not None and len(views.curves.data) == 0
+    assert views.curves is not None and len(views.curves.data) == 8 and not any(len(d.x) for d in views.curves.data)
     assert views.curves.layout.title.text == "press Train"
     assert views.mask_matrix is not None and views.progress.state == "idle"
+    assert views.boundary is None and views.network is None  # no data set given: nothing to preview
+
+    from dropviz.data import load_dataset
+    from dropviz.viz.playground import dropped_unit_count
+
+    config = RunConfig()
+    data = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed)
+    preview = idle_views(config, {}, data)
+    train_points = sum(len(trace.x) for trace in preview.boundary.data if trace.legendgroup == "train")
+    assert train_points == 2 * config_train_size(data)  # the data in both panels (method and twin)
+    assert not [trace for trace in preview.boundary.data if trace.type in ("heatmap", "contour")]  # no regions yet
+    assert dropped_unit_count(preview.network) == 0
+    assert preview.network.layout.annotations[0].text.startswith("<b>input</b>")
+
+
+def config_train_size(data):
+    return len(data.y_train)
 
 
 def test_fragment_logic_draws_image_predictions_for_digits():

@@ -16,8 +16,9 @@ import plotly.graph_objects as go
 
 from dropviz.config import RunConfig
 from dropviz.runner import LogSnapshot
+from dropviz.train import display_units
 from dropviz.viz.playground import (
-    boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
+    METRIC_COLUMNS, boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
     plot_range, predict_classes, predict_grid, thin_rows,
 )
 
@@ -81,17 +82,32 @@ def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
     return Progress(snapshot.state, snapshot.epoch, config.epochs, snapshot.step, total, snapshot.samples_per_second)
 
 
-def idle_views(config: RunConfig, labels: dict[str, str] | None = None) -> Views:
-    """What the page shows before the first Train: empty, labelled axes and the mask illustration.
+def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=None) -> Views:
+    """What the page shows before the first Train: empty labelled curves, the mask illustration and,
+    for a 2-D data set, its points and the untrained architecture (as TensorFlow Playground does).
 
-    Drawing real Plotly charts here also makes the browser load Plotly while the
-    user reads the page, not after the Train click (seconds on a slow machine).
+    Drawing real Plotly charts here also makes the browser load Plotly while the user
+    reads the page, not after the Train click (seconds on a slow machine).
     """
     labels = labels or {}
     progress = Progress("idle", 0.0, config.epochs, 0, 0, 0.0)
     empty = metrics_frame([])
-    return Views(progress=progress, metrics=empty, curves=curves_figure(empty, labels),
-                 mask_matrix=_mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items()))))
+    runs = ("method", "baseline") if config.twin else ("method",)
+    # Every curve present but empty: the legend says what will be drawn, before any point exists.
+    columns = ["step", "epoch"] + [f"{run}_{name}" for run in runs for name in METRIC_COLUMNS]
+    views = Views(progress=progress, metrics=empty, curves=curves_figure(pd.DataFrame(columns=columns), labels),
+                  mask_matrix=_mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items()))))
+    if dataset is not None and dataset.is_2d:
+        sizes = (dataset.n_features, *config.hidden, dataset.n_classes)
+        views.network = network_figure(sizes, display_units(sizes), None, method=config.method, labels=labels)
+        x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
+        x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
+        x_range, y_range = plot_range(x_train, x_test[:BOUNDARY_TEST_POINTS])
+        axes = (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None)
+        views.boundary = boundary_figure({run: axes for run in runs}, x_train, y_train, x_test, y_test,
+                                         titles={run: labels.get(run, run) for run in runs}, labels=labels,
+                                         max_test_points=BOUNDARY_TEST_POINTS)
+    return views
 
 
 def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,

@@ -134,6 +134,26 @@ def _warm_up_engine() -> None:
         runner.stop()
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _toy_dataset(name: str, train_size: int | None, noise: float, seed: int):
+    from dropviz.data import load_dataset
+
+    return load_dataset(name, train_size=train_size, noise=noise, seed=seed)
+
+
+def preview_dataset(config: RunConfig):
+    """The run's data before it starts, for the 2-D toys only (generated in milliseconds, no files);
+    None otherwise or when the settings do not make a data set (the sidebar reports why)."""
+    from dropviz.data import TOY_DATASETS, DatasetError
+
+    if config.dataset not in TOY_DATASETS:
+        return None
+    try:
+        return _toy_dataset(config.dataset, config.train_size, config.noise, config.seed)
+    except (DatasetError, ValueError):
+        return None
+
+
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
     """Start the one-time engine warm-up in a daemon thread (returns at once)."""

@@ -88,8 +88,9 @@ def panels_layout(titles: Sequence[str], *, spacing: float = 0.08, title_size: i
     for index in range(n):
         suffix = "" if index == 0 else str(index + 1)
         start = index * (width + spacing)
-        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+        # Fixed margins: automatic ones make Plotly lay the chart out twice on every redraw.
+        layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}", "automargin": False}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "automargin": False}
         if index < len(titles) and titles[index]:
             layout["annotations"].append({
                 "text": titles[index], "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
@@ -229,7 +230,9 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
     traces.append({
         "type": "scatter", "x": kept_x, "y": kept_y, "mode": "markers", "text": kept_text, "name": text["kept"],
         "legendgroup": "kept-units", "hovertemplate": "%{text}<extra></extra>",
-        "marker": {"size": kept_size, "color": "#ffffff", "line": {"color": "#333333", "width": 2}},
+        # A scalar size unless it varies (Gaussian): per-point styles are slow to draw.
+        "marker": {"size": kept_size if len(set(kept_size)) > 1 else 16.0, "color": "#ffffff",
+                   "line": {"color": "#333333", "width": 2}},
     })
     traces.append({
         "type": "scatter", "x": drop_x, "y": drop_y, "mode": "markers", "text": drop_text, "name": text["dropped"],
@@ -276,8 +279,8 @@ def network_figure(
                             "font": {"size": 12}})
     layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "#ffffff",
               "showlegend": False, "uirevision": "network", "annotations": annotations,
-              "xaxis": {"visible": False, "range": [-0.4, n_layers - 0.6]},
-              "yaxis": {"visible": False, "range": [-1.25, 1.5]}}
+              "xaxis": {"visible": False, "range": [-0.4, n_layers - 0.6], "automargin": False},
+              "yaxis": {"visible": False, "range": [-1.25, 1.5], "automargin": False}}
     if len(frames) > 1:
         layout["updatemenus"] = [{
             "type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "left", "yanchor": "top", "direction": "left",
@@ -394,28 +397,35 @@ def boundary_figure(
     layout = panels_layout([titles.get(run, text.get(run, run)) for run in runs] or [""], spacing=0.05, title_size=16)
     x_train, y_train = np.asarray(x_train, float), np.asarray(y_train)
     x_test, y_test = np.asarray(x_test, float)[:max_test_points], np.asarray(y_test)[:max_test_points]
-    palette = np.array(CLASS_COLOURS)
-    train_colours = palette[y_train.astype(int) % len(palette)].tolist()
-    test_colours = palette[y_test.astype(int) % len(palette)].tolist()
+    classes = np.unique(np.concatenate([y_train, y_test]))
     traces = []
     for col, run in enumerate(runs, start=1):
         axes = _axis_ref(col)
         xs, ys, probs = grids[run]
-        z, scale, zmin, zmax = _grid_z(probs)
-        traces.append({"type": "heatmap", **axes, "x": xs, "y": ys, "z": z, "colorscale": scale, "zmin": zmin, "zmax": zmax,
-                       "opacity": 0.45, "showscale": False, "hoverinfo": "skip", "name": f"{run} region"})
-        if probs.shape[-1] == 2:
+        if probs is None:  # before training: the data only, no regions yet
+            probs = np.zeros((0, 0, 0))
+        z, scale, zmin, zmax = _grid_z(probs) if probs.size else (None, None, 0.0, 1.0)
+        if z is not None:
+            traces.append({"type": "heatmap", **axes, "x": xs, "y": ys, "z": z, "colorscale": scale, "zmin": zmin, "zmax": zmax,
+                           "opacity": 0.45, "showscale": False, "hoverinfo": "skip", "name": f"{run} region"})
+        if probs.size and probs.shape[-1] == 2:
             traces.append({"type": "contour", **axes, "x": xs, "y": ys, "z": z,
                            "contours": {"start": 0.5, "end": 0.5, "coloring": "lines"},
                            "line": {"color": "#222222", "width": 2}, "showscale": False, "hoverinfo": "skip",
                            "name": f"{run} boundary"})
-        # One trace per split (colour per point): fewer traces is less work for the browser per redraw.
-        traces.append({"type": "scatter", **axes, "x": x_test[:, 0], "y": x_test[:, 1], "mode": "markers",
-                       "showlegend": col == 1, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
-                       "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": test_colours, "width": 1}}})
-        traces.append({"type": "scatter", **axes, "x": x_train[:, 0], "y": x_train[:, 1], "mode": "markers",
-                       "showlegend": col == 1, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
-                       "marker": {"size": 8, "color": train_colours, "line": {"color": "#ffffff", "width": 1}}})
+        # One trace per class and split, each with one uniform marker style: per-point colour arrays
+        # make Plotly style every point separately (the slowest part of a redraw in the browser).
+        for c in classes:
+            colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
+            first = bool(col == 1 and c == classes[0])
+            sel = y_test == c
+            traces.append({"type": "scatter", **axes, "x": x_test[sel, 0], "y": x_test[sel, 1], "mode": "markers",
+                           "showlegend": first, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
+                           "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}})
+            sel = y_train == c
+            traces.append({"type": "scatter", **axes, "x": x_train[sel, 0], "y": x_train[sel, 1], "mode": "markers",
+                           "showlegend": first, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
+                           "marker": {"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}})
         suffix = "" if col == 1 else str(col)
         layout[f"xaxis{suffix}"].update(range=[float(xs[0]), float(xs[-1])], showticklabels=False)
         layout[f"yaxis{suffix}"].update(range=[float(ys[0]), float(ys[-1])], showticklabels=False, scaleanchor=f"x{suffix}")
