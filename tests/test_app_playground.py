@@ -137,12 +137,16 @@ def test_csv_option_asks_for_an_upload_and_disables_training():
     assert at.button(key="pg_train").disabled
 
 
-def test_fragment_logic_builds_every_live_view_from_a_runner():
-    config = RunConfig(hidden=(16, 16), epochs=3, train_size=40)
+def finished_run(config):
     runner = BackgroundRunner(config, num_threads=1)
     runner.start()
     assert runner.wait(60)
-    snapshot = runner.snapshot()
+    return runner, runner.snapshot()
+
+
+def test_fragment_logic_builds_every_live_view_from_a_runner():
+    config = RunConfig(hidden=(16, 16), epochs=3, train_size=40)
+    runner, snapshot = finished_run(config)
     views = build_views(snapshot, config, runner.copy_models(), runner.trained_dataset)
     assert views.curves is not None and views.network is not None and views.boundary is not None
     assert views.mask_matrix is not None and views.images is None
@@ -160,10 +164,7 @@ def test_boundary_redraw_is_throttled_only_while_training():
     from ui.playground_views import BOUNDARY_REDRAW_SECONDS, latest_markdown
 
     config = RunConfig(hidden=(16, 16), epochs=2, train_size=40)
-    runner = BackgroundRunner(config, num_threads=1)
-    runner.start()
-    assert runner.wait(60)
-    done = runner.snapshot()
+    runner, done = finished_run(config)
     models, data = runner.copy_models(), runner.trained_dataset
     training = dataclasses.replace(done, state="running")
     reuse = {}
