@@ -119,7 +119,8 @@ def draw_live() -> None:
         st.subheader(t("v_network"))
         if views.network is not None:
             st.plotly_chart(views.network, key="pg_network", width="stretch")
-            st.caption(t("v_network_caption", n=len(snapshot.masks) if snapshot else 0))
+            if snapshot is not None:  # before Train it is the untrained architecture, nothing to replay
+                st.caption(t("v_network_caption", n=len(snapshot.masks)))
             if config.method == "none":
                 st.caption(t("v_network_none"))
     left, right = st.columns(2)

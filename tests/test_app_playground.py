@@ -177,7 +177,8 @@ def test_boundary_redraw_is_throttled_only_while_training():
     assert paused is not later  # a paused or finished run always shows its current boundary
     table = latest_markdown(build_views(done, config, models, data).metrics, {"method": "dropout", "baseline": "twin"})
     last = done.evaluations[-1].metrics
-    assert f"| twin | {last['baseline']['train_loss']:.4f} | {last['baseline']['test_loss']:.4f} |" in table
+    assert (f"| twin | {last['baseline']['train_loss']:.4f} / {last['baseline']['test_loss']:.4f} | "
+            f"{last['baseline']['train_error']:.1%} / {last['baseline']['test_error']:.1%} |") in table
 
 
 def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():

@@ -174,17 +174,17 @@ def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) 
 
 
 def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
-    """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh)."""
+    """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh):
+    one row per run, loss and error each as "train / test"."""
     table = latest_table(frame, labels)
     if table.empty:
         return ""
-    split, metric = labels.get("train", "train"), labels.get("test", "test")
-    names = {"train_loss": f"{split} {labels.get('loss', 'loss')}", "test_loss": f"{metric} {labels.get('loss', 'loss')}",
-             "train_error": f"{split} {labels.get('error', 'error')}", "test_error": f"{metric} {labels.get('error', 'error')}"}
-    lines = ["| | " + " | ".join(names[column] for column in table.columns) + " |",
-             "|---|" + "---:|" * len(table.columns)]
+    train, test = labels.get("train", "train"), labels.get("test", "test")
+    lines = [f"| | {labels.get('loss', 'loss')}: {train} / {test} | {labels.get('error', 'error')}: {train} / {test} |",
+             "|---|---:|---:|"]
     for run, row in table.iterrows():
-        lines.append(f"| {run} | " + " | ".join(f"{value:.4f}" for value in row) + " |")
+        lines.append(f"| {run} | {row['train_loss']:.4f} / {row['test_loss']:.4f} | "
+                     f"{row['train_error']:.1%} / {row['test_error']:.1%} |")
     return "\n".join(lines)
 
 

@@ -115,7 +115,8 @@ def _axis_ref(col: int) -> dict[str, str]:
 def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False) -> go.Figure:
     """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run."""
     text = _labels(labels)
-    layout = panels_layout((text["loss"], text["error"]))
+    # Wide enough a gap for the error panel's tick labels and title.
+    layout = panels_layout((text["loss"], text["error"]), spacing=0.2)
     runs = [run for run in ("method", "baseline") if f"{run}_test_loss" in frame]
     epochs = frame["epoch"].to_numpy(float) if "epoch" in frame else np.zeros(0)
     traces = []
@@ -135,6 +136,10 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
     layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": text["epoch"]}
     layout["yaxis"].update(title={"text": text["loss"]}, type="log" if log_loss else "linear")
     layout["yaxis2"].update(title={"text": text["error"]}, tickformat=".0%", rangemode="tozero")
+    if frame.empty:  # no points yet: sensible empty axes instead of Plotly's default -1..4
+        layout["yaxis"]["range"] = [0, 1]
+        layout["yaxis2"]["range"] = [0, 1]
+        layout["xaxis"]["range"] = layout["xaxis2"]["range"] = [0, 1]
     gaps = latest_gaps(frame)
     title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
     layout.update(
