@@ -15,6 +15,7 @@ import traceback
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
@@ -45,6 +46,9 @@ class LogSnapshot:
         return self.evaluations[-1] if self.evaluations else None
 
 
+ENDED_STATES = ("completed", "diverged", "stopped", "error")
+
+
 class ThinnedHistory:
     """At most ``capacity`` items spread evenly from the first to the newest, however many arrive.
 
@@ -69,15 +73,18 @@ class ThinnedHistory:
         self._arrivals += 1
         self._newest = item
 
+    def _newest_is_kept(self) -> bool:
+        return bool(self._kept) and self._kept[-1] is self._newest
+
     def items(self) -> tuple:
         if self._newest is None:
             return ()
-        if self._kept and self._kept[-1] is self._newest:
-            return tuple(self._kept)
-        return (*self._kept, self._newest)
+        return tuple(self._kept) if self._newest_is_kept() else (*self._kept, self._newest)
 
     def __len__(self) -> int:
-        return len(self.items())
+        if self._newest is None:
+            return 0
+        return len(self._kept) + (0 if self._newest_is_kept() else 1)
 
 
 class MetricLog:
@@ -85,6 +92,9 @@ class MetricLog:
 
     def __init__(self, max_steps: int = 20_000, max_evaluations: int = 2_000, mask_history: int = 24, state_history: int = 40):
         self._lock = threading.Lock()
+        # Waiters (a Train click waiting for its first point, scripts waiting for the end)
+        # are woken by publish instead of polling.
+        self._changed = threading.Condition(self._lock)
         self._steps: deque[Step] = deque(maxlen=max_steps)
         # Thinned like the states below, not a ring: the curves must start at step 0 however long
         # the run, and a bounded count keeps each refresh's cost from growing with the run.
@@ -115,11 +125,18 @@ class MetricLog:
                 self._started = event
             elif isinstance(event, Finished):
                 self.state, self.message = event.status, event.message
+            self._changed.notify_all()
 
     def set_state(self, state: str, message: str = "") -> None:
         with self._lock:
             self._version += 1
             self.state, self.message = state, message
+            self._changed.notify_all()
+
+    def wait_until(self, predicate: Callable[["MetricLog"], bool], timeout: float | None = None) -> bool:
+        """Block until ``predicate(log)`` holds (checked under the lock at each change); its last value."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self), timeout)
 
     @property
     def version(self) -> int:
@@ -324,19 +341,10 @@ class BackgroundRunner:
         return trainer.dataset if trainer is not None else None
 
     def wait_for_evaluation(self, timeout: float) -> bool:
-        """Block up to ``timeout`` s until the run has published an evaluation (or stopped); True if it has."""
-        deadline = time.monotonic() + timeout
-        while not self.log.has_evaluation:
-            if self.log.state in ("completed", "diverged", "stopped", "error") or time.monotonic() > deadline:
-                return self.log.has_evaluation
-            time.sleep(0.005)
-        return True
+        """Block up to ``timeout`` s until the run has published an evaluation (or ended); True if it has."""
+        self.log.wait_until(lambda log: log.has_evaluation or log.state in ENDED_STATES, timeout)
+        return self.log.has_evaluation
 
-    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ("completed", "diverged", "stopped", "error")) -> bool:
+    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ENDED_STATES) -> bool:
         """Block until the run reaches one of ``until`` (for scripts and tests)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.log.state not in until:
-            if deadline is not None and time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        return self.log.wait_until(lambda log: log.state in until, timeout)

@@ -100,13 +100,7 @@ def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=
     if dataset is not None and dataset.is_2d:
         sizes = (dataset.n_features, *config.hidden, dataset.n_classes)
         views.network = network_figure(sizes, display_units(sizes), None, method=config.method, labels=labels)
-        x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
-        x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
-        x_range, y_range = plot_range(x_train, x_test[:BOUNDARY_TEST_POINTS])
-        axes = (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None)
-        views.boundary = boundary_figure({run: axes for run in runs}, x_train, y_train, x_test, y_test,
-                                         titles={run: labels.get(run, run) for run in runs}, labels=labels,
-                                         max_test_points=BOUNDARY_TEST_POINTS)
+        views.boundary = _boundary(dataset, labels, runs)
     return views
 
 
@@ -141,15 +135,15 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
                                      tuple(sorted(labels.items())))
     if models and dataset is not None:
         if dataset.is_2d:
-            key = (id(started), tuple(sorted(labels.items())))
+            # Same run (by identity: two runs of one config have equal Started events) and labels.
             cached = reuse.get("boundary") if reuse is not None else None
-            if (cached is not None and cached[0] == key and snapshot.state in ACTIVE_STATES
-                    and now - cached[1] < BOUNDARY_REDRAW_SECONDS):
-                views.boundary = cached[2]
+            if (cached is not None and cached[0] is started and cached[1] == labels
+                    and snapshot.state in ACTIVE_STATES and now - cached[2] < BOUNDARY_REDRAW_SECONDS):
+                views.boundary = cached[3]
             else:
-                views.boundary = _boundary(models, dataset, labels)
+                views.boundary = _boundary(dataset, labels, tuple(models), models)
                 if reuse is not None:
-                    reuse["boundary"] = (key, now, views.boundary)
+                    reuse["boundary"] = (started, dict(labels), now, views.boundary)
         elif dataset.image_shape is not None:
             inputs = dataset.x_test[:IMAGE_COUNT]
             predictions = predict_classes(models, inputs)
@@ -158,12 +152,16 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     return views
 
 
-def _boundary(models: dict, dataset, labels: dict[str, str]) -> go.Figure:
+def _boundary(dataset, labels: dict[str, str], runs: tuple[str, ...], models: dict | None = None) -> go.Figure:
+    """The data of each run's panel, with the model's decision regions once there are models."""
     x_train, y_train = dataset.x_train.numpy(), dataset.y_train.numpy()
     x_test, y_test = dataset.x_test.numpy(), dataset.y_test.numpy()
     x_range, y_range = plot_range(x_train, x_test[:BOUNDARY_TEST_POINTS])
-    grids = {run: predict_grid(model, x_range, y_range) for run, model in models.items()}
-    return boundary_figure(grids, x_train, y_train, x_test, y_test, titles={run: labels.get(run, run) for run in grids},
+    if models:
+        grids = {run: predict_grid(models[run], x_range, y_range) for run in runs}
+    else:
+        grids = {run: (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None) for run in runs}
+    return boundary_figure(grids, x_train, y_train, x_test, y_test, titles={run: labels.get(run, run) for run in runs},
                            labels=labels, max_test_points=BOUNDARY_TEST_POINTS)
 
 
@@ -176,15 +174,16 @@ def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) 
 def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
     """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh):
     one row per run, loss and error each as "train / test"."""
-    table = latest_table(frame, labels)
-    if table.empty:
+    if frame.empty:
         return ""
+    last = frame.iloc[-1]
     train, test = labels.get("train", "train"), labels.get("test", "test")
     lines = [f"| | {labels.get('loss', 'loss')}: {train} / {test} | {labels.get('error', 'error')}: {train} / {test} |",
              "|---|---:|---:|"]
-    for run, row in table.iterrows():
-        lines.append(f"| {run} | {row['train_loss']:.4f} / {row['test_loss']:.4f} | "
-                     f"{row['train_error']:.1%} / {row['test_error']:.1%} |")
+    for run in ("method", "baseline"):
+        if f"{run}_test_loss" in frame:
+            lines.append(f"| {labels.get(run, run)} | {last[f'{run}_train_loss']:.4f} / {last[f'{run}_test_loss']:.4f} | "
+                         f"{last[f'{run}_train_error']:.1%} / {last[f'{run}_test_error']:.1%} |")
     return "\n".join(lines)
 
 
@@ -199,16 +198,3 @@ def should_refresh(state: str | None, step: int, target_step: int | None) -> boo
     if state in ACTIVE_STATES:
         return True
     return target_step is not None and step < target_step and state not in FINISHED_STATES
-
-
-def latest_table(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Last evaluation as a small table: one row per run."""
-    if frame.empty:
-        return pd.DataFrame()
-    last = frame.iloc[-1]
-    rows = {}
-    for run in ("method", "baseline"):
-        if f"{run}_test_loss" in frame:
-            rows[labels.get(run, run)] = {name: float(last[f"{run}_{name}"]) for name in
-                                          ("train_loss", "test_loss", "train_error", "test_error")}
-    return pd.DataFrame(rows).T.round(4)
