@@ -1,5 +1,7 @@
 """Background runner: controls, bounded thread-safe log, prompt stop, no orphan threads."""
 import gc
+import os
+import sys
 import threading
 import time
 
@@ -178,3 +180,31 @@ def test_wait_for_evaluation_returns_once_the_first_point_exists():
     assert runner.wait_for_evaluation(timeout=30)
     assert runner.snapshot().evaluations
     runner.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are a Linux feature")
+def test_training_thread_runs_at_a_lower_priority_than_the_server():
+    runner = BackgroundRunner(RunConfig(hidden=(8,), epochs=100_000, train_size=20), num_threads=1, nice=5)
+    runner.start()
+    assert runner.wait_for_evaluation(timeout=30)
+    trainer_nice = os.getpriority(os.PRIO_PROCESS, runner._thread.native_id)
+    runner.stop()
+    assert trainer_nice == min(19, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + 5)
+
+
+def test_full_speed_training_sleeps_between_steps_to_hand_over_the_gil(monkeypatch):
+    import dropviz.runner as runner_module
+
+    sleeps = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(runner_module.time, "sleep", lambda seconds: sleeps.append(seconds) or real_sleep(seconds))
+    config = RunConfig(hidden=(8,), epochs=5, train_size=20, batch_size=10)  # 10 steps
+    runner = BackgroundRunner(config, num_threads=1, yield_seconds=0.001)
+    runner.start()
+    assert runner.wait(30) and runner.snapshot().step == 10
+    assert sleeps.count(0.001) >= 9  # one per step (the first may come before the trainer exists)
+    # Rate-limited runs sleep by their own clock instead; the default runner never sleeps at full speed.
+    sleeps.clear()
+    plain = BackgroundRunner(config, num_threads=1)
+    plain.start()
+    assert plain.wait(30) and sleeps.count(0.001) == 0

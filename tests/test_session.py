@@ -51,3 +51,29 @@ def test_cap_counts_only_training_runs(holders):
 def test_max_trainers_env_is_validated(monkeypatch):
     monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "lots")
     assert session.max_concurrent_trainers() == 4
+
+
+def test_trainer_nice_env_is_validated_and_a_bad_value_is_logged(monkeypatch, caplog):
+    assert session.trainer_nice() == 10
+    monkeypatch.setenv("DROPVIZ_TRAINER_NICE", "0")
+    assert session.trainer_nice() == 0
+    monkeypatch.setenv("DROPVIZ_TRAINER_NICE", "25")
+    with caplog.at_level("WARNING"):
+        assert session.trainer_nice() == 10
+    assert "DROPVIZ_TRAINER_NICE='25' is not an integer from 0 to 19; using 10" in caplog.text
+
+
+def test_session_runners_train_below_the_server_and_yield_the_gil(holders):
+    runner = holders().ensure(SMALL)
+    assert runner.nice == session.trainer_nice() and runner.yield_seconds == session.TRAINER_YIELD_SECONDS > 0
+
+
+def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_cheap():
+    import gc
+
+    gc.unfreeze()
+    session._warm_up_engine()
+    try:
+        assert gc.get_freeze_count() > 10_000  # torch, plotly, pandas... moved out of the collector's way
+    finally:
+        gc.unfreeze()

@@ -9,6 +9,8 @@ lock anyone else out. Starting or resuming a run is what asks for a slot.
 """
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import threading
 import weakref
@@ -18,14 +20,38 @@ import streamlit as st
 from dropviz.config import RunConfig
 from dropviz.runner import BackgroundRunner
 
+_LOG = logging.getLogger(__name__)
+
 ACTIVE_STATES = ("starting", "running")
+# Sleep of a full-speed training thread between steps, so the server's threads get the GIL at once
+# (about 10 % of a toy net's steps per second, nothing for a large one).
+TRAINER_YIELD_SECONDS = 0.0005
+
+
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment; a bad value is reported in the server log, not fatal."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        _LOG.warning("%s=%r is not an integer from %d to %d; using %d", name, raw, low, high, default)
+        return default
+    return value
 
 
 def max_concurrent_trainers() -> int:
-    try:
-        return max(1, int(os.environ.get("DROPVIZ_MAX_TRAINERS", "4")))
-    except ValueError:
-        return 4
+    return _env_int("DROPVIZ_MAX_TRAINERS", 4, 1, 1024)
+
+
+def trainer_nice() -> int:
+    # Training threads yield the CPU to the web server and, on a one-machine classroom demo, the
+    # browser drawing the charts: "max" speed then means what is left after drawing, and the
+    # page keeps refreshing (on 2 cores an un-niced trainer halved the refresh rate).
+    return _env_int("DROPVIZ_TRAINER_NICE", 10, 0, 19)
 
 
 class _Registry:
@@ -92,7 +118,7 @@ class TrainerHolder:
             return None
         self.config = config
         self.dataset_key = dataset_key
-        self.runner = BackgroundRunner(config, dataset)
+        self.runner = BackgroundRunner(config, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS)
         return self.runner
 
     def reset(self) -> None:
@@ -132,6 +158,12 @@ def _warm_up_engine() -> None:
                 plotly.io.to_json(figure.to_dict(), validate=False)
     finally:
         runner.stop()
+    # Streamlit runs gc.collect(2) after every script run (runner.postScriptGC). With torch, plotly,
+    # pandas and scikit-learn loaded that walks ~430k objects: 0.35-0.4 s holding the GIL on every
+    # live refresh, which stalled the refresh, the websocket and the trainer alike (two thirds of
+    # the server's CPU while training). The imported modules live as long as the server, so they
+    # move to the permanent generation; what sessions create later is still collected.
+    gc.freeze()
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
