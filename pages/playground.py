@@ -1,8 +1,9 @@
 """Playground: pick p, a method and an architecture, press Train, watch dropout work (live).
 
 Thin by design: widgets -> config (ui.playground_sidebar), buttons -> the
-session's background runner (ui.session), one fragment that draws
-ui.playground_views.build_views(runner.snapshot()).
+session's background runner (ui.session), two fragments that draw
+ui.playground_views.fragment_views(...): the live part every REFRESH_SECONDS,
+the slow part (boundary or predictions, mask illustration) every SLOW_REFRESH_SECONDS.
 """
 import streamlit as st
 
@@ -10,8 +11,8 @@ from ui.i18n import translator
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
 from ui.playground_views import (
-    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, build_views, figure_labels, idle_views, latest_markdown, metrics_csv,
-    should_refresh,
+    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, LIVE_PARTS, SLOW_PARTS, SLOW_REFRESH_SECONDS, figure_labels,
+    fragment_views, latest_markdown, metrics_csv, should_refresh,
 )
 from ui.session import REGISTRY, max_concurrent_trainers, preview_dataset, session_trainer, warm_up
 
@@ -73,6 +74,7 @@ if train or step:
             runner.start()
             # This rerun draws the first point itself instead of waiting a whole refresh for it.
             runner.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
+            state.pg_first_frame = ("live", "slow")
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
@@ -90,18 +92,21 @@ if runner is not None:
 labels = figure_labels(t, config)
 
 
+def take_first_frame(fragment: str) -> bool:
+    """True once per fragment after a Train click (see first_frame_views)."""
+    pending = state.get("pg_first_frame", ())
+    state.pg_first_frame = tuple(name for name in pending if name != fragment)
+    return fragment in pending
+
+
 def draw_live() -> None:
-    """Everything that changes while training; one flat fragment reading one snapshot."""
-    current = holder.runner
-    if current is None:
-        snapshot = None
-        views = idle_views(config, labels, preview_dataset(config) if sidebar.data_problem is None else None)
+    """Progress, curves and the masked network: what changes with every mini-batch."""
+    preview = preview_dataset(config) if sidebar.data_problem is None else None
+    snapshot, views, first_frame = fragment_views(holder.runner, config, labels, preview, parts=LIVE_PARTS,
+                                                  first_frame=take_first_frame("live"))
+    if snapshot is None:
         st.info(t("v_waiting"), icon="▶️")
     else:
-        snapshot = current.snapshot()
-        models = current.copy_models() if snapshot.step > 0 else {}
-        views = build_views(snapshot, config, models, current.trained_dataset, labels,
-                            reuse=state.setdefault("pg_view_reuse", {}))
         progress = views.progress
         st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
                                               epochs=progress.epochs, step=progress.step, total=progress.total_steps,
@@ -119,10 +124,21 @@ def draw_live() -> None:
         st.subheader(t("v_network"))
         if views.network is not None:
             st.plotly_chart(views.network, key="pg_network", width="stretch")
-            if snapshot is not None:  # before Train it is the untrained architecture, nothing to replay
+            if snapshot is not None and not first_frame:  # the untrained architecture: nothing to replay
                 st.caption(t("v_network_caption", n=len(snapshot.masks)))
             if config.method == "none":
                 st.caption(t("v_network_none"))
+    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
+                                                                     state.get("pg_target_step")):
+        st.rerun()  # the run stopped: one full rerun turns the fragments' timers off
+
+
+def draw_slow() -> None:
+    """Decision boundary (or image predictions) and the mask illustration: they need copies of the
+    models or change slowly, so they refresh on a slower timer of their own."""
+    preview = preview_dataset(config) if sidebar.data_problem is None else None
+    _, views, _ = fragment_views(holder.runner, config, labels, preview, parts=SLOW_PARTS,
+                                 first_frame=take_first_frame("slow"), reuse=state.setdefault("pg_view_reuse", {}))
     left, right = st.columns(2)
     with left:
         if views.boundary is not None:
@@ -135,15 +151,12 @@ def draw_live() -> None:
         st.subheader(t("v_mask"))
         st.plotly_chart(views.mask_matrix, key="pg_mask", width="stretch")
         st.caption(t("v_mask_caption", p=config.keep_p))
-    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
-                                                                     state.get("pg_target_step")):
-        st.rerun()  # the run stopped: one full rerun turns this fragment's timer off
 
 
 initial = runner.snapshot() if runner is not None else None
 was_refreshing = initial is not None and should_refresh(initial.state, initial.step, state.get("pg_target_step"))
-live = st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_live)
-live()
+st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_live)()
+st.fragment(run_every=SLOW_REFRESH_SECONDS if was_refreshing else None)(draw_slow)()
 
 with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).

@@ -5,6 +5,8 @@
 """
 import dataclasses
 import time
+
+import numpy as np
 from pathlib import Path
 
 import pytest
@@ -160,21 +162,37 @@ def test_fragment_logic_builds_every_live_view_from_a_runner():
     assert should_refresh("running", 0, None) and should_refresh("paused", 3, 4) and not should_refresh("paused", 4, 4)
 
 
-def test_boundary_redraw_is_throttled_only_while_training():
-    from ui.playground_views import BOUNDARY_REDRAW_SECONDS, latest_markdown
+def test_fragments_build_only_their_parts_and_the_mask_sample_changes_on_its_clock():
+    from ui.playground_views import (
+        LIVE_PARTS, MASK_RESAMPLE_SECONDS, SLOW_PARTS, first_frame_views, fragment_views, idle_views, latest_markdown,
+    )
 
     config = RunConfig(hidden=(16, 16), epochs=2, train_size=40)
     runner, done = finished_run(config)
     models, data = runner.copy_models(), runner.trained_dataset
     training = dataclasses.replace(done, state="running")
+    live = build_views(training, config, {}, data, parts=LIVE_PARTS)
+    assert live.curves is not None and live.network is not None
+    assert live.boundary is None and live.mask_matrix is None  # the live fragment needs no model copies
+    slow = build_views(training, config, models, data, parts=SLOW_PARTS)
+    assert slow.boundary is not None and slow.mask_matrix is not None and slow.curves is None and slow.network is None
+    # The mask illustration: sample 0 when a run starts (as before Train), a new one every MASK_RESAMPLE_SECONDS.
     reuse = {}
-    first = build_views(training, config, models, data, reuse=reuse, now=100.0).boundary
-    again = build_views(training, config, models, data, reuse=reuse, now=100.0 + BOUNDARY_REDRAW_SECONDS / 2).boundary
-    assert again is first  # within the interval while training: the same figure is re-sent
-    later = build_views(training, config, models, data, reuse=reuse, now=100.0 + 2 * BOUNDARY_REDRAW_SECONDS).boundary
-    assert later is not first
-    paused = build_views(dataclasses.replace(done, state="paused"), config, models, data, reuse=reuse, now=100.0).boundary
-    assert paused is not later  # a paused or finished run always shows its current boundary
+    first = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0).mask_matrix
+    assert first is idle_views(config, {}, data, parts=SLOW_PARTS).mask_matrix
+    again = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS / 2)
+    assert again.mask_matrix is first
+    later = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS)
+    assert later.mask_matrix is not first
+    # The Train click's own frame: new curves over the pre-Train pictures (identical figures are not redrawn).
+    opening = first_frame_views(training, config, {}, data)
+    before = idle_views(config, {}, data)
+    assert opening.curves is not None and len(opening.curves.data[0].x) == len(done.evaluations)
+    assert opening.network.to_json() == before.network.to_json() and opening.boundary.to_json() == before.boundary.to_json()
+    # A run that already ended gets its finished views, even on the first frame.
+    snapshot, views, first_frame = fragment_views(runner, config, {}, data, parts=SLOW_PARTS, first_frame=True)
+    assert snapshot.state == "completed" and not first_frame
+    assert views.boundary.to_json() != before.boundary.to_json()
     table = latest_markdown(build_views(done, config, models, data).metrics, {"method": "dropout", "baseline": "twin"})
     last = done.evaluations[-1].metrics
     assert (f"| twin | {last['baseline']['train_loss']:.4f} / {last['baseline']['test_loss']:.4f} | "
@@ -191,20 +209,25 @@ def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():
     assert views.boundary is None and views.network is None  # no data set given: nothing to preview
 
     from dropviz.data import load_dataset
-    from dropviz.viz.playground import dropped_unit_count
+    from dropviz.viz.playground import CLASS_COLOURS, boundary_panel_pixels, dropped_unit_count
 
     config = RunConfig()
     data = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed)
     preview = idle_views(config, {}, data)
-    train_points = sum(len(trace.x) for trace in preview.boundary.data if trace.legendgroup == "train")
-    assert train_points == 2 * config_train_size(data)  # the data in both panels (method and twin)
-    assert not [trace for trace in preview.boundary.data if trace.type in ("heatmap", "contour")]  # no regions yet
+    # Both panels (method and twin) show the data on white: no regions before training, but the dots.
+    panels = [trace for trace in preview.boundary.data if trace.type == "image"]
+    assert len(panels) == 2 and panels[0].source == panels[1].source
+    pixels = boundary_panel_pixels(panels[0])
+    white = pixels.min(-1) > 245
+    assert 0.8 < white.mean() < 1.0
+    drawn = []
+    for x, label in zip(data.x_train.numpy(), data.y_train.numpy()):
+        row, col = int(round((x[1] - panels[0].y0) / panels[0].dy)), int(round((x[0] - panels[0].x0) / panels[0].dx))
+        colour = [int(CLASS_COLOURS[int(label)][i:i + 2], 16) for i in (1, 3, 5)]
+        drawn.append(np.abs(pixels[row, col] - colour).max() < 60)
+    assert np.mean(drawn) > 0.9  # training points in their class colour where they are (a few may overlap)
     assert dropped_unit_count(preview.network) == 0
     assert preview.network.layout.annotations[0].text.startswith("<b>input</b>")
-
-
-def config_train_size(data):
-    return len(data.y_train)
 
 
 def test_fragment_logic_draws_image_predictions_for_digits():

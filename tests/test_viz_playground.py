@@ -8,7 +8,7 @@ from dropviz.config import RunConfig
 from dropviz.presets import PRESETS
 from dropviz.train import Trainer
 from dropviz.viz.playground import (
-    boundary_figure, curves_figure, dropped_connection_count, dropped_unit_count, image_grid_figure, latest_gaps,
+    CLASS_COLOURS, boundary_figure, boundary_panel_pixels, curves_figure, dropped_connection_count, dropped_unit_count, image_grid_figure, latest_gaps,
     mask_matrix_figure, metrics_frame, network_figure, predict_grid,
 )
 
@@ -121,10 +121,42 @@ def test_decision_boundary_grid_and_figure():
     x = np.random.default_rng(0).normal(size=(30, 2))
     y = (x[:, 0] > 0).astype(int)
     fig = boundary_figure({"method": (xs, ys, probs), "baseline": (xs, ys, probs)}, x, y, x, y)
-    heatmaps = [trace for trace in fig.data if trace.type == "heatmap"]
-    assert len(heatmaps) == 2
-    train_points = sum(len(trace.x) for trace in fig.data if trace.type == "scatter" and trace.legendgroup == "train")
-    assert train_points == 2 * 30
+    panels = [trace for trace in fig.data if trace.type == "image"]
+    assert len(panels) == 2 and {panel.xaxis for panel in panels} == {"x", "x2"}
+    assert fig.layout.yaxis.scaleanchor == "x" and list(fig.layout.yaxis.range) == [-2, 2]
+
+
+def _pixel(trace, pixels, x, y) -> np.ndarray:
+    return pixels[int(round((y - trace.y0) / trace.dy)), int(round((x - trace.x0) / trace.dx))]
+
+
+def test_boundary_picture_has_regions_the_boundary_line_and_the_points_where_they_are():
+    xs, ys = np.linspace(-1, 1, 11), np.linspace(-1, 1, 11)
+    probs = np.zeros((11, 11, 2))
+    probs[..., 1] = np.clip(0.5 + xs[None, :], 0, 1)  # class 1 to the right of x = 0
+    probs[..., 0] = 1 - probs[..., 1]
+    x_train, y_train = np.array([[-0.6, 0.7]]), np.array([0])
+    x_test, y_test = np.array([[0.6, -0.7]]), np.array([1])
+    panel = boundary_figure({"method": (xs, ys, probs)}, x_train, y_train, x_test, y_test).data[0]
+    pixels = boundary_panel_pixels(panel)
+    assert pixels.shape[0] == pixels.shape[1]  # square data range, square picture: round dots
+    blue, red = (np.array([int(CLASS_COLOURS[c][i:i + 2], 16) for i in (1, 3, 5)]) for c in (0, 1))
+    white = np.array([255, 255, 255])
+    # Regions: at certainty the class colour over white at the region opacity.
+    assert np.abs(_pixel(panel, pixels, -0.9, -0.9) - (white + (blue - white) * 0.45)).max() < 12
+    assert np.abs(_pixel(panel, pixels, 0.9, 0.9) - (white + (red - white) * 0.45)).max() < 12
+    # The boundary: a dark line down x = 0, nowhere else.
+    across = [_pixel(panel, pixels, x, 0.3).max() for x in np.linspace(-0.03, 0.03, 13)]
+    assert min(across) < 90 and _pixel(panel, pixels, 0.5, 0.3).max() > 150
+    # A filled training dot (class 0, upper left) and a test ring (class 1, lower right): ring centre is the region.
+    assert np.abs(_pixel(panel, pixels, -0.6, 0.7) - blue).max() < 40
+    ring = [_pixel(panel, pixels, 0.6 + dx, -0.7) for dx in np.linspace(-0.06, 0.06, 25)]
+    assert min(np.abs(colour - red).max() for colour in ring) < 60
+
+    preview = boundary_figure({"method": (xs[[0, -1]], ys[[0, -1]], None)}, x_train, y_train, x_test, y_test).data[0]
+    pixels = boundary_panel_pixels(preview)
+    assert (pixels.min(-1) > 245).mean() > 0.95  # no regions before training: white but for the dots
+    assert np.abs(_pixel(preview, pixels, -0.6, 0.7) - blue).max() < 40
 
 
 def test_image_grid_marks_right_and_wrong_predictions():

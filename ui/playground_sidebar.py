@@ -20,7 +20,7 @@ from ui.i18n import current_language
 
 DEFAULT = RunConfig()
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
-REFRESH_SECONDS = 0.4
+REFRESH_SECONDS = 0.3
 CSV_OPTION = "csv"
 PAGE_KEYS = ("speed",)  # bound widgets that are not RunConfig fields
 # RunConfig fields with a widget (data_dir, eval_every, device... are CLI-only).
@@ -212,5 +212,5 @@ def render(t: Callable[..., str]) -> Sidebar:
 
 
 def speed_widget(t) -> int | str:
-    return st.select_slider(t("speed"), SPEEDS, value="max", key="speed", help=t("speed_help"),
+    return st.select_slider(t("speed"), SPEEDS, value="max", key="speed", help=t("speed_help", seconds=REFRESH_SECONDS),
                             format_func=lambda s: t("speed_max") if s == "max" else str(s), bind="query-params")

@@ -25,12 +25,18 @@ from dropviz.viz.playground import (
 ACTIVE_STATES = ("starting", "running")
 FINISHED_STATES = ("completed", "stopped", "diverged", "error")
 MASK_MATRIX_SHAPE = (12, 16)
-# The illustrative mask matrix is redrawn with a new sample every this many steps (cached in between:
-# building it costs as much as the curves).
-MASK_RESAMPLE_STEPS = 200
+# The illustrative mask matrix (it does not depend on training) gets a new sample this often while a
+# run is shown: every changed chart is re-mounted by the browser, so an illustration that changed
+# with the step count cost a chart redraw per refresh at full speed.
+MASK_RESAMPLE_SECONDS = 5.0
 IMAGE_COUNT = 16
-# The boundary's SVG points dominate the browser's work per refresh; its picture changes slowly.
-BOUNDARY_REDRAW_SECONDS = 1.0
+# The views come in two fragments: what changes with every mini-batch (the curves and the masked
+# network, every REFRESH_SECONDS) and what needs copies of the models or changes slowly (decision
+# boundary or image predictions, the mask illustration), every SLOW_REFRESH_SECONDS.
+LIVE_PARTS = frozenset({"curves", "network"})
+SLOW_PARTS = frozenset({"predictions", "mask"})
+ALL_PARTS = LIVE_PARTS | SLOW_PARTS
+SLOW_REFRESH_SECONDS = 1.0
 BOUNDARY_TEST_POINTS = 200
 # Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
 CURVE_POINTS = 200
@@ -82,7 +88,8 @@ def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
     return Progress(snapshot.state, snapshot.epoch, config.epochs, snapshot.step, total, snapshot.samples_per_second)
 
 
-def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=None) -> Views:
+def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=None, *,
+               parts: frozenset[str] = ALL_PARTS) -> Views:
     """What the page shows before the first Train: empty labelled curves, the mask illustration and,
     for a 2-D data set, its points and the untrained architecture (as TensorFlow Playground does).
 
@@ -91,35 +98,58 @@ def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=
     """
     labels = labels or {}
     progress = Progress("idle", 0.0, config.epochs, 0, 0, 0.0)
-    empty = metrics_frame([])
+    views = Views(progress=progress, metrics=metrics_frame([]))
     runs = ("method", "baseline") if config.twin else ("method",)
-    # Every curve present but empty: the legend says what will be drawn, before any point exists.
-    columns = ["step", "epoch"] + [f"{run}_{name}" for run in runs for name in METRIC_COLUMNS]
-    views = Views(progress=progress, metrics=empty, curves=curves_figure(pd.DataFrame(columns=columns), labels),
-                  mask_matrix=_mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items()))))
+    if "curves" in parts:
+        # Every curve present but empty: the legend says what will be drawn, before any point exists.
+        columns = ["step", "epoch"] + [f"{run}_{name}" for run in runs for name in METRIC_COLUMNS]
+        views.curves = curves_figure(pd.DataFrame(columns=columns), labels)
+    if "mask" in parts:
+        views.mask_matrix = _mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items())))
     if dataset is not None and dataset.is_2d:
-        sizes = (dataset.n_features, *config.hidden, dataset.n_classes)
-        views.network = network_figure(sizes, display_units(sizes), None, method=config.method, labels=labels)
-        views.boundary = _boundary(dataset, labels, runs)
+        if "network" in parts:
+            sizes = (dataset.n_features, *config.hidden, dataset.n_classes)
+            views.network = network_figure(sizes, display_units(sizes), None, method=config.method, labels=labels)
+        if "predictions" in parts:
+            views.boundary = _boundary(dataset, labels, runs)
+    return views
+
+
+def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str, str] | None = None,
+                      dataset=None, *, parts: frozenset[str] = ALL_PARTS) -> Views:
+    """The Train click's own frame: the live progress and curves over the pictures already on the page.
+
+    The browser re-mounts every chart whose figure changed (Streamlit keys a Plotly chart by its
+    content), and mounting the network and boundary too made the first point wait for three cold
+    chart mounts. Figures identical to the pre-Train ones are not redrawn; the trained network and
+    boundary follow with the next refresh of their fragment.
+    """
+    labels = labels or {}
+    views = idle_views(config, labels, dataset, parts=parts)
+    views.progress = progress_of(snapshot, config)
+    views.metrics = metrics_frame(snapshot.evaluations)
+    views.message = snapshot.message
+    if "curves" in parts and snapshot.evaluations:
+        views.curves = curves_figure(thin_rows(views.metrics, CURVE_POINTS), labels)
     return views
 
 
 def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
-                labels: dict[str, str] | None = None, *, reuse: dict | None = None, now: float | None = None) -> Views:
-    """Every live figure for one snapshot of the run (figures stay None until there is data for them).
+                labels: dict[str, str] | None = None, *, parts: frozenset[str] = ALL_PARTS,
+                reuse: dict | None = None, now: float | None = None) -> Views:
+    """The figures named in ``parts`` for one snapshot of the run (None until there is data for them).
 
-    ``reuse`` (a dict the caller keeps between refreshes) lets the decision
-    boundary be redrawn at most every BOUNDARY_REDRAW_SECONDS while training:
-    it is the one view whose redraw costs the browser more than a refresh
-    interval on a 2-core machine. Paused or finished runs always get a fresh one.
+    The page draws LIVE_PARTS every REFRESH_SECONDS and SLOW_PARTS (which need copies of the
+    models) in a slower fragment of their own. ``reuse`` (a dict the caller keeps between
+    refreshes) holds which sample of the mask illustration is shown.
     """
     labels = labels or {}
     now = time.monotonic() if now is None else now
     views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
-    if snapshot.evaluations:
+    if "curves" in parts and snapshot.evaluations:
         views.curves = curves_figure(thin_rows(views.metrics, CURVE_POINTS), labels)
     started = snapshot.started
-    if started is not None and (snapshot.masks or snapshot.latest_state is not None):
+    if "network" in parts and started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
         recorded = snapshot.masks
         if snapshot.state in ACTIVE_STATES:
@@ -131,25 +161,48 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
         steps = [mask.step for mask in recorded]
         views.network = network_figure(started.layer_sizes, started.display_units, weights, history,
                                        method=config.method, steps=steps, labels=labels)
-    views.mask_matrix = _mask_matrix(config.keep_p, config.seed + snapshot.step // MASK_RESAMPLE_STEPS,
-                                     tuple(sorted(labels.items())))
-    if models and dataset is not None:
+    if "mask" in parts:
+        views.mask_matrix = _mask_matrix(config.keep_p, config.seed + _mask_sample(reuse, started, now),
+                                         tuple(sorted(labels.items())))
+    if "predictions" in parts and models and dataset is not None:
         if dataset.is_2d:
-            # Same run (by identity: two runs of one config have equal Started events) and labels.
-            cached = reuse.get("boundary") if reuse is not None else None
-            if (cached is not None and cached[0] is started and cached[1] == labels
-                    and snapshot.state in ACTIVE_STATES and now - cached[2] < BOUNDARY_REDRAW_SECONDS):
-                views.boundary = cached[3]
-            else:
-                views.boundary = _boundary(dataset, labels, tuple(models), models)
-                if reuse is not None:
-                    reuse["boundary"] = (started, dict(labels), now, views.boundary)
+            views.boundary = _boundary(dataset, labels, tuple(models), models)
         elif dataset.image_shape is not None:
             inputs = dataset.x_test[:IMAGE_COUNT]
             predictions = predict_classes(models, inputs)
             views.images = image_grid_figure(inputs.numpy(), dataset.image_shape, dataset.y_test[:IMAGE_COUNT].numpy(),
                                              predictions, dataset.class_names, labels=labels)
     return views
+
+
+def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str],
+                   first_frame: bool = False, reuse: dict | None = None) -> tuple[LogSnapshot | None, Views, bool]:
+    """What one of the page's fragments draws: (snapshot or None before Train, views, whether this is
+    the Train click's first frame). A run that already ended gets its finished views at once."""
+    if runner is None:
+        return None, idle_views(config, labels, preview, parts=parts), False
+    snapshot = runner.snapshot()
+    first_frame = first_frame and snapshot.state in ACTIVE_STATES
+    if first_frame:
+        return snapshot, first_frame_views(snapshot, config, labels, preview, parts=parts), True
+    # Copies of the models only for the views that predict with them.
+    models = runner.copy_models() if "predictions" in parts and snapshot.step > 0 else {}
+    views = build_views(snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse)
+    return snapshot, views, False
+
+
+def _mask_sample(reuse: dict | None, started, now: float) -> int:
+    """Which sample of the mask illustration to show: 0 when a run starts (the same picture as before
+    Train, so the first refresh does not redraw it), then one more every MASK_RESAMPLE_SECONDS."""
+    if reuse is None:
+        return 0
+    run, index, since = reuse.get("mask_sample", (None, 0, now))
+    if run is not started:
+        index, since = 0, now
+    elif now - since >= MASK_RESAMPLE_SECONDS:
+        index, since = index + 1, now
+    reuse["mask_sample"] = (started, index, since)
+    return index
 
 
 def _boundary(dataset, labels: dict[str, str], runs: tuple[str, ...], models: dict | None = None) -> go.Figure:

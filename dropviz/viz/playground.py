@@ -6,6 +6,8 @@ the already-translated UI text; every builder has English defaults.
 """
 from __future__ import annotations
 
+import base64
+import io
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -118,13 +120,14 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
     # Wide enough a gap for the error panel's tick labels and title.
     layout = panels_layout((text["loss"], text["error"]), spacing=0.2)
     runs = [run for run in ("method", "baseline") if f"{run}_test_loss" in frame]
-    epochs = frame["epoch"].to_numpy(float) if "epoch" in frame else np.zeros(0)
+    # float32: half the bytes re-sent with every refresh, far below what a chart can show.
+    epochs = frame["epoch"].to_numpy(np.float32) if "epoch" in frame else np.zeros(0, np.float32)
     traces = []
     for col, metric in ((1, "loss"), (2, "error")):
         for run in runs:
             for split in ("train", "test"):
                 traces.append({
-                    "type": "scatter", **_axis_ref(col), "x": epochs, "y": frame[f"{run}_{split}_{metric}"].to_numpy(float),
+                    "type": "scatter", **_axis_ref(col), "x": epochs, "y": frame[f"{run}_{split}_{metric}"].to_numpy(np.float32),
                     "mode": "lines", "name": f"{text[run]} · {text[split]}", "legendgroup": f"{run}{split}",
                     "showlegend": col == 1,
                     "line": {"color": SPLIT_COLOUR[split], "dash": RUN_STYLE[run], "width": 2.4 if run == "method" else 1.8},
@@ -380,14 +383,121 @@ def plot_range(*arrays: np.ndarray, margin: float = 0.25) -> tuple[tuple[float, 
     return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
 
 
-def _grid_z(probs: np.ndarray) -> tuple[np.ndarray, list, float, float]:
-    if probs.shape[-1] == 2:
-        return probs[..., 1], [[0, CLASS_COLOURS[0]], [0.5, "#ffffff"], [1, CLASS_COLOURS[1]]], 0.0, 1.0
-    k = probs.shape[-1]
-    scale = []
-    for c in range(k):
-        scale += [[c / k, CLASS_COLOURS[c % len(CLASS_COLOURS)]], [(c + 1) / k, CLASS_COLOURS[c % len(CLASS_COLOURS)]]]
-    return probs.argmax(-1).astype(float), scale, -0.5, k - 0.5
+# Pixels across one panel of the decision-boundary picture; its dots are drawn at BOUNDARY_SUPERSAMPLE
+# times that and reduced, so their edges are smooth.
+BOUNDARY_PIXELS = 360
+BOUNDARY_SUPERSAMPLE = 2
+REGION_OPACITY = 0.45
+BOUNDARY_LINE = (34, 34, 34)
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
+
+
+def _region_palette(n_classes: int) -> np.ndarray:
+    """uint8 colours of the regions over white. Two classes: 256 levels of P(class 1), a diverging
+    scale through white at 50/50 (full class colour only at certainty). More: one per class."""
+    white = np.full(3, 255.0)
+    if n_classes == 2:
+        p1 = np.linspace(0, 1, 256)[:, None]
+        colour = np.where(p1 >= 0.5, _rgb(CLASS_COLOURS[1]), _rgb(CLASS_COLOURS[0]))
+        tint = white + (colour - white) * np.abs(p1 - 0.5) * 2
+    else:
+        tint = np.stack([_rgb(CLASS_COLOURS[c % len(CLASS_COLOURS)]) for c in range(n_classes)])
+    return np.round(white + (tint - white) * REGION_OPACITY).astype(np.uint8)
+
+
+def _region_pixels(probs: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(height, width, 3) uint8 RGB of the decision regions, row 0 at the lowest y: the grid's class
+    probabilities interpolated bilinearly (the grid spans the panel exactly) and looked up in
+    :func:`_region_palette`, with the boundary drawn where the predicted class changes between
+    neighbouring pixels."""
+    grid = torch.from_numpy(np.ascontiguousarray(probs, dtype=np.float32)).permute(2, 0, 1)[None]
+    n_classes = grid.shape[1]
+    if n_classes == 2:
+        grid = grid[:, 1:]  # P(class 1) says it all
+    fine = torch.nn.functional.interpolate(grid, size=(height, width), mode="bilinear", align_corners=True)[0]
+    if n_classes == 2:
+        level = (fine[0] * 255).round().clamp(0, 255).to(torch.uint8).numpy()
+        winner = level >= 128
+        pixels = _region_palette(2)[level]
+    else:
+        winner = fine.argmax(0).numpy()
+        pixels = _region_palette(n_classes)[winner]
+    edge = np.zeros(winner.shape, bool)
+    edge[:, 1:] |= winner[:, 1:] != winner[:, :-1]
+    edge[1:, :] |= winner[1:, :] != winner[:-1, :]
+    edge[:, :-1] |= edge[:, 1:].copy()  # two pixels wide, like a contour line of width 2
+    edge[:-1, :] |= edge[1:, :].copy()
+    pixels[edge] = BOUNDARY_LINE
+    return pixels
+
+
+def _dots_layer(width: int, height: int, x_range, y_range, x_train, y_train, x_test, y_test):
+    """The data points as an RGBA picture (top row first) to lay over the regions: training points
+    filled with a white rim, test points as rings. Drawn BOUNDARY_SUPERSAMPLE times larger and
+    reduced, for smooth edges."""
+    from PIL import Image, ImageDraw
+
+    (x0, x1), (y0, y1) = x_range, y_range
+    scale = BOUNDARY_SUPERSAMPLE
+    big_w, big_h = width * scale, height * scale
+    dots = Image.new("RGBA", (big_w, big_h), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(dots)
+
+    def to_pixel(points: np.ndarray) -> np.ndarray:
+        return np.stack([(points[:, 0] - x0) / (x1 - x0) * big_w, (y1 - points[:, 1]) / (y1 - y0) * big_h], axis=1)
+
+    def colour(label) -> tuple[int, ...]:
+        return tuple(int(v) for v in _rgb(CLASS_COLOURS[int(label) % len(CLASS_COLOURS)])) + (255,)
+
+    for (px, py), label in zip(to_pixel(np.asarray(x_test, float)), np.asarray(y_test)):
+        radius = 3 * scale
+        draw.ellipse((px - radius, py - radius, px + radius, py + radius), outline=colour(label), width=scale)
+    for (px, py), label in zip(to_pixel(np.asarray(x_train, float)), np.asarray(y_train)):
+        radius = 5 * scale
+        draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=colour(label),
+                     outline=(255, 255, 255, 255), width=scale)
+    return dots.resize((width, height), Image.Resampling.LANCZOS)
+
+
+def boundary_panel_image(probs: np.ndarray | None, x_range: tuple[float, float], y_range: tuple[float, float],
+                         x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+                         *, pixels: int = BOUNDARY_PIXELS, dots=None) -> tuple[str, int, int]:
+    """One panel of the decision-boundary view as a WebP data URI (row 0 of the image is the lowest y),
+    ``pixels`` wide and as high as keeps the data's aspect (dots stay round); returns (uri, width, height).
+
+    A picture rather than SVG traces: the browser re-mounts this chart whenever it changes, and
+    hundreds of SVG markers plus a contour made it the costliest chart of a live refresh. ``dots``
+    (a :func:`_dots_layer` of the same size) saves drawing the points again for another panel.
+    """
+    from PIL import Image
+
+    (x0, x1), (y0, y1) = x_range, y_range
+    width, height = pixels, max(1, round(pixels * (y1 - y0) / (x1 - x0)))
+    if probs is not None and probs.size:
+        canvas = _region_pixels(probs, height, width)
+    else:
+        canvas = np.full((height, width, 3), 255, dtype=np.uint8)
+    # Image rows run top-down: the regions are flipped in, the finished picture flipped back below.
+    regions = Image.fromarray(np.ascontiguousarray(np.flipud(canvas))).convert("RGBA")
+    if dots is None:
+        dots = _dots_layer(width, height, x_range, y_range, x_train, y_train, x_test, y_test)
+    image = Image.alpha_composite(regions, dots).convert("RGB").transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    buffer = io.BytesIO()
+    # WebP: a fifth of the PNG's bytes for this smooth picture (it is re-sent with every redraw).
+    image.save(buffer, format="WEBP", quality=90, method=1)
+    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"), width, height
+
+
+def boundary_panel_pixels(trace) -> np.ndarray:
+    """A boundary panel's picture back as (height, width, 3) RGB integers, row 0 at the lowest y
+    (used by the tests, which check what the picture shows)."""
+    from PIL import Image
+
+    data = base64.b64decode(trace.source.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
 
 
 def boundary_figure(
@@ -395,47 +505,41 @@ def boundary_figure(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
     *, titles: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, max_test_points: int = 400,
 ) -> go.Figure:
-    """Decision regions of each run side by side, training points (filled) and test points (faint rings)."""
+    """Decision regions of each run side by side, with training points (filled) and test points (rings).
+
+    Each panel is one picture (:func:`boundary_panel_image`) placed on its data axes; a note under
+    the panels says which dots are training and which test points.
+    """
     text = _labels(labels)
     runs = list(grids)
     titles = titles or {}
     layout = panels_layout([titles.get(run, text.get(run, run)) for run in runs] or [""], spacing=0.05, title_size=16)
     x_train, y_train = np.asarray(x_train, float), np.asarray(y_train)
     x_test, y_test = np.asarray(x_test, float)[:max_test_points], np.asarray(y_test)[:max_test_points]
-    classes = np.unique(np.concatenate([y_train, y_test]))
     traces = []
+    dots = None
     for col, run in enumerate(runs, start=1):
-        axes = _axis_ref(col)
         xs, ys, probs = grids[run]
-        if probs is None:  # before training: the data only, no regions yet
-            probs = np.zeros((0, 0, 0))
-        z, scale, zmin, zmax = _grid_z(probs) if probs.size else (None, None, 0.0, 1.0)
-        if z is not None:
-            traces.append({"type": "heatmap", **axes, "x": xs, "y": ys, "z": z, "colorscale": scale, "zmin": zmin, "zmax": zmax,
-                           "opacity": 0.45, "showscale": False, "hoverinfo": "skip", "name": f"{run} region"})
-        if probs.size and probs.shape[-1] == 2:
-            traces.append({"type": "contour", **axes, "x": xs, "y": ys, "z": z,
-                           "contours": {"start": 0.5, "end": 0.5, "coloring": "lines"},
-                           "line": {"color": "#222222", "width": 2}, "showscale": False, "hoverinfo": "skip",
-                           "name": f"{run} boundary"})
-        # One trace per class and split, each with one uniform marker style: per-point colour arrays
-        # make Plotly style every point separately (the slowest part of a redraw in the browser).
-        for c in classes:
-            colour = CLASS_COLOURS[int(c) % len(CLASS_COLOURS)]
-            first = bool(col == 1 and c == classes[0])
-            sel = y_test == c
-            traces.append({"type": "scatter", **axes, "x": x_test[sel, 0], "y": x_test[sel, 1], "mode": "markers",
-                           "showlegend": first, "name": text["test"], "legendgroup": "test", "hoverinfo": "skip",
-                           "marker": {"size": 5, "color": "rgba(0,0,0,0)", "line": {"color": colour, "width": 1}}})
-            sel = y_train == c
-            traces.append({"type": "scatter", **axes, "x": x_train[sel, 0], "y": x_train[sel, 1], "mode": "markers",
-                           "showlegend": first, "name": text["train"], "legendgroup": "train", "hoverinfo": "skip",
-                           "marker": {"size": 8, "color": colour, "line": {"color": "#ffffff", "width": 1}}})
+        x_range, y_range = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+        width, height = BOUNDARY_PIXELS, max(1, round(BOUNDARY_PIXELS * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])))
+        key = (width, height, x_range, y_range)
+        if dots is None or dots[0] != key:  # the panels share their ranges: the points are drawn once
+            dots = (key, _dots_layer(width, height, x_range, y_range, x_train, y_train, x_test, y_test))
+        source, width, height = boundary_panel_image(probs, x_range, y_range, x_train, y_train, x_test, y_test,
+                                                     dots=dots[1])
+        dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
+        traces.append({
+            "type": "image", **_axis_ref(col), "name": f"{run} regions", "source": source,
+            "x0": x_range[0] + dx / 2, "dx": dx, "y0": y_range[0] + dy / 2, "dy": dy, "hoverinfo": "skip",
+        })
         suffix = "" if col == 1 else str(col)
-        layout[f"xaxis{suffix}"].update(range=[float(xs[0]), float(xs[-1])], showticklabels=False)
-        layout[f"yaxis{suffix}"].update(range=[float(ys[0]), float(ys[-1])], showticklabels=False, scaleanchor=f"x{suffix}")
-    layout.update(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                  legend={"orientation": "h", "y": -0.02}, uirevision="boundary")
+        bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
+        layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
+        layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
+    layout["annotations"].append({
+        "text": f"● {text['train']}    ○ {text['test']}", "x": 0, "y": 0, "xref": "paper", "yref": "paper",
+        "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False, "font": {"size": 12}})
+    layout.update(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 24}, showlegend=False, uirevision="boundary")
     return live_figure(traces, layout)
 
 
