@@ -56,6 +56,21 @@ def time_to_first_point(page) -> float:
     return time.perf_counter() - started
 
 
+def stop_run(page, tries: int = 3) -> None:
+    """Press Stop until the progress line says the run stopped (a retry is reported: it means a click
+    was lost while the live fragments were refreshing)."""
+    for attempt in range(1, tries + 1):
+        page.locator(".st-key-pg_stop button").click()
+        try:
+            page.wait_for_function(f"() => ({PROGRESS})().startsWith('Stopped')", timeout=15_000)
+            if attempt > 1:
+                print(f"note: Stop took {attempt} presses", file=sys.stderr)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout; press again
+            continue
+    raise RuntimeError(f"the run did not stop after {tries} presses of Stop")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=600.0, help="seconds of training for the memory run")
@@ -82,8 +97,7 @@ def main() -> None:
                 if index:
                     # The visitor stops their run before leaving: a closed tab's session (and its run) lives
                     # on for Streamlit's disconnectedSessionTTL, and would train against the next page.
-                    page.locator(".st-key-pg_stop button").click()
-                    wait_idle(page, 120_000)
+                    stop_run(page)
                     page.close()
                     page = open_page(browser, base)
                     time.sleep(3)  # a visitor reads the page before pressing Train
