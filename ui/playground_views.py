@@ -36,7 +36,7 @@ IMAGE_COUNT = 16
 LIVE_PARTS = frozenset({"curves", "network"})
 SLOW_PARTS = frozenset({"predictions", "mask"})
 ALL_PARTS = LIVE_PARTS | SLOW_PARTS
-SLOW_REFRESH_SECONDS = 1.0
+SLOW_REFRESH_SECONDS = 0.5
 BOUNDARY_TEST_POINTS = 200
 # Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
 CURVE_POINTS = 200
