@@ -48,9 +48,10 @@ def max_concurrent_trainers() -> int:
 
 
 def trainer_nice() -> int:
-    # Training threads yield the CPU to the web server and, on a one-machine classroom demo, the
-    # browser drawing the charts: "max" speed then means what is left after drawing, and the
-    # page keeps refreshing (on 2 cores an un-niced trainer halved the refresh rate).
+    # Training threads give the CPU first to the web server and, on a one-machine classroom demo,
+    # to the browser drawing the charts: "max" speed means what is left after drawing. (On the
+    # 2-core bench machine the refresh rate was within noise of an un-niced trainer's: the GIL,
+    # not the CPU, was what the server waited for; see TRAINER_YIELD_SECONDS.)
     return _env_int("DROPVIZ_TRAINER_NICE", 10, 0, 19)
 
 

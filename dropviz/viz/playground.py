@@ -434,6 +434,12 @@ def _region_pixels(probs: np.ndarray, height: int, width: int) -> np.ndarray:
     return pixels
 
 
+def _panel_size(x_range, y_range, pixels: int = BOUNDARY_PIXELS) -> tuple[int, int]:
+    """(width, height) in pixels of a panel picture: ``pixels`` wide, the data's aspect."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    return pixels, max(1, round(pixels * (y1 - y0) / (x1 - x0)))
+
+
 def _dots_layer(width: int, height: int, x_range, y_range, x_train, y_train, x_test, y_test):
     """The data points as an RGBA picture (top row first) to lay over the regions: training points
     filled with a white rim, test points as rings. Drawn BOUNDARY_SUPERSAMPLE times larger and
@@ -474,8 +480,7 @@ def boundary_panel_image(probs: np.ndarray | None, x_range: tuple[float, float],
     """
     from PIL import Image
 
-    (x0, x1), (y0, y1) = x_range, y_range
-    width, height = pixels, max(1, round(pixels * (y1 - y0) / (x1 - x0)))
+    width, height = _panel_size(x_range, y_range, pixels)
     if probs is not None and probs.size:
         canvas = _region_pixels(probs, height, width)
     else:
@@ -517,16 +522,24 @@ def boundary_figure(
     x_train, y_train = np.asarray(x_train, float), np.asarray(y_train)
     x_test, y_test = np.asarray(x_test, float)[:max_test_points], np.asarray(y_test)[:max_test_points]
     traces = []
-    dots = None
+    # The panels share their ranges: the points are drawn once, and the pre-training panels
+    # (no regions yet, the same picture) are encoded once.
+    dots_by_range: dict = {}
+    untrained_by_range: dict = {}
     for col, run in enumerate(runs, start=1):
         xs, ys, probs = grids[run]
         x_range, y_range = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-        width, height = BOUNDARY_PIXELS, max(1, round(BOUNDARY_PIXELS * (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])))
-        key = (width, height, x_range, y_range)
-        if dots is None or dots[0] != key:  # the panels share their ranges: the points are drawn once
-            dots = (key, _dots_layer(width, height, x_range, y_range, x_train, y_train, x_test, y_test))
-        source, width, height = boundary_panel_image(probs, x_range, y_range, x_train, y_train, x_test, y_test,
-                                                     dots=dots[1])
+        key = (x_range, y_range)
+        if key not in dots_by_range:
+            dots_by_range[key] = _dots_layer(*_panel_size(x_range, y_range), x_range, y_range,
+                                             x_train, y_train, x_test, y_test)
+        if probs is None and key in untrained_by_range:
+            source, width, height = untrained_by_range[key]
+        else:
+            source, width, height = boundary_panel_image(probs, x_range, y_range, x_train, y_train, x_test, y_test,
+                                                         dots=dots_by_range[key])
+            if probs is None:
+                untrained_by_range[key] = (source, width, height)
         dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
         traces.append({
             "type": "image", **_axis_ref(col), "name": f"{run} regions", "source": source,
