@@ -8,6 +8,7 @@ the slow part (boundary or predictions, mask illustration) every SLOW_REFRESH_SE
 import streamlit as st
 
 from ui.i18n import translator
+from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
 from ui.playground_views import (
@@ -117,13 +118,13 @@ def draw_live() -> None:
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
-            st.plotly_chart(views.curves, key="pg_curves", width="stretch")
+            live_plotly_chart(views.curves, key="pg_curves")
         if not views.metrics.empty:
             st.markdown(latest_markdown(views.metrics, labels))
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:
-            st.plotly_chart(views.network, key="pg_network", width="stretch")
+            live_plotly_chart(views.network, key="pg_network")
             if snapshot is not None and not first_frame:  # the untrained architecture: nothing to replay
                 st.caption(t("v_network_caption", n=len(snapshot.masks)))
             if config.method == "none":
@@ -143,13 +144,13 @@ def draw_slow() -> None:
     with left:
         if views.boundary is not None:
             st.subheader(t("v_boundary"))
-            st.plotly_chart(views.boundary, key="pg_boundary", width="stretch")
+            live_plotly_chart(views.boundary, key="pg_boundary")
         elif views.images is not None:
             st.subheader(t("v_images"))
-            st.plotly_chart(views.images, key="pg_images", width="stretch")
+            live_plotly_chart(views.images, key="pg_images")
     with right:
         st.subheader(t("v_mask"))
-        st.plotly_chart(views.mask_matrix, key="pg_mask", width="stretch")
+        live_plotly_chart(views.mask_matrix, key="pg_mask")
         st.caption(t("v_mask_caption", p=config.keep_p))
 
 

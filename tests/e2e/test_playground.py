@@ -55,6 +55,12 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
                                timeout=60_000)
         assert curve_points(page) > 2
         assert dropped_units(page) > 0
+        # The live charts are updated in place (Plotly.react), not rebuilt on every refresh.
+        last_x = f"(() => {{ const d = {plot_data(page, 'pg_curves')}; const x = d[0].x; return x[x.length - 1]; }})()"
+        page.evaluate(f"() => {{ window.__curves = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+                      f" window.__lastX = {last_x}; }}")
+        page.wait_for_function(f"() => {last_x} > window.__lastX", timeout=30_000)
+        assert page.evaluate("() => document.querySelector('.st-key-pg_curves .js-plotly-plot') === window.__curves")
         # The decision boundaries of the method and its twin are drawn too.
         # .last: while the fragment redraws, the old chart can still be in the page beside the new one.
         page.locator(".st-key-pg_boundary .js-plotly-plot").last.wait_for(timeout=30_000)

@@ -1,0 +1,164 @@
+"""Plotly charts that update in place while a run trains.
+
+``st.plotly_chart`` keys its element by a hash of the figure, so a figure that
+changed is a new element: the browser throws the old chart away and builds a
+new one with ``Plotly.newPlot`` on every refresh. With four live charts that
+drawing, not the server, was what held the Playground under two refreshes a
+second (Chromium's main thread busy all the time, most of it in newPlot).
+
+``live_plotly_chart`` mounts one small Streamlit v2 component per key instead;
+its element identity is the key, so the same ``<div>`` stays in the page and
+each new figure goes through ``Plotly.react``, which redraws only what changed.
+plotly.js comes from the plotly Python package itself (the version plotly.py
+writes its JSON for), copied once into the app's ``static/`` folder and served
+by Streamlit's static file serving: no network, no second copy in the repo.
+Where that is not possible (static serving off, a read-only checkout) the
+chart falls back to ``st.plotly_chart`` and the server log says why.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import plotly
+import plotly.io
+import streamlit as st
+from plotly.graph_objects import Figure
+
+_LOG = logging.getLogger(__name__)
+
+# Same as st.plotly_chart's: the mode bar keeps Plotly's PNG export; no Plotly logo.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+# Streamlit's own plotly theme for a light page (frontend PlotlyChart/CustomTheme.tsx, which
+# st.plotly_chart applies in the browser), as a plotly.js template: the live charts look like the
+# app's other charts, and what a figure sets itself still wins.
+_GRAY30, _GRAY70, _GRAY90, _TEXT = "#e6eaf1", "#808495", "#262730", "#31333F"
+_BODY_FONT = '"Source Sans", sans-serif'
+_AXIS_TITLE = {"font": {"color": _GRAY70, "size": 14}}
+_TICK_FONT = {"color": _GRAY70, "size": 12}
+THEME_TEMPLATE = {"layout": {
+    "font": {"color": _GRAY70, "family": _BODY_FONT, "size": 12},
+    "title": {"font": {"family": _BODY_FONT, "size": 16, "color": _TEXT}, "pad": {"l": 4}, "xanchor": "left", "x": 0},
+    "legend": {"valign": "top", "borderwidth": 0, "font": {"size": 12, "color": _GRAY90}},
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "colorway": ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a",
+                 "#6d3fc0", "#d5dae5"],
+    "xaxis": {"zerolinecolor": _GRAY30, "gridcolor": _GRAY30, "showgrid": False, "zeroline": False,
+              "tickfont": _TICK_FONT, "tickcolor": _GRAY30, "title": _AXIS_TITLE, "automargin": True},
+    "yaxis": {"ticklabelposition": "outside", "zerolinecolor": _GRAY30, "gridcolor": _GRAY30,
+              "tickfont": _TICK_FONT, "tickcolor": _GRAY30, "title": _AXIS_TITLE, "automargin": True},
+    "hoverlabel": {"bgcolor": "#ffffff", "font": {"color": _GRAY70, "family": _BODY_FONT, "size": 12}},
+}}
+
+# The component: the first call creates the chart, later calls hand the newest figure to
+# Plotly.react. Figures that arrive while plotly.js is still loading are collapsed to the latest.
+_JS = r"""
+export default function (component) {
+  const { parentElement, data } = component;
+  let chart = parentElement.querySelector(".dropviz-live-chart");
+  if (!chart) {
+    chart = document.createElement("div");
+    chart.className = "dropviz-live-chart";
+    parentElement.appendChild(chart);
+  }
+  chart.__pending = data;
+  const src = new URL(data.src, document.baseURI).href;
+  const loading = window.__dropvizPlotly || (window.__dropvizPlotly = new Promise((resolve, reject) => {
+    if (window.Plotly) { resolve(window.Plotly); return; }
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error("plotly.js could not be loaded from " + src));
+    document.head.appendChild(script);
+  }));
+  loading.then((Plotly) => {
+    const latest = chart.__pending;
+    if (!latest) return;
+    chart.__pending = null;
+    const figure = JSON.parse(latest.figure);
+    return Plotly.react(chart, { data: figure.data || [], layout: figure.layout || {},
+                                 frames: figure.frames || [], config: latest.config });
+  }).catch((error) => {
+    chart.textContent = String(error);
+    console.error(error);
+  });
+  return () => { if (window.Plotly) window.Plotly.purge(chart); };
+}
+"""
+
+_component = st.components.v2.component("dropviz_live_chart", js=_JS, isolate_styles=False)
+
+
+def plotly_js_name() -> str:
+    # Versioned, so a browser never runs an older cached plotly.js against a newer plotly.py's JSON.
+    return f"plotly-{plotly.__version__}.min.js"
+
+
+def bundled_plotly_js() -> Path:
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def ensure_plotly_js(static_dir: Path) -> str | None:
+    """Copy plotly.py's own plotly.min.js into ``static_dir`` (once); its name there, or None and why in the log."""
+    source = bundled_plotly_js()
+    target = static_dir / plotly_js_name()
+    try:
+        if target.is_file() and target.stat().st_size == source.stat().st_size:
+            return target.name
+        static_dir.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        shutil.copy2(source, partial)  # keeps the mtime: browsers cache by Last-Modified
+        partial.replace(target)  # atomic: a browser never reads a half-copied file
+        return target.name
+    except OSError as error:
+        _LOG.warning("live charts fall back to st.plotly_chart: cannot place plotly.js in %s (%s)", static_dir, error)
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _served_plotly_js(static_dir: str) -> str | None:
+    """The URL (relative to the page) of the served plotly.js, or None where it cannot be served."""
+    if not st.get_option("server.enableStaticServing"):
+        _LOG.warning("live charts fall back to st.plotly_chart: server.enableStaticServing is off")
+        return None
+    name = ensure_plotly_js(Path(static_dir))
+    return None if name is None else f"app/static/{name}"
+
+
+def _static_dir() -> Path:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    main_script = ctx.main_script_path if ctx is not None else str(Path(__file__).resolve().parents[1] / "app.py")
+    return Path(main_script).resolve().parent / "static"
+
+
+def themed(figure: Figure) -> dict:
+    """The figure as plotly.js JSON, its plotly.py template replaced by the app's (as st.plotly_chart does).
+
+    plotly.py's default template is also most of a small figure's JSON, resent on every refresh."""
+    spec = figure.to_plotly_json()
+    layout = dict(spec.get("layout") or {})
+    layout["template"] = THEME_TEMPLATE
+    title = layout.get("title")
+    if isinstance(title, dict) and title.get("text"):
+        layout["title"] = {**title, "text": f"<b>{title['text']}</b>"}
+    return {"data": spec.get("data", []), "layout": layout, "frames": spec.get("frames", [])}
+
+
+def figure_payload(figure: Figure, src: str) -> dict:
+    return {"figure": plotly.io.to_json(themed(figure), validate=False), "src": src, "config": PLOTLY_CONFIG}
+
+
+def live_plotly_chart(figure: Figure, key: str) -> None:
+    """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place."""
+    src = _served_plotly_js(str(_static_dir()))
+    if src is None:
+        st.plotly_chart(figure, key=key, width="stretch")
+        return
+    _component(key=key, data=figure_payload(figure, src), width="stretch", height="content")
