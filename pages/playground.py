@@ -1,9 +1,9 @@
 """Playground: pick p, a method and an architecture, press Train, watch dropout work (live).
 
 Thin by design: widgets -> config (ui.playground_sidebar), buttons -> the
-session's background runner (ui.session), two fragments that draw
-ui.playground_views.fragment_views(...): the live part every REFRESH_SECONDS,
-the slow part (boundary or predictions, mask illustration) every SLOW_REFRESH_SECONDS.
+session's background runner (ui.session), one fragment that draws
+ui.playground_views.fragment_views(...) every REFRESH_SECONDS while training,
+through charts that update in place (ui.live_chart).
 """
 import streamlit as st
 
@@ -12,8 +12,8 @@ from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_text import TEXT
 from ui.playground_views import (
-    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, LIVE_PARTS, SLOW_PARTS, SLOW_REFRESH_SECONDS, figure_labels,
-    fragment_views, latest_markdown, metrics_csv, should_refresh,
+    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, figure_labels, fragment_views, latest_markdown, metrics_csv,
+    should_refresh,
 )
 from ui.session import REGISTRY, max_concurrent_trainers, preview_dataset, session_trainer, warm_up
 
@@ -75,7 +75,7 @@ if train or step:
             runner.start()
             # This rerun draws the first point itself instead of waiting a whole refresh for it.
             runner.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
-            state.pg_first_frame = ("live", "slow")
+            state.pg_first_frame = True  # see first_frame_views
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
@@ -93,18 +93,12 @@ if runner is not None:
 labels = figure_labels(t, config)
 
 
-def take_first_frame(fragment: str) -> bool:
-    """True once per fragment after a Train click (see first_frame_views)."""
-    pending = state.get("pg_first_frame", ())
-    state.pg_first_frame = tuple(name for name in pending if name != fragment)
-    return fragment in pending
-
-
-def draw_live() -> None:
-    """Progress, curves and the masked network: what changes with every mini-batch."""
+def draw_views() -> None:
+    """Progress, curves, masked network, boundary (or image predictions) and the mask illustration."""
     preview = preview_dataset(config) if sidebar.data_problem is None else None
-    snapshot, views, first_frame = fragment_views(holder.runner, config, labels, preview, parts=LIVE_PARTS,
-                                                  first_frame=take_first_frame("live"))
+    snapshot, views, first_frame = fragment_views(holder.runner, config, labels, preview,
+                                                  first_frame=state.pop("pg_first_frame", False),
+                                                  reuse=state.setdefault("pg_view_reuse", {}))
     if snapshot is None:
         st.info(t("v_waiting"), icon="▶️")
     else:
@@ -129,17 +123,6 @@ def draw_live() -> None:
                 st.caption(t("v_network_caption", n=len(snapshot.masks)))
             if config.method == "none":
                 st.caption(t("v_network_none"))
-    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
-                                                                     state.get("pg_target_step")):
-        st.rerun()  # the run stopped: one full rerun turns the fragments' timers off
-
-
-def draw_slow() -> None:
-    """Decision boundary (or image predictions) and the mask illustration: they need copies of the
-    models or change slowly, so they refresh on a slower timer of their own."""
-    preview = preview_dataset(config) if sidebar.data_problem is None else None
-    _, views, _ = fragment_views(holder.runner, config, labels, preview, parts=SLOW_PARTS,
-                                 first_frame=take_first_frame("slow"), reuse=state.setdefault("pg_view_reuse", {}))
     left, right = st.columns(2)
     with left:
         if views.boundary is not None:
@@ -152,12 +135,14 @@ def draw_slow() -> None:
         st.subheader(t("v_mask"))
         live_plotly_chart(views.mask_matrix, key="pg_mask")
         st.caption(t("v_mask_caption", p=config.keep_p))
+    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
+                                                                     state.get("pg_target_step")):
+        st.rerun()  # the run stopped: one full rerun turns the fragment's timer off
 
 
 initial = runner.snapshot() if runner is not None else None
 was_refreshing = initial is not None and should_refresh(initial.state, initial.step, state.get("pg_target_step"))
-st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_live)()
-st.fragment(run_every=SLOW_REFRESH_SECONDS if was_refreshing else None)(draw_slow)()
+st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_views)()
 
 with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).

@@ -162,18 +162,19 @@ def test_fragment_logic_builds_every_live_view_from_a_runner():
     assert should_refresh("running", 0, None) and should_refresh("paused", 3, 4) and not should_refresh("paused", 4, 4)
 
 
-def test_fragments_build_only_their_parts_and_the_mask_sample_changes_on_its_clock():
+def test_views_build_only_the_parts_asked_for_and_the_mask_sample_changes_on_its_clock():
     from ui.playground_views import (
-        LIVE_PARTS, MASK_RESAMPLE_SECONDS, SLOW_PARTS, first_frame_views, fragment_views, idle_views, latest_markdown,
+        MASK_RESAMPLE_SECONDS, first_frame_views, fragment_views, idle_views, latest_markdown,
     )
 
+    LIVE_PARTS, SLOW_PARTS = frozenset({"curves", "network"}), frozenset({"predictions", "mask"})
     config = RunConfig(hidden=(16, 16), epochs=2, train_size=40)
     runner, done = finished_run(config)
     models, data = runner.copy_models(), runner.trained_dataset
     training = dataclasses.replace(done, state="running")
     live = build_views(training, config, {}, data, parts=LIVE_PARTS)
     assert live.curves is not None and live.network is not None
-    assert live.boundary is None and live.mask_matrix is None  # the live fragment needs no model copies
+    assert live.boundary is None and live.mask_matrix is None  # built without model copies
     slow = build_views(training, config, models, data, parts=SLOW_PARTS)
     assert slow.boundary is not None and slow.mask_matrix is not None and slow.curves is None and slow.network is None
     # The mask illustration: sample 0 when a run starts (as before Train), a new one every MASK_RESAMPLE_SECONDS.

@@ -60,13 +60,6 @@ THEME_TEMPLATE = {"layout": {
 _JS = r"""
 export default function (component) {
   const { parentElement, data } = component;
-  let chart = parentElement.querySelector(".dropviz-live-chart");
-  if (!chart) {
-    chart = document.createElement("div");
-    chart.className = "dropviz-live-chart";
-    parentElement.appendChild(chart);
-  }
-  chart.__pending = data;
   const src = new URL(data.src, document.baseURI).href;
   const loading = window.__dropvizPlotly || (window.__dropvizPlotly = new Promise((resolve, reject) => {
     if (window.Plotly) { resolve(window.Plotly); return; }
@@ -76,6 +69,13 @@ export default function (component) {
     script.onerror = () => reject(new Error("plotly.js could not be loaded from " + src));
     document.head.appendChild(script);
   }));
+  let chart = parentElement.querySelector(".dropviz-live-chart");
+  if (!chart) {
+    chart = document.createElement("div");
+    chart.className = "dropviz-live-chart";
+    parentElement.appendChild(chart);
+  }
+  chart.__pending = data;
   loading.then((Plotly) => {
     const latest = chart.__pending;
     if (!latest) return;

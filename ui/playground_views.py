@@ -26,17 +26,11 @@ ACTIVE_STATES = ("starting", "running")
 FINISHED_STATES = ("completed", "stopped", "diverged", "error")
 MASK_MATRIX_SHAPE = (12, 16)
 # The illustrative mask matrix (it does not depend on training) gets a new sample this often while a
-# run is shown: every changed chart is re-mounted by the browser, so an illustration that changed
-# with the step count cost a chart redraw per refresh at full speed.
+# run is shown: resampled with every refresh it would flicker three times a second.
 MASK_RESAMPLE_SECONDS = 5.0
 IMAGE_COUNT = 16
-# The views come in two fragments: what changes with every mini-batch (the curves and the masked
-# network, every REFRESH_SECONDS) and what needs copies of the models or changes slowly (decision
-# boundary or image predictions, the mask illustration), every SLOW_REFRESH_SECONDS.
-LIVE_PARTS = frozenset({"curves", "network"})
-SLOW_PARTS = frozenset({"predictions", "mask"})
-ALL_PARTS = LIVE_PARTS | SLOW_PARTS
-SLOW_REFRESH_SECONDS = 0.5
+# What the page's fragment draws; tests and callers may ask for fewer (only "predictions" copies the models).
+ALL_PARTS = frozenset({"curves", "network", "predictions", "mask"})
 BOUNDARY_TEST_POINTS = 200
 # Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
 CURVE_POINTS = 200
@@ -119,10 +113,9 @@ def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str
                       dataset=None, *, parts: frozenset[str] = ALL_PARTS) -> Views:
     """The Train click's own frame: the live progress and curves over the pictures already on the page.
 
-    The browser re-mounts every chart whose figure changed (Streamlit keys a Plotly chart by its
-    content), and mounting the network and boundary too made the first point wait for three cold
-    chart mounts. Figures identical to the pre-Train ones are not redrawn; the trained network and
-    boundary follow with the next refresh of their fragment.
+    Copying the models and drawing a trained network and boundary would hold up the first point;
+    the pictures stay the pre-Train ones (identical, so the browser has nothing to redraw) and the
+    trained ones follow with the next refresh.
     """
     labels = labels or {}
     views = idle_views(config, labels, dataset, parts=parts)
@@ -139,9 +132,8 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
                 reuse: dict | None = None, now: float | None = None) -> Views:
     """The figures named in ``parts`` for one snapshot of the run (None until there is data for them).
 
-    The page draws LIVE_PARTS every REFRESH_SECONDS and SLOW_PARTS (which need copies of the
-    models) in a slower fragment of their own. ``reuse`` (a dict the caller keeps between
-    refreshes) holds which sample of the mask illustration is shown.
+    ``reuse`` (a dict the caller keeps between refreshes) holds which sample of the mask
+    illustration is shown.
     """
     labels = labels or {}
     now = time.monotonic() if now is None else now
@@ -175,9 +167,9 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     return views
 
 
-def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str],
+def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str] = ALL_PARTS,
                    first_frame: bool = False, reuse: dict | None = None) -> tuple[LogSnapshot | None, Views, bool]:
-    """What one of the page's fragments draws: (snapshot or None before Train, views, whether this is
+    """What the page's live fragment draws: (snapshot or None before Train, views, whether this is
     the Train click's first frame). A run that already ended gets its finished views at once."""
     if runner is None:
         return None, idle_views(config, labels, preview, parts=parts), False
