@@ -68,6 +68,10 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         page.get_by_role("button", name="Pause", exact=True).click()
         page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
+        # Paused, the masked network becomes an animation over the recorded masks (frames + slider).
+        page.wait_for_function("() => { const gd = document.querySelector('.st-key-pg_network .js-plotly-plot');"
+                               " return gd && gd._transitionData && gd._transitionData._frames.length > 1"
+                               " && gd.querySelector('.slider-container'); }", timeout=30_000)
 
         # Switch to Chinese: the language is in the URL as well.
         page.locator("[data-testid='stSidebar']").get_by_text("中文", exact=True).click()
