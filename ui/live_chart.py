@@ -78,8 +78,11 @@ export default function (component) {
   chart.__pending = data;
   loading.then((Plotly) => {
     const latest = chart.__pending;
-    if (!latest) return;
     chart.__pending = null;
+    // An unchanged figure (the pre-Train pictures in the Train click's frame, the mask illustration
+    // between samples) is not parsed or diffed again.
+    if (!latest || latest.figure === chart.__drawn) return;
+    chart.__drawn = latest.figure;
     const figure = JSON.parse(latest.figure);
     return Plotly.react(chart, { data: figure.data || [], layout: figure.layout || {},
                                  frames: figure.frames || [], config: latest.config });
