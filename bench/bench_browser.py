@@ -58,7 +58,7 @@ def time_to_first_point(page) -> float:
 
 def stop_run(page, tries: int = 3) -> None:
     """Press Stop until the progress line says the run stopped (a retry is reported: it means a click
-    was lost while the live fragments were refreshing)."""
+    was lost while the live fragment was refreshing)."""
     for attempt in range(1, tries + 1):
         page.locator(".st-key-pg_stop button").click()
         try:

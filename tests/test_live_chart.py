@@ -2,7 +2,6 @@
 import json
 import logging
 import os
-import sys
 
 import plotly
 import plotly.graph_objects as go
@@ -74,15 +73,6 @@ def test_payload_is_the_themed_figure_as_plotly_json():
     assert decoded["layout"]["template"]["layout"]["font"]["family"] == '"Source Sans", sans-serif'
     assert payload["src"] == "app/static/plotly.min.js"
     assert payload["config"]["displaylogo"] is False  # the mode bar (PNG export) stays
-
-
-@pytest.fixture(autouse=True)
-def keep_main_module():
-    """AppTest runs its script as ``__main__`` and leaves it there; multiprocessing's spawn (test_sweep)
-    would re-run a from_function script, which only works inside AppTest. Put the real one back."""
-    main = sys.modules["__main__"]
-    yield
-    sys.modules["__main__"] = main
 
 
 def chart_script():

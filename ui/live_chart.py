@@ -124,12 +124,13 @@ def ensure_plotly_js(static_dir: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _served_plotly_js(static_dir: str) -> str | None:
-    """The URL (relative to the page) of the served plotly.js, or None where it cannot be served."""
+def _served_plotly_js() -> str | None:
+    """The URL (relative to the page) of the served plotly.js, or None where it cannot be served.
+    Worked out once per server: the app's folder and the option do not change while it runs."""
     if not st.get_option("server.enableStaticServing"):
         _LOG.warning("live charts fall back to st.plotly_chart: server.enableStaticServing is off")
         return None
-    name = ensure_plotly_js(Path(static_dir))
+    name = ensure_plotly_js(_static_dir())
     return None if name is None else f"app/static/{name}"
 
 
@@ -160,7 +161,7 @@ def figure_payload(figure: Figure, src: str) -> dict:
 
 def live_plotly_chart(figure: Figure, key: str) -> None:
     """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place."""
-    src = _served_plotly_js(str(_static_dir()))
+    src = _served_plotly_js()
     if src is None:
         st.plotly_chart(figure, key=key, width="stretch")
         return

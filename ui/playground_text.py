@@ -75,9 +75,9 @@ TEXT = {
     "train_help": ("Start (or resume) training in the background.", "在后台开始（或继续）训练。"),
     "step_help": ("Train exactly one mini-batch, then pause.", "只训练一个小批量，然后暂停。"),
     "speed": ("Speed (steps per refresh)", "速度（每次刷新的步数）"),
-    "speed_help": ("The curves and the network refresh every {seconds} s; this caps how many mini-batches train "
+    "speed_help": ("The views refresh every {seconds} s while training; this caps how many mini-batches train "
                    "between refreshes. Changing it does not reset the run.",
-                   "曲线和网络每 {seconds} 秒刷新一次；这里限制两次刷新之间训练的小批量数。修改它不会重置训练。"),
+                   "训练时视图每 {seconds} 秒刷新一次；这里限制两次刷新之间训练的小批量数。修改它不会重置训练。"),
     "speed_max": ("max", "最快"),
     # status
     "state_idle": ("Ready: press Train.", "就绪：请按“训练”。"),

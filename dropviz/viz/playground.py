@@ -474,8 +474,8 @@ def boundary_panel_image(probs: np.ndarray | None, x_range: tuple[float, float],
     """One panel of the decision-boundary view as a WebP data URI (row 0 of the image is the lowest y),
     ``pixels`` wide and as high as keeps the data's aspect (dots stay round); returns (uri, width, height).
 
-    A picture rather than SVG traces: the browser re-mounts this chart whenever it changes, and
-    hundreds of SVG markers plus a contour made it the costliest chart of a live refresh. ``dots``
+    A picture rather than SVG traces: hundreds of SVG markers plus a contour made it the costliest
+    chart for the browser to draw on a live refresh (99 vs 33 ms to mount, measured in Chromium). ``dots``
     (a :func:`_dots_layer` of the same size) saves drawing the points again for another panel.
     """
     from PIL import Image
