@@ -13,7 +13,7 @@ from dropviz.experiments import COMMON_NOTE, EXPERIMENTS, PRESET_NOTES, PRESETS,
 from dropviz.store import Store, StoreError, default_db_path, shipped_trials
 from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
 from dropviz.viz.experiments import experiment_figure, summary_table
-from ui.experiments_run import session_sweep
+from ui.experiments_run import configured_ray_address, session_sweep
 from ui.i18n import translator
 
 TEXT = {
@@ -27,9 +27,12 @@ TEXT = {
     "preset": ("Preset", "预设"),
     "engine": ("Engine", "执行引擎"),
     "workers": ("Parallel trials (workers)", "并行试验数（worker）"),
-    "ray_address": ("Ray address", "Ray 地址"),
-    "ray_help": ("auto (a running cluster) or ray://host:10001; empty: start a local Ray",
-                 "auto（已运行的集群）或 ray://host:10001；留空：在本机启动 Ray"),
+    "ray_configured": ("Runs on the Ray cluster configured for this server: `{address}`",
+                       "将在为本服务器配置的 Ray 集群上运行：`{address}`"),
+    "ray_local": ("No Ray cluster is configured for this server: Ray starts locally, on this server. Whoever starts "
+                  "the app chooses the cluster (`DROPVIZ_RAY_ADDRESS=auto make run`); it is not set from a browser.",
+                  "本服务器未配置 Ray 集群：Ray 将在本服务器上本地启动。集群由启动应用的人指定"
+                  "（`DROPVIZ_RAY_ADDRESS=auto make run`），不能从浏览器设置。"),
     "run_settings": ("Run settings", "运行设置"),
     "trials": ("{n} trials ({conditions} conditions × seeds) · results database: `{db}`",
                "{n} 个试验（{conditions} 个条件 × 种子）· 结果数据库：`{db}`"),
@@ -115,10 +118,9 @@ with st.expander(t("run_settings")):
     engine = st.radio(t("engine"), list(ENGINES), horizontal=True, key="exp_engine")
     workers = st.number_input(t("workers"), min_value=1, max_value=max(64, cpu_count()), value=cpu_count(),
                               key="exp_workers")
-    ray_address = ""
+    ray_address = configured_ray_address() if engine == "ray" else None
     if engine == "ray":
-        ray_address = st.text_input(t("ray_address"), value=os.environ.get("DROPVIZ_RAY_ADDRESS", ""),
-                                    help=t("ray_help"), key="exp_ray_address").strip()
+        st.caption(t("ray_configured", address=ray_address) if ray_address else t("ray_local"))
 with st.expander(t("preset_note")):
     st.markdown(f"**{preset}**: {PRESET_NOTES[preset]}\n\n{COMMON_NOTE}")
 
@@ -132,7 +134,7 @@ st.caption(t("trials", n=len(trials), conditions=len({trial.condition for trial 
 
 buttons = st.columns([1, 1, 4])
 if buttons[0].button(t("run"), type="primary", disabled=holder.running, key="exp_run"):
-    job = BackgroundSweep(trials, db_path, engine=engine, workers=int(workers), ray_address=ray_address or None)
+    job = BackgroundSweep(trials, db_path, engine=engine, workers=int(workers), ray_address=ray_address)
     request = {"experiment": experiment, "preset": preset, "dataset": dataset}
     if not holder.start(job, request):
         st.warning(t("busy"))

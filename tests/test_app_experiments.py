@@ -91,13 +91,59 @@ def test_run_a_sweep_in_the_background_then_reopen_it_from_the_database(fresh):
     assert any("saved sweep" in o for o in options) and any("shipped" in o for o in options)
 
 
-def test_unreachable_ray_address_is_reported_not_raised():
+def test_unreachable_configured_ray_address_is_reported_not_raised(monkeypatch):
+    monkeypatch.setenv("DROPVIZ_RAY_ADDRESS", "ray://127.0.0.1:1")
     at = _app(exp_dataset="digits", exp_name="gaussian", exp_preset="tiny")
     at.radio(key="exp_engine").set_value("ray").run()
-    at.text_input(key="exp_ray_address").input("ray://127.0.0.1:1").run()
+    assert any("`ray://127.0.0.1:1`" in c.value for c in at.caption)
     at.button(key="exp_run").click().run()
     job = _job()
     job.thread.join(150)
     at.run()
     assert not at.exception
     assert any("cannot start or reach Ray at ray://127.0.0.1:1" in e.value for e in at.error), [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("configured", [None, "ray://cluster.example:10001"])
+def test_a_visitor_cannot_choose_the_ray_address(monkeypatch, configured):
+    """Issue 17.1: only the server's own configuration reaches ray.init, whatever the browser sends."""
+    import dropviz.sweep
+
+    if configured:
+        monkeypatch.setenv("DROPVIZ_RAY_ADDRESS", configured)
+    else:
+        monkeypatch.delenv("DROPVIZ_RAY_ADDRESS", raising=False)
+    made = []
+
+    class RecordingSweep(dropviz.sweep.BackgroundSweep):
+        def start(self):
+            made.append(self)
+            return self
+
+    monkeypatch.setattr(dropviz.sweep, "BackgroundSweep", RecordingSweep)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["exp_ray_address"] = "ray://127.0.0.1:47001"
+    at.query_params["ray_address"] = "ray://127.0.0.1:47001"
+    at.session_state["exp_dataset"] = "digits"
+    at.session_state["exp_ray_address"] = "ray://127.0.0.1:47001"
+    at.run()
+    at.radio(key="exp_engine").set_value("ray").run()
+    assert not at.text_input, "the page must not offer an address input"
+    at.button(key="exp_run").click().run()
+    assert not at.exception
+    (job,) = made
+    assert job.ray_address == configured
+    command = job.command()
+    assert "ray://127.0.0.1:47001" not in " ".join(command)
+    assert (command[command.index("--ray-address") + 1] == configured) if configured else "--ray-address" not in command
+
+
+def test_configured_ray_address_comes_from_the_server_command_line_or_environment(monkeypatch):
+    from ui.experiments_run import configured_ray_address
+
+    monkeypatch.setenv("DROPVIZ_RAY_ADDRESS", " auto ")
+    assert configured_ray_address([]) == "auto"
+    assert configured_ray_address(["--ray-address", "ray://head:10001"]) == "ray://head:10001"
+    assert configured_ray_address(["--ray-address=ray://head:10001"]) == "ray://head:10001"
+    monkeypatch.delenv("DROPVIZ_RAY_ADDRESS")
+    assert configured_ray_address([]) is None

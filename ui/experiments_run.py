@@ -8,12 +8,32 @@ once (each sweep already uses every CPU core).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import weakref
 
 import streamlit as st
 
 from dropviz.sweep import BackgroundSweep
+
+
+RAY_ADDRESS_ENV = "DROPVIZ_RAY_ADDRESS"
+
+
+def configured_ray_address(argv: list[str] | None = None) -> str | None:
+    """The Ray cluster this server submits to, set only by whoever started it: ``--ray-address``
+    after ``streamlit run app.py --`` or ``$DROPVIZ_RAY_ADDRESS``; None: a local Ray on this server.
+
+    Never taken from a visitor: the Ray client protocol exchanges pickles, so an address typed in
+    a browser would let any visitor make the server connect to (and unpickle from) any host.
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    for index, arg in enumerate(argv):
+        if arg == "--ray-address" and index + 1 < len(argv):
+            return argv[index + 1].strip() or None
+        if arg.startswith("--ray-address="):
+            return arg.split("=", 1)[1].strip() or None
+    return os.environ.get(RAY_ADDRESS_ENV, "").strip() or None
 
 
 def max_concurrent_sweeps() -> int:
