@@ -590,7 +590,8 @@ def _matched_learning_rates(trainer: Trainer, run_lr: float) -> None:
     W' = W / p the two compute the same function in training (same masks) and at
     test time (W' p h = W h). The gradient w.r.t. W' is p times that w.r.t. W, so
     plain or momentum SGD keeps W' = W / p when W' uses learning rate lr / p^2;
-    the biases are not masked and keep lr. Max-norm and Adam break this.
+    the biases are not masked and keep lr. Max-norm keeps it too, because its c bounds
+    W' in both implementations (the inverted net's rows at keep_p * c); Adam breaks it.
     """
     model = trainer.models["method"]
     groups = []
@@ -615,8 +616,8 @@ def compare_scalings(config: RunConfig, dataset: Dataset, *, matched: bool = Tru
     """
     if config.method not in ("dropout", "dropconnect"):
         raise ValueError(f"inverted vs weight-scaling differ only for dropout or DropConnect, got {config.method!r}")
-    if matched and (config.optimizer != "sgd" or config.max_norm is not None):
-        raise ValueError("the matched comparison needs SGD without max-norm (Adam and max-norm are not scale-equivariant)")
+    if matched and config.optimizer != "sgd":
+        raise ValueError("the matched comparison needs SGD (Adam is not scale-equivariant)")
     trainers = {}
     for scaling in ("inverted", "weight-scaling"):
         trainer = Trainer(config.model_copy(update={"scaling": scaling, "twin": False}), dataset,

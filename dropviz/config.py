@@ -61,7 +61,7 @@ class RunConfig(BaseModel):
     scaling: Literal["inverted", "weight-scaling"] = "inverted"
     keep_p: float = Field(0.5, gt=0.0, le=1.0, description="keep probability of hidden units (paper's p)")
     keep_p_input: float = Field(1.0, gt=0.0, le=1.0, description="keep probability of input units")
-    max_norm: float | None = Field(None, gt=0.0, le=100.0, description="max-norm c on each unit's incoming weights (None: off)")
+    max_norm: float | None = Field(None, gt=0.0, le=100.0, description="max-norm c (the paper's, on W/keep_p under inverted scaling) on each hidden unit's incoming weights (None: off)")
     dropconnect_mask: Literal["per-example", "per-batch"] = "per-example"
     dropconnect_inference: Literal["mean", "gaussian"] = "mean"
     dropconnect_samples: int = Field(64, ge=1, le=1024, description="samples per unit for Gaussian DropConnect inference")

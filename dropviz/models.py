@@ -167,12 +167,27 @@ class MLP(nn.Module):
             return list(self.last_weight_masks)
         return [getattr(drop, "last_mask", None) for drop in self.drops]
 
+    def max_norm_radii(self, max_norm: float) -> list[float]:
+        """The radius each hidden layer's stored rows are held to so that c means the paper's c.
+
+        The paper bounds the training-time weights W' acting on the (unscaled) thinned
+        inputs. Inverted dropout and DropConnect store W = keep_p * W' (they divide by
+        keep_p while training), so their rows are held to keep_p * c; weight scaling,
+        Gaussian dropout (mean-1 noise) and unmasked layers store W' itself.
+        """
+        radii = []
+        for index in range(len(self.linears) - 1):
+            keep = self.keep_ps[index]
+            scaled = self.scaling == "inverted" and self.method in ("dropout", "dropconnect") and keep < 1.0
+            radii.append(max_norm * keep if scaled else max_norm)
+        return radii
+
     def apply_max_norm(self, max_norm: float | None) -> None:
-        """Max-norm on each hidden unit's incoming weights (the output layer is left free, as in the paper)."""
+        """Max-norm c (the paper's) on each hidden unit's incoming weights; the output layer is left free."""
         if max_norm is None:
             return
-        for linear in self.linears[:-1]:
-            apply_max_norm(linear.weight, max_norm)
+        for linear, radius in zip(self.linears[:-1], self.max_norm_radii(max_norm)):
+            apply_max_norm(linear.weight, radius)
 
 
 def build_model(config: RunConfig, n_inputs: int, n_outputs: int, *, baseline: bool = False) -> MLP:

@@ -159,7 +159,8 @@ def render(t: Callable[..., str]) -> Sidebar:
         method = st.selectbox(t("method"), METHODS, **_choice("method", METHODS), format_func=_fmt(t, "m_"))
         keep_p = st.slider(t("keep_p"), 0.05, 1.0, DEFAULT.keep_p, 0.05, key="keep_p", help=t("keep_p_help"), **bind)
         st.markdown(t("torch_equiv", p=f"{round(1 - keep_p, 4):g}"))
-        st.slider(t("keep_p_input"), 0.05, 1.0, DEFAULT.keep_p_input, 0.05, key="keep_p_input", **bind)
+        st.slider(t("keep_p_input"), 0.05, 1.0, DEFAULT.keep_p_input, 0.05, key="keep_p_input",
+                  help=t("keep_p_input_help"), **bind)
         st.radio(t("scaling"), SCALINGS, **_choice("scaling", SCALINGS), format_func=_fmt(t, "s_"))
         if method == "dropconnect":
             st.radio(t("dropconnect_mask"), DC_MASKS, **_choice("dropconnect_mask", DC_MASKS),

@@ -55,9 +55,17 @@ TEXT = {
                     "所以同一设置是 nn.Dropout(p=1−p)。"),
     "torch_equiv": ("= PyTorch `nn.Dropout(p={p})`", "= PyTorch `nn.Dropout(p={p})`"),
     "keep_p_input": ("keep probability of inputs", "输入的保留概率"),
+    "keep_p_input_help": ("Dropout: the probability of keeping each input feature. DropConnect: the keep "
+                          "probability of the first weight matrix's mask (the weights from the inputs).",
+                          "Dropout：保留每个输入特征的概率。DropConnect：第一个权重矩阵（来自输入的权重）掩码的保留概率。"),
     "max_norm": ("max-norm c (empty = off)", "max-norm 约束 c（留空 = 关闭）"),
-    "max_norm_help": ("Rescale each hidden unit's incoming weight vector to norm ≤ c after every step.",
-                      "每步后把每个隐藏单元的输入权重向量缩放到范数 ≤ c。"),
+    "max_norm_help": ("After every step, rescale each hidden unit's incoming weight vector to norm ≤ c, with c the "
+                      "paper's: it bounds the training-time weights W′ that act on the thinned units. Inverted "
+                      "scaling stores W = p·W′, so its rows are held to p·c; weight scaling holds W′ itself to c. "
+                      "The same c gives the same net either way.",
+                      "每步后把每个隐藏单元的输入权重向量缩放到范数 ≤ c，c 取论文的含义：它约束作用在被丢弃后单元上的训练时权重 W′。"
+                      "反向缩放存储的是 W = p·W′，所以其各行被限制在 p·c；权重缩放直接把 W′ 限制在 c。"
+                      "两种实现用同一个 c 得到同一个网络。"),
     "dropconnect_mask": ("DropConnect masks", "DropConnect 掩码"),
     "dc_per-example": ("one per example", "每个样本一个"), "dc_per-batch": ("one per mini-batch", "每个小批量一个"),
     "twin": ("compare with a no-dropout twin", "与无 Dropout 的对照网络比较"),
