@@ -509,20 +509,29 @@ class Uncertainty:
     mean_probs: np.ndarray  # (examples, classes): MC predictive distribution
     predicted: np.ndarray  # argmax of mean_probs
     spread: np.ndarray  # std over samples of the probability of the predicted class
-    entropy: np.ndarray  # entropy (nats) of mean_probs
+    entropy: np.ndarray  # predictive entropy (nats) of mean_probs: total uncertainty, used for ranking
     samples: int
+    mutual_information: np.ndarray | None = None  # entropy minus mean per-sample entropy: sample disagreement
 
 
 @torch.no_grad()
 def mc_uncertainty(model: MLP, inputs: torch.Tensor, samples: int = 50, seed: int = 0) -> Uncertainty:
-    """MC dropout (Gal & Ghahramani 2016): keep dropout on at test time and look at the spread."""
+    """MC dropout (Gal & Ghahramani 2016): keep dropout on at test time and look at the samples.
+
+    Rank inputs by the predictive entropy H[mean p], which is high both when every
+    sample is unsure (all say 0.4) and when samples disagree; the mutual information
+    H[mean p] - mean H[p_s] is the disagreement part alone (0 when all samples agree).
+    """
     draws = sampled_probabilities(model, inputs, samples, seed=seed)
     mean = draws.mean(0)
     predicted = mean.argmax(-1)
     chosen = draws.gather(2, predicted.view(1, -1, 1).expand(samples, -1, 1)).squeeze(-1)
     spread = chosen.std(0, unbiased=False)
     entropy = -(mean * mean.clamp_min(1e-12).log()).sum(-1)
-    return Uncertainty(mean.numpy(), predicted.numpy(), spread.numpy(), entropy.numpy(), samples)
+    per_sample = -(draws * draws.clamp_min(1e-12).log()).sum(-1).mean(0)
+    information = (entropy - per_sample).clamp_min(0.0)
+    return Uncertainty(mean.numpy(), predicted.numpy(), spread.numpy(), entropy.numpy(), samples,
+                       information.numpy())
 
 
 def plane_grid(x: np.ndarray, resolution: int = 60, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

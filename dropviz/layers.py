@@ -173,7 +173,8 @@ def dropconnect_linear(
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """A training forward pass of a linear layer with DropConnect (Wan et al. 2013).
 
-    ``r = (M * W) v + b`` with ``M_ij ~ Bernoulli(keep_p)``. With ``per_example``
+    ``r = (M * W) v + b`` with ``M_ij ~ Bernoulli(keep_p)``. Wan et al. mask the
+    biases as well; here the bias is never masked (a documented simplification). With ``per_example``
     (the paper's definition) every example of the batch gets its own mask; the
     cheaper per-batch variant shares one mask across the batch. ``inverted``
     scaling divides by keep_p while training so inference uses W unchanged;

@@ -381,8 +381,8 @@ _DEFECTS = (
      _INPLACE_CODE, _inplace_outcome),
     ("integer-input", "Integer arrays fail half-way",
      "On an integer array, the in-place true division cannot store floats: "
-     "numpy 2 raises after the mask has already been applied in place.",
-     "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 2 会报错，"
+     "numpy raises (UFuncTypeError, since numpy 1.10) after the mask has already been applied in place.",
+     "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 会报错（UFuncTypeError，自 numpy 1.10 起），"
      "而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
      _INT_CODE, _int_outcome),
     ("discard-all", "discard_prob = 1 divides by zero",

@@ -84,9 +84,25 @@ def _unit_arrays(inputs, weights, keep_ps):
 
 
 def regularization_strength(keep_p):
-    """p (1 - p): the factor of the dropout penalty; largest (1/4) at p = 1/2."""
+    """p (1 - p): the penalty's factor on the training-time weights w; largest (1/4) at p = 1/2.
+
+    It measures regularization only for fixed w. The weights used at test time are
+    p w, on which the same penalty reads :func:`test_weight_penalty`.
+    """
     p = np.asarray(keep_p, dtype=np.float64)
     return p * (1.0 - p)
+
+
+def test_weight_penalty(keep_p):
+    """(1 - p) / p: the penalty's factor on the test-time weights p w; grows without bound as p falls.
+
+    p (1 - p) w^2 = ((1 - p) / p) (p w)^2, so for the weights the net predicts with,
+    a smaller p always regularizes more (lambda = 1, 4, 9 at p = 0.5, 0.2, 0.1).
+    """
+    p = np.asarray(keep_p, dtype=np.float64)
+    if np.any(p <= 0.0) or np.any(p > 1.0):
+        raise ValueError(f"keep_p must be in (0, 1], got {keep_p!r}")
+    return (1.0 - p) / p
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +201,7 @@ def make_regression_problem(n_samples: int, n_features: int, noise: float, rng):
 
     Feature columns get different scales (0.5 .. 2) so that the dropout
     penalty, which weighs each w_j by the energy of column j, visibly differs
-    from plain L2 ridge. Returns ``(X, y, w_true)``.
+    from plain L2 ridge on the raw columns (it is plain ridge on unit-energy columns). Returns ``(X, y, w_true)``.
     """
     n_samples, n_features = int(n_samples), int(n_features)
     if n_samples < 1 or n_features < 1:
@@ -248,13 +264,25 @@ def dropout_ridge_solution_rescaled(X, y, keep_p) -> np.ndarray:
 
     The same problem written for the weights actually used at test time under
     weight scaling (and learned directly by inverted dropout): a ridge
-    regression whose penalty on w~_j scales with column j's energy.
+    regression whose penalty on w~_j scales with column j's energy, i.e. plain
+    ridge on unit-energy columns (see :func:`shrink_ratios`).
     Normal equations: (X^T X + ((1 - p)/p) diag(X^T X)) w~ = X^T y.
     """
     X, y = _xy(X, y)
     p = check_keep_p(keep_p)
     A = X.T @ X + ((1.0 - p) / p) * np.diag(gamma_squared(X))
     return _solve(A, X.T @ y)
+
+
+def shrink_ratios(X, y, keep_p) -> np.ndarray:
+    """w~_j / (least squares)_j: how much dropout shrinks each test-time weight.
+
+    The penalty ((1 - p)/p) sum_j Gamma_jj^2 w~_j^2 is plain ridge on the columns
+    rescaled to unit energy, so a ratio does not change when its column is rescaled;
+    with orthogonal columns every ratio is p. With correlated columns they differ,
+    but not in the order of Gamma_jj.
+    """
+    return dropout_ridge_solution_rescaled(X, y, keep_p) / least_squares_solution(X, y)
 
 
 def expected_masked_loss(X, y, w, keep_p) -> float:

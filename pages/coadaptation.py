@@ -67,10 +67,10 @@ TEXT = {
     "draws": ("draws per q", "每个 q 的抽取次数"),
     "q": ("fraction q of units removed", "移除单元的比例 q"),
     "error": ("test error", "测试误差"),
-    "h_stats": ("Activation statistics (the paper's Figure 8)", "激活统计（论文图 8）"),
+    "h_stats": ("Activation statistics (cf. the paper's Fig. 8, an autoencoder there)", "激活统计（参见论文图 8，那里是自编码器）"),
     "hist_a": ("hidden activations (log scale)", "隐藏激活（对数刻度）"),
     "hist_b": ("per-unit mean activation", "每个单元的平均激活"),
-    "h_features": ("Learned first-layer features (the paper's Figure 7)", "学到的第一层特征（论文图 7）"),
+    "h_features": ("Learned first-layer features (cf. the paper's Fig. 7, an autoencoder there)", "学到的第一层特征（参见论文图 7，那里是自编码器）"),
     "features_caption": (
         "Incoming weights of hidden units 0–{k} drawn as {h}×{w} images (red +, blue −, each scaled to its own max). "
         "Both nets started from the same weights, so the same tile is the same unit's initial feature changed by "

@@ -78,23 +78,30 @@ TEXT = {
     "dc_caption": (
         "Three ways to use a DropConnect net at test time (Wan et al. 2013): the mean network (weights × p, one "
         "pass); Gaussian moment matching — each unit's input u ~ N(pWv, p(1−p)(W⊙W)(v⊙v)), S samples of a(u) "
-        "averaged; and MC over k sampled weight masks (one mask per sampled network).",
+        "averaged; and MC over k sampled weight masks (one mask per sampled network). Wan et al. mask the biases "
+        "too; dropviz masks only the weights (each unit keeps its bias), a simplification.",
         "DropConnect 网络测试时的三种用法（Wan 等，2013）：均值网络（权重 × p，一次前向）；高斯矩匹配——每个单元的输入 "
-        "u ~ N(pWv, p(1−p)(W⊙W)(v⊙v))，对 S 个 a(u) 样本求平均；以及对 k 个采样的权重掩码做 MC（每个采样网络一个掩码）。"),
+        "u ~ N(pWv, p(1−p)(W⊙W)(v⊙v))，对 S 个 a(u) 样本求平均；以及对 k 个采样的权重掩码做 MC（每个采样网络一个掩码）。Wan 等人也对偏置做掩码；"
+        "dropviz 只对权重做掩码（每个单元保留其偏置），这是一个简化。"),
     "dc_result": ("Mean network {m:.2%}; Gaussian with S = {smax}: {g:.2%}; MC with k = {kmax}: {mc:.2%}.",
                   "均值网络 {m:.2%}；高斯 S = {smax}：{g:.2%}；MC k = {kmax}：{mc:.2%}。"),
     "h_unc": ("MC-dropout uncertainty (Gal & Ghahramani 2016)", "MC Dropout 不确定性（Gal & Ghahramani，2016）"),
     "unc_caption": (
-        "Dropout kept on at test time, {s} sampled networks per input; the spread is the standard deviation over "
-        "samples of the probability of the predicted class. It is the model's own disagreement with itself, not a "
-        "calibrated probability of being wrong.",
-        "测试时保持 Dropout 开启，每个输入采样 {s} 个网络；离散度是预测类别概率在样本间的标准差。它是模型自身的分歧，"
-        "而不是经过校准的出错概率。"),
-    "unc_titles": ("decision (weight scaling)", "MC spread (sd)"),
-    "unc_titles_zh": ("决策（权重缩放）", "MC 离散度（标准差）"),
-    "most": ("most certain", "最确定"), "least": ("least certain", "最不确定"),
-    "unc_numbers": ("Mean spread on correctly classified test examples: {a:.3f}; on misclassified ones: {b:.3f}.",
-                    "正确分类的测试样本的平均离散度：{a:.3f}；错误分类样本：{b:.3f}。"),
+        "Dropout kept on at test time, {s} sampled networks per input, their class probabilities averaged. "
+        "Inputs are ranked by the **predictive entropy** H of that average (nats): high when the samples are "
+        "unsure together (every one says 0.4) and when they disagree. Beside it the **mutual information** "
+        "(H minus the samples' mean entropy) is the disagreement part alone: 0 when all samples say the same. "
+        "Both are the model's view of itself, not calibrated probabilities of being wrong.",
+        "测试时保持 Dropout 开启，每个输入采样 {s} 个网络，并对它们的类别概率取平均。输入按平均分布的**预测熵** H"
+        "（单位 nat）排序：样本一致地不确定（每个都给 0.4）或彼此分歧时它都高。旁边的**互信息**（H 减去各样本熵的平均）"
+        "只度量分歧部分：所有样本给出相同结果时为 0。两者都是模型对自身的看法，而不是经过校准的出错概率。"),
+    "unc_titles": ("decision (weight scaling)", "predictive entropy H (nats)", "mutual information (sample disagreement)"),
+    "unc_titles_zh": ("决策（权重缩放）", "预测熵 H（nat）", "互信息（样本分歧）"),
+    "most": ("most certain (lowest predictive entropy)", "最确定（预测熵最低）"),
+    "least": ("least certain (highest predictive entropy)", "最不确定（预测熵最高）"),
+    "unc_numbers": ("Mean predictive entropy on correctly classified test examples: {a:.3f} nats (mutual information "
+                    "{c:.3f}); on misclassified ones: {b:.3f} nats (mutual information {d:.3f}).",
+                    "正确分类的测试样本的平均预测熵：{a:.3f} nat（互信息 {c:.3f}）；错误分类样本：{b:.3f} nat（互信息 {d:.3f}）。"),
     "unc_2d_example": ("The current run is not 2-D, so the plane view uses a built-in moons example ({what}).",
                        "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。"),
 }
@@ -143,7 +150,8 @@ def plane(key: str, samples: int, _run: AnalysisRun):
     xs, ys, grid = analysis.plane_grid(points, resolution=50)
     result = analysis.mc_uncertainty(_run.models["method"], torch.from_numpy(grid), samples=samples)
     predicted = analysis.weight_scaled_probabilities(_run.models["method"], torch.from_numpy(grid)).argmax(-1).numpy()
-    return xs, ys, predicted.reshape(len(ys), len(xs)), result.spread.reshape(len(ys), len(xs))
+    shape = (len(ys), len(xs))
+    return xs, ys, predicted.reshape(shape), [result.entropy.reshape(shape), result.mutual_information.reshape(shape)]
 
 
 st.title(t("page_inference"))
@@ -225,18 +233,22 @@ else:
         result = uncertainty(unc_run.key, limit, samples, unc_run)
         _, y = test_tensors(unc_run, limit)
         correct = result.predicted == y.numpy()
-        st.markdown(t("unc_numbers", a=float(result.spread[correct].mean()) if correct.any() else float("nan"),
-                      b=float(result.spread[~correct].mean()) if (~correct).any() else float("nan")))
-        order = np.argsort(result.spread, kind="stable")
+        def _mean(values, where):
+            return float(values[where].mean()) if where.any() else float("nan")
+        information = result.mutual_information
+        st.markdown(t("unc_numbers", a=_mean(result.entropy, correct), b=_mean(result.entropy, ~correct),
+                      c=_mean(information, correct), d=_mean(information, ~correct)))
+        order = np.argsort(result.entropy, kind="stable")
         x_img = test_tensors(unc_run, limit)[0].numpy().reshape(-1, *unc_run.dataset.image_shape)
         names = unc_run.dataset.class_names
         rows = {t("most"): order[:8], t("least"): order[::-1][:8]}
         st.plotly_chart(viz.certainty_examples(
             {label: x_img[idx] for label, idx in rows.items()},
-            {label: [f"{names[result.predicted[i]]} (true {names[int(y[i])]}), sd {result.spread[i]:.3f}" for i in idx]
+            {label: [f"{names[result.predicted[i]]} (true {names[int(y[i])]}), H {result.entropy[i]:.3f}, "
+                     f"MI {information[i]:.3f}" for i in idx]
              for label, idx in rows.items()}), key="certainty_images")
     st.caption(t("unc_2d_example", what=describe(plane_run.config)))
-xs, ys, predicted, spread = plane(plane_run.key, samples, plane_run)
+xs, ys, predicted, maps = plane(plane_run.key, samples, plane_run)
 titles = TEXT["unc_titles_zh"] if zh else TEXT["unc_titles"]
-st.plotly_chart(viz.uncertainty_plane(xs, ys, predicted, spread, plane_run.dataset.x_test.numpy(),
+st.plotly_chart(viz.uncertainty_plane(xs, ys, predicted, maps, plane_run.dataset.x_test.numpy(),
                                       plane_run.dataset.y_test.numpy(), titles), key="uncertainty_plane")

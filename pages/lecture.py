@@ -230,7 +230,8 @@ def el_regularizer():
     with c2:
         st.plotly_chart(vt.regularization_strength_figure(
             marked=[p], title=t("pen_title"), x_label=t("keep_p"), max_label=t("pen_max"),
-            marked_label="p", height=260), config=SMALL, key="lec_reg_fig")
+            train_label=t("pen_train"), test_label=t("pen_test"),
+            marked_label="p", height=300), config=SMALL, key="lec_reg_fig")
 
 
 def _resample_masks():

@@ -72,6 +72,7 @@ def ridge_compute(p: float, rows: int, cols: int, noise: float, steps: int, scal
     return {"w_true": w_true, "w_star": w_star, "w_tilde": th.dropout_ridge_solution_rescaled(X, y, p),
             "ls": ls, "sgd": res.w, "steps": res.steps, "rel": res.rel_error,
             "rel_last": res.rel_error_last, "lr": res.lr, "gamma2": th.gamma_squared(X),
+            "shrink": th.shrink_ratios(X, y, p),
             "final_rel": float(res.rel_error[-1])}
 
 
@@ -177,7 +178,9 @@ def section_bs():
     st.caption(t("bs_inside", k=int(inside.sum()), n=n))
     st.plotly_chart(vt.regularization_strength_figure(
         marked=p, title=t("pen_title"), x_label=t("keep_p"), max_label=t("pen_max"),
-        marked_label=t("pen_marked"), height=280), key="th_pen_fig")
+        train_label=t("pen_train"), test_label=t("pen_test"),
+        marked_label=t("pen_marked"), height=320), key="th_pen_fig")
+    st.caption(t("pen_note"))
 
 
 # ------------------------------------------------------------ 2 ridge
@@ -230,8 +233,9 @@ def section_ridge():
             title=t("ridge_weights_title"), x_label=t("ridge_weight"), y_label=t("ridge_value")),
             key="th_ridge_w")
     st.dataframe(pd.DataFrame(
-        [res["sgd"], res["w_star"], res["w_tilde"], res["ls"], res["w_true"], res["gamma2"]],
-        index=[t("ridge_sgd"), t("ridge_w"), t("ridge_wt"), t("ridge_ls"), t("ridge_true"), t("gamma")],
+        [res["sgd"], res["w_star"], res["w_tilde"], res["ls"], res["w_true"], res["gamma2"], res["shrink"]],
+        index=[t("ridge_sgd"), t("ridge_w"), t("ridge_wt"), t("ridge_ls"), t("ridge_true"), t("gamma"),
+               t("ridge_shrink")],
         columns=[f"w{j + 1}" for j in range(cols)]).round(4), key="th_ridge_df")
     st.caption(t("ridge_table_caption"))
 

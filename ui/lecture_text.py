@@ -56,10 +56,10 @@ TEXT = {
     "what-is-dropout.body": (
         "While training, every unit (input or hidden) is **kept with probability p** and "
         "otherwise removed, together with all its connections, afresh for every example. "
-        "Each step trains a different *thinned* network; all of them share the same "
-        "weights. A net with n droppable units has 2ⁿ thinned networks.",
+        "Each example trains a different *thinned* network (a mini-batch step trains as many "
+        "as it has examples); all of them share the same weights. A net with n droppable units has 2ⁿ thinned networks.",
         "训练时，每个单元（输入或隐藏）**以概率 p 保留**，否则连同它的所有连接一起被移除，"
-        "且每个样本都重新采样。每一步训练的是一个不同的“稀疏化”子网络，所有子网络共享同一组权重。"
+        "且每个样本都重新采样。每个样本训练的是一个不同的“稀疏化”子网络（一个小批量步骤训练的子网络数等于其样本数），所有子网络共享同一组权重。"
         "有 n 个可丢弃单元的网络共有 2ⁿ 个子网络。",
     ),
     "net_standard": ("(a) Standard neural net", "(a) 标准神经网络"),
@@ -67,9 +67,9 @@ TEXT = {
     "net_resample": ("Re-sample", "重新采样"),
     "net_count": (
         "This net: {units} droppable units (input p = 0.8, hidden p as chosen), "
-        "{count} thinned networks; this one keeps {kept} of them.",
+        "{count} thinned networks; this one keeps {kept} of the {units} units.",
         "本网络：{units} 个可丢弃单元（输入层 p = 0.8，隐藏层 p 可调），共 {count} 个子网络；"
-        "当前子网络保留了其中 {kept} 个单元。",
+        "当前子网络保留了 {units} 个单元中的 {kept} 个。",
     ),
     "kept_unit": ("kept unit", "保留的单元"),
     "dropped_unit": ("dropped unit", "丢弃的单元"),
@@ -179,23 +179,34 @@ TEXT = {
     ),
     "math_p": (
         "The penalty factor p(1 − p) is largest at p = 0.5: that is where dropout regularizes "
-        "most. Drag p:",
-        "惩罚系数 p(1 − p) 在 p = 0.5 时最大：此时 Dropout 的正则作用最强。拖动 p：",
+        "most **for fixed training-time weights w**. The network predicts with the weights p·w, "
+        "and on those the same penalty reads $\\tfrac12\\frac{1-p}{p}(p w_i)^2 I_i^2$: its factor "
+        "(1 − p)/p keeps growing as p falls (1, 4, 9 at p = 0.5, 0.2, 0.1), which is why a small p "
+        "under-fits (the paper's Figure 9a, p < 0.3). Both curves below. Drag p:",
+        "惩罚系数 p(1 − p) 在 p = 0.5 时最大：**对固定的训练时权重 w 而言**，此时 Dropout 的正则作用最强。"
+        "网络预测时用的是权重 p·w，对它们同一惩罚写作 $\\tfrac12\\frac{1-p}{p}(p w_i)^2 I_i^2$："
+        "系数 (1 − p)/p 随 p 减小而一直增大（p = 0.5、0.2、0.1 时为 1、4、9），这就是 p 太小时会欠拟合的原因"
+        "（论文图 9a，p < 0.3）。下图同时画出两条曲线。拖动 p：",
     ),
     "pen_metric": ("p(1 − p)", "p(1 − p)"),
     "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
-    "pen_title": ("Penalty factor p(1 − p)", "惩罚系数 p(1 − p)"),
+    "pen_title": ("Penalty factor: p(1 − p) on w, (1 − p)/p on the test weights p·w",
+                  "惩罚系数：对 w 为 p(1 − p)，对测试权重 p·w 为 (1 − p)/p"),
+    "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
+    "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
     # 10 DropConnect
     "dropconnect.body": (
         "Dropout zeroes **outputs** of units; DropConnect (Wan et al. 2013) zeroes "
         "**weights**, each independently. On a weight matrix, dropout's mask removes whole "
         "columns (dropped inputs) and rows (dropped outputs); DropConnect's mask is random "
-        "entry by entry, so it defines far more sub-networks. Paper results with ensembles "
+        "entry by entry, so it defines far more sub-networks. (Wan et al. mask the biases as well; "
+        "dropviz masks only the weights and keeps every bias, a simplification.) Paper results with ensembles "
         "and augmentation, DropConnect / dropout: MNIST 0.21 / 0.27 %, CIFAR-10 9.32 / 9.83 %, "
         "SVHN 1.94 / 1.96 %.",
         "Dropout 把单元的**输出**随机置 0，而 DropConnect（Wan 等 2013）把**权重**逐个独立地"
         "随机置 0。在权重矩阵上，Dropout 的掩码相当于把整列（被丢弃的输入）和整行（被丢弃的输出）"
-        "置 0；DropConnect 的掩码逐元素随机，因此能定义多得多的子网络。论文结果（含集成与数据增强），"
+        "置 0；DropConnect 的掩码逐元素随机，因此能定义多得多的子网络。（Wan 等人也对偏置做掩码；dropviz 只对权重做掩码、"
+        "保留所有偏置，这是一个简化。）论文结果（含集成与数据增强），"
         "DropConnect / Dropout：MNIST 0.21 / 0.27 %，CIFAR-10 9.32 / 9.83 %，SVHN 1.94 / 1.96 %。",
     ),
     "mask_resample": ("Re-sample masks", "重新采样掩码"),
@@ -260,16 +271,18 @@ TEXT = {
     # 14 summary
     "summary.body": (
         "- **Model averaging.** Each example trains a different thinned network; predicting "
-        "with the weight-scaled network approximates averaging all 2ⁿ of them, so their "
-        "over- and under-fitting cancel out. The sub-networks share weights, so training and "
-        "testing stay cheap.\n"
+        "with the weight-scaled network approximates averaging all 2ⁿ of them, and averaging "
+        "reduces the variance of the individual sub-networks' predictions. The sub-networks "
+        "share weights, so training and testing cost about as much as one net (2–3× its "
+        "training time, see below): cheap compared with training 2ⁿ separate networks.\n"
         "- **Less co-adaptation.** A unit cannot count on particular partners being present, "
         "so units become more independent and the network more robust.\n"
         "- **In practice** (paper, appendix A): p = 0.5–0.8 for hidden layers and 0.8 for "
         "real-valued inputs; if n units are right without dropout, use at least n/p; "
         "max-norm c = 3–4; training takes 2–3× longer.",
         "- **模型平均。** 每个样本训练的都是不同的子网络；用权重缩放后的网络预测，近似于对全部 2ⁿ "
-        "个子网络取平均，使过拟合与欠拟合相互抵消。子网络共享权重，因此训练和测试的代价都很低。\n"
+        "个子网络取平均，而平均降低了单个子网络预测的方差。子网络共享权重，因此训练和测试的代价与一个网络相当（训练时间约为其 2–3 倍，见下文）："
+        "与分别训练 2ⁿ 个网络相比很便宜。\n"
         "- **减少共适应。** 单元不能指望某些搭档一定在场，于是单元之间更加独立，网络更鲁棒。\n"
         "- **实践建议**（论文附录 A）：隐藏层 p = 0.5–0.8，实值输入层 0.8；若不用 Dropout 时 n "
         "个单元合适，则使用至少 n/p 个；max-norm c = 3–4；训练时间约为 2–3 倍。",

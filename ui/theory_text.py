@@ -68,7 +68,19 @@ TEXT = {
         "{n} 个解析值中有 {k} 个落在各自的 99 % 置信区间内（约百分之一可能偶然落在区间外）。",
     ),
     "er_title": ("E_R, with the ½", "E_R（带 ½）"),
-    "pen_title": ("Penalty factor p(1 − p): largest at p = 0.5", "惩罚系数 p(1 − p)：在 p = 0.5 时最大"),
+    "pen_title": ("Penalty factor: p(1 − p) on w is largest at p = 0.5; (1 − p)/p on the test weights p·w "
+                  "grows as p falls",
+                  "惩罚系数：对 w 的 p(1 − p) 在 p = 0.5 时最大；对测试权重 p·w 的 (1 − p)/p 随 p 减小而增大"),
+    "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
+    "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
+    "pen_note": (
+        "p(1 − p) measures the penalty for fixed training-time weights w only. The net predicts with p·w, "
+        "and for those the factor is (1 − p)/p (λ = 1, 4, 9 at p = 0.5, 0.2, 0.1): a smaller p always "
+        "regularizes the test-time weights more, as in the ridge section below and the paper's Figure 9a "
+        "(p < 0.3 under-fits).",
+        "p(1 − p) 只在训练时权重 w 固定时衡量惩罚大小。网络预测时用的是 p·w，对它们系数为 (1 − p)/p"
+        "（p = 0.5、0.2、0.1 时 λ = 1、4、9）：p 越小，对测试时权重的正则越强，与下面的岭回归一节及论文图 9a"
+        "（p < 0.3 时欠拟合）一致。"),
     "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
     "pen_marked": ("your p_i", "你的 p_i"),
     # 2 ridge
@@ -110,10 +122,16 @@ TEXT = {
     "ridge_metric_ls": ("test weights w̃ vs least squares (relative)", "测试权重 w̃ 与最小二乘（相对差）"),
     "ridge_metric_lr": ("initial learning rate", "初始学习率"),
     "ridge_table_caption": (
-        "At p = 1 the dropout solution is plain least squares. Columns with more energy "
-        "(larger Γ_jj) are shrunk more.",
-        "p = 1 时 Dropout 的解就是普通最小二乘。能量越大（Γ_jj 越大）的列被收缩得越多。",
+        "At p = 1 the dropout solution is plain least squares. The penalty ((1 − p)/p)·Σ Γ_jj² w̃_j² is "
+        "ordinary ridge on the columns rescaled to unit energy, so how much a weight shrinks does not "
+        "depend on its column's scale: with orthogonal columns every weight shrinks by the same factor p. "
+        "Here the columns are correlated, so the shrink ratios w̃_j / least squares_j differ, but not in the "
+        "order of Γ_jj.",
+        "p = 1 时 Dropout 的解就是普通最小二乘。惩罚项 ((1 − p)/p)·Σ Γ_jj² w̃_j² 等于把各列缩放到单位能量后的"
+        "普通岭回归，因此权重被收缩多少不取决于其所在列的尺度：若各列正交，每个权重都按同一因子 p 收缩。"
+        "这里各列相关，所以收缩比 w̃_j / 最小二乘_j 各不相同，但并不按 Γ_jj 的大小排列。",
     ),
+    "ridge_shrink": ("shrink ratio w̃_j / least squares_j", "收缩比 w̃_j / 最小二乘_j"),
     "gamma": ("Γ_jj² = (XᵀX)_jj", "Γ_jj² = (XᵀX)_jj"),
     # 3 numpy
     "numpy_body": (

@@ -117,7 +117,7 @@ def ablation_figure(curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarra
 def activation_histograms(acts: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None,
                           titles: tuple[str, str] = ("hidden activations", "per-unit mean activation"),
                           bins: int = 50) -> go.Figure:
-    """Figure 8 of the paper: histogram of activations and of each unit's mean, runs overlaid."""
+    """Cf. the paper's Figure 8 (a 256-unit autoencoder there; a classifier MLP here): histogram of activations and of each unit's mean, runs overlaid."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles))
     top = max(float(np.max(a)) for a in acts.values()) or 1.0
     for run, values in acts.items():
@@ -156,7 +156,7 @@ def mosaic(images: np.ndarray, columns: int = 8, normalize: bool = True) -> np.n
 
 def feature_images(features: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None,
                    columns: int = 8) -> go.Figure:
-    """First-layer weight vectors as images (the paper's Figure 7), one mosaic per run."""
+    """First-layer weight vectors as images (cf. the paper's Figure 7, an autoencoder there), one mosaic per run."""
     runs = list(features)
     fig = make_subplots(rows=1, cols=len(runs), subplot_titles=[_label(labels, r) for r in runs],
                         horizontal_spacing=0.04)

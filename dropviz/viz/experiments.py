@@ -89,7 +89,8 @@ def _bars(figure: go.Figure, rows: Sequence[dict], paper_rows: Sequence[dict]) -
         x=paper_names, y=[row["error"] for row in paper_rows],
         error_y=_error_bars([row.get("std") for row in paper_rows]),
         marker=dict(color=[color_of.get(name, PAPER_COLOR) for name in paper_names], opacity=0.55,
-                    pattern_shape=["/" if row.get("approx") else "" for row in paper_rows]),
+                    pattern_shape=["/" if row.get("approx") or row.get("other_source") else ""
+                                   for row in paper_rows]),
         name=f"paper ({PAPER_DATASET}); hatched: approximate / other source",
         customdata=[row.get("note", "") for row in paper_rows],
         hovertemplate="%{x}<br>%{y:.2f} %<br>%{customdata}<extra>paper</extra>",

@@ -79,21 +79,34 @@ def dropconnect_figure(mean_error: float, gaussian: Mapping[int, float], mc_ks, 
     return fig
 
 
-def uncertainty_plane(xs, ys, predicted_grid: np.ndarray, spread_grid: np.ndarray, points: np.ndarray,
-                      point_labels: np.ndarray, titles: Sequence[str] = ("decision (weight scaling)", "MC spread")) -> go.Figure:
-    """2-D data: the decision regions beside the MC-dropout spread over the plane, data on both."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), horizontal_spacing=0.1)
+def uncertainty_plane(xs, ys, predicted_grid: np.ndarray, uncertainty_grids, points: np.ndarray,
+                      point_labels: np.ndarray,
+                      titles: Sequence[str] | None = None,
+                      colorbar_titles: Sequence[str] = ("H", "MI")) -> go.Figure:
+    """2-D data: the decision regions beside one panel per uncertainty map (one 2-D grid, or a list of
+    them, e.g. predictive entropy and mutual information), data points on every panel."""
+    grids = [uncertainty_grids] if np.ndim(uncertainty_grids) == 2 else list(uncertainty_grids)
+    if titles is None:
+        titles = ("decision (weight scaling)", "predictive entropy", "mutual information")[:len(grids) + 1]
+    if len(titles) != len(grids) + 1:
+        raise ValueError(f"need {len(grids) + 1} titles (decision + one per map), got {len(titles)}")
+    panels = len(grids) + 1
+    fig = make_subplots(rows=1, cols=panels, subplot_titles=list(titles), horizontal_spacing=0.08)
     xs, ys = np.asarray(xs).tolist(), np.asarray(ys).tolist()
     fig.add_trace(go.Heatmap(x=xs, y=ys, z=np.asarray(predicted_grid).tolist(), colorscale="Portland", opacity=0.45,
                              showscale=False, hovertemplate="class %{z}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Heatmap(x=xs, y=ys, z=_clean(spread_grid, 4), colorscale="Viridis",
-                             colorbar={"title": "sd", "len": 0.9}, hovertemplate="sd %{z}<extra></extra>"), row=1, col=2)
+    for index, grid in enumerate(grids):
+        name = colorbar_titles[index] if index < len(colorbar_titles) else ""
+        right = (index + 2) / panels
+        fig.add_trace(go.Heatmap(x=xs, y=ys, z=_clean(grid, 4), colorscale="Viridis",
+                                 colorbar={"title": name, "len": 0.9, "x": right + 0.005, "thickness": 12},
+                                 hovertemplate=f"{name} %{{z}}<extra></extra>"), row=1, col=index + 2)
     points = np.asarray(points)
-    for col in (1, 2):
+    for col in range(1, panels + 1):
         fig.add_trace(go.Scatter(x=points[:, 0].tolist(), y=points[:, 1].tolist(), mode="markers", showlegend=False,
                                  marker={"size": 4, "color": np.asarray(point_labels).tolist(), "colorscale": "Portland",
                                          "line": {"width": 0.5, "color": "white"}}), row=1, col=col)
-    fig.update_layout(height=380, margin={"t": 40, "b": 30, "l": 30, "r": 20})
+    fig.update_layout(height=380, margin={"t": 40, "b": 30, "l": 30, "r": 40})
     return fig
 
 

@@ -106,29 +106,44 @@ def mc_convergence_figure(counts, mean, half_width, analytic: float, *,
 
 
 def regularization_strength_figure(keep_ps=None, marked: Sequence[float] = (), *,
-                                   title: str = "Penalty factor p(1 − p)",
+                                   title: str = "Penalty factors p(1 − p) and (1 − p)/p",
                                    x_label: str = "keep probability p",
                                    y_label: str = "p(1 − p)",
+                                   y2_label: str = "(1 − p)/p",
+                                   train_label: str = "p(1 − p): on training weights w",
+                                   test_label: str = "(1 − p)/p: on test weights p·w",
                                    max_label: str = "maximum at p = 0.5",
                                    marked_label: str = "your p_i",
+                                   y2_max: float = 10.0,
                                    height: int = 300) -> go.Figure:
-    """The curve p(1 − p) on [0, 1], its maximum 1/4 at p = 0.5, and marked p values."""
+    """Both readings of the dropout penalty against p: p(1 − p) on the training-time weights w
+    (left axis, maximum 1/4 at p = 0.5) and (1 − p)/p on the test-time weights p·w (right axis,
+    growing as p falls; drawn where it is at most ``y2_max``), with marked p values on each."""
     p = np.linspace(0.0, 1.0, 201) if keep_ps is None else np.asarray(keep_ps, dtype=float)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=p, y=p * (1 - p), mode="lines", line=dict(color=BLUE, width=2),
-                             name="p(1 − p)"))
+                             name=train_label))
+    shown = p[(p > 0) & ((1 - p) / np.where(p > 0, p, 1) <= y2_max)]
+    fig.add_trace(go.Scatter(x=shown, y=(1 - shown) / shown, mode="lines", yaxis="y2",
+                             line=dict(color=GREEN, width=2, dash="dash"), name=test_label))
     fig.add_trace(go.Scatter(x=[0.5], y=[0.25], mode="markers+text", text=[max_label],
                              textposition="top center", marker=dict(color=RED, size=10),
-                             name=max_label))
+                             name=max_label, showlegend=False))
     marked = np.asarray(list(marked), dtype=float)
     if marked.size:
         fig.add_trace(go.Scatter(x=marked, y=marked * (1 - marked), mode="markers",
                                  marker=dict(color=ORANGE, size=9, symbol="diamond"),
                                  name=marked_label))
+        inside = marked[(marked > 0) & ((1 - marked) / np.where(marked > 0, marked, 1) <= y2_max)]
+        fig.add_trace(go.Scatter(x=inside, y=(1 - inside) / inside, mode="markers", yaxis="y2",
+                                 marker=dict(color=ORANGE, size=9, symbol="diamond-open"),
+                                 name=marked_label, showlegend=False))
     fig.update_xaxes(title=x_label, range=[0, 1])
     fig.update_yaxes(title=y_label, range=[0, 0.3])
     fig = _layout(fig, title, height)
-    fig.update_layout(showlegend=marked.size > 0)
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.3),
+                      yaxis2=dict(title=y2_label, overlaying="y", side="right", range=[0, y2_max],
+                                  showgrid=False))
     return fig
 
 
