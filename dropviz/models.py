@@ -83,6 +83,25 @@ class MLP(nn.Module):
             if hasattr(drop, "generator"):
                 drop.generator = generator
 
+    def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
+        """Change the keep probabilities in place (a mid-run change); weights and optimizer state stay."""
+        new = tuple(
+            check_keep_p(keep_p_input, "keep_p_input") if index == 0 and keep_p_input is not None
+            else check_keep_p(keep_p, "keep_p") if index > 0 and keep_p is not None
+            else old
+            for index, old in enumerate(self.keep_ps)
+        )
+        for index, (old, keep) in enumerate(zip(self.keep_ps, new)):
+            if keep != old:
+                drop = self._unit_noise(keep)
+                if hasattr(drop, "generator"):
+                    drop.generator = self.generator
+                if hasattr(drop, "record_mask"):
+                    drop.record_mask = self.record_masks
+                self.drops[index] = drop.to(self.linears[index].weight.device)
+                self.last_weight_masks[index] = None
+        self.keep_ps = new
+
     def set_record_masks(self, record: bool) -> None:
         self.record_masks = record
         for drop in self.drops:

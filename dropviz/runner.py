@@ -22,7 +22,7 @@ import torch
 
 from .config import RunConfig
 from .data import Dataset, DatasetError
-from .train import Evaluation, Finished, MaskSnapshot, Started, StateSnapshot, Step, Trainer
+from .train import Evaluation, Finished, KeepChange, MaskSnapshot, Started, StateSnapshot, Step, Trainer
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class LogSnapshot:
     samples_per_second: float
     step: int
     epoch: float
+    keep_changes: tuple[KeepChange, ...] = ()  # mid-run keep_p changes, oldest first
 
     @property
     def latest_evaluation(self) -> Evaluation | None:
@@ -105,6 +106,7 @@ class MetricLog:
         # covering the whole run (the co-adaptation replay) at a coarser spacing.
         self._states = ThinnedHistory(state_history)
         self._started: Started | None = None
+        self._keep_changes: deque[KeepChange] = deque(maxlen=200)
         self._version = 0
         self.state = "idle"
         self.message = ""
@@ -124,6 +126,8 @@ class MetricLog:
                 self._states.append(event)
             elif isinstance(event, Started):
                 self._started = event
+            elif isinstance(event, KeepChange):
+                self._keep_changes.append(event)
             elif isinstance(event, Finished):
                 self.state, self.message = event.status, event.message
             self._changed.notify_all()
@@ -163,6 +167,7 @@ class MetricLog:
                 steps=steps, evaluations=self._evaluations.items(), masks=tuple(self._masks),
                 latest_state=states[-1] if states else None, state_history=states,
                 samples_per_second=rate, step=last.step if last else 0, epoch=last.epoch if last else 0.0,
+                keep_changes=tuple(self._keep_changes),
             )
 
 
@@ -179,6 +184,7 @@ class _Control:
     # Held by the thread while it changes weights, so readers copy a consistent model.
     step_lock: threading.Lock = field(default_factory=threading.Lock)
     trainer: Trainer | None = None
+    keep_change: tuple | None = None  # (keep_p, keep_p_input) to apply before the next step
 
 
 def default_num_threads() -> int:
@@ -237,6 +243,9 @@ def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, l
         last_step_time = time.perf_counter()
         try:
             with control.step_lock:
+                keep_change, control.keep_change = control.keep_change, None
+                if keep_change is not None:
+                    trainer.set_keep_p(keep_p=keep_change[0], keep_p_input=keep_change[1])
                 events = trainer.step()
         except Exception as error:
             log.set_state("error", f"training failed at step {trainer.step_count}: {type(error).__name__}: {error}")
@@ -328,6 +337,11 @@ class BackgroundRunner:
     def set_speed(self, max_steps_per_second: float | None) -> None:
         """Limit the training rate (None: as fast as possible); does not reset the run."""
         self._control.max_steps_per_second = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+
+    def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
+        """Change the keep probabilities from the next mini-batch (between steps; the run goes on)."""
+        self._control.keep_change = (keep_p, keep_p_input)
+        self._notify()
 
     def stop(self, timeout: float = 1.0) -> None:
         self._control.stop.set()

@@ -18,12 +18,19 @@ from torch.nn import functional as F
 
 from .config import RunConfig
 from .data import Dataset, load_dataset
+from .layers import check_keep_p
 from .models import MLP, build_model, resolve_device
 
 RUNS = ("method", "baseline")
 # Training-set error is measured on a fixed subset so evaluation stays cheap on 60k images.
 TRAIN_EVAL_LIMIT = 10_000
 EVAL_CHUNK = 4096
+# Evaluations during training use at most this many train and test examples (a fixed subsample) so that
+# they come early and stay cheap on 60k images; the final evaluation uses the full sets.
+EVAL_SUBSAMPLE = 2_000
+# Default cadence: every epoch, but at least once per this many training examples, so a large data set
+# gets its first curve point after seconds rather than at the end of the first epoch.
+EVAL_EVERY_EXAMPLES = 4_096
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,13 @@ class Started:
     runs: tuple[str, ...]
     layer_sizes: tuple[int, ...]
     display_units: tuple[tuple[int, ...], ...]
+    # Examples behind the evaluations during training (a fixed subsample when the set is large)
+    # and behind the final one, so the page can say what its curves are measured on.
+    eval_train_examples: int = 0
+    eval_test_examples: int = 0
+    final_train_examples: int = 0
+    final_test_examples: int = 0
+    eval_every: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,20 @@ class Evaluation:
     step: int
     epoch: float
     metrics: dict[str, dict[str, float]]  # run -> train_loss, train_error, test_loss, test_error
+    keep_p: float | None = None  # the method's keep probabilities in force at this evaluation
+    keep_p_input: float | None = None
+    test_examples: int | None = None  # test examples behind the test metrics
+
+
+@dataclass(frozen=True)
+class KeepChange:
+    """The method's keep probabilities were changed mid-run; the new ones apply from step ``step + 1``."""
+
+    step: int
+    old_keep_p: float
+    new_keep_p: float
+    old_keep_p_input: float
+    new_keep_p_input: float
 
 
 @dataclass(frozen=True)
@@ -77,7 +105,49 @@ class Finished:
     message: str
 
 
-Event = Started | Step | Evaluation | MaskSnapshot | StateSnapshot | Finished
+Event = Started | Step | Evaluation | MaskSnapshot | StateSnapshot | KeepChange | Finished
+
+
+def default_eval_every(steps_per_epoch: int, batch_size: int) -> int:
+    """Every epoch, or every :data:`EVAL_EVERY_EXAMPLES` training examples if an epoch is longer."""
+    return max(1, min(steps_per_epoch, math.ceil(EVAL_EVERY_EXAMPLES / max(1, batch_size))))
+
+
+def smoothed_losses(steps, run: str = "method", smoothing: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """Step numbers and the exponentially smoothed mini-batch loss of ``run`` (TensorBoard-style, bias-corrected).
+
+    The curves have a point from the first step on, long before the first evaluation;
+    bias correction makes the first value the first loss instead of a pull towards zero.
+    """
+    if not 0.0 <= smoothing < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    numbers = np.fromiter((step.step for step in steps if run in step.losses), dtype=np.int64)
+    values = np.fromiter((step.losses[run] for step in steps if run in step.losses), dtype=np.float64)
+    smoothed = np.empty_like(values)
+    average, weight = 0.0, 0.0
+    for index, value in enumerate(values):
+        if not math.isfinite(value):
+            smoothed[index] = value
+            continue
+        average = smoothing * average + (1.0 - smoothing) * value
+        weight = smoothing * weight + (1.0 - smoothing)
+        smoothed[index] = average / weight
+    return numbers, smoothed
+
+
+def eval_subsets(n_train: int, n_test: int, seed: int, subsample: int | None, device) -> dict[str, torch.Tensor]:
+    """Fixed index sets for evaluation: ``train_final`` / ``test_final`` (the final evaluation) and
+    ``train_live`` / ``test_live`` (evaluations during training, at most ``subsample`` each)."""
+    train_order = torch.randperm(n_train, generator=torch.Generator().manual_seed(seed + 3))
+    train_final = train_order[:TRAIN_EVAL_LIMIT]
+    test_final = torch.arange(n_test)
+    live = subsample if subsample is not None else max(n_train, n_test)
+    train_live = train_final[:live]
+    test_live = test_final
+    if n_test > live:
+        test_live = torch.randperm(n_test, generator=torch.Generator().manual_seed(seed + 4))[:live].sort().values
+    return {name: index.to(device) for name, index in
+            (("train_final", train_final), ("test_final", test_final), ("train_live", train_live), ("test_live", test_live))}
 
 
 def display_units(layer_sizes: Iterable[int], max_units: int = 8) -> tuple[tuple[int, ...], ...]:
@@ -125,6 +195,7 @@ class Trainer:
         state_every: int | None = None,
         probe_size: int = 256,
         max_display_units: int = 8,
+        eval_subsample: int | None = EVAL_SUBSAMPLE,
     ):
         self.config = config
         self.dataset = dataset if dataset is not None else load_dataset(
@@ -140,7 +211,7 @@ class Trainer:
         self.batch_size = min(config.batch_size, self.n_train)
         self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
         self.total_steps = self.steps_per_epoch * config.epochs
-        self.eval_every = config.eval_every or self.steps_per_epoch
+        self.eval_every = config.eval_every or default_eval_every(self.steps_per_epoch, self.batch_size)
 
         init_generator = torch.Generator().manual_seed(config.seed)
         self.models: dict[str, MLP] = {"method": build_model(config, data.n_features, data.n_classes)}
@@ -163,10 +234,12 @@ class Trainer:
         self.step_count = 0
         self.status = "running"
         self.message = ""
+        self._pending_keep: tuple[float | None, float | None] | None = None
 
-        eval_order = torch.randperm(self.n_train, generator=torch.Generator().manual_seed(config.seed + 3))
-        eval_index = eval_order[:TRAIN_EVAL_LIMIT].to(self.device)
-        self.x_train_eval, self.y_train_eval = self.x_train[eval_index], self.y_train[eval_index]
+        subsets = eval_subsets(self.n_train, self.x_test.shape[0], config.seed, eval_subsample, self.device)
+        self.x_train_eval, self.y_train_eval = self.x_train[subsets["train_final"]], self.y_train[subsets["train_final"]]
+        self.x_train_live, self.y_train_live = self.x_train[subsets["train_live"]], self.y_train[subsets["train_live"]]
+        self.x_test_live, self.y_test_live = self.x_test[subsets["test_live"]], self.y_test[subsets["test_live"]]
         self.probe = self.x_test[:probe_size]
         self.display = display_units(self.models["method"].layer_sizes, max_display_units)
         self.state_every = state_every
@@ -191,7 +264,45 @@ class Trainer:
             n_parameters=self.models["method"].n_parameters, steps_per_epoch=self.steps_per_epoch,
             total_steps=self.total_steps, runs=self.runs,
             layer_sizes=self.models["method"].layer_sizes, display_units=self.display,
+            eval_train_examples=self.x_train_live.shape[0], eval_test_examples=self.x_test_live.shape[0],
+            final_train_examples=self.x_train_eval.shape[0], final_test_examples=self.x_test.shape[0],
+            eval_every=self.eval_every,
         )
+
+    @property
+    def keep_p(self) -> float:
+        return self.config.keep_p
+
+    @property
+    def keep_p_input(self) -> float:
+        return self.config.keep_p_input
+
+    def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
+        """Change the method's keep probabilities from the next mini-batch on, without a reset.
+
+        Safe to call from another thread between or during steps: the change is only
+        picked up at the start of the next :meth:`step`, which emits a :class:`KeepChange`.
+        """
+        if keep_p is not None:
+            keep_p = check_keep_p(keep_p, "keep_p")
+        if keep_p_input is not None:
+            keep_p_input = check_keep_p(keep_p_input, "keep_p_input")
+        pending = self._pending_keep or (None, None)
+        self._pending_keep = (keep_p if keep_p is not None else pending[0],
+                              keep_p_input if keep_p_input is not None else pending[1])
+
+    def _apply_pending_keep(self) -> KeepChange | None:
+        pending, self._pending_keep = self._pending_keep, None
+        if pending is None:
+            return None
+        old_keep, old_input = self.config.keep_p, self.config.keep_p_input
+        new_keep = old_keep if pending[0] is None else pending[0]
+        new_input = old_input if pending[1] is None else pending[1]
+        if (new_keep, new_input) == (old_keep, old_input):
+            return None
+        self.config = self.config.model_copy(update={"keep_p": new_keep, "keep_p_input": new_input})
+        self.models["method"].set_keep_p(new_keep, new_input)
+        return KeepChange(self.step_count, old_keep, new_keep, old_input, new_input)
 
     def _next_batch(self) -> torch.Tensor:
         position = self.step_count % self.steps_per_epoch
@@ -203,6 +314,10 @@ class Trainer:
         """One mini-batch for every run; returns the events it produced."""
         if self.done:
             return []
+        events: list[Event] = []
+        change = self._apply_pending_keep()
+        if change is not None:
+            events.append(change)
         index = self._next_batch()
         inputs, labels = self.x_train[index], self.y_train[index]
         losses: dict[str, float] = {}
@@ -216,7 +331,7 @@ class Trainer:
                 model.apply_max_norm(self.config.max_norm)
             losses[run] = loss.item()
         self.step_count += 1
-        events: list[Event] = [Step(self.step_count, self.epoch, losses)]
+        events.append(Step(self.step_count, self.epoch, losses))
         if self.record_masks:
             events.append(self.mask_snapshot())
         bad = [run for run, value in losses.items() if not math.isfinite(value)]
@@ -231,7 +346,7 @@ class Trainer:
             return events
         finished = self.step_count >= self.total_steps
         if self.step_count % self.eval_every == 0 or finished:
-            events.append(self.evaluation())
+            events.append(self.evaluation(full=finished))
             if self.state_every is None or self.step_count % self.state_every == 0 or finished:
                 events.append(self.state_snapshot())
         elif self.state_every is not None and self.step_count % self.state_every == 0:
@@ -247,14 +362,20 @@ class Trainer:
         self.message = f"stopped by the user at step {self.step_count} (epoch {self.epoch:.1f})"
         return Finished(self.step_count, self.status, self.message)
 
-    def evaluation(self) -> Evaluation:
+    def evaluation(self, full: bool = True) -> Evaluation:
+        """Metrics of every run: on the full evaluation sets, or (``full=False``) on the fixed live subsample."""
+        if full:
+            x_train, y_train, x_test, y_test = self.x_train_eval, self.y_train_eval, self.x_test, self.y_test
+        else:
+            x_train, y_train, x_test, y_test = self.x_train_live, self.y_train_live, self.x_test_live, self.y_test_live
         metrics = {}
         for run, model in self.models.items():
-            train_loss, train_error = evaluate(model, self.x_train_eval, self.y_train_eval)
-            test_loss, test_error = evaluate(model, self.x_test, self.y_test)
+            train_loss, train_error = evaluate(model, x_train, y_train)
+            test_loss, test_error = evaluate(model, x_test, y_test)
             metrics[run] = {"train_loss": train_loss, "train_error": train_error, "test_loss": test_loss, "test_error": test_error}
         self.last_metrics = metrics
-        return Evaluation(self.step_count, self.epoch, metrics)
+        return Evaluation(self.step_count, self.epoch, metrics, keep_p=self.config.keep_p,
+                          keep_p_input=self.config.keep_p_input, test_examples=int(x_test.shape[0]))
 
     def mask_snapshot(self) -> MaskSnapshot:
         masks = []
