@@ -38,7 +38,7 @@ from torch.nn import functional as F
 from .config import RunConfig
 from .data import Dataset
 from .models import MLP
-from .train import Trainer
+from .train import Trainer, run_to_end
 
 # Units whose activation varies less than this over the probe set count as constant
 # (a dead ReLU is exactly constant 0); their correlation is undefined.
@@ -242,41 +242,7 @@ def measures_over_training(state_history, run: str, layer: int, max_points: int 
 # --- forward passes with surgery -----------------------------------------------------
 
 def _eval_copy(model: MLP) -> MLP:
-    clone = copy.deepcopy(model)
-    clone.set_record_masks(False)
-    clone.eval()
-    return clone
-
-
-@torch.no_grad()
-def _activations_upto(model: MLP, inputs: torch.Tensor, layer: int) -> torch.Tensor:
-    """Hidden layer ``layer``'s activations at test time."""
-    hidden = inputs
-    for index in range(layer + 1):
-        hidden, activated = model._layer(index, hidden)
-        if not activated:
-            hidden = model.activation(hidden)
-    return hidden
-
-
-@torch.no_grad()
-def _logits_from(model: MLP, hidden: torch.Tensor, layer: int) -> torch.Tensor:
-    """Test-time logits given hidden layer ``layer``'s activations (any leading batch dims)."""
-    shape = hidden.shape
-    hidden = hidden.reshape(-1, shape[-1])
-    last = len(model.linears) - 1
-    for index in range(layer + 1, last + 1):
-        hidden, activated = model._layer(index, hidden)
-        if index < last and not activated:
-            hidden = model.activation(hidden)
-    return hidden.reshape(*shape[:-1], hidden.shape[-1])
-
-
-def _check_layer(model: MLP, layer: int) -> int:
-    n_hidden = len(model.linears) - 1
-    if not 0 <= layer < n_hidden:
-        raise ValueError(f"layer must be a hidden layer index 0..{n_hidden - 1}, got {layer}")
-    return layer
+    return model.inference_copy(keep_generator=True)
 
 
 @torch.no_grad()
@@ -288,15 +254,14 @@ def predict_with_units_removed(model: MLP, inputs: torch.Tensor, layer: int, rem
     layer's expected total input to the next layer is kept (as dropout does).
     """
     model = _eval_copy(model)
-    layer = _check_layer(model, layer)
-    hidden = _activations_upto(model, inputs, layer)
+    hidden = model.activations_at(inputs, layer)
     n_units = hidden.shape[1]
     keep = torch.ones(n_units)
     keep[torch.as_tensor(list(removed), dtype=torch.long)] = 0.0
     n_kept = int(keep.sum())
     if rescale and 0 < n_kept < n_units:
         keep *= n_units / n_kept
-    return _logits_from(model, hidden * keep, layer)
+    return model.logits_from(hidden * keep, layer)
 
 
 @dataclass(frozen=True)
@@ -322,13 +287,12 @@ def ablation_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, layer
     dropout was trained for exactly this and degrades gracefully.
     """
     model = _eval_copy(model)
-    layer = _check_layer(model, layer)
     qs = np.asarray(qs, dtype=float)
     if np.any(qs < 0) or np.any(qs >= 1):
         raise ValueError(f"fractions q must be in [0, 1), got {qs.tolist()}")
     if draws < 1:
         raise ValueError(f"draws must be >= 1, got {draws}")
-    hidden = _activations_upto(model, inputs, layer)
+    hidden = model.activations_at(inputs, layer)
     n_units = hidden.shape[1]
     generator = torch.Generator().manual_seed(seed)
     means, stds = [], []
@@ -340,7 +304,7 @@ def ablation_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, layer
             keep[torch.randperm(n_units, generator=generator)[:n_removed]] = 0.0
             if rescale and n_removed:
                 keep *= n_units / (n_units - n_removed)
-            logits = _logits_from(model, hidden * keep, layer)
+            logits = model.logits_from(hidden * keep, layer)
             errors.append((logits.argmax(-1) != labels).float().mean().item())
         means.append(float(np.mean(errors)))
         stds.append(float(np.std(errors)))
@@ -610,7 +574,7 @@ def _matched_learning_rates(trainer: Trainer, run_lr: float) -> None:
             linear.weight.div_(keep)
             groups.append({"params": [linear.weight], "lr": run_lr / keep**2})
             groups.append({"params": [linear.bias], "lr": run_lr})
-    trainer.optimizers["method"] = torch.optim.SGD(groups, lr=run_lr, momentum=trainer.config.momentum)
+    trainer.replace_optimizer("method", torch.optim.SGD(groups, lr=run_lr, momentum=trainer.config.momentum))
 
 
 def compare_scalings(config: RunConfig, dataset: Dataset, *, matched: bool = True) -> ScalingComparison:
@@ -635,8 +599,7 @@ def compare_scalings(config: RunConfig, dataset: Dataset, *, matched: bool = Tru
             _matched_learning_rates(trainer, config.lr)
         trainers[scaling] = trainer
     for trainer in trainers.values():  # one after the other: each trainer owns its generators
-        while not trainer.done:
-            trainer.step()
+        run_to_end(trainer)
     x, y = dataset.x_test, dataset.y_test
     with torch.no_grad():
         logits = {name: _eval_copy(t.models["method"])(x) for name, t in trainers.items()}

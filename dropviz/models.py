@@ -9,6 +9,7 @@ from identical weights.
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Callable, Sequence
 
@@ -120,6 +121,19 @@ class MLP(nn.Module):
     def n_parameters(self) -> int:
         return sum(parameter.numel() for parameter in self.parameters())
 
+    def inference_copy(self, *, keep_generator: bool = False) -> "MLP":
+        """An independent eval-mode copy that records no masks, for views and analyses.
+
+        It never perturbs (or waits for) the net it copies. With ``keep_generator`` it draws any
+        test-time samples (Gaussian DropConnect inference) from a copy of this net's generator.
+        """
+        clone = copy.deepcopy(self)
+        clone.set_record_masks(False)
+        if not keep_generator:
+            clone.set_generator(None)
+        clone.eval()
+        return clone
+
     # forward --------------------------------------------------------------------
     def _layer(self, index: int, inputs: torch.Tensor) -> tuple[torch.Tensor, bool]:
         """Pre-activation of layer ``index``; second value True if the activation was already applied."""
@@ -147,6 +161,33 @@ class MLP(nn.Module):
             return (averaged.clamp_min(1e-12).log() if is_output else averaged), not is_output
         weight = linear.weight if self.scaling == "inverted" else linear.weight * keep
         return F.linear(inputs, weight, linear.bias), False
+
+    def activations_at(self, inputs: torch.Tensor, layer: int) -> torch.Tensor:
+        """Hidden layer ``layer``'s activations (0 = first hidden layer), in the net's current mode."""
+        self._check_hidden_layer(layer)
+        hidden = inputs
+        for index in range(layer + 1):
+            hidden, activated = self._layer(index, hidden)
+            if not activated:
+                hidden = self.activation(hidden)
+        return hidden
+
+    def logits_from(self, hidden: torch.Tensor, layer: int) -> torch.Tensor:
+        """Logits given hidden layer ``layer``'s activations (any leading batch dimensions)."""
+        self._check_hidden_layer(layer)
+        shape = hidden.shape
+        hidden = hidden.reshape(-1, shape[-1])
+        last = len(self.linears) - 1
+        for index in range(layer + 1, last + 1):
+            hidden, activated = self._layer(index, hidden)
+            if index < last and not activated:
+                hidden = self.activation(hidden)
+        return hidden.reshape(*shape[:-1], hidden.shape[-1])
+
+    def _check_hidden_layer(self, layer: int) -> None:
+        n_hidden = len(self.linears) - 1
+        if not 0 <= layer < n_hidden:
+            raise ValueError(f"layer must be a hidden layer index 0..{n_hidden - 1}, got {layer}")
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         hidden = inputs

@@ -7,7 +7,6 @@ latest-only or a short history), so a tab left open all day does not grow.
 """
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import threading
@@ -364,12 +363,7 @@ class BackgroundRunner:
         if trainer is None:
             return {}
         with self._control.step_lock:
-            copies = {run: copy.deepcopy(model) for run, model in trainer.models.items()}
-        for model in copies.values():
-            model.set_record_masks(False)
-            model.set_generator(None)
-            model.eval()
-        return copies
+            return {run: model.inference_copy() for run, model in trainer.models.items()}
 
     @property
     def trained_dataset(self) -> Dataset | None:

@@ -357,6 +357,16 @@ class Trainer:
             events.append(Finished(self.step_count, self.status, self.message))
         return events
 
+    def replace_optimizer(self, run: str, optimizer: torch.optim.Optimizer) -> None:
+        """Train ``run`` with ``optimizer`` from the next step (e.g. per-layer learning rates).
+
+        It must hold exactly that run's parameters, so no parameter is left untrained or shared.
+        """
+        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        if held != {id(p) for p in self.models[run].parameters()}:
+            raise ValueError(f"the optimizer for {run!r} must hold exactly that run's parameters")
+        self.optimizers[run] = optimizer
+
     def stop(self) -> Finished:
         self.status = "stopped"
         self.message = f"stopped by the user at step {self.step_count} (epoch {self.epoch:.1f})"
@@ -425,6 +435,19 @@ class TrainResult:
         }
 
 
+def run_to_end(trainer, on_event: Callable[[Event], None] | None = None):
+    """Step ``trainer`` (a :class:`Trainer`, or anything with its ``step()``/``done``) until it is done.
+
+    Every event goes to ``on_event``; the trainer, completed, diverged or stopped, is returned. The one
+    headless training loop: the CLI, sweeps, analyses and scripts all drive their trainers through it.
+    """
+    while not trainer.done:
+        for event in trainer.step():
+            if on_event is not None:
+                on_event(event)
+    return trainer
+
+
 def train(
     config: RunConfig,
     dataset: Dataset | None = None,
@@ -438,12 +461,14 @@ def train(
     if on_event:
         on_event(trainer.started_event())
     history: list[Evaluation] = []
-    while not trainer.done:
-        for event in trainer.step():
-            if isinstance(event, Evaluation):
-                history.append(event)
-            if on_event:
-                on_event(event)
+
+    def record(event: Event) -> None:
+        if isinstance(event, Evaluation):
+            history.append(event)
+        if on_event:
+            on_event(event)
+
+    run_to_end(trainer, record)
     return TrainResult(
         config=config, status=trainer.status, message=trainer.message, steps=trainer.step_count,
         wall_seconds=time.perf_counter() - started, final=trainer.last_metrics, history=history,

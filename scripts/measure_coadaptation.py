@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from dropviz.config import RunConfig  # noqa: E402
 from dropviz.data import load_dataset  # noqa: E402
 from dropviz.models import build_model  # noqa: E402
-from dropviz.train import Evaluation, Trainer  # noqa: E402
+from dropviz.train import Evaluation, Trainer, run_to_end  # noqa: E402
 
 OUT = ROOT / "artifacts" / "coadaptation"
 MC_EXAMPLES = 5000  # 100 sampled nets x 5000 images x 3.7 MFLOP: minutes on one shared core
@@ -52,14 +52,16 @@ def train_seed(seed: int, epochs: int) -> None:
     trainer = Trainer(config, record_masks=False)
     started = time.perf_counter()
     history = []
-    while not trainer.done:
-        for event in trainer.step():
-            if isinstance(event, Evaluation):
-                history.append({"step": event.step, "epoch": event.epoch, **{
-                    f"{run}_{key}": value for run, metrics in event.metrics.items() for key, value in metrics.items()}})
-                print(f"seed {seed} epoch {event.epoch:.0f}: "
-                      + ", ".join(f"{run} test {m['test_error']:.4f} train {m['train_error']:.4f}"
-                                  for run, m in event.metrics.items()), flush=True)
+
+    def record(event) -> None:
+        if isinstance(event, Evaluation):
+            history.append({"step": event.step, "epoch": event.epoch, **{
+                f"{run}_{key}": value for run, metrics in event.metrics.items() for key, value in metrics.items()}})
+            print(f"seed {seed} epoch {event.epoch:.0f}: "
+                  + ", ".join(f"{run} test {m['test_error']:.4f} train {m['train_error']:.4f}"
+                              for run, m in event.metrics.items()), flush=True)
+
+    run_to_end(trainer, record)
     torch.save({
         "config": config.model_dump(mode="json"),
         "state": {run: model.state_dict() for run, model in trainer.models.items()},
