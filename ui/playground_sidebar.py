@@ -1,8 +1,11 @@
-"""The Playground sidebar: one widget per RunConfig field, each bound to the URL under the field's name.
+"""The Playground sidebar: one widget per RunConfig setting, drawn from :data:`dropviz.config.SETTINGS`.
 
-Like tensorflow/playground's ``state.ts`` the list of settings is data
-(:data:`SETTINGS`); this module only turns it into widgets. Validation is
-:func:`dropviz.config.from_query_params`'s job: the page displays its notices.
+Like tensorflow/playground's ``state.ts`` the settings are data: each widget's kind, choices,
+bounds, step, default, label key and help come from the RunConfig field it shows; this module
+only turns that table into widgets. The session's settings live in one dict
+(``st.session_state[SETTINGS_STATE]``, typed values) that a shared link seeds once; the widgets
+hand their typed values to :func:`dropviz.config.from_values`, and the address bar is rewritten
+on every run to the settings in use (so a link always reopens what the page shows).
 """
 from __future__ import annotations
 
@@ -13,19 +16,23 @@ from urllib.parse import parse_qsl
 
 import streamlit as st
 
-from dropviz.config import FIELD_NAMES, RunConfig, from_query_params, to_text
+from dropviz.config import (
+    FIELD_NAMES, LINK_FIELDS, SETTINGS, WIDGET_FIELDS, RunConfig, fit_to_widget, from_query_params, from_values,
+    to_query_params, to_text,
+)
 from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv
 from dropviz.presets import PRESETS
-from ui.i18n import current_language
+from ui.i18n import current_language, translator
+from ui.settings_text import TEXT as SETTINGS_TEXT
 
 DEFAULT = RunConfig()
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
 REFRESH_SECONDS = 0.3
 CSV_OPTION = "csv"
-PAGE_KEYS = ("speed",)  # bound widgets that are not RunConfig fields
-# RunConfig fields with a widget (data_dir, eval_every, device... are CLI-only).
-WIDGET_FIELDS = ("dataset", "noise", "train_size", "hidden", "activation", "method", "keep_p", "keep_p_input", "scaling",
-                 "dropconnect_mask", "max_norm", "twin", "optimizer", "lr", "momentum", "batch_size", "epochs", "seed")
+SETTINGS_STATE = "pg_settings"  # field -> typed value, for every field a link may set
+# Text-table prefixes of each choice's label (ui/playground_text.py: "m_dropout", ...).
+CHOICE_LABELS = {"dataset": "ds_", "activation": "act_", "method": "m_", "scaling": "s_", "dropconnect_mask": "dc_",
+                 "optimizer": "o_"}
 
 
 @dataclass
@@ -35,7 +42,7 @@ class Sidebar:
     dataset: Any = None  # an uploaded CSV's Dataset, else None (the runner loads registry data itself)
     dataset_key: str | None = None
     data_problem: str | None = None  # why training cannot start (no CSV yet, bad CSV)
-    bound_fields: tuple[str, ...] = field(default_factory=tuple)
+    bound_fields: tuple[str, ...] = field(default_factory=tuple)  # the settings taken from widgets and the link
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -55,81 +62,145 @@ def _load_uploaded_csv(digest: str, content: bytes, name: str, train_size: int |
     return load_csv(content, train_size=train_size, seed=seed, name=name)
 
 
-def url_notices(params: dict[str, str], t: Callable[..., str]) -> list[str]:
-    """What is wrong with a URL's settings (each falls back to its default)."""
-    _, notices = from_query_params(params)
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _with_own_text(t: Callable[..., str]) -> Callable[..., str]:
+    """The page's translator, plus this module's own table (ui/settings_text.py)."""
+    own = translator(SETTINGS_TEXT, inside_page=False)
+    return lambda key, **fmt: own(key, **fmt) if key in SETTINGS_TEXT else t(key, **fmt)
+
+
+def read_link(params: dict[str, Any], t: Callable[..., str]) -> tuple[dict[str, Any], list[str]]:
+    """A link's settings as the widgets will show them, and a notice for every value changed on the way.
+
+    Returns typed values for every field a link may set (defaults for the ones it leaves out).
+    """
+    t = _with_own_text(t)
+    config, notices = from_query_params(params, fields=LINK_FIELDS)
+    values = {name: getattr(config, name) for name in LINK_FIELDS}
     options = dataset_options()
     value = params.get("dataset")
     if value is not None and value not in options:
+        values["dataset"] = DEFAULT.dataset
         notices.append(t("dataset_unavailable", default=DEFAULT.dataset, value=value, choices=", ".join(options)))
+    if values["device"] == "cuda" and not _cuda_available():
+        values["device"] = "auto"
+        notices.append(t("link_no_cuda"))
+    if "noise" in params and values["dataset"] not in TOY_DATASETS and values["noise"] != DEFAULT.noise:
+        notices.append(t("link_unused_noise", value=values["noise"], dataset=values["dataset"]))
+    if "dropconnect_mask" in params and values["method"] != "dropconnect" \
+            and values["dropconnect_mask"] != DEFAULT.dropconnect_mask:
+        notices.append(t("link_unused_mask", value=values["dropconnect_mask"], method=values["method"]))
+    for name in WIDGET_FIELDS:
+        given, used = values[name], fit_to_widget(name, values[name])
+        if used == given:
+            continue
+        values[name] = used
+        spec = SETTINGS[name]
+        shown = str(params.get(name, given)).strip()  # as the link wrote it; it parsed as a number
+        if spec.widget_low is not None and given < spec.widget_low:
+            notices.append(t("link_fitted_low", field=name, value=shown, used=used))
+        elif spec.widget_high is not None and given > spec.widget_high:
+            notices.append(t("link_fitted_high", field=name, value=shown, used=used))
+        else:
+            notices.append(t("link_fitted_step", field=name, value=shown, used=used, step=spec.step))
     speed = params.get("speed")
     if speed is not None and speed not in {str(s) for s in SPEEDS}:
         notices.append(t("speed_bad", value=speed, choices=", ".join(str(s) for s in SPEEDS)))
-    return list(dict.fromkeys(notices))
+    return values, list(dict.fromkeys(notices))
+
+
+def _session_settings(t: Callable[..., str]) -> dict[str, Any]:
+    """The session's settings; a shared link decides them on the session's first run."""
+    state = st.session_state
+    if SETTINGS_STATE not in state:
+        state[SETTINGS_STATE], state["pg_link_notices"] = read_link(st.query_params.to_dict(), t)
+    return state[SETTINGS_STATE]
+
+
+def url_notices(params: dict[str, str], t: Callable[..., str]) -> list[str]:
+    """What a link's settings needed changing (each notice says what is used instead)."""
+    if SETTINGS_STATE not in st.session_state:
+        st.session_state[SETTINGS_STATE], st.session_state["pg_link_notices"] = read_link(params, t)
+    return list(st.session_state["pg_link_notices"])
+
+
+def _widget_form(name: str, value: Any) -> Any:
+    """What the widget holds for a setting's value (the layers box holds text)."""
+    return to_text(name, value) if name == "hidden" and not isinstance(value, str) else value
 
 
 def apply_preset(query: str) -> None:
-    """on_click callback: every bound setting to the preset's value (fields it leaves out to defaults)."""
+    """on_click callback: every setting to the preset's value (fields it leaves out to defaults)."""
     config, _ = from_query_params(dict(parse_qsl(query)))
-    for name in WIDGET_FIELDS:
-        if name != "noise" or config.dataset in TOY_DATASETS:
-            value = getattr(config, name)
-            st.session_state[name] = to_text(name, value) if name == "hidden" else value
-
-
-METHODS = ("dropout", "none", "gaussian", "dropconnect")
-ACTIVATIONS = ("relu", "logistic", "tanh")
-SCALINGS = ("inverted", "weight-scaling")
-DC_MASKS = ("per-example", "per-batch")
-OPTIMIZERS = ("sgd", "adam")
-CHOICE_FIELDS = ("dataset", "activation", "method", "scaling", "dropconnect_mask", "optimizer")
-
-
-def _choice(name: str, options) -> dict:
-    """Widget arguments of a choice setting, seeded from the URL on the session's first run.
-
-    Streamlit's bind="query-params" would write the *translated* label (format_func) into the
-    URL, so a link made in 中文 would not open in English; these widgets are synced by hand
-    with the raw value instead (see :func:`sync_choices_to_url`).
-    """
-    seeded = st.session_state.setdefault("pg_seeded", set())
-    if name not in seeded:
-        seeded.add(name)
-        value = st.query_params.get(name)
-        if value in options and name not in st.session_state:
-            st.session_state[name] = value
-    kwargs = {"key": name}
-    if name not in st.session_state:
-        kwargs["index"] = list(options).index(getattr(DEFAULT, name))
-    return kwargs
-
-
-def sync_choices_to_url() -> None:
-    """Write each choice setting's raw value to the URL (removed when it is the default)."""
-    for name in CHOICE_FIELDS:
-        value = st.session_state.get(name)
-        default = getattr(DEFAULT, name)
-        if value is None or value == default or (name == "dataset" and value == CSV_OPTION):
-            if name in st.query_params:
-                del st.query_params[name]
-        elif st.query_params.get(name) != value:
-            st.query_params[name] = value
+    settings = st.session_state.setdefault(SETTINGS_STATE, {})
+    for name in LINK_FIELDS:
+        settings[name] = fit_to_widget(name, getattr(config, name))
+        if name in WIDGET_FIELDS:
+            st.session_state[name] = _widget_form(name, settings[name])
 
 
 def _fmt(t, prefix: str) -> Callable[[str], str]:
     return lambda value: t(f"{prefix}{value}")
 
 
+def _widget(name: str, t: Callable[..., str], options=None, **extra) -> Any:
+    """The widget of one setting, as its declaration says; its value is in st.session_state[name]."""
+    spec = SETTINGS[name]
+    kwargs = {"key": name, "help": t(f"{name}_help") if spec.help else None, **extra}
+    label = t(spec.label_key)
+    if spec.widget in ("select", "radio"):
+        draw = st.selectbox if spec.widget == "select" else st.radio
+        return draw(label, options or spec.choices, format_func=_fmt(t, CHOICE_LABELS[name]), **kwargs)
+    if spec.widget == "slider":
+        return st.slider(label, spec.widget_low, spec.widget_high, step=spec.step, **kwargs)
+    if spec.widget == "number":
+        if spec.format:
+            kwargs["format"] = spec.format
+        return st.number_input(label, spec.widget_low, spec.widget_high, step=spec.step, **kwargs)
+    if spec.widget == "text":
+        return st.text_input(label, **kwargs)
+    if spec.widget == "toggle":
+        return st.toggle(label, **kwargs)
+    raise ValueError(f"{name}: unknown widget kind {spec.widget!r}")
+
+
+def _sync_url(config: RunConfig, dataset_option: str) -> None:
+    """The address bar holds the settings in use: those that differ from the defaults, nothing else."""
+    wanted = {name: text for name, text in to_query_params(config).items() if name in LINK_FIELDS}
+    if dataset_option == CSV_OPTION:
+        wanted.pop("dataset", None)  # an uploaded file is not part of a link
+    params = st.query_params
+    for name in FIELD_NAMES:
+        if name in wanted:
+            if params.get(name) != wanted[name]:
+                params[name] = wanted[name]
+        elif name in params:
+            del params[name]
+
+
 def render(t: Callable[..., str]) -> Sidebar:
     """Draw the settings; return the validated config they describe.
 
-    A widget value the config rejects (a bad hidden-layers text, from the user or from a
-    link) is put back to its default on an immediate rerun, with its notice kept for display.
+    A widget value the config rejects (a bad hidden-layers text) is put back to its default on
+    an immediate rerun, with its notice kept for display.
     """
-    bind = {"bind": "query-params"}
-    for name, value in st.session_state.pop("pg_fix", {}).items():
-        st.session_state[name] = value  # before the widgets exist: allowed, and it updates the URL
-    fixed_notices = st.session_state.pop("pg_fixed_notices", [])
+    state = st.session_state
+    settings = _session_settings(t)
+    for name, value in state.pop("pg_fix", {}).items():
+        state[name] = value  # before the widgets exist: allowed
+    fixed_notices = state.pop("pg_fixed_notices", [])
+    for name in WIDGET_FIELDS:
+        if name not in state:  # a widget seen for the first time, or hidden on the last run
+            state[name] = _widget_form(name, settings[name])
+    if state["dataset"] not in dataset_options():
+        state["dataset"] = DEFAULT.dataset  # a data set that has gone from the server since
+    upload = None
+    section = None
     with st.sidebar:
         with st.expander(t("sec_presets"), expanded=False):
             for preset in PRESETS:
@@ -138,54 +209,41 @@ def render(t: Callable[..., str]) -> Sidebar:
                 st.button(title, key=f"preset_{preset.key}", help=lesson, on_click=apply_preset, args=(preset.query,),
                           width="stretch")
                 st.caption(f"[{t('preset_link')}]({preset.url()}) · {lesson}")
+        for name in WIDGET_FIELDS:
+            spec = SETTINGS[name]
+            if name == "noise" and state["dataset"] not in TOY_DATASETS:
+                continue
+            if name == "dropconnect_mask" and state["method"] != "dropconnect":
+                continue
+            if spec.section != section:
+                section = spec.section
+                st.subheader(t(f"sec_{section}"))
+            if name == "dataset":
+                dataset = _widget(name, t, dataset_options())
+                if dataset == CSV_OPTION:
+                    upload = st.file_uploader(t("csv_file"), type=["csv"], key="csv_file", help=t("csv_help"))
+            elif name == "train_size":
+                _widget(name, t, placeholder=t("train_size_default"))
+            elif name == "dropconnect_mask":
+                _widget(name, t, horizontal=True)
+            elif name == "keep_p":
+                keep_p = _widget(name, t)
+                st.markdown(t("torch_equiv", p=f"{round(1 - keep_p, 4):g}"))
+            else:
+                _widget(name, t)
 
-        st.subheader(t("sec_data"))
-        options = dataset_options()
-        dataset = st.selectbox(t("dataset"), options, **_choice("dataset", options),
-                               format_func=_fmt(t, "ds_"), help=t("dataset_help"))
-        upload = None
-        if dataset == CSV_OPTION:
-            upload = st.file_uploader(t("csv_file"), type=["csv"], key="csv_file", help=t("csv_help"))
-        if dataset in TOY_DATASETS:
-            st.slider(t("noise"), 0.0, 1.0, DEFAULT.noise, 0.05, key="noise", **bind)
-        st.number_input(t("train_size"), 10, 100_000, DEFAULT.train_size, 10, key="train_size",
-                        placeholder=t("train_size_default"), help=t("train_size_help"), **bind)
-
-        st.subheader(t("sec_arch"))
-        st.text_input(t("hidden"), to_text("hidden", DEFAULT.hidden), key="hidden", help=t("hidden_help"), **bind)
-        st.selectbox(t("activation"), ACTIVATIONS, **_choice("activation", ACTIVATIONS), format_func=_fmt(t, "act_"))
-
-        st.subheader(t("sec_method"))
-        method = st.selectbox(t("method"), METHODS, **_choice("method", METHODS), format_func=_fmt(t, "m_"))
-        keep_p = st.slider(t("keep_p"), 0.05, 1.0, DEFAULT.keep_p, 0.05, key="keep_p", help=t("keep_p_help"), **bind)
-        st.markdown(t("torch_equiv", p=f"{round(1 - keep_p, 4):g}"))
-        st.slider(t("keep_p_input"), 0.05, 1.0, DEFAULT.keep_p_input, 0.05, key="keep_p_input",
-                  help=t("keep_p_input_help"), **bind)
-        st.radio(t("scaling"), SCALINGS, **_choice("scaling", SCALINGS), format_func=_fmt(t, "s_"))
-        if method == "dropconnect":
-            st.radio(t("dropconnect_mask"), DC_MASKS, **_choice("dropconnect_mask", DC_MASKS),
-                     format_func=_fmt(t, "dc_"), horizontal=True)
-        st.number_input(t("max_norm"), 0.1, 100.0, None, 0.5, key="max_norm", help=t("max_norm_help"), **bind)
-        st.toggle(t("twin"), DEFAULT.twin, key="twin", **bind)
-
-        st.subheader(t("sec_opt"))
-        st.selectbox(t("optimizer"), OPTIMIZERS, **_choice("optimizer", OPTIMIZERS), format_func=_fmt(t, "o_"))
-        st.number_input(t("lr"), 0.0001, 10.0, DEFAULT.lr, 0.01, format="%.4f", key="lr", **bind)
-        st.slider(t("momentum"), 0.0, 0.99, DEFAULT.momentum, 0.01, key="momentum", **bind)
-        st.number_input(t("batch_size"), 1, 4096, DEFAULT.batch_size, key="batch_size", **bind)
-        st.number_input(t("epochs"), 1, 100_000, DEFAULT.epochs, key="epochs", **bind)
-        st.number_input(t("seed"), 0, 2**31 - 1, DEFAULT.seed, key="seed", **bind)
-
-    sync_choices_to_url()
-    values = {name: st.session_state[name] for name in WIDGET_FIELDS if name in st.session_state}
+    for name in WIDGET_FIELDS:
+        if name in state:
+            settings[name] = state[name]
+    dataset, method = settings["dataset"], settings["method"]
+    values = dict(settings)
     if dataset not in TOY_DATASETS:
-        values.pop("noise", None)
+        values.pop("noise")
     if method != "dropconnect":
-        values.pop("dropconnect_mask", None)
+        values.pop("dropconnect_mask")
     bound = tuple(values)
     sidebar_dataset, dataset_key, problem = None, None, None
     if dataset == CSV_OPTION:
-        values.pop("dataset")
         if upload is None:
             problem = t("csv_needed")
             values["dataset"] = "upload.csv"
@@ -196,18 +254,19 @@ def render(t: Callable[..., str]) -> Sidebar:
             values["dataset"] = name
             dataset_key = digest
             try:
-                sidebar_dataset = _load_uploaded_csv(digest, content, name, values.get("train_size"), int(values.get("seed", 0)))
+                sidebar_dataset = _load_uploaded_csv(digest, content, name, values.get("train_size"),
+                                                     int(values.get("seed", 0)))
             except DatasetError as error:
                 problem = t("csv_error", error=error)
-    # The hidden-layers box already holds text ("128,128"); every other widget holds a value.
-    texts = {name: value if isinstance(value, str) else to_text(name, value) for name, value in values.items()}
-    config, notices = from_query_params(texts)
-    bad = [name for name, text in texts.items() if name in WIDGET_FIELDS and name != "dataset" and from_query_params({name: text})[1]]
+    config, problems = from_values(values)
+    bad = [name for name in problems if name in WIDGET_FIELDS and name != "dataset"]
     if bad:
-        st.session_state["pg_fix"] = {name: to_text(name, getattr(DEFAULT, name)) if name == "hidden" else getattr(DEFAULT, name)
-                                      for name in bad}
-        st.session_state["pg_fixed_notices"] = [t("widget_notice", problem=n.split(". ", 1)[-1]) for n in notices]
+        state["pg_fix"] = {name: _widget_form(name, getattr(DEFAULT, name)) for name in bad}
+        for name in bad:
+            settings[name] = getattr(DEFAULT, name)
+        state["pg_fixed_notices"] = [t("widget_notice", problem=problems[name]) for name in bad]
         st.rerun()
+    _sync_url(config, dataset)
     return Sidebar(config=config, notices=fixed_notices,
                    dataset=sidebar_dataset, dataset_key=dataset_key, data_problem=problem, bound_fields=bound)
 

@@ -99,8 +99,9 @@ TEXT = {
              "or stop a run in another tab.",
              "服务器繁忙：已有 {n} 个训练在运行（上限 {cap} 个）。请稍后再试，或在其他标签页停止一个训练。"),
     "reset_notice": ("Settings changed, so the previous run was stopped and reset.", "设置已更改，之前的训练已停止并重置。"),
-    "url_notice_title": ("Some settings in the link were not valid and were replaced by defaults:",
-                         "链接中的部分设置无效，已改用默认值："),
+    "url_notice_title": ("Some settings in the link were not valid or not usable here, so they were changed "
+                         "(the address bar now holds the settings in use):",
+                         "链接中的部分设置无效或在此不可用，已作更改（地址栏现在是实际使用的设置）："),
     "widget_notice": ("A setting is not valid, the default is used instead: {problem}", "设置无效，已改用默认值：{problem}"),
     "dataset_unavailable": ("URL setting ignored, default {default} used instead. dataset: {value!r} is not available "
                             "on this server (available: {choices})",
