@@ -180,9 +180,9 @@ def dropconnect_linear(
     scaling divides by keep_p while training so inference uses W unchanged;
     ``weight-scaling`` uses the mean network ``keep_p * W`` at inference.
 
-    Returns the output and, if ``record``, the mask used for the first example.
+    Returns the output and, if ``record``, the mask used for the first example. ``keep_p`` (0 < keep_p <= 1)
+    is checked where the net is built (MLP, RunConfig), not on every forward pass.
     """
-    keep_p = check_keep_p(keep_p)
     scale = 1.0 / keep_p if scaling == "inverted" else 1.0
     n_out, n_in = weight.shape
     if not per_example:
@@ -213,9 +213,8 @@ def dropconnect_gaussian_inference(
 
     u ~ N(keep_p W v, keep_p (1-keep_p) (W*W)(v*v)); returns mean over samples of
     ``activation(u + b)``. With ``inverted`` training the weights were trained
-    at scale 1/keep_p, so the moments are taken of W/keep_p.
+    at scale 1/keep_p, so the moments are taken of W/keep_p. ``keep_p`` is checked where the net is built.
     """
-    keep_p = check_keep_p(keep_p)
     effective = weight / keep_p if scaling == "inverted" else weight
     mean = keep_p * F.linear(inputs, effective)
     variance = keep_p * (1.0 - keep_p) * F.linear(inputs * inputs, effective * effective)
