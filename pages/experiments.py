@@ -9,12 +9,13 @@ import streamlit as st
 
 from dropviz import paper
 from dropviz.data import list_datasets
-from dropviz.experiments import COMMON_NOTE, EXPERIMENTS, PRESET_NOTES, PRESETS, default_dataset, mean_curves, summarize
+from dropviz.experiments import (COMMON_NOTE, COMMON_NOTE_ZH, EXPERIMENTS, PRESET_NOTES, PRESET_NOTES_ZH, PRESETS,
+                                 default_dataset, mean_curves, summarize)
 from dropviz.store import Store, StoreError, default_db_path, shipped_trials
 from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
 from dropviz.viz.experiments import experiment_figure, summary_table
 from ui.experiments_run import configured_ray_address, session_sweep
-from ui.i18n import translator
+from ui.i18n import current_language, translator
 
 TEXT = {
     "intro": ("Re-run the experiments of Srivastava et al. (2014) here, on any data set of the app, and see your "
@@ -122,7 +123,9 @@ with st.expander(t("run_settings")):
     if engine == "ray":
         st.caption(t("ray_configured", address=ray_address) if ray_address else t("ray_local"))
 with st.expander(t("preset_note")):
-    st.markdown(f"**{preset}**: {PRESET_NOTES[preset]}\n\n{COMMON_NOTE}")
+    zh_notes = current_language() == "zh"
+    st.markdown(f"**{preset}**: {(PRESET_NOTES_ZH if zh_notes else PRESET_NOTES)[preset]}\n\n"
+                f"{COMMON_NOTE_ZH if zh_notes else COMMON_NOTE}")
 
 try:
     trials = spec.trials(dataset, preset)

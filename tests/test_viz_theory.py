@@ -49,12 +49,14 @@ def test_mc_convergence_figure_rejects_mismatched_arrays():
 
 def test_regularization_strength_figure_peak_and_marks():
     fig = vt.regularization_strength_figure(marked=[0.2, 0.9])
-    curve, peak, marks = fig.data
+    curve, test_curve, peak, marks, test_marks = fig.data
     assert max(curve.y) == pytest.approx(0.25)
     assert curve.x[int(np.argmax(curve.y))] == pytest.approx(0.5)
     assert list(peak.x) == [0.5] and list(peak.y) == [0.25]
     np.testing.assert_allclose(marks.y, [0.16, 0.09])
-    assert len(vt.regularization_strength_figure().data) == 2
+    np.testing.assert_allclose(test_marks.y, [4.0, 0.1 / 0.9])  # (1 - p)/p on the test weights
+    assert test_curve.yaxis == "y2" and max(test_curve.y) <= 10.0
+    assert len(vt.regularization_strength_figure().data) == 3
 
 
 def test_ridge_figures():

@@ -196,6 +196,15 @@ def summary_table(summary: Sequence[dict], paper_rows: Sequence[dict] | None = N
             "experiment": row["experiment"], "condition": row["condition"], "seeds": row["n"],
             "test error % (mean)": row["test_error_pct_mean"], "test error % (std)": row["test_error_pct_std"],
             "train error % (mean)": row["train_error_pct_mean"], "train error % (std)": row["train_error_pct_std"],
+            "validation error % (mean)": row.get("val_error_pct_mean"),
+            "learning rate (chosen, per seed)": _choices(row.get("lr_chosen"), "{:g}"),
+            "stopping epoch (chosen, per seed)": _choices(row.get("stop_epoch_chosen"), "{:.1f}"),
             f"paper {PAPER_DATASET} test error %": paper_value,
         })
     return table
+
+
+def _choices(values, fmt: str) -> str:
+    """The protocol's per-seed choices as text ("0.03, 0.1"); empty for results stored without a protocol."""
+    values = [v for v in (values or ()) if v is not None]
+    return ", ".join(fmt.format(v) for v in values)
