@@ -10,6 +10,7 @@ from typing import Callable, Mapping
 
 import streamlit as st
 
+from ui.markdown import safe_emphasis
 from ui.shell import ensure_app_shell
 
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -63,6 +64,6 @@ def translator(*tables: Mapping[str, tuple[str, str]], inside_page: bool = True)
     def t(key: str, **fmt) -> str:
         pair = merged.get(key)
         text = pair[index] if pair else key
-        return text.format(**fmt) if fmt else text
+        return safe_emphasis(text.format(**fmt) if fmt else text)
 
     return t
