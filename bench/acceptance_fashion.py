@@ -37,7 +37,7 @@ def main(argv=None) -> int:
         rows.append({"seed": seed, "status": result.status, "seconds": time.perf_counter() - started, **{
             f"{run}_{key}": value for run, metrics in result.final.items() for key, value in metrics.items()}})
         print(json.dumps(rows[-1]), flush=True)
-    print(f"\n| seed | dropout test error % | twin test error % | dropout test loss | twin test loss | minutes |")
+    print("\n| seed | dropout test error % | twin test error % | dropout test loss | twin test loss | minutes |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['seed']} | {100*row['method_test_error']:.2f} | {100*row['baseline_test_error']:.2f} | "

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,12 +73,12 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     models, source = nets()
     x, y, data_source = data()
-    method, twin = models["method"], models["baseline"]
+    method = models["method"]
     dc = MLP(784, [1024, 1024], 10, method="dropconnect", keep_p=0.5)
     dc.load_state_dict(method.state_dict())
     dc.eval()
     sizes = analysis.interactive_sizes(method.n_parameters)
-    x2k, y2k = x[: sizes["measures"]], y[: sizes["measures"]]
+    x2k = x[: sizes["measures"]]
     xa, ya = x[: sizes["ablation"]], y[: sizes["ablation"]]
     xm, ym = x[: sizes["mc"]], y[: sizes["mc"]]
     xd, yd = x[: sizes["dropconnect"]], y[: sizes["dropconnect"]]

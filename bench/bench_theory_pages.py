@@ -22,9 +22,8 @@ import argparse
 import statistics
 import time
 
-from _common import ROOT, print_table
-
 import streamlit as st
+from _common import ROOT, print_table
 from streamlit.testing.v1 import AppTest
 
 APP = str(ROOT / "app.py")

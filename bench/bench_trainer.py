@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import best_of, print_table  # noqa: F401  (sets sys.path)
-
 import torch
+from _common import best_of, print_table  # noqa: F401  (sets sys.path)
 from torch.nn import functional as F
 
 from dropviz.config import RunConfig
 from dropviz.data import Dataset
 from dropviz.layers import dropconnect_linear
-from dropviz.models import MLP
 from dropviz.runner import MetricLog
 from dropviz.train import Trainer, evaluate
 

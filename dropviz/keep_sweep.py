@@ -17,7 +17,6 @@ the Playground views use on a runner.
 """
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -26,7 +25,6 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 import torch
 from torch.nn import functional as F
@@ -37,7 +35,14 @@ from .layers import check_keep_p, dropconnect_gaussian_inference, dropconnect_li
 from .models import ACTIVATION_FUNCTIONS, MLP, build_model
 from .runner import ENDED_STATES, LogSnapshot, MetricLog, default_num_threads, lower_thread_priority
 from .train import (
-    EVAL_SUBSAMPLE, Evaluation, Finished, MaskSnapshot, Started, StateSnapshot, Step, Trainer,
+    EVAL_SUBSAMPLE,
+    Evaluation,
+    Finished,
+    MaskSnapshot,
+    Started,
+    StateSnapshot,
+    Step,
+    Trainer,
 )
 
 DEFAULT_KEEP_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)

@@ -18,7 +18,14 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import RunConfig
-from .layers import Dropout, GaussianDropout, apply_max_norm, check_keep_p, dropconnect_gaussian_inference, dropconnect_linear
+from .layers import (
+    Dropout,
+    GaussianDropout,
+    apply_max_norm,
+    check_keep_p,
+    dropconnect_gaussian_inference,
+    dropconnect_linear,
+)
 
 ACTIVATION_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": torch.relu,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import linecache
 import numbers
 import warnings
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 

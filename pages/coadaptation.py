@@ -12,7 +12,8 @@ import streamlit as st
 
 from dropviz import analysis
 from dropviz.viz import coadaptation as viz
-from ui.analysis_run import TEXT as RUN_TEXT, AnalysisRun, select_run, test_tensors
+from ui.analysis_run import TEXT as RUN_TEXT
+from ui.analysis_run import AnalysisRun, select_run, test_tensors
 from ui.i18n import translator
 
 TEXT = {

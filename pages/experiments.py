@@ -9,8 +9,17 @@ import streamlit as st
 
 from dropviz import paper
 from dropviz.data import list_datasets
-from dropviz.experiments import (COMMON_NOTE, COMMON_NOTE_ZH, EXPERIMENTS, PRESET_NOTES, PRESET_NOTES_ZH, PRESETS,
-                                 default_dataset, mean_curves, summarize)
+from dropviz.experiments import (
+    COMMON_NOTE,
+    COMMON_NOTE_ZH,
+    EXPERIMENTS,
+    PRESET_NOTES,
+    PRESET_NOTES_ZH,
+    PRESETS,
+    default_dataset,
+    mean_curves,
+    summarize,
+)
 from dropviz.store import Store, StoreError, default_db_path, shipped_trials
 from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
 from dropviz.viz.experiments import experiment_figure, summary_table

@@ -10,7 +10,8 @@ import torch
 
 from dropviz import analysis
 from dropviz.viz import inference as viz
-from ui.analysis_run import TEXT as RUN_TEXT, AnalysisRun, default_run, describe, select_run, test_tensors
+from ui.analysis_run import TEXT as RUN_TEXT
+from ui.analysis_run import AnalysisRun, default_run, describe, select_run, test_tensors
 from ui.i18n import current_language, translator
 
 TEXT = {

@@ -14,7 +14,6 @@ dropviz.analysis on the full 10k test set, printing a Markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path

@@ -8,7 +8,6 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-
 APP = "../app.py"
 
 

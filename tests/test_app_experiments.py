@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropviz.experiments import get_experiment
 from dropviz.store import Store
 from ui.experiments_run import HOLDERS
 

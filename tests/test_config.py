@@ -3,7 +3,16 @@ import json
 
 import pytest
 
-from dropviz.config import ConfigError, RunConfig, allowed, from_json, from_mapping, from_query_params, from_text_values, to_query_params
+from dropviz.config import (
+    ConfigError,
+    RunConfig,
+    allowed,
+    from_json,
+    from_mapping,
+    from_query_params,
+    from_text_values,
+    to_query_params,
+)
 
 
 def test_defaults_are_valid_and_keep_p_convention():

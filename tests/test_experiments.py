@@ -5,8 +5,18 @@ import pytest
 import torch
 
 from dropviz import paper
-from dropviz.experiments import (EXPERIMENTS, PRESETS, SCALES, Trial, all_trials, fig9b_hidden, get_experiment,
-                                 mc_average_errors, mean_curves, summarize)
+from dropviz.experiments import (
+    EXPERIMENTS,
+    PRESETS,
+    SCALES,
+    Trial,
+    all_trials,
+    fig9b_hidden,
+    get_experiment,
+    mc_average_errors,
+    mean_curves,
+    summarize,
+)
 from dropviz.models import MLP
 from dropviz.viz.experiments import experiment_figure, summary_table
 

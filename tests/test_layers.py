@@ -7,8 +7,13 @@ import torch
 
 from dropviz import reference
 from dropviz.layers import (
-    Dropout, GaussianDropout, _chunk_size, apply_max_norm, check_keep_p,
-    dropconnect_gaussian_inference, dropconnect_linear,
+    Dropout,
+    GaussianDropout,
+    _chunk_size,
+    apply_max_norm,
+    check_keep_p,
+    dropconnect_gaussian_inference,
+    dropconnect_linear,
 )
 
 

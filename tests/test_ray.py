@@ -5,10 +5,9 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 # Ray is an optional extra for users, but CI installs it (requirements-ray.txt): a missing Ray fails here.
 import psutil  # noqa: E402
+import pytest
 import ray  # noqa: E402
 
 from dropviz.config import RunConfig  # noqa: E402

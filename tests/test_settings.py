@@ -12,7 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 from dropviz.cli import build_parser
 from dropviz.config import (
-    FIELD_NAMES, LINK_FIELDS, SETTINGS, WIDGET_FIELDS, RunConfig, fit_to_widget, from_query_params, from_values,
+    FIELD_NAMES,
+    LINK_FIELDS,
+    SETTINGS,
+    WIDGET_FIELDS,
+    RunConfig,
+    fit_to_widget,
+    from_query_params,
+    from_values,
 )
 from dropviz.lecture import SECTIONS
 from dropviz.presets import PRESETS

@@ -9,7 +9,6 @@ import pytest
 
 from dropviz import theory as th
 
-
 # ------------------------------------------------------- Baldi & Sadowski
 
 # Hand-computed (n = 2): I = (1, 2), w = (0.5, -1), t = 1, p = (0.5, 0.8).

@@ -1,6 +1,5 @@
 """Playground figure builders: arrays in, go.Figure out; inspect the traces, no browser."""
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
@@ -8,8 +7,18 @@ from dropviz.config import RunConfig
 from dropviz.presets import PRESETS
 from dropviz.train import Trainer
 from dropviz.viz.playground import (
-    CLASS_COLOURS, boundary_figure, boundary_panel_pixels, curves_figure, dropped_connection_count, dropped_unit_count, image_grid_figure, latest_gaps,
-    mask_matrix_figure, metrics_frame, network_figure, predict_grid,
+    CLASS_COLOURS,
+    boundary_figure,
+    boundary_panel_pixels,
+    curves_figure,
+    dropped_connection_count,
+    dropped_unit_count,
+    image_grid_figure,
+    latest_gaps,
+    mask_matrix_figure,
+    metrics_frame,
+    network_figure,
+    predict_grid,
 )
 
 DISPLAY = ((0, 1), (0, 1, 2, 3), (0, 1), (0, 1))

@@ -16,7 +16,6 @@ import streamlit as st
 
 from dropviz.sweep import BackgroundSweep
 
-
 RAY_ADDRESS_ENV = "DROPVIZ_RAY_ADDRESS"
 
 

@@ -17,8 +17,16 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from dropviz.config import (
-    FIELD_NAMES, LINK_FIELDS, SETTINGS, WIDGET_FIELDS, RunConfig, fit_to_widget, from_query_params, from_values,
-    to_query_params, to_text,
+    FIELD_NAMES,
+    LINK_FIELDS,
+    SETTINGS,
+    WIDGET_FIELDS,
+    RunConfig,
+    fit_to_widget,
+    from_query_params,
+    from_values,
+    to_query_params,
+    to_text,
 )
 from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv
 from dropviz.presets import PRESETS

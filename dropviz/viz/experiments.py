@@ -13,7 +13,8 @@ from typing import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..paper import DATASET as PAPER_DATASET, SOURCE as PAPER_SOURCE
+from ..paper import DATASET as PAPER_DATASET
+from ..paper import SOURCE as PAPER_SOURCE
 
 OURS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
                "#bcbd22", "#7f7f7f", "#393b79", "#637939")

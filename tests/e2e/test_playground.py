@@ -1,5 +1,4 @@
 """The Playground in a real browser: slider -> URL, Train -> live curves and dropped units, 中文, shared link."""
-import re
 
 import pytest
 
