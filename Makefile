@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test bench results clean
+.PHONY: run test lint system-packages bench results clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-ray.txt
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.dev
+# Installs what the tests need by itself: the Python packages into $(VENV), the system packages
+# (Chromium, Fashion-MNIST, a CJK font, python3-venv) with apt-get first, then lints and runs every test.
+test: system-packages $(VENV)/.dev lint
 	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+system-packages:
+	@PYTHON=$(PYTHON) scripts/system_packages.sh
 
 bench: $(VENV)/.dev
 	$(PY) bench/run_all.py
@@ -34,4 +42,4 @@ results: $(VENV)/.runtime
 	$(PY) -m dropviz experiment all --preset quick --dataset fashion-mnist --db $(RESULTS_DB) --export results/quick-fashion-mnist.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache artifacts build dist
