@@ -50,6 +50,21 @@ class LogSnapshot:
 ENDED_STATES = ("completed", "diverged", "stopped", "error")
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """A run's state as its worker sees it (running once the trainer exists, error with why...)."""
+
+    state: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class StateSkipped:
+    """A state snapshot the log's thinned history would not keep: a worker counts it, never sends it."""
+
+    step: int
+
+
 class ThinnedHistory:
     """At most ``capacity`` items spread evenly from the first to the newest, however many arrive.
 
@@ -73,6 +88,16 @@ class ThinnedHistory:
                 self._stride *= 2
         self._arrivals += 1
         self._newest = item
+
+    def will_keep_next(self) -> bool:
+        """Whether the next arrival will be kept (not only as the newest)."""
+        return self._arrivals % self._stride == 0
+
+    def skip(self) -> None:
+        """Count an arrival that is not kept (a worker sends only what the history keeps)."""
+        if self.will_keep_next():
+            raise ValueError("a kept arrival cannot be skipped")
+        self._arrivals += 1
 
     def _newest_is_kept(self) -> bool:
         return bool(self._kept) and self._kept[-1] is self._newest
@@ -112,23 +137,38 @@ class MetricLog:
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=50)
 
     def publish(self, event) -> None:
+        self.publish_many((event,))
+
+    def publish_many(self, events) -> None:
+        """Publish a batch under one lock (a worker process's slice of events); waiters wake once.
+
+        The rate window takes the batch's last step only: steps that arrive together share one time."""
         with self._lock:
-            self._version += 1
-            if isinstance(event, Step):
-                self._steps.append(event)
-                self._rate_window.append((time.perf_counter(), event.step))
-            elif isinstance(event, Evaluation):
-                self._evaluations.append(event)
-            elif isinstance(event, MaskSnapshot):
-                self._masks.append(event)
-            elif isinstance(event, StateSnapshot):
-                self._states.append(event)
-            elif isinstance(event, Started):
-                self._started = event
-            elif isinstance(event, KeepChange):
-                self._keep_changes.append(event)
-            elif isinstance(event, Finished):
-                self.state, self.message = event.status, event.message
+            now = time.perf_counter()
+            last_step = None
+            for event in events:
+                self._version += 1
+                if isinstance(event, Step):
+                    self._steps.append(event)
+                    last_step = event
+                elif isinstance(event, Evaluation):
+                    self._evaluations.append(event)
+                elif isinstance(event, MaskSnapshot):
+                    self._masks.append(event)
+                elif isinstance(event, StateSnapshot):
+                    self._states.append(event)
+                elif isinstance(event, Started):
+                    self._started = event
+                elif isinstance(event, KeepChange):
+                    self._keep_changes.append(event)
+                elif isinstance(event, Finished):
+                    self.state, self.message = event.status, event.message
+                elif isinstance(event, StateSkipped):
+                    self._states.skip()
+                elif isinstance(event, StateChange):
+                    self.state, self.message = event.state, event.message
+            if last_step is not None:
+                self._rate_window.append((now, last_step.step))
             self._changed.notify_all()
 
     def set_state(self, state: str, message: str = "") -> None:
@@ -243,7 +283,7 @@ def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, l
         try:
             with control.step_lock:
                 keep_change, control.keep_change = control.keep_change, None
-                if keep_change is not None:
+                if keep_change is not None and hasattr(trainer, "set_keep_p"):
                     trainer.set_keep_p(keep_p=keep_change[0], keep_p_input=keep_change[1])
                 events = trainer.step()
         except Exception as error:
@@ -337,10 +377,20 @@ class BackgroundRunner:
         """Limit the training rate (None: as fast as possible); does not reset the run."""
         self._control.max_steps_per_second = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
 
+    @property
+    def max_steps_per_second(self) -> float | None:
+        """The rate limit set by :meth:`set_speed` (None: full speed)."""
+        return self._control.max_steps_per_second
+
     def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
         """Change the keep probabilities from the next mini-batch (between steps; the run goes on)."""
         self._control.keep_change = (keep_p, keep_p_input)
         self._notify()
+
+    @property
+    def queue_position(self) -> None:
+        """Always None: a thread runner never waits for a slot (see dropviz.workers.PoolRunner)."""
+        return None
 
     def stop(self, timeout: float = 1.0) -> None:
         self._control.stop.set()

@@ -15,7 +15,7 @@ from ui.playground_views import (
     FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, figure_labels, fragment_views, latest_markdown, metrics_csv,
     should_refresh,
 )
-from ui.session import REGISTRY, max_concurrent_trainers, preview_dataset, session_trainer, warm_up
+from ui.session import RefreshTimer, preview_dataset, refresh_seconds, session_trainer, warm_up
 
 t = translator(TEXT)
 warm_up()
@@ -57,13 +57,10 @@ if sidebar.data_problem:
 
 
 def claim_runner():
-    """The session's runner for this config, fresh if the last one finished; None (and a message) if busy."""
+    """The session's runner for this config, fresh if the last one finished (never refused: it may queue)."""
     if holder.runner is not None and holder.runner.state in FINISHED_STATES:
         holder.reset()
-    runner = holder.ensure(config, sidebar.dataset, sidebar.dataset_key)
-    if runner is None:
-        st.warning(t("busy", n=REGISTRY.count, cap=max_concurrent_trainers()), icon="⏳")
-    return runner
+    return holder.ensure(config, sidebar.dataset, sidebar.dataset_key)
 
 
 if train or step:
@@ -106,6 +103,9 @@ def draw_views() -> None:
         st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
                                               epochs=progress.epochs, step=progress.step, total=progress.total_steps,
                                               rate=progress.samples_per_second))
+    position = getattr(holder.runner, "queue_position", None)
+    if position is not None and snapshot is not None:
+        st.info(t("queued", position=position), icon="⏳")
     if views.message and views.progress.state in ("diverged", "error"):
         st.error(t("run_message", message=views.message), icon="⚠️")
     left, right = st.columns(2)
@@ -142,7 +142,19 @@ def draw_views() -> None:
 
 initial = runner.snapshot() if runner is not None else None
 was_refreshing = initial is not None and should_refresh(initial.state, initial.step, state.get("pg_target_step"))
-st.fragment(run_every=REFRESH_SECONDS if was_refreshing else None)(draw_views)()
+refresh_every = refresh_seconds(REFRESH_SECONDS)
+
+
+def timed_views() -> None:
+    # Timed so that the refresh interval adapts to the server's load (ui.session.refresh_seconds); a
+    # changed interval takes a full rerun to apply.
+    with RefreshTimer():
+        draw_views()
+    if was_refreshing and abs(refresh_seconds(REFRESH_SECONDS) / refresh_every - 1) > 0.5:
+        st.rerun()
+
+
+st.fragment(run_every=refresh_every if was_refreshing else None)(timed_views)()
 
 with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).

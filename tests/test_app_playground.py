@@ -91,7 +91,7 @@ def test_train_then_speed_keeps_the_run_and_a_setting_change_resets_it():
     assert holder.runner is runner  # the speed is not a setting of the run
     from ui.playground_sidebar import REFRESH_SECONDS
 
-    assert runner._control.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)  # 5 steps per refresh
+    assert runner.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)  # 5 steps per refresh
     at.button(key="pg_pause").click().run()
     wait_for(lambda: runner.state == "paused")
     at.slider(key="keep_p").set_value(0.7).run()

@@ -1,9 +1,11 @@
-"""Session trainer holder: one run per session, a cap that counts only training runs."""
+"""Session trainer holder: one run per session on the server's backend, nobody refused, load-adaptive refresh."""
 import time
 
 import pytest
 
 from dropviz.config import RunConfig
+from dropviz.runner import BackgroundRunner
+from dropviz.workers import PoolRunner
 from ui import session
 from ui.session import REGISTRY, TrainerHolder
 
@@ -12,18 +14,18 @@ SMALL = RunConfig(hidden=(8,), epochs=100_000, train_size=20)
 
 @pytest.fixture
 def holders(monkeypatch):
-    monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "1")
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "thread")
     created = []
     yield lambda: created.append(TrainerHolder()) or created[-1]
     for holder in created:
         holder.close()
 
 
-def wait_state(runner, states, timeout=30):
+def wait_for(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
-    while runner.state not in states and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return runner.state
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def test_same_config_keeps_the_runner_and_a_change_replaces_it(holders):
@@ -34,23 +36,67 @@ def test_same_config_keeps_the_runner_and_a_change_replaces_it(holders):
     assert other is not runner and holder.config.keep_p == 0.8
 
 
-def test_cap_counts_only_training_runs(holders):
+def test_nobody_is_refused_and_only_training_sessions_count_as_active(holders):
     first, second = holders(), holders()
+    before = REGISTRY.active()
     runner = first.ensure(SMALL)
     runner.start()
-    assert wait_state(runner, ("running",)) == "running"
-    assert REGISTRY.active() >= 1
-    assert second.ensure(SMALL) is None  # busy: the cap is 1
+    assert runner.wait(30, until=("running",))
+    assert REGISTRY.active() == before + 1
+    assert second.ensure(SMALL) is not None  # never "busy"
     runner.pause()
-    assert wait_state(runner, ("paused",)) == "paused"
-    assert second.ensure(SMALL) is not None  # a paused run does not hold a slot
+    assert REGISTRY.active() == before  # a paused run does not make pages refresh
     first.close()
     assert not first.active
 
 
-def test_max_trainers_env_is_validated(monkeypatch):
+def test_backend_is_chosen_by_the_server_environment(monkeypatch, caplog):
+    monkeypatch.delenv("DROPVIZ_TRAINER_BACKEND", raising=False)
+    assert session.trainer_backend() == "process"
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "thread")
+    assert isinstance(session.make_runner(SMALL), BackgroundRunner)
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "gpu-farm")
+    with caplog.at_level("WARNING"):
+        assert session.trainer_backend() == "process"
+    assert "DROPVIZ_TRAINER_BACKEND='gpu-farm' is not one of process, thread, ray; using process" in caplog.text
+
+
+def test_closing_a_session_frees_its_slot_and_ends_its_worker_run(monkeypatch):
+    """What Streamlit's on_release does when a tab has been closed for the session TTL."""
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "process")
+    pool = session.trainer_pool("process")
+    holder = TrainerHolder()
+    runner = holder.ensure(SMALL)
+    assert isinstance(runner, PoolRunner)
+    runner.start()
+    assert runner.wait_for_evaluation(60)
+    resident = pool.stats()["resident"]
+    assert resident >= 1 and holder.active
+    log = runner.log
+    holder.close()
+    wait_for(lambda: pool.stats()["resident"] == resident - 1, 10)
+    assert log.state == "stopped"
+
+
+def test_max_trainers_and_runs_env_are_validated(monkeypatch):
+    from dropviz.workers import cpu_count
+
     monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "lots")
-    assert session.max_concurrent_trainers() == 4
+    assert session.max_concurrent_trainers() == cpu_count()
+    monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "3")
+    assert session.max_resident_runs() == 3 * 16
+    monkeypatch.setenv("DROPVIZ_MAX_RUNS", "40")
+    assert session.max_resident_runs() == 40
+
+
+def test_refresh_interval_grows_with_the_sessions_that_refresh():
+    load = session.RefreshLoad(initial_seconds=0.02)
+    assert load.interval(0.3, 1) == 0.3  # a quiet server: the page's own rate
+    assert load.interval(0.3, 30) == pytest.approx(30 * 0.02 / session.REFRESH_SHARE)
+    assert load.interval(0.3, 10_000) == session.MAX_REFRESH_SECONDS
+    for _ in range(100):
+        load.record(0.01)
+    assert load.cost_seconds == pytest.approx(0.01, rel=0.01)
 
 
 def test_trainer_nice_env_is_validated_and_a_bad_value_is_logged(monkeypatch, caplog):
@@ -63,9 +109,19 @@ def test_trainer_nice_env_is_validated_and_a_bad_value_is_logged(monkeypatch, ca
     assert "DROPVIZ_TRAINER_NICE='25' is not an integer from 0 to 19; using 10" in caplog.text
 
 
-def test_session_runners_train_below_the_server_and_yield_the_gil(holders):
+def test_session_thread_runners_train_below_the_server_and_yield_the_gil(holders):
     runner = holders().ensure(SMALL)
     assert runner.nice == session.trainer_nice() and runner.yield_seconds == session.TRAINER_YIELD_SECONDS > 0
+
+
+def test_worker_processes_train_below_the_server(monkeypatch):
+    import os
+
+    pool = session.trainer_pool("process")
+    pool.start_hosts()
+    wanted = min(19, os.getpriority(os.PRIO_PROCESS, 0) + session.trainer_nice())
+    for pid in pool.host_pids():  # set by the worker itself as it starts
+        wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == wanted)
 
 
 def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_cheap():

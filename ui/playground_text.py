@@ -89,15 +89,16 @@ TEXT = {
     "speed_max": ("max", "最快"),
     # status
     "state_idle": ("Ready: press Train.", "就绪：请按“训练”。"),
+    "state_queued": ("Queued", "排队中"),
     "state_starting": ("Starting…", "正在启动……"),
     "state_running": ("Training", "训练中"), "state_paused": ("Paused", "已暂停"),
     "state_completed": ("Completed", "已完成"), "state_stopped": ("Stopped", "已停止"),
     "state_diverged": ("Diverged", "发散"), "state_error": ("Error", "错误"),
     "progress": ("{state} · epoch {epoch:.0f} / {epochs} · step {step} / {total} · {rate:,.0f} samples/s",
                  "{state} · 第 {epoch:.0f} / {epochs} 轮 · 第 {step} / {total} 步 · 每秒 {rate:,.0f} 个样本"),
-    "busy": ("The server is busy: {n} runs are training already (the limit is {cap}). Try again in a minute, "
-             "or stop a run in another tab.",
-             "服务器繁忙：已有 {n} 个训练在运行（上限 {cap} 个）。请稍后再试，或在其他标签页停止一个训练。"),
+    "queued": ("Waiting for a free trainer: position {position} in the queue. Your run starts by itself "
+               "as soon as one frees up; keep this tab open.",
+               "正在等待空闲的训练进程：排在第 {position} 位。一有空位，训练会自动开始；请保持此标签页打开。"),
     "reset_notice": ("Settings changed, so the previous run was stopped and reset.", "设置已更改，之前的训练已停止并重置。"),
     "url_notice_title": ("Some settings in the link were not valid or not usable here, so they were changed "
                          "(the address bar now holds the settings in use):",

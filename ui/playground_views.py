@@ -22,7 +22,7 @@ from dropviz.viz.playground import (
     plot_range, predict_classes, predict_grid, thin_rows,
 )
 
-ACTIVE_STATES = ("starting", "running")
+ACTIVE_STATES = ("queued", "starting", "running")  # the views refresh (a queued run starts by itself)
 FINISHED_STATES = ("completed", "stopped", "diverged", "error")
 MASK_MATRIX_SHAPE = (12, 16)
 # The illustrative mask matrix (it does not depend on training) gets a new sample this often while a

@@ -1,0 +1,236 @@
+"""Trainers in worker processes: same numbers as in-process, queueing, slots freed on close and on a
+crashed worker, controls, and no worker outliving the server."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+import torch
+
+from dropviz.config import RunConfig
+from dropviz.runner import BackgroundRunner
+from dropviz.train import Trainer
+from dropviz.workers import PoolRunner, TrainerPool
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = RunConfig(dataset="moons", hidden=(16, 16), epochs=30, method="dropout", seed=3)  # 60 steps
+ENDLESS = RunConfig(dataset="moons", hidden=(8,), epochs=100_000, train_size=20)
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = TrainerPool(2, resident_capacity=8)
+    pool.start_hosts()
+    yield pool
+    pool.shutdown()
+
+
+def in_process(config):
+    trainer = Trainer(config)
+    events = [trainer.started_event()]
+    while not trainer.done:
+        events.extend(trainer.step())
+    return trainer, events
+
+
+def test_worker_process_gives_the_same_numbers_as_in_process(pool):
+    trainer, events = in_process(SHORT)
+    runner = PoolRunner(SHORT, pool=pool)
+    runner.start()
+    assert runner.wait(60) and runner.state == "completed"
+    snap = runner.snapshot()
+    evaluations = [event for event in events if type(event).__name__ == "Evaluation"]
+    steps = [event for event in events if type(event).__name__ == "Step"]
+    assert [e.metrics for e in snap.evaluations] == [e.metrics for e in evaluations]
+    assert [s.losses for s in snap.steps] == [s.losses for s in steps]
+    assert snap.step == trainer.step_count == 60
+    # The bounded parts arrive as the log keeps them: the newest masks and the thinned states.
+    masks = [event for event in events if type(event).__name__ == "MaskSnapshot"][-len(snap.masks):]
+    assert [m.step for m in snap.masks] == [m.step for m in masks]
+    for got, want in zip(snap.masks[-1].masks, masks[-1].masks):
+        assert (got is None and want is None) or np.array_equal(got, want)
+    thread = BackgroundRunner(SHORT)
+    thread.start()
+    assert thread.wait(60)
+    assert [s.step for s in snap.state_history] == [s.step for s in thread.snapshot().state_history]
+    np.testing.assert_array_equal(snap.latest_state.weights["method"][0], trainer.state_snapshot().weights["method"][0])
+    # copy_models: the final weights, rebuilt here, as eval-mode nets.
+    models = runner.copy_models()
+    assert set(models) == {"method", "baseline"} and not models["method"].training
+    for run in models:
+        for name, tensor in trainer.models[run].state_dict().items():
+            assert torch.equal(models[run].state_dict()[name], tensor)
+    assert runner.trained_dataset is not None and runner.trained_dataset.x_test.shape == trainer.x_test.shape
+
+
+def test_single_steps_pause_resume_speed_and_stop(pool):
+    runner = PoolRunner(ENDLESS, pool=pool)
+    runner.step(3)
+    assert runner.wait(30, until=("paused",))
+    wait_for(lambda: runner.snapshot().step == 3)
+    assert runner.copy_models()  # a finished single step sends its weights
+    runner.step(2)
+    wait_for(lambda: runner.snapshot().step == 5)
+    runner.set_speed(20)
+    runner.start()  # resumes, rate-limited
+    assert runner.state == "running"
+    wait_for(lambda: runner.snapshot().step >= 10)
+    runner.set_speed(None)
+    wait_for(lambda: runner.snapshot().step > 200)
+    assert runner.snapshot().steps[0].step == 1  # the same run, never restarted
+    runner.pause()
+    paused_at = runner.snapshot().step
+    assert runner.state == "paused"
+    started = time.monotonic()
+    runner.stop()
+    assert time.monotonic() - started < 2.0
+    assert runner.state == "stopped" and "stopped by the user" in runner.snapshot().message
+    assert runner.snapshot().step <= paused_at + 200  # a slice in flight may land, then nothing
+    assert not runner.alive
+
+
+def test_a_queued_run_starts_by_itself_when_a_slot_frees():
+    pool = TrainerPool(1, resident_capacity=1)
+    try:
+        first = PoolRunner(ENDLESS, pool=pool)
+        first.start()
+        assert first.wait_for_evaluation(60)
+        second = PoolRunner(SHORT, pool=pool)
+        second.start()
+        assert second.state == "queued" and second.queue_position == 1
+        third = PoolRunner(SHORT, pool=pool)
+        third.start()
+        assert third.queue_position == 2
+        assert pool.stats() == {"hosts": 1, "resident": 1, "queued": 2, "resident_capacity": 1}
+        first.stop()
+        assert second.wait(60) and second.state == "completed"
+        assert third.wait(60) and third.state == "completed"
+        assert second.queue_position is None and pool.stats()["queued"] == 0
+    finally:
+        pool.shutdown()
+
+
+def test_closing_a_run_frees_its_slot_and_ends_it_on_the_worker(pool):
+    runner = PoolRunner(ENDLESS, pool=pool)
+    runner.start()
+    assert runner.wait_for_evaluation(60)
+    assert pool.stats()["resident"] == 1
+    log = runner.log
+    runner.close()
+    wait_for(lambda: pool.stats()["resident"] == 0, 10)
+    assert log.state == "stopped"
+    step = log.snapshot().step
+    time.sleep(0.3)  # nothing more arrives from a run that has left its worker
+    assert log.snapshot().step == step
+
+
+def test_dropping_a_runner_frees_its_slot(pool):
+    import gc
+
+    runner = PoolRunner(ENDLESS, pool=pool)
+    runner.start()
+    assert runner.wait_for_evaluation(60)
+    del runner
+    gc.collect()
+    wait_for(lambda: pool.stats()["resident"] == 0, 10)
+
+
+def test_a_killed_worker_fails_its_runs_with_a_message_and_frees_their_slots():
+    pool = TrainerPool(1, resident_capacity=2)
+    try:
+        runners = [PoolRunner(ENDLESS, pool=pool) for _ in range(2)]
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            assert runner.wait_for_evaluation(60)
+        queued = PoolRunner(SHORT, pool=pool)
+        queued.start()
+        assert queued.state == "queued"
+        (pid,) = pool.host_pids()
+        os.kill(pid, signal.SIGKILL)
+        for runner in runners:
+            assert runner.wait(30) and runner.state == "error"
+            assert "stopped unexpectedly" in runner.snapshot().message and "signal 9" in runner.snapshot().message
+            assert not runner.alive
+        # The freed slot goes to the queued run, on a new worker.
+        assert queued.wait(60) and queued.state == "completed"
+        assert pool.host_pids() and pool.host_pids() != [pid]
+    finally:
+        pool.shutdown()
+
+
+def test_a_bad_dataset_is_an_error_state_with_a_message(pool):
+    runner = PoolRunner(SHORT.changed(dataset="nope.csv"), pool=pool)
+    runner.start()
+    assert runner.wait(30) and runner.state == "error" and "nope.csv" in runner.snapshot().message
+    wait_for(lambda: pool.stats()["resident"] == 0, 10)
+
+
+SERVER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from dropviz.config import RunConfig
+    from dropviz.workers import PoolRunner, TrainerPool
+    if __name__ == "__main__":
+        pool = TrainerPool(2)
+        runner = PoolRunner(RunConfig(hidden=(8,), epochs=100_000, train_size=20), pool=pool)
+        runner.start()
+        runner.wait_for_evaluation(60)
+        print("ready", flush=True)
+        time.sleep(600)
+""")
+
+
+def test_no_worker_survives_a_killed_server(tmp_path):
+    script = tmp_path / "server.py"
+    script.write_text(SERVER.format(root=str(ROOT)))
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        descendants = psutil.Process(server.pid).children(recursive=True)
+        assert len(descendants) >= 2  # the workers (and the fork server that made them)
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        gone, alive = psutil.wait_procs(descendants, timeout=15)
+        assert alive == []
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_a_keep_sweep_trains_on_the_pool_with_the_same_numbers_as_in_a_thread(pool):
+    from dropviz.keep_sweep import SweepRunner
+    from dropviz.workers import PoolSweepRunner
+
+    config = SHORT.changed(epochs=10)
+    grid = (0.5, 1.0)
+    on_pool = PoolSweepRunner(config, grid, pool=pool)
+    on_pool.start()
+    assert on_pool.wait(60) and on_pool.state == "completed"
+    in_thread = SweepRunner(config, grid)
+    in_thread.start()
+    assert in_thread.wait(60) and in_thread.state == "completed"
+    for keep in grid:
+        got, want = on_pool.member(keep).snapshot(), in_thread.member(keep).snapshot()
+        assert got.evaluations and [e.metrics for e in got.evaluations] == [e.metrics for e in want.evaluations]
+        assert [s.losses for s in got.steps] == [s.losses for s in want.steps]
+        assert [s.step for s in got.state_history] == [s.step for s in want.state_history]
+        models, expected = on_pool.member_models(keep), in_thread.member_models(keep)
+        for run in ("method", "baseline"):
+            for name, tensor in expected[run].state_dict().items():
+                assert torch.equal(models[run].state_dict()[name], tensor)
+    assert on_pool.response().equals(in_thread.response())
+    assert on_pool.member(0.5).trained_dataset is not None
