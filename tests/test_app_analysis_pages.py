@@ -74,9 +74,8 @@ def release_playground_runs():
     from ui import session
 
     yield
-    for holder in list(getattr(session.REGISTRY, "_holders", ())):
-        if hasattr(holder, "close"):
-            holder.close()
+    for holder in session.REGISTRY.holders():
+        holder.close()
     st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
 
 
