@@ -39,7 +39,7 @@ def app(**params) -> AppTest:
 
 
 def only_holder():
-    holders = session.REGISTRY.holders()
+    holders = [holder for holder in session.REGISTRY.holders() if isinstance(holder, session.TrainerHolder)]
     assert len(holders) == 1
     return holders[0]
 

@@ -1,18 +1,22 @@
-"""One trainer per browser session, and a server-wide cap on concurrently *training* runs.
+"""One trainer per browser session, trained outside the web server's interpreter, and the page's load.
 
 The holder lives in ``st.cache_resource(scope="session", on_release=...)`` so
-that closing the tab stops its training thread. The thread never calls st.*.
-
-Only runs that are actually using the CPU ("starting" or "running") count
-toward the cap: a paused, finished or stopped run in a forgotten tab does not
-lock anyone else out. Starting or resuming a run is what asks for a slot.
+that closing the tab (after Streamlit's disconnected-session TTL) stops its run
+and frees its slot. Where runs train is the server's choice
+(``DROPVIZ_TRAINER_BACKEND``): ``process`` (default) puts them on a pool of
+worker processes (:mod:`dropviz.workers`), ``ray`` on Ray actors
+(``DROPVIZ_RAY_ADDRESS``, from the server's environment only), ``thread`` in
+a thread of this process as before (tests, a single user). Nobody is refused:
+beyond the pool's resident capacity a run is queued and starts by itself.
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
 import threading
+import time
 import weakref
 
 import streamlit as st
@@ -22,10 +26,15 @@ from dropviz.runner import BackgroundRunner
 
 _LOG = logging.getLogger(__name__)
 
-ACTIVE_STATES = ("starting", "running")
+ACTIVE_STATES = ("queued", "starting", "running")
+BACKENDS = ("process", "thread", "ray")
 # Sleep of a full-speed training thread between steps, so the server's threads get the GIL at once
-# (about 10 % of a toy net's steps per second, nothing for a large one).
+# (about 10 % of a toy net's steps per second, nothing for a large one). Thread backend only.
 TRAINER_YIELD_SECONDS = 0.0005
+# The live views' refresh interval grows with the number of sessions that are refreshing, so that
+# refreshes use at most this share of one core of the server (the rest: websockets, health, Train clicks).
+REFRESH_SHARE = 0.5
+MAX_REFRESH_SECONDS = 2.0
 
 
 def _env_int(name: str, default: int, low: int, high: int) -> int:
@@ -44,15 +53,82 @@ def _env_int(name: str, default: int, low: int, high: int) -> int:
 
 
 def max_concurrent_trainers() -> int:
-    return _env_int("DROPVIZ_MAX_TRAINERS", 4, 1, 1024)
+    """Runs trained at the same instant: the pool's worker processes (default: one per core)."""
+    from dropviz.workers import cpu_count
+
+    return _env_int("DROPVIZ_MAX_TRAINERS", cpu_count(), 1, 1024)
+
+
+def max_resident_runs() -> int:
+    """Runs held by the workers at once (each trains in turn); beyond it a run waits in the queue.
+    Bounded because every resident run holds its nets and data in a worker's memory."""
+    from dropviz.workers import DEFAULT_RUNS_PER_HOST
+
+    return _env_int("DROPVIZ_MAX_RUNS", max_concurrent_trainers() * DEFAULT_RUNS_PER_HOST, 1, 100_000)
+
+
+def trainer_backend() -> str:
+    raw = os.environ.get("DROPVIZ_TRAINER_BACKEND", "process").strip().lower()
+    if raw not in BACKENDS:
+        _LOG.warning("DROPVIZ_TRAINER_BACKEND=%r is not one of %s; using process", raw, ", ".join(BACKENDS))
+        return "process"
+    return raw
 
 
 def trainer_nice() -> int:
-    # Training threads give the CPU first to the web server and, on a one-machine classroom demo,
-    # to the browser drawing the charts: "max" speed means what is left after drawing. (On the
-    # 2-core bench machine the refresh rate was within noise of an un-niced trainer's: the GIL,
-    # not the CPU, was what the server waited for; see TRAINER_YIELD_SECONDS.)
+    # Trainers give the CPU first to the web server and, on a one-machine classroom demo, to the
+    # browser drawing the charts: "max" speed means what is left after serving.
     return _env_int("DROPVIZ_TRAINER_NICE", 10, 0, 19)
+
+
+_POOLS: dict = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def trainer_pool(backend: str | None = None):
+    """The server's pool of trainer hosts for ``backend`` (process or ray), made on first use."""
+    from dropviz.workers import TrainerPool
+
+    backend = backend or trainer_backend()
+    with _POOLS_LOCK:
+        pool = _POOLS.get(backend)
+        if pool is None:
+            address = os.environ.get("DROPVIZ_RAY_ADDRESS") or None if backend == "ray" else None
+            pool = TrainerPool(max_concurrent_trainers(), resident_capacity=max_resident_runs(), nice=trainer_nice(),
+                               backend=backend, ray_address=address)
+            _POOLS[backend] = pool
+        return pool
+
+
+@atexit.register
+def _shutdown_pools() -> None:
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.shutdown()
+
+
+def make_runner(config: RunConfig, dataset=None, backend: str | None = None):
+    """A runner for ``config`` on the server's backend (not started)."""
+    backend = backend or trainer_backend()
+    if backend == "thread":
+        return BackgroundRunner(config, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS)
+    from dropviz.workers import PoolRunner
+
+    return PoolRunner(config, dataset, pool=trainer_pool(backend))
+
+
+def make_sweep_runner(config: RunConfig, keep_grid, dataset=None, backend: str | None = None):
+    """A keep-probability sweep for ``config`` on the server's backend (not started)."""
+    backend = backend or trainer_backend()
+    if backend == "thread":
+        from dropviz.keep_sweep import SweepRunner
+
+        return SweepRunner(config, keep_grid, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS)
+    from dropviz.workers import PoolSweepRunner
+
+    return PoolSweepRunner(config, keep_grid, dataset, pool=trainer_pool(backend))
 
 
 class _Registry:
@@ -76,16 +152,10 @@ class _Registry:
             return list(self._holders)
 
     def active(self, exclude: "TrainerHolder | None" = None) -> int:
+        """Sessions whose run is queued, starting or training (their pages refresh)."""
         with self._lock:
             holders = list(self._holders)
         return sum(1 for holder in holders if holder is not exclude and holder.active)
-
-    def try_claim(self, holder: "TrainerHolder") -> bool:
-        """True if ``holder`` may train now: it already does, or fewer than the cap of others do."""
-        with self._lock:
-            holders = list(self._holders)
-            others = sum(1 for other in holders if other is not holder and other.active)
-            return holder.active or others < max_concurrent_trainers()
 
     @property
     def count(self) -> int:
@@ -95,11 +165,48 @@ class _Registry:
 REGISTRY = _Registry()
 
 
+class RefreshLoad:
+    """What one live refresh costs the server (a moving average of measured ones), and from it the
+    refresh interval that keeps all refreshing sessions within REFRESH_SHARE of a core."""
+
+    def __init__(self, initial_seconds: float = 0.02):
+        self._lock = threading.Lock()
+        self.cost_seconds = initial_seconds
+
+    def record(self, seconds: float) -> None:
+        with self._lock:
+            self.cost_seconds += 0.1 * (min(seconds, 1.0) - self.cost_seconds)
+
+    def interval(self, base: float, sessions: int) -> float:
+        return min(MAX_REFRESH_SECONDS, max(base, sessions * self.cost_seconds / REFRESH_SHARE))
+
+
+REFRESH_LOAD = RefreshLoad()
+
+
+def refresh_seconds(base: float) -> float:
+    """The live views' refresh interval now: ``base`` on a quiet server, longer as sessions add up."""
+    return round(REFRESH_LOAD.interval(base, max(1, REGISTRY.active())), 2)
+
+
+class RefreshTimer:
+    """Times one live refresh (``with RefreshTimer(): ...``) into REFRESH_LOAD (thread CPU time: what
+    this refresh cost the server, not how long it waited for the GIL or the CPU)."""
+
+    def __enter__(self):
+        self._start = time.thread_time()
+        return self
+
+    def __exit__(self, *exc):
+        REFRESH_LOAD.record(time.thread_time() - self._start)
+        return False
+
+
 class TrainerHolder:
-    """The browser session's current run: its config and background runner (or none yet)."""
+    """The browser session's current run: its config and runner (or none yet)."""
 
     def __init__(self):
-        self.runner: BackgroundRunner | None = None
+        self.runner = None
         self.config: RunConfig | None = None
         self.dataset_key: str | None = None  # identifies an uploaded CSV, which is not in the config
         REGISTRY.add(self)
@@ -112,24 +219,19 @@ class TrainerHolder:
     def matches(self, config: RunConfig, dataset_key: str | None = None) -> bool:
         return self.runner is not None and self.config == config and self.dataset_key == dataset_key
 
-    def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None) -> BackgroundRunner | None:
-        """The runner for ``config``: the current one if nothing changed, else a fresh (not started) one.
-
-        Returns None when the server is at its cap of training runs (the caller shows "busy").
-        """
+    def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None):
+        """The runner for ``config``: the current one if nothing changed, else a fresh (not started) one."""
         if self.matches(config, dataset_key):
-            return self.runner if REGISTRY.try_claim(self) else None
+            return self.runner
         self.reset()
-        if not REGISTRY.try_claim(self):
-            return None
         self.config = config
         self.dataset_key = dataset_key
-        self.runner = BackgroundRunner(config, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS)
+        self.runner = make_runner(config, dataset)
         return self.runner
 
     def reset(self) -> None:
         if self.runner is not None:
-            self.runner.stop()
+            self.runner.close()
         self.runner = None
         self.config = None
         self.dataset_key = None
@@ -164,6 +266,11 @@ def _warm_up_engine() -> None:
                 plotly.io.to_json(figure.to_dict(), validate=False)
     finally:
         runner.stop()
+    if trainer_backend() != "thread":
+        try:  # the worker processes (or Ray actors) start now, not on the first Train press
+            trainer_pool().start_hosts()
+        except Exception:  # noqa: BLE001 - reported; the first Train press tries again and shows why
+            _LOG.exception("could not start the %s trainers", trainer_backend())
     # Streamlit runs gc.collect(2) after every script run (runner.postScriptGC). With torch, plotly,
     # pandas and scikit-learn loaded that walks ~430k objects: 0.35-0.4 s holding the GIL on every
     # live refresh, which stalled the refresh, the websocket and the trainer alike (two thirds of
