@@ -21,6 +21,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
@@ -53,33 +63,36 @@ def _command_train(args: argparse.Namespace) -> int:
     from .train import train
 
     config = _config_from_args(args)
-    progress = None
-    if not args.json and not args.quiet:
-        from tqdm import tqdm
-
-        progress = tqdm(total=None, unit="step", desc="training", file=sys.stderr)
+    bars: list = []  # the progress bar starts with the run, so an error before it prints one line only
 
     def on_event(event) -> None:
         from .train import Evaluation, Started
 
-        if progress is None:
+        if args.json or args.quiet:
             return
         if isinstance(event, Started):
-            progress.reset(total=event.total_steps)
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=event.total_steps, unit="step", desc="training", file=sys.stderr))
+        elif not bars:
+            return
         elif isinstance(event, Evaluation):
             method = event.metrics["method"]
-            progress.set_postfix(test_error=f"{method['test_error']:.3f}", test_loss=f"{method['test_loss']:.3f}")
+            bars[0].set_postfix(test_error=f"{method['test_error']:.3f}", test_loss=f"{method['test_loss']:.3f}")
         elif hasattr(event, "losses"):
-            progress.update(1)
+            bars[0].update(1)
 
+    from .limits import cli_limits
+
+    limits = cli_limits(args.max_parameters, args.max_memory_mb)
     try:
-        result = train(config, on_event=on_event)
+        result = train(config, on_event=on_event, limits=limits)
     except DatasetError as error:
         print(f"dropviz: error: {error}", file=sys.stderr)
         return 2
     finally:
-        if progress is not None:
-            progress.close()
+        for bar in bars:
+            bar.close()
     payload = result.to_dict()
     if args.json:
         print(json.dumps(payload))
@@ -122,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(train_parser)
     train_parser.add_argument("--json", action="store_true", help="print one JSON object with the results")
     train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    train_parser.add_argument("--max-parameters", type=_positive_int, default=None, metavar="N",
+                              help="refuse a network with more parameters (default: no limit)")
+    train_parser.add_argument("--max-memory-mb", type=_positive_int, default=None, metavar="MB",
+                              help="refuse a run estimated to need more memory (default: this machine's memory)")
     datasets_parser = sub.add_parser("datasets", help="list data sets and whether each is available offline")
     datasets_parser.add_argument("--data-dir", default=None)
     datasets_parser.add_argument("--json", action="store_true")

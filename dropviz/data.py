@@ -815,6 +815,18 @@ def load_dataset(name: str, *, train_size: int | None = None, noise: float = 0.2
     raise _unknown_name_error(name)
 
 
+def dataset_shape(name: str) -> tuple[int, int] | None:
+    """(n_features, n_classes) of a registry data set, known without loading it; None for a CSV."""
+    canonical = _canonical_name(name) if not _is_csv_name(name) else None
+    if canonical in TOY_DATASETS:
+        return 2, len(_TOY_CLASS_NAMES[canonical])
+    if canonical == "digits":
+        return 64, len(DIGIT_CLASSES)
+    if canonical in ("mnist", "fashion-mnist"):
+        return IDX_IMAGE_SIDE * IDX_IMAGE_SIDE, IDX_N_CLASSES
+    return None
+
+
 def list_datasets(data_dir=None, *, allow_download: bool = False) -> list[DatasetInfo]:
     """One entry per registry name; only downloads when ``allow_download``."""
     infos = [DatasetInfo(n, "toy", True, "generated in-process (scikit-learn / numpy)") for n in TOY_DATASETS]

@@ -18,6 +18,7 @@ from torch.nn import functional as F
 
 from .config import RunConfig
 from .data import Dataset, load_dataset
+from .limits import RunLimits, check_run
 from .layers import check_keep_p
 from .models import MLP, build_model, resolve_device
 
@@ -195,12 +196,15 @@ class Trainer:
         state_every: int | None = None,
         probe_size: int = 256,
         max_display_units: int = 8,
+        limits: RunLimits | None = None,
         eval_subsample: int | None = EVAL_SUBSAMPLE,
     ):
         self.config = config
         self.dataset = dataset if dataset is not None else load_dataset(
             config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
         )
+        if limits is not None:  # before any weight is allocated; counts what the trainer itself holds
+            check_run(config, self.dataset.n_features, self.dataset.n_classes, limits, state_history=0, model_copies=0)
         self.device = resolve_device(config.device)
         data = self.dataset
         self.x_train = data.x_train.to(self.device)
@@ -454,10 +458,12 @@ def train(
     *,
     on_event: Callable[[Event], None] | None = None,
     record_masks: bool = False,
+    limits: RunLimits | None = None,
 ) -> TrainResult:
-    """Train to completion (or divergence) headless; never raises for a diverging run."""
+    """Train to completion (or divergence) headless; never raises for a diverging run
+    (:class:`~dropviz.limits.RunTooLarge` before training for a run over ``limits``)."""
     started = time.perf_counter()
-    trainer = Trainer(config, dataset, record_masks=record_masks)
+    trainer = Trainer(config, dataset, record_masks=record_masks, limits=limits)
     if on_event:
         on_event(trainer.started_event())
     history: list[Evaluation] = []

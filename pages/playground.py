@@ -15,6 +15,7 @@ from ui.playground_views import (
     FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, figure_labels, fragment_views, latest_markdown, metrics_csv,
     should_refresh,
 )
+from ui.run_limits import run_size_problem
 from ui.session import RefreshTimer, preview_dataset, refresh_seconds, session_trainer, warm_up
 
 t = translator(TEXT)
@@ -34,6 +35,10 @@ if state.pg_url_notices:
     st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {notice}" for notice in state.pg_url_notices), icon="🔗")
 for notice in sidebar.notices:
     st.error(notice, icon="⚠️")
+# What a run may cost on this server (parameters, memory), known before Train.
+size_problem = run_size_problem(config, sidebar.dataset) if sidebar.data_problem is None else None
+if size_problem:
+    st.warning(size_problem, icon="🧮")
 
 # A changed setting invalidates the run (the speed is not a setting of the run).
 if holder.runner is not None and not holder.matches(config, sidebar.dataset_key):
@@ -43,10 +48,10 @@ if holder.runner is not None and not holder.matches(config, sidebar.dataset_key)
 
 cols = st.columns([1, 1, 1, 1, 1, 3], vertical_alignment="bottom")
 train = cols[0].button(t("train"), type="primary", help=t("train_help"), key="pg_train", width="stretch",
-                       disabled=sidebar.data_problem is not None)
+                       disabled=sidebar.data_problem is not None or size_problem is not None)
 pause = cols[1].button(t("pause"), key="pg_pause", width="stretch")
 step = cols[2].button(t("step"), help=t("step_help"), key="pg_step", width="stretch",
-                      disabled=sidebar.data_problem is not None)
+                      disabled=sidebar.data_problem is not None or size_problem is not None)
 stop = cols[3].button(t("stop"), key="pg_stop", width="stretch")
 reset = cols[4].button(t("reset"), key="pg_reset", width="stretch")
 with cols[5]:
@@ -63,7 +68,7 @@ def claim_runner():
     return holder.ensure(config, sidebar.dataset, sidebar.dataset_key)
 
 
-if train or step:
+if (train or step) and size_problem is None:
     runner = claim_runner()
     if runner is not None:
         runner.set_speed(max_steps_per_second(speed))
