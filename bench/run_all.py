@@ -20,6 +20,7 @@ def main() -> int:
         ["bench_analysis.py"],
         ["bench_theory_pages.py"],
         ["bench_sweep.py"] + ([] if quick else ["--ray"]),
+        ["bench_quick_figures.py"] + (["--experiments", "table2,fig10"] if quick else []),
         ["bench_browser.py"] + (["--duration", "120"] if quick else []),
     ]
     failed = []

@@ -231,6 +231,7 @@ class Trial:
         """What determines the numbers. ``device`` is left out: it says where, not what."""
         config = self.config.model_dump(mode="json")
         config.pop("device", None)
+        config.pop("data_dir", None)  # where the files are read from, not what they hold
         identity = {
             "experiment": self.experiment, "preset": self.preset, "dataset": self.dataset,
             "config": config, "seed": self.seed, "test_size": self.test_size, "mc_ks": list(self.mc_ks),
@@ -279,13 +280,19 @@ class ExperimentSpec:
     build: Callable[["Context"], list[tuple[str, float | None, dict, tuple[int, ...]]]] = field(repr=False)
 
     def trials(self, dataset: str, preset: str = "quick", *, n_available: int | None = None,
-               seeds: Sequence[int] | None = None, device: str = "auto") -> list[Trial]:
-        """Every trial of this experiment on ``dataset`` at ``preset`` (conditions x seeds)."""
+               seeds: Sequence[int] | None = None, device: str = "auto", n_test: int | None = None,
+               data_dir: str | None = None) -> list[Trial]:
+        """Every trial of this experiment on ``dataset`` at ``preset`` (conditions x seeds).
+
+        ``n_available`` / ``n_test``: the training and test examples the data set really
+        has (default: the registry's official sizes); a preset's larger sizes are capped
+        to them and Figure 10's larger subsets left out (see :func:`fit_notices`).
+        """
         if preset not in SCALES:
             raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         scale = SCALES[preset]
         n_available = n_available if n_available is not None else training_examples(dataset)
-        context = Context(dataset, preset, scale, n_available)
+        context = Context(dataset, preset, scale, n_available, n_test, data_dir)
         trials = []
         for series, x, settings, seed_list in self.build(context):
             for seed in (seeds if seeds is not None else seed_list):
@@ -296,6 +303,24 @@ class ExperimentSpec:
                     settings_mc_ks(self.name, scale), scale.protocol,
                 ))
         return trials
+
+
+def fit_notices(names: Iterable[str], dataset: str, preset: str, n_train: int, n_test: int | None) -> list[str]:
+    """What a sweep changes because the data set is smaller than the preset asks (one line each)."""
+    scale = SCALES[preset]
+    notices = []
+    if scale.train_size is not None and scale.train_size > n_train:
+        notices.append(f"preset {preset} trains on {scale.train_size:,} examples but {dataset} has {n_train:,}: "
+                       f"all {n_train:,} are used")
+    if scale.test_size is not None and n_test is not None and scale.test_size > n_test:
+        notices.append(f"preset {preset} tests on {scale.test_size:,} examples but {dataset} has {n_test:,}: "
+                       f"all {n_test:,} are used")
+    if "fig10" in names:
+        dropped = [size for size in scale.fig10_sizes if size > n_train]
+        if dropped:
+            notices.append(f"fig10: training-set sizes {', '.join(f'{s:,}' for s in dropped)} are larger than the "
+                           f"{n_train:,} training examples of {dataset} and are left out")
+    return notices
 
 
 def settings_mc_ks(name: str, scale: Scale) -> tuple[int, ...]:
@@ -327,6 +352,8 @@ class Context:
     preset: str
     scale: Scale
     n_available: int
+    n_test: int | None = None  # None: the registry's official test-set size
+    data_dir: str | None = None
 
     def train_size(self, wanted: int | None) -> int | None:
         if wanted is None or wanted >= self.n_available:
@@ -335,7 +362,7 @@ class Context:
 
     def test_size(self, config: RunConfig) -> int | None:
         wanted = self.scale.test_size
-        full = TEST_EXAMPLES.get(self.dataset)
+        full = self.n_test if self.n_test is not None else TEST_EXAMPLES.get(self.dataset)
         if wanted is None or (full is not None and wanted >= full):
             return None
         if full is None and self.dataset.endswith(".csv"):
@@ -358,6 +385,7 @@ class Context:
             "optimizer": "sgd", "lr": scale.protocol.lr_grid[0], "momentum": scale.momentum,
             "batch_size": BATCH_SIZE, "epochs": epochs, "seed": seed, "twin": False,
             "eval_every": max(1, total // scale.evals), "device": device, "dropconnect_mask": scale.dropconnect_mask,
+            "data_dir": self.data_dir,
         }
         values.update(settings)
         if scale.dropout_max_norm is not None and values["method"] != "none" and "max_norm" not in settings:

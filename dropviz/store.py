@@ -17,6 +17,7 @@ import json
 import math
 import os
 import pathlib
+import socket
 import sqlite3
 from typing import Iterable, Sequence
 
@@ -72,9 +73,13 @@ CREATE TABLE IF NOT EXISTS sweeps (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     wall_s REAL,
-    version TEXT NOT NULL
+    version TEXT NOT NULL,
+    pid INTEGER,
+    host TEXT
 );
 """
+OUR_TABLES = {"trials", "sweeps", "sqlite_sequence"}
+TRIAL_COLUMNS = {"key", "experiment", "preset", "dataset", "condition", "config", "status"}
 
 JSON_COLUMNS = ("config", "mc_ks", "metrics", "curves", "extra")
 
@@ -122,18 +127,40 @@ class Store:
                     raise StoreError(f"no results database at {self.path}")
                 self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30,
                                             isolation_level=None, check_same_thread=False)
+                self._refuse_foreign()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                self._refuse_foreign()  # before anything is written (WAL switch, tables)
                 mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if mode.lower() != "wal":
                     raise StoreError(f"{self.path}: could not switch to WAL mode (got {mode})")
                 # FULL: a commit is on disk before the next trial starts (trials take seconds).
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.executescript(SCHEMA)
+                columns = {row[1] for row in self.conn.execute("PRAGMA table_info(sweeps)")}
+                for column, kind in (("pid", "INTEGER"), ("host", "TEXT")):  # databases of earlier versions
+                    if column not in columns:
+                        self.conn.execute(f"ALTER TABLE sweeps ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as error:
+            if hasattr(self, "conn"):
+                self.conn.close()
             raise StoreError(f"{self.path} is not a usable results database: {error}") from None
+        except StoreError:
+            self.conn.close()
+            raise
         self.conn.row_factory = sqlite3.Row
+
+    def _refuse_foreign(self) -> None:
+        """Another application's SQLite file is never written to (nor switched to WAL)."""
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        foreign = sorted(tables - OUR_TABLES)
+        trial_columns = {row[1] for row in self.conn.execute("PRAGMA table_info(trials)")} if "trials" in tables \
+            else TRIAL_COLUMNS
+        if foreign or not TRIAL_COLUMNS <= trial_columns:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "") if foreign else "trials"
+            raise StoreError(f"{self.path} is another application's SQLite database (tables: {shown}), not a dropviz "
+                             "results database; give a new file or an existing dropviz results database")
 
     # context manager ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -199,13 +226,27 @@ class Store:
 
     def start_sweep(self, experiments: Iterable[str], preset: str, dataset: str, *, engine: str,
                     workers: int | None, n_trials: int, n_skipped: int) -> int:
+        self.mark_interrupted()
         with self._transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO sweeps (experiments, preset, dataset, engine, workers, n_trials, n_skipped, status, "
-                "started_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
-                (",".join(experiments), preset, dataset, engine, workers, n_trials, n_skipped, now(), __version__),
+                "started_at, version, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                (",".join(experiments), preset, dataset, engine, workers, n_trials, n_skipped, now(), __version__,
+                 os.getpid(), socket.gethostname()),
             )
             return int(cursor.lastrowid)
+
+    def mark_interrupted(self) -> int:
+        """Sweeps still 'running' whose driver process on this host is gone (killed) become 'interrupted'."""
+        host = socket.gethostname()
+        rows = self.conn.execute("SELECT id, pid FROM sweeps WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
+                                 (host,)).fetchall()
+        dead = [row[0] for row in rows if not _process_alive(int(row[1]))]
+        if dead:
+            with self._transaction() as conn:
+                conn.executemany("UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ? "
+                                 "AND status = 'running'", [(now(), sweep_id) for sweep_id in dead])
+        return len(dead)
 
     def finish_sweep(self, sweep_id: int, *, status: str, n_completed: int, n_failed: int, wall_s: float) -> None:
         with self._transaction() as conn:
@@ -251,6 +292,18 @@ class Store:
 
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process has the id: not our driver, but alive
+        return True
+    return True
 
 
 def _row_dict(row: sqlite3.Row) -> dict:

@@ -229,11 +229,37 @@ def mc_errors(model, inputs, labels, ks, seed: int) -> tuple[dict[int, float], f
     return errors, scaled, "experiments.mc_average_errors"
 
 
-def _init_worker(threads: int) -> None:
+PARENT_CHECK_S = 1.0
+
+
+def _driver_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - a process of another user now has the id
+        return False
+    return True
+
+
+def _exit_when_driver_dies(driver_pid: int) -> None:
+    """A worker's watchdog: when the sweep driver is gone (kill -9 included), leave at once rather
+    than finish a trial nobody will record (and hold its memory meanwhile)."""
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if not _driver_alive(driver_pid):
+            os._exit(3)
+
+
+def _init_worker(threads: int, driver_pid: int | None = None) -> None:
     import torch
 
     torch.set_num_threads(threads)
     from . import train  # noqa: F401 - import once per worker, not per trial
+
+    if driver_pid is not None:
+        threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), name="dropviz-parent-check",
+                         daemon=True).start()
 
 
 # --- progress --------------------------------------------------------------------------------------
@@ -252,6 +278,7 @@ class Progress:
     last: str = ""
     status: str = "running"  # running | finished | stopped | error
     errors: list[str] = field(default_factory=list)
+    first_errors: dict[str, str] = field(default_factory=dict)  # error type -> its first message (with the trial)
 
     @property
     def finished_trials(self) -> int:
@@ -264,7 +291,8 @@ class Progress:
     def to_dict(self) -> dict:
         return {"total": self.total, "skipped": self.skipped, "completed": self.completed, "failed": self.failed,
                 "retries": self.retries, "running": self.running, "elapsed_s": round(self.elapsed_s, 2),
-                "last": self.last, "status": self.status, "errors": self.errors[-5:]}
+                "last": self.last, "status": self.status, "errors": self.errors[-5:],
+                "first_errors": dict(self.first_errors)}
 
 
 @dataclass
@@ -334,7 +362,7 @@ class _PoolBackend:
         if self.pool is None:
             self.pool = futures.ProcessPoolExecutor(
                 max_workers=self.capacity, mp_context=_worker_context(),
-                initializer=_init_worker, initargs=(self.threads,),
+                initializer=_init_worker, initargs=(self.threads, os.getpid()),
             )
         return self.pool
 
@@ -542,11 +570,17 @@ def run_sweep(
                         bar.update(1)
                     continue
                 error = outcome.error if isinstance(outcome, _Failure) else outcome.get("error", "unknown error")
-                if attempts[trial.key] < max_attempts:
+                # A configuration error (bad sizes, missing data) fails the same way every time: no retry.
+                repeatable = not isinstance(outcome, _Failure) and outcome.get("error_kind") == "config"
+                if attempts[trial.key] < max_attempts and not repeatable:
                     progress.retries += 1
                     queue.appendleft(trial)
                     continue
-                failed = {"status": "failed", "error": f"after {attempts[trial.key]} attempts: {error}",
+                tries = "1 attempt (not retried: a configuration error)" if repeatable and attempts[trial.key] == 1 \
+                    else f"{attempts[trial.key]} attempts"
+                progress.first_errors.setdefault(error.split(":", 1)[0].strip() or "error",
+                                                 f"{trial.condition}, seed {trial.seed}: {error}")
+                failed = {"status": "failed", "error": f"after {tries}: {error}",
                           **({} if isinstance(outcome, _Failure) else {k: outcome.get(k) for k in ("wall_s", "worker")})}
                 store.record(trial, failed, attempts=attempts[trial.key], engine=engine, sweep_id=sweep_id)
                 progress.failed += 1
@@ -631,6 +665,8 @@ def add_experiment_arguments(parser) -> None:
     parser.add_argument("--preset", choices=PRESETS, default="quick", help="quick (default), standard, paper, tiny")
     parser.add_argument("--dataset", default=None,
                         help="a classification data set of the registry (default: fashion-mnist if present, else digits)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder with MNIST/Fashion-MNIST IDX files (as for `train`)")
     parser.add_argument("--workers", type=_non_negative_int, default=None,
                         help="parallel trials (default: the CPU count; 0 = in this process)")
     parser.add_argument("--db", default=None, help="results database (default: $DROPVIZ_RESULTS_DB or "
@@ -667,8 +703,8 @@ def command_experiment(args) -> int:
     import json
     import sys
 
-    from .data import DatasetError, load_dataset
-    from .experiments import EXPERIMENTS, PRESET_NOTES, all_trials, default_dataset, summarize
+    from .data import TOY_DATASETS, DatasetError, load_dataset
+    from .experiments import EXPERIMENTS, PRESET_NOTES, all_trials, default_dataset, fit_notices, summarize
     from .store import StoreError, export_json
 
     def fail(message: str) -> int:
@@ -689,18 +725,29 @@ def command_experiment(args) -> int:
         return fail(f"unknown experiment {args.name!r}; choose one of {', '.join(EXPERIMENTS)}, all")
     if args.ray_address and args.engine != "ray":
         return fail("--ray-address needs --engine ray")
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None and not os.path.isdir(data_dir):
+        return fail(f"--data-dir {data_dir!r} is not a folder; give the folder that holds the IDX files")
     dataset = args.dataset or default_dataset()
     try:
-        probe = load_dataset(dataset, train_size=None)
+        probe = load_dataset(dataset, train_size=None, data_dir=data_dir)
     except DatasetError as error:
         return fail(str(error))
     if probe.n_classes < 2:
         return fail(f"data set {dataset!r} has fewer than 2 classes")
+    # Check the sweep against what the data set really has (a folder may hold a cut-down copy), before
+    # any trial starts: larger sizes are capped or left out, with a notice.
+    generated = dataset.strip().lower() in TOY_DATASETS
+    n_train, n_test = int(probe.x_train.shape[0]), int(probe.x_test.shape[0])
+    notices = [] if generated else fit_notices(names, dataset, args.preset, n_train, n_test)
     try:
         trials = all_trials(names, dataset, args.preset, seeds=args.seeds, device=args.device,
-                            n_available=int(probe.x_train.shape[0]) if dataset.endswith(".csv") else None)
+                            n_available=None if generated else n_train, n_test=None if generated else n_test,
+                            data_dir=data_dir)
     except ValueError as error:
         return fail(str(error))
+    for notice in notices:
+        print(f"dropviz experiment: note: {notice}", file=sys.stderr)
     try:
         store = Store(args.db)
     except StoreError as error:
@@ -730,7 +777,7 @@ def command_experiment(args) -> int:
         "engine": report.engine, "workers": report.workers, "sweep_id": report.sweep_id,
         "trials": progress.total, "ran": progress.completed, "skipped": progress.skipped,
         "failed": progress.failed, "retries": progress.retries, "wall_s": round(report.wall_s, 2),
-        "conditions": summary,
+        "notices": notices, "errors": dict(progress.first_errors), "conditions": summary,
     }
     if args.json:
         print(json.dumps(payload))
@@ -747,6 +794,10 @@ def command_experiment(args) -> int:
             print(f"{row['experiment']:10s} {row['condition'][:34]:34s} {row['n']:2d} {test:>16s} {train:>16s}")
         for error in progress.errors:
             print(f"failed: {error}", file=sys.stderr)
+    if progress.failed:
+        # the reason, also with --json (stdout stays one JSON object): the first error of each kind
+        for kind, error in progress.first_errors.items():
+            print(f"dropviz experiment: {progress.failed} trial(s) failed; first {kind}: {error}", file=sys.stderr)
     return 0 if progress.failed == 0 else 1
 
 

@@ -59,13 +59,15 @@ def _broken_trial():
     return Trial("gaussian", "tiny", "/nonexistent/data.csv", "broken", None, "", config)
 
 
-def test_a_failing_trial_is_retried_then_recorded_failed_and_the_sweep_goes_on(tmp_path):
+def test_a_failing_trial_is_recorded_failed_and_the_sweep_goes_on(tmp_path):
     good = get_experiment("gaussian").trials("digits", "tiny")[:1]
     with Store(tmp_path / "r.sqlite") as store:
         report = run_sweep([_broken_trial(), *good], store, workers=0, max_attempts=2)
-        assert report.progress.failed == 1 and report.progress.completed == 1 and report.progress.retries == 1
+        # a missing file fails the same way every time: recorded after one attempt, not retried
+        assert report.progress.failed == 1 and report.progress.completed == 1 and report.progress.retries == 0
         (failed,) = store.trials(status="failed")
-        assert failed["attempts"] == 2 and "after 2 attempts" in failed["error"] and "data.csv" in failed["error"]
+        assert failed["attempts"] == 1 and "not retried" in failed["error"] and "data.csv" in failed["error"]
+        assert "data.csv" in report.progress.first_errors["DatasetError"]
         # a failed trial is not "done": the next run tries it again
         assert run_sweep([_broken_trial(), *good], store, workers=0, max_attempts=1).progress.failed == 1
 
