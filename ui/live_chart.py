@@ -18,6 +18,7 @@ chart falls back to ``st.plotly_chart`` and the server log says why.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import shutil
@@ -29,6 +30,7 @@ import streamlit as st
 from plotly.graph_objects import Figure
 
 _LOG = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parents[1] / "assets"  # what the app serves that is not Python
 
 # Same as st.plotly_chart's: the mode bar keeps Plotly's PNG export; no Plotly logo.
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -36,63 +38,9 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 # Streamlit's own plotly theme for a light page (frontend PlotlyChart/CustomTheme.tsx, which
 # st.plotly_chart applies in the browser), as a plotly.js template: the live charts look like the
 # app's other charts, and what a figure sets itself still wins.
-_GRAY30, _GRAY70, _GRAY90, _TEXT = "#e6eaf1", "#808495", "#262730", "#31333F"
-_BODY_FONT = '"Source Sans", sans-serif'
-_AXIS_TITLE = {"font": {"color": _GRAY70, "size": 14}}
-_TICK_FONT = {"color": _GRAY70, "size": 12}
-THEME_TEMPLATE = {"layout": {
-    "font": {"color": _GRAY70, "family": _BODY_FONT, "size": 12},
-    "title": {"font": {"family": _BODY_FONT, "size": 16, "color": _TEXT}, "pad": {"l": 4}, "xanchor": "left", "x": 0},
-    "legend": {"valign": "top", "borderwidth": 0, "font": {"size": 12, "color": _GRAY90}},
-    "paper_bgcolor": "#ffffff",
-    "plot_bgcolor": "#ffffff",
-    "colorway": ["#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a",
-                 "#6d3fc0", "#d5dae5"],
-    "xaxis": {"zerolinecolor": _GRAY30, "gridcolor": _GRAY30, "showgrid": False, "zeroline": False,
-              "tickfont": _TICK_FONT, "tickcolor": _GRAY30, "title": _AXIS_TITLE, "automargin": True},
-    "yaxis": {"ticklabelposition": "outside", "zerolinecolor": _GRAY30, "gridcolor": _GRAY30,
-              "tickfont": _TICK_FONT, "tickcolor": _GRAY30, "title": _AXIS_TITLE, "automargin": True},
-    "hoverlabel": {"bgcolor": "#ffffff", "font": {"color": _GRAY70, "family": _BODY_FONT, "size": 12}},
-}}
+THEME_TEMPLATE = json.loads((ASSETS / "plotly_theme.json").read_text(encoding="utf-8"))
 
-# The component: the first call creates the chart, later calls hand the newest figure to
-# Plotly.react. Figures that arrive while plotly.js is still loading are collapsed to the latest.
-_JS = r"""
-export default function (component) {
-  const { parentElement, data } = component;
-  const src = new URL(data.src, document.baseURI).href;
-  const loading = window.__dropvizPlotly || (window.__dropvizPlotly = new Promise((resolve, reject) => {
-    if (window.Plotly) { resolve(window.Plotly); return; }
-    const script = document.createElement("script");
-    script.src = src;
-    script.onload = () => resolve(window.Plotly);
-    script.onerror = () => reject(new Error("plotly.js could not be loaded from " + src));
-    document.head.appendChild(script);
-  }));
-  let chart = parentElement.querySelector(".dropviz-live-chart");
-  if (!chart) {
-    chart = document.createElement("div");
-    chart.className = "dropviz-live-chart";
-    parentElement.appendChild(chart);
-  }
-  chart.__pending = data;
-  loading.then((Plotly) => {
-    const latest = chart.__pending;
-    chart.__pending = null;
-    // An unchanged figure (the pre-Train pictures in the Train click's frame, the mask illustration
-    // between samples) is not parsed or diffed again.
-    if (!latest || latest.figure === chart.__drawn) return;
-    chart.__drawn = latest.figure;
-    const figure = JSON.parse(latest.figure);
-    return Plotly.react(chart, { data: figure.data || [], layout: figure.layout || {},
-                                 frames: figure.frames || [], config: latest.config });
-  }).catch((error) => {
-    chart.textContent = String(error);
-    console.error(error);
-  });
-  return () => { if (window.Plotly) window.Plotly.purge(chart); };
-}
-"""
+_JS = (ASSETS / "live_chart.js").read_text(encoding="utf-8")
 
 _component = st.components.v2.component("dropviz_live_chart", js=_JS, isolate_styles=False)
 
