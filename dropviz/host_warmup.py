@@ -4,10 +4,7 @@ before any worker is forked, so every worker's first run starts at once."""
 import torch
 
 from .config import RunConfig
-from .train import Trainer
+from .train import Trainer, run_to_end
 
 torch.set_num_threads(1)  # no intra-op thread pool in a process that forks
-_trainer = Trainer(RunConfig(dataset="moons", hidden=(4,), epochs=1, batch_size=40, train_size=40))
-while not _trainer.done:
-    _trainer.step()
-del _trainer
+run_to_end(Trainer(RunConfig(dataset="moons", hidden=(4,), epochs=1, batch_size=40, train_size=40)))

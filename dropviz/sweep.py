@@ -134,31 +134,34 @@ def _train_run(config, dataset, x_val, y_val, patience: int | None = None) -> di
     """One training run; with validation data, early stopping and the best checkpoint (by validation error)."""
     import copy
 
-    from .train import Evaluation, Trainer, evaluate
+    from .train import Evaluation, Trainer, evaluate, run_to_end
 
     trainer = Trainer(config, dataset, record_masks=False, state_every=2**62)
     model = trainer.models["method"]
     curves, best, best_state, stale = [], None, None, 0
     if x_val is not None:
         x_val, y_val = x_val.to(trainer.device), y_val.to(trainer.device)
-    while not trainer.done:
-        for event in trainer.step():
-            if not isinstance(event, Evaluation):
-                continue
-            point = {"step": event.step, "epoch": round(event.epoch, 4),
-                     **{name: float(value) for name, value in event.metrics["method"].items()}}
-            if x_val is not None:
-                point["val_loss"], point["val_error"] = (float(v) for v in evaluate(model, x_val, y_val))
-                better = best is None or (point["val_error"], point["val_loss"]) < (best["val_error"], best["val_loss"])
-                if better and math.isfinite(point["val_loss"]):
-                    best, best_state, stale = point, copy.deepcopy(model.state_dict()), 0
-                else:
-                    stale += 1
-            curves.append(point)
+
+    def record(event) -> None:
+        nonlocal best, best_state, stale
+        if not isinstance(event, Evaluation):
+            return
+        point = {"step": event.step, "epoch": round(event.epoch, 4),
+                 **{name: float(value) for name, value in event.metrics["method"].items()}}
+        if x_val is not None:
+            point["val_loss"], point["val_error"] = (float(v) for v in evaluate(model, x_val, y_val))
+            better = best is None or (point["val_error"], point["val_loss"]) < (best["val_error"], best["val_loss"])
+            if better and math.isfinite(point["val_loss"]):
+                best, best_state, stale = point, copy.deepcopy(model.state_dict()), 0
+            else:
+                stale += 1
+        curves.append(point)
         if patience is not None and stale >= patience and not trainer.done:
-            trainer.stop()
+            trainer.stop()  # ends run_to_end after this step
             trainer.status = "completed"
             trainer.message = f"stopped early at step {trainer.step_count}: no better validation error in {patience} evaluations"
+
+    run_to_end(trainer, record)
     status, message = trainer.status, trainer.message
     final = trainer.last_metrics.get("method")
     if best is not None:
