@@ -147,7 +147,8 @@ class Store:
                 self.conn.close()
             raise StoreError(f"{self.path} is not a usable results database: {error}") from None
         except StoreError:
-            self.conn.close()
+            if hasattr(self, "conn"):
+                self.conn.close()
             raise
         self.conn.row_factory = sqlite3.Row
 
