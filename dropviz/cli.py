@@ -13,7 +13,7 @@ import sys
 from typing import Callable, Sequence
 
 from . import __version__
-from .config import FIELD_NAMES, ConfigError, RunConfig, allowed, from_json, from_mapping, from_text_values
+from .config import FIELD_NAMES, SETTINGS, ConfigError, RunConfig, allowed, from_json, from_mapping, from_text_values
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,13 +36,15 @@ def _flag(field: str) -> str:
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting of config.SETTINGS; a switch that is on by default gets a --no-<name> flag."""
     parser.add_argument("--config", metavar="FILE", help="settings JSON (flags override it)")
-    for field in FIELD_NAMES:
-        if field == "twin":
-            parser.add_argument("--no-twin", dest="twin", action="store_const", const="false", help="train without the no-dropout twin")
+    for field, spec in SETTINGS.items():
+        if spec.kind == "bool" and spec.default is True:
+            parser.add_argument("--no-" + field.replace("_", "-"), dest=field, action="store_const", const="false",
+                                help=f"off: {spec.description}")
             continue
-        default = RunConfig.model_fields[field].default
-        parser.add_argument(_flag(field), dest=field, metavar="X", help=f"{allowed(field)} (default {default})")
+        metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else "X"
+        parser.add_argument(_flag(field), dest=field, metavar=metavar, help=f"{allowed(field)} (default {spec.default})")
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
