@@ -7,6 +7,7 @@ through charts that update in place (ui.live_chart).
 """
 import streamlit as st
 
+from ui.downloads import deferred, source_view
 from ui.i18n import translator
 from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
@@ -163,7 +164,8 @@ st.fragment(run_every=refresh_every if was_refreshing else None)(timed_views)()
 
 with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).
-    st.download_button(f"⬇ {t('dl_csv')}", lambda: metrics_csv(holder.runner), "dropviz-metrics.csv", "text/csv",
+    # deferred(): the callable Streamlit keeps must not carry this page's globals (issue 17.3).
+    st.download_button(f"⬇ {t('dl_csv')}", deferred(source_view, holder, view=metrics_csv), "dropviz-metrics.csv", "text/csv",
                        key="pg_dl_csv", on_click="ignore", disabled=holder.runner is None)
     st.download_button(f"⬇ {t('dl_json')}", config.to_json(), "dropviz-settings.json", "application/json",
                        key="pg_dl_json", on_click="ignore")
