@@ -1,65 +1,119 @@
 """Playground: pick p, a method and an architecture, press Train, watch dropout work (live).
 
-Thin by design: widgets -> config (ui.playground_sidebar), buttons -> the
-session's background runner (ui.session), one fragment that draws
-ui.playground_views.fragment_views(...) every REFRESH_SECONDS while training,
+Thin by design: widgets -> config (ui.playground_sidebar), page switches (presenter, p sweep,
+scrub: ui.playground_controls), buttons -> the session's background run (ui.session) and
+p sweep (ui.playground_sweep), one fragment that draws ui.playground_views.fragment_views(...)
+of the run, or of the sweep member at the scrubbed p, every REFRESH_SECONDS while training,
 through charts that update in place (ui.live_chart).
 """
 import streamlit as st
 
-from ui.downloads import deferred, source_view
+from dropviz.viz.keep_response import standalone_html
+from ui import playground_controls as controls
+from ui.downloads import deferred, source_view, sweep_view
+from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
+from ui.playground_sweep import COARSE_GRID, estimate_seconds, needs_asking, progress_text, response_labels, response_view, session_sweep, \
+    strip_view, sweep_key
 from ui.playground_text import TEXT
 from ui.playground_views import (
-    FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, figure_labels, fragment_views, latest_markdown, metrics_csv,
-    should_refresh,
+    ACTIVE_STATES, FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, applies_live, figure_labels, fragment_views, latest_markdown,
+    metrics_csv, network_replay, should_refresh,
 )
 from ui.run_limits import run_size_problem
 from ui.session import RefreshTimer, preview_dataset, refresh_seconds, session_trainer, warm_up
 
 t = translator(TEXT)
 warm_up()
+present = controls.presenter_on()
+controls.apply_presenter(present)
 holder = session_trainer()
+sweeps = session_sweep()
 state = st.session_state
 
 # A shared link is checked once per session, before the widgets read (and Streamlit cleans) it.
 if "pg_url_notices" not in state:
-    state.pg_url_notices = url_notices(st.query_params.to_dict(), t)
+    params = st.query_params.to_dict()
+    state.pg_url_notices = url_notices(params, t) + controls.page_url_notices(params, t)
 
 st.title(t("page_playground"))
-st.caption(t("intro"))
+if not present:
+    st.caption(t("intro"))
 sidebar = render(t)
 config = sidebar.config
+page = controls.toggles(t)
 if state.pg_url_notices:
-    st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {notice}" for notice in state.pg_url_notices), icon="🔗")
+    st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {plain(notice)}" for notice in state.pg_url_notices), icon="🔗")
 for notice in sidebar.notices:
-    st.error(notice, icon="⚠️")
+    st.error(plain(notice), icon="⚠️")
 # What a run may cost on this server (parameters, memory), known before Train.
 size_problem = run_size_problem(config, sidebar.dataset) if sidebar.data_problem is None else None
 if size_problem:
     st.warning(size_problem, icon="🧮")
 
-# A changed setting invalidates the run (the speed is not a setting of the run).
-if holder.runner is not None and not holder.matches(config, sidebar.dataset_key):
-    holder.reset()
-    state.pg_target_step = None
-    st.info(t("reset_notice"), icon="🔄")
+# The sweep: trained when Train is pressed if it is quick, else only once the user chose to.
+sweep_grid = sweeps.grid_for(config)
+sweep_seconds = (estimate_seconds(config.model_dump_json(), sweep_grid)
+                 if page.sweep and sidebar.data_problem is None and sidebar.dataset is None else None)
+sweep_choice = sweeps.choices.get(sweep_key(config))
+sweep_asks = page.sweep and needs_asking(sweep_seconds)
+sweep_only = page.sweep and not sweep_asks  # a quick sweep is the run: its members cover the run's p
+sweep_wanted = sweep_only or (sweep_asks and sweep_choice in ("start", "coarse"))
 
-cols = st.columns([1, 1, 1, 1, 1, 3], vertical_alignment="bottom")
+# A changed keep probability applies to a live run; any other changed setting invalidates it.
+if holder.runner is not None and not holder.matches(config, sidebar.dataset_key):
+    if not page.sweep and applies_live(holder, config, sidebar.dataset_key):
+        holder.runner.set_keep_p(keep_p=config.keep_p, keep_p_input=config.keep_p_input)
+        holder.config = config
+        st.toast(t("keep_applied", keep_p=f"{config.keep_p:g}", keep_p_input=f"{config.keep_p_input:g}"), icon="🎚️")
+    else:
+        holder.reset()
+        state.pg_target_step = None
+        st.info(t("reset_notice"), icon="🔄")
+if sweeps.runner is not None and (not page.sweep or not sweeps.matches(config, sidebar.dataset_key)):
+    if page.sweep:
+        st.info(t("reset_notice"), icon="🔄")
+    sweeps.reset()
+# The scrub follows the sidebar's keep probability when that moves (the sweep itself does not depend on it).
+if state.get("pg_last_keep_p") != config.keep_p:
+    if "pg_last_keep_p" in state or state.get(controls.SCRUB) is None:  # a link's scrub_p wins on the first run
+        state[controls.SCRUB] = controls.snap_to_grid(config.keep_p, sweep_grid)
+    state.pg_last_keep_p = config.keep_p
+controls.sync_to_url()
+
+
+def active() -> bool:
+    return holder.active or sweeps.active
+
+
+training = active()
+if present:
+    cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
+else:
+    cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="bottom")
 train = cols[0].button(t("train"), type="primary", help=t("train_help"), key="pg_train", width="stretch",
-                       disabled=sidebar.data_problem is not None or size_problem is not None)
-pause = cols[1].button(t("pause"), key="pg_pause", width="stretch")
+                       disabled=sidebar.data_problem is not None or size_problem is not None, shortcut=None if training else "Space")
+pause = cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None)
 step = cols[2].button(t("step"), help=t("step_help"), key="pg_step", width="stretch",
-                      disabled=sidebar.data_problem is not None or size_problem is not None)
+                      disabled=sidebar.data_problem is not None or size_problem is not None, shortcut="Right")
 stop = cols[3].button(t("stop"), key="pg_stop", width="stretch")
 reset = cols[4].button(t("reset"), key="pg_reset", width="stretch")
-with cols[5]:
-    speed = speed_widget(t)
+if present:
+    with cols[5]:
+        controls.presenter_keep_p(t)
+    with cols[6]:
+        speed = speed_widget(t)
+else:
+    with cols[5]:
+        speed = speed_widget(t)
+st.caption(t("keys_help"))
 
 if sidebar.data_problem:
-    st.info(sidebar.data_problem, icon="📄")
+    st.info(plain(sidebar.data_problem), icon="📄")
+if not page.sweep and config.uses_dropout:
+    st.caption(t("live_keep_p") + (" " + t("live_keep_p_ws") if config.scaling == "weight-scaling" else ""))
 
 
 def claim_runner():
@@ -69,85 +123,164 @@ def claim_runner():
     return holder.ensure(config, sidebar.dataset, sidebar.dataset_key)
 
 
+def claim_sweep():
+    if sweeps.runner is not None and sweeps.runner.state in FINISHED_STATES:
+        sweeps.reset()
+    return sweeps.ensure(config, sidebar.dataset, sidebar.dataset_key)
+
+
+def start_sweep() -> None:
+    runner = claim_sweep()
+    if runner is not None:
+        runner.set_speed(max_steps_per_second(speed))
+        runner.start()
+        state.pg_first_frame = True
+
+
+if sweep_asks and sweep_choice is None:
+    with st.container(border=True):
+        st.markdown(t("sweep_slow", n=len(sweep_grid), seconds=sweep_seconds))
+        ask = st.columns(3)
+        coarse_seconds = estimate_seconds(config.model_dump_json(), COARSE_GRID) or 0.0
+        if ask[0].button(t("sweep_start"), key="pg_sweep_start", width="stretch"):
+            sweeps.choices[sweep_key(config)] = "start"
+            sweep_wanted = True
+        if ask[1].button(t("sweep_coarse", n=len(COARSE_GRID), seconds=coarse_seconds), key="pg_sweep_coarse",
+                         width="stretch"):
+            sweeps.choices[sweep_key(config)] = "coarse"
+            sweep_wanted = True
+        if ask[2].button(t("sweep_skip"), key="pg_sweep_skip", width="stretch"):
+            sweeps.choices[sweep_key(config)] = "skip"
+        if sweep_wanted and holder.active:  # the run trains already: the sweep joins it now
+            start_sweep()
+elif sweep_asks and sweep_choice == "skip":
+    st.caption(t("sweep_skipped"))
+
 if (train or step) and size_problem is None:
-    runner = claim_runner()
+    if sweep_only:
+        holder.reset()  # the sweep's members are the run
+        runner = claim_sweep()
+    else:
+        runner = claim_runner()
     if runner is not None:
         runner.set_speed(max_steps_per_second(speed))
         if train:
             state.pg_target_step = None
             runner.start()
+            if sweep_wanted and not sweep_only:
+                start_sweep()
             # This rerun draws the first point itself instead of waiting a whole refresh for it.
-            runner.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
+            shown = runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid)) \
+                if sweep_only else runner
+            shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
             state.pg_first_frame = True  # see first_frame_views
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
-if pause and holder.runner is not None:
-    holder.runner.pause()
-if stop and holder.runner is not None:
-    holder.runner.stop()
+for run in (holder.runner, sweeps.runner):
+    if run is None:
+        continue
+    if pause:
+        run.pause()
+    if stop:
+        run.stop()
+    run.set_speed(max_steps_per_second(speed))  # never resets the run
 if reset:
     holder.reset()
+    sweeps.reset()
     state.pg_target_step = None
 
-runner = holder.runner
-if runner is not None:
-    runner.set_speed(max_steps_per_second(speed))  # never resets the run
-labels = figure_labels(t, config)
+
+def source_and_config():
+    """What the views show: the sweep member at the scrubbed p (scrub slider drawn here, above the
+    charts) or the run; and the config it was trained with."""
+    sweep = sweeps.runner
+    if sweep is None:
+        return holder.runner, config, None
+    scrub = controls.scrub_slider(t, sweep.keep_grid, config.keep_p)
+    member = sweep.member(scrub)
+    return member, member.config, scrub
 
 
 def draw_views() -> None:
-    """Progress, curves, masked network, boundary (or image predictions) and the mask illustration."""
+    """Scrub, progress, curves, masked network, boundary (or image predictions), the mask illustration,
+    the metrics; with a sweep the p-response chart and the boundary strip; every hidden unit (2-D data)."""
+    scale = page.font_scale
+    source, view_config, scrub = source_and_config()
+    labels = figure_labels(t, view_config)
     preview = preview_dataset(config) if sidebar.data_problem is None else None
-    snapshot, views, first_frame = fragment_views(holder.runner, config, labels, preview,
-                                                  first_frame=state.pop("pg_first_frame", False),
-                                                  reuse=state.setdefault("pg_view_reuse", {}))
+    reuse = state.setdefault("pg_view_reuse", {})
+    snapshot, views, first_frame = fragment_views(source, view_config, labels, preview,
+                                                  first_frame=state.pop("pg_first_frame", False), reuse=reuse)
     if snapshot is None:
-        st.info(t("v_waiting"), icon="▶️")
+        if page.sweep and sweep_seconds is not None and not sweep_asks:
+            st.info(t("sweep_waiting", n=len(sweep_grid), seconds=sweep_seconds), icon="▶️")
+        else:
+            st.info(t("v_waiting"), icon="▶️")
     else:
         progress = views.progress
         st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
                                               epochs=progress.epochs, step=progress.step, total=progress.total_steps,
                                               rate=progress.samples_per_second))
-    position = getattr(holder.runner, "queue_position", None)
+    if scrub is not None:
+        st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
+    position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
     if position is not None and snapshot is not None:
         st.info(t("queued", position=position), icon="⏳")
     if views.message and views.progress.state in ("diverged", "error"):
-        st.error(t("run_message", message=views.message), icon="⚠️")
+        st.error(t("run_message", message=plain(views.message)), icon="⚠️")
     left, right = st.columns(2)
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
-            live_plotly_chart(views.curves, key="pg_curves")
+            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale)
         if not views.metrics.empty:
             st.markdown(latest_markdown(views.metrics, labels))
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:
-            live_plotly_chart(views.network, key="pg_network")
+            live_plotly_chart(views.network, key="pg_network", font_scale=scale)
             if snapshot is not None and not first_frame:  # the untrained architecture: nothing to replay
                 st.caption(t("v_network_caption", n=len(snapshot.masks)))
-            if config.method == "none":
+            if view_config.method == "none":
                 st.caption(t("v_network_none"))
     left, right = st.columns(2)
     with left:
         if views.boundary is not None:
             st.subheader(t("v_boundary"))
-            live_plotly_chart(views.boundary, key="pg_boundary")
+            live_plotly_chart(views.boundary, key="pg_boundary", font_scale=scale)
         elif views.images is not None:
             st.subheader(t("v_images"))
-            live_plotly_chart(views.images, key="pg_images")
+            live_plotly_chart(views.images, key="pg_images", font_scale=scale)
     with right:
         st.subheader(t("v_mask"))
-        live_plotly_chart(views.mask_matrix, key="pg_mask")
-        st.caption(t("v_mask_caption", p=config.keep_p))
-    if was_refreshing and snapshot is not None and not should_refresh(snapshot.state, snapshot.step,
-                                                                     state.get("pg_target_step")):
+        live_plotly_chart(views.mask_matrix, key="pg_mask", font_scale=scale)
+        st.caption(t("v_mask_caption", p=view_config.keep_p))
+    if sweeps.runner is not None:
+        st.subheader(t("v_response"))
+        live_plotly_chart(response_view(sweeps.runner, scrub, response_labels(t)), key="pg_response", font_scale=scale)
+        st.caption(t("v_response_caption"))
+        strip = strip_view(sweeps.runner, scrub, reuse)
+        if strip is not None:
+            st.subheader(t("v_strip"))
+            live_plotly_chart(strip, key="pg_strip", font_scale=scale)
+    if views.units:
+        st.subheader(t("v_units"))
+        st.caption(t("v_units_caption"))
+        pairs = views.unit_pairs or {}
+        if "baseline" in pairs:
+            st.markdown(t("v_units_summary", method=labels["method"], method_pairs=" · ".join(map(str, pairs["method"])),
+                          twin_pairs=" · ".join(map(str, pairs["baseline"]))))
+        for index, figure in enumerate(views.units):
+            live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale)
+    now_refreshing = any(should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+                         for run in (holder.runner, sweeps.runner) if run is not None)
+    if was_refreshing and not now_refreshing:
         st.rerun()  # the run stopped: one full rerun turns the fragment's timer off
 
 
-initial = runner.snapshot() if runner is not None else None
-was_refreshing = initial is not None and should_refresh(initial.state, initial.step, state.get("pg_target_step"))
+was_refreshing = any(should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+                     for run in (holder.runner, sweeps.runner) if run is not None)
 refresh_every = refresh_seconds(REFRESH_SECONDS)
 
 
@@ -162,11 +295,42 @@ def timed_views() -> None:
 
 st.fragment(run_every=refresh_every if was_refreshing else None)(timed_views)()
 
+
+def current_source():
+    if sweeps.runner is not None:
+        return sweeps.runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p,
+                                                          sweeps.runner.keep_grid))
+    return holder.runner
+
+
 with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).
-    # deferred(): the callable Streamlit keeps must not carry this page's globals (issue 17.3).
-    st.download_button(f"⬇ {t('dl_csv')}", deferred(source_view, holder, view=metrics_csv), "dropviz-metrics.csv", "text/csv",
-                       key="pg_dl_csv", on_click="ignore", disabled=holder.runner is None)
+    # deferred(): the callables Streamlit keeps must not carry this page's globals (issue 17.3).
+    shown_p = state.get(controls.SCRUB) or config.keep_p
+    st.download_button(f"⬇ {t('dl_csv')}", deferred(source_view, holder, sweeps, keep_p=shown_p, view=metrics_csv),
+                       "dropviz-metrics.csv", "text/csv",
+                       key="pg_dl_csv", on_click="ignore", disabled=current_source() is None)
     st.download_button(f"⬇ {t('dl_json')}", config.to_json(), "dropviz-settings.json", "application/json",
                        key="pg_dl_json", on_click="ignore")
     st.caption(t("share"))
+    st.markdown(f"**{t('exports')}**")
+    exports = st.columns(3)
+    exports[0].download_button(
+        f"⬇ {t('x_network')} (HTML)",
+        deferred(source_view, holder, sweeps, keep_p=shown_p, view=network_replay, view_args=(figure_labels(t, config),),
+                 render=standalone_html, render_args=("dropviz-masked-network",)),
+        "dropviz-masked-network.html", "text/html", key="pg_x_network", on_click="ignore",
+        disabled=current_source() is None)
+    exports[1].download_button(
+        f"⬇ {t('x_response')} (HTML)",
+        deferred(sweep_view, sweeps, view=response_view, view_args=(state.get(controls.SCRUB), response_labels(t)),
+                 render=standalone_html, render_args=("dropviz-p-response",)),
+        "dropviz-p-response.html", "text/html", key="pg_x_response", on_click="ignore", disabled=sweeps.runner is None)
+    exports[2].download_button(
+        f"⬇ {t('x_strip')} (HTML)",
+        deferred(sweep_view, sweeps, view=strip_view, view_args=(state.get(controls.SCRUB), {}),
+                 render=standalone_html, render_args=("dropviz-boundary-strip",)),
+        "dropviz-boundary-strip.html", "text/html", key="pg_x_strip", on_click="ignore",
+        disabled=sweeps.runner is None or sweeps.runner.trained_dataset is None
+        or not sweeps.runner.trained_dataset.is_2d)
+    st.caption(t("x_png_browser"))

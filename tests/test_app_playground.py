@@ -81,7 +81,7 @@ def test_widgets_change_the_config_and_step_trains_one_batch():
     assert holder.runner.snapshot().step == 1
 
 
-def test_train_then_speed_keeps_the_run_and_a_setting_change_resets_it():
+def test_train_then_speed_and_keep_p_keep_the_run_and_another_setting_change_resets_it():
     at = app()
     at.button(key="pg_train").click().run()
     holder = only_holder()
@@ -94,7 +94,16 @@ def test_train_then_speed_keeps_the_run_and_a_setting_change_resets_it():
     assert runner.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)  # 5 steps per refresh
     at.button(key="pg_pause").click().run()
     wait_for(lambda: runner.state == "paused")
+    # The keep probability applies to the live run from its next mini-batch (no reset) ...
     at.slider(key="keep_p").set_value(0.7).run()
+    assert holder.runner is runner and holder.config.keep_p == 0.7
+    assert "previous run was stopped" not in texts(at.info)
+    at.button(key="pg_step").click().run()
+    wait_for(lambda: runner.snapshot().keep_changes)
+    change = runner.snapshot().keep_changes[-1]
+    assert (change.old_keep_p, change.new_keep_p) == (0.5, 0.7)
+    # ... any other setting resets it.
+    at.text_input(key="hidden").set_value("16").run()
     assert holder.runner is None
     assert "previous run was stopped" in texts(at.info)
 

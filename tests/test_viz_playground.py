@@ -172,8 +172,70 @@ def test_image_grid_marks_right_and_wrong_predictions():
     images = np.random.default_rng(0).random((4, 64))
     fig = image_grid_figure(images, (8, 8), np.array([1, 2, 3, 4]), {"method": np.array([1, 2, 0, 4])}, [str(i) for i in range(10)])
     marks = [annotation.text for annotation in fig.layout.annotations]
-    assert len(marks) == 4
+    assert len(marks) == 5  # one label per image, and the note saying which line is which run
     assert sum("✗" in text for text in marks) == 1
+    assert marks[-1] == "lines under each image: pred"
+
+
+def test_image_grid_labels_have_a_tile_each_and_a_band_under_their_row():
+    """Labels must not run into each other: each is centred on its own tile (few columns), under the
+    tile, in a band of empty rows above the next row of images."""
+    images = np.random.default_rng(0).random((12, 28 * 28))
+    predictions = {"method": np.arange(12) % 10, "baseline": (np.arange(12) + 1) % 10}
+    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    fig = image_grid_figure(images, (28, 28), np.arange(12) % 10, predictions, names)
+    labels = fig.layout.annotations[:-1]
+    xs = sorted({annotation.x for annotation in labels})
+    assert len(xs) == 4 and min(np.diff(xs)) >= 28  # four columns, a whole tile apart
+    canvas = np.asarray(fig.data[0].z, float)
+    for annotation in labels:
+        row = int(annotation.y + 1)  # the label hangs from the bottom edge of its tile
+        assert np.isnan(canvas[row:row + 14]).all()  # an empty band of two label lines under the tile
+        assert annotation.text.count("<br>") == 1  # one line per run
+
+
+def test_smoothed_mini_batch_loss_from_the_first_step():
+    from dropviz.train import Step
+    from dropviz.viz.playground import smoothed_losses
+
+    steps = [Step(i + 1, (i + 1) / 4, {"method": loss, "baseline": 1.0}) for i, loss in enumerate([4.0, 2.0, 6.0])]
+    frame = smoothed_losses(steps)
+    # debiased EMA with factor 0.9: 4; (0.36 + 0.2) / 0.19; (0.504 + 0.6) / 0.271
+    assert frame["method"].tolist() == pytest.approx([4.0, 0.56 / 0.19, 1.104 / 0.271])
+    assert frame["baseline"].tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert frame["epoch"].tolist() == [0.25, 0.5, 0.75]
+
+
+def test_curves_show_the_batch_loss_before_any_evaluation_and_mark_keep_changes():
+    from dropviz.train import Step
+    from dropviz.viz.playground import smoothed_losses
+
+    steps = [Step(i + 1, (i + 1) / 10, {"method": 1.0 / (i + 1), "baseline": 0.5}) for i in range(30)]
+    fig = curves_figure(metrics_frame([]), smoothed=smoothed_losses(steps), keep_changes=[(1.5, "p 0.5 → 0.2")],
+                        subtitle="p = 0.5")
+    batch = [trace for trace in fig.data if "mini-batch" in (trace.name or "")]
+    assert len(batch) == 2 and len(batch[0].x) == 30
+    assert fig.layout.title.text.startswith("p = 0.5")
+    assert [shape.x0 for shape in fig.layout.shapes] == [1.5, 1.5]  # both panels
+    assert "p 0.5 → 0.2" in [annotation.text for annotation in fig.layout.annotations]
+
+
+def test_metrics_frame_records_the_keep_probability_of_each_evaluation():
+    from dropviz.train import Evaluation
+
+    metrics = {"method": {"train_loss": 1.0, "train_error": 0.5, "test_loss": 1.2, "test_error": 0.6}}
+    frame = metrics_frame([Evaluation(2, 1.0, metrics, keep_p=0.5, keep_p_input=1.0),
+                           Evaluation(4, 2.0, metrics, keep_p=0.2, keep_p_input=0.8)])
+    assert frame["keep_p"].tolist() == [0.5, 0.2] and frame["keep_p_input"].tolist() == [1.0, 0.8]
+
+
+def test_mask_matrix_titles_break_after_the_colon():
+    fig = mask_matrix_figure(12, 16, 0.5)
+    titles = [annotation.text for annotation in fig.layout.annotations]
+    assert titles[0].startswith("dropout:<br>whole rows and columns")
+    assert titles[1].startswith("DropConnect:<br>independent entries")
+    zh = mask_matrix_figure(12, 16, 0.5, labels={"mask_dropout": "Dropout：整行和整列"})
+    assert zh.layout.annotations[0].text.startswith("Dropout：<br>整行和整列")
 
 
 def test_presets_are_valid_settings_urls():

@@ -90,27 +90,60 @@ def _static_dir() -> Path:
     return Path(main_script).resolve().parent / "static"
 
 
-def themed(figure: Figure) -> dict:
+def scale_fonts(spec, factor: float, default_size: float = 12.0):
+    """A copy of a layout (or template) with every font size times ``factor``; fonts that name no
+    size get ``default_size * factor`` (Plotly's default would not grow). Heights grow by the
+    same factor so bigger text does not crowd the plot."""
+    if isinstance(spec, dict):
+        out = {}
+        for name, value in spec.items():
+            if name in ("font", "tickfont", "textfont", "titlefont") and isinstance(value, dict):
+                out[name] = {**scale_fonts(value, factor, default_size),
+                             "size": round(float(value.get("size") or default_size) * factor, 1)}
+            else:
+                out[name] = scale_fonts(value, factor, default_size)
+        return out
+    if isinstance(spec, list):
+        return [scale_fonts(item, factor, default_size) for item in spec]
+    return spec
+
+
+def themed(figure: Figure, font_scale: float = 1.0) -> dict:
     """The figure as plotly.js JSON, its plotly.py template replaced by the app's (as st.plotly_chart does).
 
-    plotly.py's default template is also most of a small figure's JSON, resent on every refresh."""
+    plotly.py's default template is also most of a small figure's JSON, resent on every refresh.
+    ``font_scale`` > 1 enlarges all text (presenter mode: read from the back of a room)."""
     spec = figure.to_plotly_json()
     layout = dict(spec.get("layout") or {})
     layout["template"] = THEME_TEMPLATE
     title = layout.get("title")
     if isinstance(title, dict) and title.get("text"):
         layout["title"] = {**title, "text": f"<b>{title['text']}</b>"}
+    if font_scale != 1.0:
+        layout = scale_fonts(layout, font_scale)
+        layout["font"] = {**(layout.get("font") or {}), "size": round(12 * font_scale, 1)}
+        if layout.get("height"):
+            layout["height"] = int(layout["height"] * (1 + (font_scale - 1) / 2))
+        margin = dict(layout.get("margin") or {})
+        for side in ("t", "b", "l"):
+            if side in margin:
+                margin[side] = int(margin[side] * font_scale)
+        layout["margin"] = margin
     return {"data": spec.get("data", []), "layout": layout, "frames": spec.get("frames", [])}
 
 
-def figure_payload(figure: Figure, src: str) -> dict:
-    return {"figure": plotly.io.to_json(themed(figure), validate=False), "src": src, "config": PLOTLY_CONFIG}
+def figure_payload(figure: Figure, src: str, font_scale: float = 1.0) -> dict:
+    return {"figure": plotly.io.to_json(themed(figure, font_scale), validate=False), "src": src, "config": PLOTLY_CONFIG}
 
 
-def live_plotly_chart(figure: Figure, key: str) -> None:
+def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0) -> None:
     """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place."""
     src = _served_plotly_js()
     if src is None:
+        if font_scale != 1.0:
+            themed_spec = themed(figure, font_scale)
+            figure = Figure(data=themed_spec["data"], layout={**themed_spec["layout"], "template": None},
+                            frames=themed_spec["frames"] or None, skip_invalid=True)
         st.plotly_chart(figure, key=key, width="stretch")
         return
-    _component(key=key, data=figure_payload(figure, src), width="stretch", height="content")
+    _component(key=key, data=figure_payload(figure, src, font_scale), width="stretch", height="content")

@@ -145,4 +145,89 @@ TEXT = {
     "f_mask_dropconnect": ("DropConnect: independent entries", "DropConnect：独立的元素"),
     "f_sub_networks": ("{text} sub-networks", "{text} 个子网络"), "f_to_unit": ("to unit", "到单元"),
     "f_from_unit": ("from unit", "来自单元"), "f_pred": ("pred", "预测"), "f_twin_pred": ("twin", "对照"),
+    # page-level controls (ui/playground_controls.py)
+    "present": ("Presenter mode", "演示模式"),
+    "present_help": ("For a projector: the sidebar folds away, the keep-p slider, the p scrub and Train / Pause / Step "
+                     "sit above the charts, chart text is 1.3× larger. In the link as ?present=1. Keyboard: Space = "
+                     "Train / Pause, → = Step (when no text box or slider has the focus).",
+                     "用于投影：侧边栏收起，保留概率滑块、p 滑动浏览和 训练 / 暂停 / 单步 位于图表上方，图中文字放大 1.3 倍。"
+                     "链接中为 ?present=1。键盘：空格 = 训练 / 暂停，→ = 单步（焦点不在文本框或滑块上时）。"),
+    "keys_help": ("Keyboard: **Space** = Train / Pause, **→** = Step.", "键盘：**空格** = 训练 / 暂停，**→** = 单步。"),
+    "sweep": ("p sweep", "p 扫描"),
+    "sweep_help": ("Train the same network at every keep probability of the grid (0.1 … 1.0 for hidden units; the input "
+                   "keep probability as set), all from the same initial weights and the same mini-batches; p = 1.0 is the "
+                   "no-dropout twin. Then scrub p to switch every view to that member, with no retraining.",
+                   "在网格中的每个保留概率（隐藏单元 0.1 … 1.0；输入保留概率按设置）训练同一个网络，全部使用相同的初始权重和"
+                   "相同的小批量；p = 1.0 就是无 Dropout 的对照网络。然后拖动 p，所有视图切换到该成员，无需重新训练。"),
+    "scrub": ("scrub p: show the sweep member at keep probability", "拖动 p：显示保留概率为该值的扫描成员"),
+    "scrub_help": ("Every view below (curves, boundary or images, masked network, mask matrix, metrics) shows the member "
+                   "trained at this p; while the sweep trains, each member as far as it has got.",
+                   "下面每个视图（曲线、决策边界或图像、被掩码的网络、掩码矩阵、指标）都显示以该 p 训练的成员；"
+                   "扫描训练期间显示每个成员当前的进度。"),
+    "present_keep_p": ("keep probability p (paper)", "保留概率 p（论文）"),
+    "present_bad": ("URL setting ignored, presenter mode off. present: {value!r} (allowed: 1, 0)",
+                    "已忽略链接中的设置，演示模式关闭。present：{value!r}（允许：1、0）"),
+    "sweep_bad": ("URL setting ignored, p sweep off. sweep: {value!r} (allowed: 1, 0)",
+                  "已忽略链接中的设置，p 扫描关闭。sweep：{value!r}（允许：1、0）"),
+    "scrub_bad": ("URL setting ignored, the run's keep probability used instead. scrub_p: {value!r} (allowed: {choices})",
+                  "已忽略链接中的设置，改用训练的保留概率。scrub_p：{value!r}（允许：{choices}）"),
+    "sweep_slow": ("A p sweep of {n} members takes about **{seconds:.0f} s** here for these settings "
+                   "(the run itself trains on, whatever you choose).",
+                   "对于这些设置，{n} 个成员的 p 扫描在这里大约需要 **{seconds:.0f} 秒**（无论如何选择，训练本身照常进行）。"),
+    "sweep_start": ("Start the sweep", "开始扫描"), "sweep_coarse": ("Coarser grid ({n} values, ~{seconds:.0f} s)",
+                                                                 "更粗的网格（{n} 个值，约 {seconds:.0f} 秒）"),
+    "sweep_skip": ("Skip", "跳过"),
+    "sweep_skipped": ("p sweep skipped for these settings; switch it off and on again to be asked again.",
+                      "这些设置下已跳过 p 扫描；关闭再打开即可重新选择。"),
+    "sweep_waiting": ("Press **Train** to train the sweep ({n} members, about {seconds:.0f} s).",
+                      "按 **训练** 开始扫描（{n} 个成员，约 {seconds:.0f} 秒）。"),
+    "sweep_progress": ("p sweep: {state} · step {step} / {total}", "p 扫描：{state} · 第 {step} / {total} 步"),
+    "sweep_member": ("Showing the sweep member at **p = {keep_p}** (twin: the p = 1.0 member).",
+                     "显示 **p = {keep_p}** 的扫描成员（对照：p = 1.0 的成员）。"),
+    "v_response": ("p-response: your data, every p", "p 响应：你的数据，每个 p"),
+    "v_response_caption": ("Figure 9a of the paper is this chart for MNIST; this is **this data's** curve (your data set, "
+                           "network and training length), not the paper's. Too small a p under-fits (both errors high); "
+                           "p = 1.0 (no dropout) can over-fit (train error low, test error higher).",
+                           "论文的图 9a 是 MNIST 上的这张图；这里是**这份数据**的曲线（你的数据集、网络和训练长度），"
+                           "不是论文的。p 太小会欠拟合（两个误差都高）；p = 1.0（无 Dropout）可能过拟合（训练误差低，测试误差更高）。"),
+    "v_strip": ("Decision boundary at every p", "每个 p 的决策边界"),
+    "keep_change": ("p {old} → {new}", "p {old} → {new}"),
+    "keep_change_input": ("input p {old} → {new}", "输入 p {old} → {new}"),
+    "live_keep_p": ("Changing the keep probability while a run trains applies it from the next mini-batch (no reset; the "
+                    "curves mark the change). Other settings still reset the run.",
+                    "训练期间修改保留概率会从下一个小批量起生效（不重置；曲线上会标出修改）。其他设置仍会重置训练。"),
+    "live_keep_p_ws": ("Weight scaling: the test-time ×p uses the p in force now.",
+                       "权重缩放：测试时的 ×p 使用当前生效的 p。"),
+    "keep_applied": ("Keep probability changed to p = {keep_p} (input {keep_p_input}) from the next mini-batch; the run goes on.",
+                     "保留概率已改为 p = {keep_p}（输入 {keep_p_input}），从下一个小批量起生效；训练继续。"),
+    "v_units": ("Every hidden unit", "每个隐藏单元"),
+    "v_units_caption": ("Each tile is one hidden unit's activation over the input plane (red +, blue −, each scaled to its "
+                        "own largest value); grey with a cross = dropped in the current mini-batch. Units are ordered so "
+                        "near-duplicates (|correlation| over the plane > 0.9: two units computing nearly the same "
+                        "function) sit together. The counts compare the method with its twin on this data; on a 2-D "
+                        "input many first-layer ReLU units are ramps that correlate whatever the training.",
+                        "每个小块是一个隐藏单元在输入平面上的激活（红 +，蓝 −，各自按其最大值缩放）；灰色带叉 = 在当前小批量中被丢弃。"
+                        "单元排序使近似重复的单元（在平面上 |相关系数| > 0.9：两个单元计算几乎相同的函数）相邻。"
+                        "计数比较方法与对照网络在这份数据上的情况；对二维输入，第一层的许多 ReLU 单元都是斜坡，无论如何训练都会相关。"),
+    "v_units_summary": ("Near-duplicate pairs per hidden layer: {method} {method_pairs} vs twin {twin_pairs}.",
+                        "每个隐藏层的近似重复单元对数：{method} {method_pairs}，对照 {twin_pairs}。"),
+    "u_duplicates": ("{pairs} near-duplicate pairs (|r| > {threshold})", "{pairs} 对近似重复（|r| > {threshold}）"),
+    "u_sampled": ("{shown} of {total} units shown", "显示 {shown} / {total} 个单元"),
+    "u_all": ("{total} units", "{total} 个单元"), "u_counted": ("counted over {counted} sampled units", "在 {counted} 个抽样单元上统计"),
+    "u_layer": ("hidden layer {layer}", "隐藏层 {layer}"),
+    "exports": ("For slides: standalone interactive HTML (plotly.js inside, works offline) and PNG", 
+                "用于幻灯片：独立的交互式 HTML（内含 plotly.js，离线可用）和 PNG"),
+    "x_network": ("masked network replay", "被掩码网络回放"), "x_response": ("p-response chart", "p 响应图"),
+    "x_strip": ("boundary strip", "决策边界条"),
+    "x_png_browser": ("PNG: open the HTML file (or use a chart's camera button on this page) and click 📷 — the browser "
+                      "saves the picture (no server-side image export is installed here).",
+                      "PNG：打开 HTML 文件（或在本页使用图表的相机按钮）并点击 📷，由浏览器保存图片（服务器上未安装图片导出）。"),
+    "f_batch_loss": ("mini-batch loss (smoothed)", "小批量损失（平滑）"),
+    "f_no_eval_yet": ("mini-batch loss until the first evaluation", "首次评估前显示小批量损失"),
+    "f_lines": ("lines under each image: {order}", "每张图下的行：{order}"),
+    "f_keep_subtitle": ("p = {keep_p}", "p = {keep_p}"),
+    "r_loss": ("cross-entropy loss", "交叉熵损失"), "r_error": ("error rate", "错误率"),
+    "r_keep_p": ("keep probability p (hidden units)", "保留概率 p（隐藏单元）"), "r_scrubbed": ("p = {keep_p}", "p = {keep_p}"),
+    "r_title": ("This data's p-response (your run, not the paper's figure)", "这份数据的 p 响应（你的训练，不是论文的图）"),
+    "r_sub": ("{done} of {total} members evaluated", "已评估 {done} / {total} 个成员"),
 }

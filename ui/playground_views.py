@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dropviz.config import RunConfig
+from dropviz.config import LIVE_FIELDS, RunConfig
 from dropviz.runner import LogSnapshot
 from dropviz.train import display_units
 from dropviz.viz.playground import (
     METRIC_COLUMNS, boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
-    plot_range, predict_classes, predict_grid, thin_rows,
+    plot_range, predict_classes, predict_grid, smoothed_losses, thin_rows,
 )
+from dropviz.viz.unit_maps import network_unit_maps, unit_maps_figure
 
 ACTIVE_STATES = ("queued", "starting", "running")  # the views refresh (a queued run starts by itself)
 FINISHED_STATES = ("completed", "stopped", "diverged", "error")
@@ -28,9 +29,9 @@ MASK_MATRIX_SHAPE = (12, 16)
 # The illustrative mask matrix (it does not depend on training) gets a new sample this often while a
 # run is shown: resampled with every refresh it would flicker three times a second.
 MASK_RESAMPLE_SECONDS = 5.0
-IMAGE_COUNT = 16
-# What the page's fragment draws; tests and callers may ask for fewer (only "predictions" copies the models).
-ALL_PARTS = frozenset({"curves", "network", "predictions", "mask"})
+IMAGE_COUNT = 12
+# What the page's fragment draws; tests and callers may ask for fewer ("predictions" and "units" copy the models).
+ALL_PARTS = frozenset({"curves", "network", "predictions", "mask", "units"})
 BOUNDARY_TEST_POINTS = 200
 # Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
 CURVE_POINTS = 200
@@ -62,6 +63,8 @@ class Views:
     mask_matrix: go.Figure | None = None
     boundary: go.Figure | None = None
     images: go.Figure | None = None
+    units: list[go.Figure] | None = None  # one per hidden layer (2-D data): every unit's map, method | twin
+    unit_pairs: dict[str, list[int]] | None = None  # near-duplicate pairs per layer of each run
     message: str = ""
 
 
@@ -69,12 +72,45 @@ def figure_labels(t: Callable[..., str], config: RunConfig) -> dict[str, str]:
     """Translated labels for the figure builders."""
     keys = ("baseline", "train", "test", "loss", "error", "epoch", "gap", "no_data", "kept", "dropped", "input", "hidden",
             "output", "shown", "play", "step", "mask_dropout", "mask_dropconnect", "sub_networks", "to_unit",
-            "from_unit", "pred", "twin_pred")
-    labels = {key: t(f"f_{key}") for key in keys if key not in ("shown", "sub_networks")}
+            "from_unit", "pred", "twin_pred", "batch_loss", "no_eval_yet", "lines")
+    labels = {key: t(f"f_{key}") for key in keys if key not in ("shown", "sub_networks", "lines")}
     labels["shown"] = t("f_shown", shown="{shown}", total="{total}")
     labels["sub_networks"] = t("f_sub_networks", text="{text}")
+    labels["lines"] = t("f_lines", order="{order}")
     labels["method"] = t("f_method", method=t(f"m_{config.method}"))
+    labels["keep_subtitle"] = t("f_keep_subtitle", keep_p="{keep_p}")
+    labels["keep_change"] = t("keep_change", old="{old}", new="{new}")
+    labels["keep_change_input"] = t("keep_change_input", old="{old}", new="{new}")
+    for key in ("duplicates", "sampled", "all", "counted", "layer"):
+        labels[f"u_{key}"] = t(f"u_{key}", pairs="{pairs}", threshold="{threshold}", shown="{shown}", total="{total}",
+                               counted="{counted}", layer="{layer}")
     return labels
+
+
+def keep_change_marks(snapshot: LogSnapshot, labels: dict[str, str]) -> list[tuple[float, str]]:
+    """(epoch, "p 0.5 → 0.2") for each mid-run change of the keep probabilities."""
+    started = snapshot.started
+    per_epoch = started.steps_per_epoch if started is not None and started.steps_per_epoch else 1
+    marks = []
+    for change in getattr(snapshot, "keep_changes", ()):
+        parts = []
+        if change.new_keep_p != change.old_keep_p:
+            parts.append(labels.get("keep_change", "p {old} → {new}").format(old=f"{change.old_keep_p:g}",
+                                                                           new=f"{change.new_keep_p:g}"))
+        if change.new_keep_p_input != change.old_keep_p_input:
+            parts.append(labels.get("keep_change_input", "input p {old} → {new}").format(
+                old=f"{change.old_keep_p_input:g}", new=f"{change.new_keep_p_input:g}"))
+        if parts:
+            marks.append((change.step / per_epoch, ", ".join(parts)))
+    return marks
+
+
+def live_curves(snapshot: LogSnapshot, config: RunConfig, frame: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """The learning curves of a snapshot: evaluations, the smoothed mini-batch loss from the first step,
+    the mid-run keep-p changes, and the keep probability they are of in the title."""
+    subtitle = labels.get("keep_subtitle", "p = {keep_p}").format(keep_p=f"{config.keep_p:g}") if config.uses_dropout else ""
+    return curves_figure(thin_rows(frame, CURVE_POINTS), labels, smoothed=smoothed_losses(snapshot.steps, max_points=CURVE_POINTS),
+                         keep_changes=keep_change_marks(snapshot, labels), subtitle=subtitle)
 
 
 def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
@@ -122,8 +158,8 @@ def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str
     views.progress = progress_of(snapshot, config)
     views.metrics = metrics_frame(snapshot.evaluations)
     views.message = snapshot.message
-    if "curves" in parts and snapshot.evaluations:
-        views.curves = curves_figure(thin_rows(views.metrics, CURVE_POINTS), labels)
+    if "curves" in parts and (snapshot.evaluations or snapshot.steps):
+        views.curves = live_curves(snapshot, config, views.metrics, labels)
     return views
 
 
@@ -138,8 +174,8 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     labels = labels or {}
     now = time.monotonic() if now is None else now
     views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
-    if "curves" in parts and snapshot.evaluations:
-        views.curves = curves_figure(thin_rows(views.metrics, CURVE_POINTS), labels)
+    if "curves" in parts and (snapshot.evaluations or snapshot.steps):
+        views.curves = live_curves(snapshot, config, views.metrics, labels)
     started = snapshot.started
     if "network" in parts and started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
@@ -164,7 +200,28 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
             predictions = predict_classes(models, inputs)
             views.images = image_grid_figure(inputs.numpy(), dataset.image_shape, dataset.y_test[:IMAGE_COUNT].numpy(),
                                              predictions, dataset.class_names, labels=labels)
+    if "units" in parts and models and dataset is not None and dataset.is_2d:
+        views.units, views.unit_pairs = unit_views(dataset, models, labels)
     return views
+
+
+def unit_views(dataset, models: dict, labels: dict[str, str]) -> tuple[list[go.Figure], dict[str, list[int]]]:
+    """Every hidden unit's map over the data's plane, one figure per hidden layer (method | twin),
+    and the near-duplicate pair count of each layer of each run."""
+    x_range, y_range = plot_range(dataset.x_train.numpy(), dataset.x_test[:BOUNDARY_TEST_POINTS].numpy())
+    per_run = {run: network_unit_maps(model, x_range, y_range) for run, model in models.items()}
+    text = {"duplicates": labels.get("u_duplicates"), "sampled": labels.get("u_sampled"), "all_units": labels.get("u_all"),
+            "counted": labels.get("u_counted"), "method": labels.get("method"), "baseline": labels.get("baseline")}
+    text = {key: value for key, value in text.items() if value}
+    figures = []
+    n_layers = min(len(layers) for layers in per_run.values())
+    for layer in range(n_layers):
+        figure = unit_maps_figure({run: layers[layer] for run, layers in per_run.items()}, labels=text)
+        figure.layout.title = {"text": labels.get("u_layer", "hidden layer {layer}").format(layer=layer + 1),
+                               "font": {"size": 13}}
+        figure.layout.margin.t = 92
+        figures.append(figure)
+    return figures, {run: [maps.duplicate_pairs for maps in layers] for run, layers in per_run.items()}
 
 
 def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str] = ALL_PARTS,
@@ -236,6 +293,32 @@ def metrics_csv(runner) -> str:
     """The run's evaluations as CSV (header only before the first one)."""
     frame = metrics_frame(runner.snapshot().evaluations) if runner is not None else metrics_frame([])
     return frame.to_csv(index=False)
+
+
+def network_replay(runner, labels: dict[str, str] | None = None) -> go.Figure | None:
+    """The masked network with its animation over every recorded mask (the export for slides), whatever
+    the run's state; None before the run has started."""
+    if runner is None:
+        return None
+    snapshot = runner.snapshot()
+    started = snapshot.started
+    if started is None:
+        return None
+    weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
+    return network_figure(started.layer_sizes, started.display_units, weights, [mask.masks for mask in snapshot.masks],
+                          method=runner.config.method, steps=[mask.step for mask in snapshot.masks], labels=labels)
+
+
+def applies_live(holder, config: RunConfig, dataset_key: str | None) -> bool:
+    """Whether ``config`` differs from the holder's run only in its keep probabilities and the run has
+    not ended: then the change is applied to the running trainer (from its next mini-batch) instead of
+    resetting it."""
+    runner = holder.runner
+    if runner is None or holder.config is None or holder.dataset_key != dataset_key:
+        return False
+    if runner.state in FINISHED_STATES or not hasattr(runner, "set_keep_p"):
+        return False
+    return holder.config.model_copy(update={name: getattr(config, name) for name in LIVE_FIELDS}) == config
 
 
 def should_refresh(state: str | None, step: int, target_step: int | None) -> bool:

@@ -33,6 +33,7 @@ DEFAULT_LABELS = {
     "mask_dropout": "dropout: whole rows and columns", "mask_dropconnect": "DropConnect: independent entries",
     "sub_networks": "{text} sub-networks", "to_unit": "to unit", "from_unit": "from unit",
     "pred": "pred", "true": "true", "twin_pred": "twin",
+    "lines": "lines under each image: {order}", "batch_loss": "mini-batch loss (smoothed)", "no_eval_yet": "mini-batch loss until the first evaluation",
 }
 
 
@@ -46,10 +47,14 @@ METRIC_COLUMNS = ("train_loss", "train_error", "test_loss", "test_error")
 
 
 def metrics_frame(evaluations: Sequence) -> pd.DataFrame:
-    """One row per evaluation: step, epoch, then ``<run>_<metric>`` columns (the CSV download)."""
+    """One row per evaluation: step, epoch, the keep probabilities in force (when the engine records
+    them: they can change mid-run), then ``<run>_<metric>`` columns (the CSV download)."""
     rows = []
     for evaluation in evaluations:
         row = {"step": evaluation.step, "epoch": round(float(evaluation.epoch), 4)}
+        if getattr(evaluation, "keep_p", None) is not None:
+            row["keep_p"] = evaluation.keep_p
+            row["keep_p_input"] = evaluation.keep_p_input
         for run, metrics in evaluation.metrics.items():
             for name in METRIC_COLUMNS:
                 row[f"{run}_{name}"] = metrics.get(name)
@@ -114,8 +119,30 @@ def _axis_ref(col: int) -> dict[str, str]:
     return {"xaxis": f"x{col if col > 1 else ''}", "yaxis": f"y{col if col > 1 else ''}"}
 
 
-def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False) -> go.Figure:
-    """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run."""
+def smoothed_losses(steps: Sequence, *, max_points: int = 200) -> pd.DataFrame:
+    """The smoothed mini-batch training loss of each run (dropviz.train.smoothed_losses) as a frame:
+    columns step, epoch and one per run, at most ``max_points`` evenly spaced rows (the last kept).
+    Evaluations may be an epoch away on a large data set; this curve moves from the first mini-batch."""
+    from ..train import smoothed_losses as smooth
+
+    if not steps:
+        return pd.DataFrame(columns=["step", "epoch"])
+    frame = pd.DataFrame({"step": [int(step.step) for step in steps], "epoch": [float(step.epoch) for step in steps]})
+    for run in steps[-1].losses:
+        numbers, values = smooth(steps, run)
+        frame[run] = pd.Series(values, index=pd.Index(numbers)).reindex(frame["step"]).to_numpy()
+    return thin_rows(frame, max_points)
+
+
+def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False,
+                  smoothed: pd.DataFrame | None = None, keep_changes: Sequence[tuple[float, str]] = (),
+                  subtitle: str = "") -> go.Figure:
+    """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run.
+
+    ``smoothed`` (:func:`smoothed_losses`) adds the smoothed mini-batch loss of each run to the loss
+    panel; ``keep_changes`` are (epoch, label) pairs drawn as labelled vertical lines ("p 0.5 → 0.2");
+    ``subtitle`` leads the title (e.g. which keep probability the curves are of).
+    """
     text = _labels(labels)
     # Wide enough a gap for the error panel's tick labels and title.
     layout = panels_layout((text["loss"], text["error"]), spacing=0.2)
@@ -136,17 +163,43 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
                     "fillcolor": "rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
                     "hovertemplate": f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
                 })
+    if smoothed is not None and len(smoothed):
+        smooth_epochs = smoothed["epoch"].to_numpy(np.float32)
+        for run in [run for run in ("method", "baseline") if run in smoothed]:
+            traces.append({
+                "type": "scatter", "xaxis": "x", "yaxis": "y", "x": smooth_epochs, "y": smoothed[run].to_numpy(np.float32),
+                "mode": "lines", "name": f"{text[run]} · {text['batch_loss']}", "legendgroup": f"{run}batch",
+                "line": {"color": "#7f7f7f", "dash": RUN_STYLE[run], "width": 1.4}, "opacity": 0.8,
+                "hovertemplate": f"{text[run]} {text['batch_loss']}: %{{y:.3f}} @ {text['epoch']} %{{x:.2f}}<extra></extra>",
+            })
+    shapes = []
+    for epoch, label in keep_changes:
+        for col in (1, 2):
+            suffix = "" if col == 1 else str(col)
+            shapes.append({"type": "line", "xref": f"x{suffix}", "yref": f"y{suffix} domain", "x0": epoch, "x1": epoch,
+                           "y0": 0, "y1": 1, "line": {"color": "#6d3fc0", "width": 1.5, "dash": "dash"}})
+        layout["annotations"].append({"text": label, "x": epoch, "xref": "x", "y": 1.0, "yref": "y domain",
+                                      "xanchor": "left", "yanchor": "top", "showarrow": False, "textangle": 0,
+                                      "font": {"size": 11, "color": "#6d3fc0"}, "bgcolor": "rgba(255,255,255,0.7)"})
+    layout["shapes"] = shapes
     layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": text["epoch"]}
     layout["yaxis"].update(title={"text": text["loss"]}, type="log" if log_loss else "linear")
     layout["yaxis2"].update(title={"text": text["error"]}, tickformat=".0%", rangemode="tozero")
-    if frame.empty:  # no points yet: sensible empty axes instead of Plotly's default -1..4
+    if frame.empty and (smoothed is None or not len(smoothed)):  # no points yet: empty axes instead of -1..4
         layout["yaxis"]["range"] = [0, 1]
         layout["yaxis2"]["range"] = [0, 1]
         layout["xaxis"]["range"] = layout["xaxis2"]["range"] = [0, 1]
     gaps = latest_gaps(frame)
     title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
+    heading = f"{subtitle} · {text['gap']}" if subtitle else text["gap"]
+    if title:
+        title_text = f"{heading}<br><sup>{title}</sup>"
+    elif smoothed is not None and len(smoothed):
+        title_text = f"{subtitle} · {text['no_eval_yet']}" if subtitle else text["no_eval_yet"]
+    else:
+        title_text = f"{subtitle} · {text['no_data']}" if subtitle else text["no_data"]
     layout.update(
-        title={"text": f"{text['gap']}<br><sup>{title}</sup>" if title else text["no_data"], "font": {"size": 13}},
+        title={"text": title_text, "font": {"size": 13}},
         height=420, margin={"l": 50, "r": 20, "t": 80, "b": 40},
         legend={"orientation": "h", "y": -0.28, "x": 0}, uirevision="curves",
     )
@@ -329,6 +382,15 @@ def _group_size(traces, group: str) -> int:
 
 # ----------------------------------------------------------------------------- mask matrix
 
+def _break_title(title: str) -> str:
+    """"dropout: whole rows and columns" -> "dropout:<br>whole rows and columns" (either colon)."""
+    for colon in (": ", "："):
+        if colon in title:
+            head, tail = title.split(colon, 1)
+            return f"{head}{colon.strip()}<br>{tail}"
+    return title
+
+
 def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, labels: Mapping[str, str] | None = None) -> go.Figure:
     """Effective mask on one (n_out, n_in) weight matrix: dropout (rows and columns) vs DropConnect (entries)."""
     text = _labels(labels)
@@ -341,9 +403,10 @@ def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, l
             counts[name] = text["sub_networks"].format(text=count_subnetworks(n_out, n_in, name, **kwargs).text)
         except ValueError:
             counts[name] = ""
+    # Each title on two lines (a half-width panel on a 1280-pixel screen cut one line off).
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
-        f"{text['mask_dropout']}<br><sub>{counts['dropout']}</sub>",
-        f"{text['mask_dropconnect']}<br><sub>{counts['dropconnect']}</sub>"))
+        f"{_break_title(text['mask_dropout'])}<br><sub>{counts['dropout']}</sub>",
+        f"{_break_title(text['mask_dropconnect'])}<br><sub>{counts['dropconnect']}</sub>"))
     colours = [[0, "#f0f0f0"], [1, "#2e86ab"]]
     for col, matrix in ((1, dropout), (2, dropconnect)):
         fig.add_trace(go.Heatmap(z=matrix, zmin=0, zmax=1, colorscale=colours, showscale=False, xgap=1, ygap=1,
@@ -351,7 +414,8 @@ def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, l
                       row=1, col=col)
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col)
         fig.update_xaxes(showticklabels=False, row=1, col=col)
-    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 70, "b": 10})
+    fig.update_layout(height=350, margin={"l": 10, "r": 10, "t": 90, "b": 10})
+    fig.update_annotations(font_size=13)
     return fig
 
 
@@ -571,34 +635,43 @@ def predict_classes(models: Mapping[str, torch.nn.Module], inputs: torch.Tensor)
 
 def image_grid_figure(
     images: np.ndarray, image_shape: tuple[int, int], y_true: np.ndarray, predictions: Mapping[str, np.ndarray],
-    class_names: Sequence[str], *, columns: int = 8, labels: Mapping[str, str] | None = None,
+    class_names: Sequence[str], *, columns: int = 4, labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
-    """Test images tiled into one heatmap; under each: the method's prediction (✓/✗) and the twin's."""
+    """Test images tiled into one heatmap; under each, one line per run: its predicted class, ✓ or ✗.
+
+    A band under every row of tiles holds the labels, and few columns leave each label a tile's
+    width (a class name like "Ankle boot" must not run into its neighbour's on a 1280-pixel screen);
+    the note under the grid says which line is which run.
+    """
     text = _labels(labels)
     images = np.asarray(images, float)
     n = len(images)
     h, w = image_shape
     rows = max(1, int(np.ceil(n / columns)))
     pad = 1
-    canvas = np.full((rows * (h + pad), columns * (w + pad)), np.nan)
+    band = max(6, int(round(h * 0.5))) * max(1, len(predictions))  # label rows under each image row
+    row_height = h + band
+    canvas = np.full((rows * row_height, columns * (w + pad)), np.nan)
     annotations = []
     for index in range(n):
         r, c = divmod(index, columns)
         tile = images[index].reshape(h, w)
         span = tile.max() - tile.min()
-        canvas[r * (h + pad): r * (h + pad) + h, c * (w + pad): c * (w + pad) + w] = (tile - tile.min()) / (span or 1)
+        canvas[r * row_height: r * row_height + h, c * (w + pad): c * (w + pad) + w] = (tile - tile.min()) / (span or 1)
         parts = []
         for run, predicted in predictions.items():
             ok = int(predicted[index]) == int(y_true[index])
             name = class_names[int(predicted[index])] if int(predicted[index]) < len(class_names) else str(predicted[index])
-            prefix = text["pred"] if run == "method" else text["twin_pred"]
             colour = "#2a9d4b" if ok else "#d62728"
-            parts.append(f"<span style='color:{colour}'>{prefix} {name} {'✓' if ok else '✗'}</span>")
-        annotations.append({"x": c * (w + pad) + w / 2 - 0.5, "y": r * (h + pad) + h - 0.2, "text": "<br>".join(parts),
-                            "showarrow": False, "yanchor": "top", "font": {"size": 10}, "yshift": -2})
+            parts.append(f"<span style='color:{colour}'>{name} {'✓' if ok else '✗'}</span>")
+        annotations.append({"x": c * (w + pad) + w / 2 - 0.5, "y": r * row_height + h - 0.5, "text": "<br>".join(parts),
+                            "showarrow": False, "yanchor": "top", "font": {"size": 11}, "yshift": -1})
+    order = " / ".join(text["pred"] if run == "method" else text["twin_pred"] for run in predictions)
+    annotations.append({"x": 0, "y": 0, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
+                        "yshift": -2, "showarrow": False, "text": text["lines"].format(order=order), "font": {"size": 11}})
     fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray_r", showscale=False, hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
-    fig.update_layout(annotations=annotations, height=150 + 150 * rows, margin={"l": 5, "r": 5, "t": 10, "b": 40},
+    fig.update_layout(annotations=annotations, height=120 + 140 * rows, margin={"l": 5, "r": 5, "t": 10, "b": 28},
                       plot_bgcolor="#ffffff")
     return fig

@@ -46,7 +46,7 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         page.get_by_text("nn.Dropout(p=0.4)").first.wait_for(timeout=15_000)
         wait_idle(page)
 
-        page.get_by_role("button", name="Train", exact=True).click()
+        page.locator(".st-key-pg_train button:visible").first.click()
         page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_curves')}; "
                                "return d && d.some(t => (t.x || []).length > 2); }", timeout=60_000)
         page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_network')}; if (!d) return false; "
@@ -64,7 +64,7 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         # .last: while the fragment redraws, the old chart can still be in the page beside the new one.
         page.locator(".st-key-pg_boundary .js-plotly-plot").last.wait_for(timeout=30_000)
         screenshot(page, "playground-training")
-        page.get_by_role("button", name="Pause", exact=True).click()
+        page.locator(".st-key-pg_pause button:visible").first.click()
         page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
         # Paused, the masked network becomes an animation over the recorded masks (frames + slider).

@@ -1,0 +1,152 @@
+"""The Playground's keep-probability sweep: the session's SweepRunner and what its views draw.
+
+The holder lives in ``st.cache_resource(scope="session", on_release=...)`` like the run's
+(ui.session), so closing the tab stops the sweep, and it is counted with the server's training
+sessions (ui.session.REGISTRY). The view logic is plain functions, tested without Streamlit.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dropviz.config import RunConfig
+from dropviz.keep_sweep import DEFAULT_KEEP_GRID, SweepRunner, estimate_sweep_seconds
+from dropviz.viz.keep_response import boundary_strip_figure, response_figure
+from dropviz.viz.playground import plot_range, predict_grid
+from ui.session import ACTIVE_STATES, REGISTRY, make_sweep_runner
+
+COARSE_GRID = (0.2, 0.4, 0.6, 0.8, 1.0)
+# A sweep estimated to take longer than this asks first (start / coarser grid / skip); a shorter one
+# trains when Train is pressed.
+ASK_ABOVE_SECONDS = 30.0
+# While the sweep trains, the strip of ten boundaries (ten model copies and pictures) is redrawn at
+# most this often; the other views refresh with the page.
+STRIP_REFRESH_SECONDS = 2.0
+STRIP_RESOLUTION = 40
+
+
+def sweep_key(config: RunConfig) -> RunConfig:
+    """What a sweep depends on: everything but the hidden keep probability (it spans the grid)."""
+    return config.model_copy(update={"keep_p": 1.0})
+
+
+@dataclass(eq=False)  # identity, not value: the registry keeps holders in a WeakSet
+class SweepHolder:
+    """The browser session's p sweep (or none yet), and what the user chose for slow ones."""
+
+    runner: SweepRunner | None = None
+    key: RunConfig | None = None
+    dataset_key: str | None = None
+    # per sweep key: "start" (default grid), "coarse" or "skip", for sweeps that ask first
+    choices: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        REGISTRY.add(self)
+
+    @property
+    def active(self) -> bool:
+        runner = self.runner
+        return runner is not None and runner.alive and runner.state in ACTIVE_STATES
+
+    def matches(self, config: RunConfig, dataset_key: str | None = None) -> bool:
+        return self.runner is not None and self.key == sweep_key(config) and self.dataset_key == dataset_key
+
+    def grid_for(self, config: RunConfig) -> tuple[float, ...]:
+        return COARSE_GRID if self.choices.get(sweep_key(config)) == "coarse" else DEFAULT_KEEP_GRID
+
+    def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None) -> SweepRunner:
+        """The sweep for ``config`` (a fresh, not started one if the settings or the grid changed)."""
+        grid = self.grid_for(config)
+        if self.matches(config, dataset_key) and self.runner.keep_grid == grid:
+            return self.runner
+        self.reset()
+        self.key, self.dataset_key = sweep_key(config), dataset_key
+        self.runner = make_sweep_runner(config, grid, dataset)  # on the server's trainer backend (ui.session)
+        return self.runner
+
+    def reset(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.runner = None
+        self.key = None
+        self.dataset_key = None
+
+    def close(self) -> None:
+        self.reset()
+        REGISTRY.discard(self)
+
+
+@st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
+def session_sweep() -> SweepHolder:
+    return SweepHolder()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def estimate_seconds(config_json: str, grid: tuple[float, ...]) -> float | None:
+    """The sweep's estimated seconds (None where the data cannot be loaded: the sidebar says why)."""
+    try:
+        return estimate_sweep_seconds(RunConfig.model_validate_json(config_json), grid)
+    except (ValueError, OSError):
+        return None
+
+
+def needs_asking(seconds: float | None) -> bool:
+    return seconds is not None and seconds > ASK_ABOVE_SECONDS
+
+
+# ----------------------------------------------------------------------------- views
+
+def response_view(runner: SweepRunner, scrub_keep_p: float | None, labels: dict[str, str]) -> go.Figure:
+    """The p-response chart of the sweep as it is now."""
+    return response_figure(runner.response(), scrub_keep_p, labels)
+
+
+def strip_view(runner: SweepRunner, scrub_keep_p: float | None, reuse: dict, *, now: float | None = None) -> go.Figure | None:
+    """The small-multiple decision boundaries, one per member (2-D data only; None otherwise or before
+    the sweep has a data set). Recomputed at most every STRIP_REFRESH_SECONDS while the sweep trains;
+    a changed scrub only re-titles the cached pictures' figure."""
+    dataset = runner.trained_dataset
+    if dataset is None or not dataset.is_2d:
+        return None
+    now = time.monotonic() if now is None else now
+    cached = reuse.get("strip")
+    version = runner.snapshot().version
+    training = runner.state in ACTIVE_STATES
+    fresh_enough = cached is not None and cached["runner"] is runner and (
+        cached["version"] == version or (training and now - cached["time"] < STRIP_REFRESH_SECONDS))
+    if not fresh_enough:
+        x_train, x_test = dataset.x_train.numpy(), dataset.x_test.numpy()
+        x_range, y_range = plot_range(x_train, x_test[:200])
+        grids = {}
+        for keep in runner.keep_grid:
+            models = runner.member_models(keep)
+            grids[keep] = (predict_grid(models["method"], x_range, y_range, STRIP_RESOLUTION) if models
+                           else (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None))
+        cached = {"runner": runner, "version": version, "time": now, "grids": grids, "figures": {}}
+        reuse["strip"] = cached
+    figures = cached["figures"]
+    if scrub_keep_p not in figures:
+        figures[scrub_keep_p] = boundary_strip_figure(cached["grids"], dataset.x_train.numpy(), dataset.y_train.numpy(),
+                                                      scrub_keep_p=scrub_keep_p)
+    return figures[scrub_keep_p]
+
+
+def response_labels(t) -> dict[str, str]:
+    return {"loss": t("r_loss"), "error": t("r_error"), "train": t("f_train"), "test": t("f_test"),
+            "keep_p": t("r_keep_p"), "scrubbed": t("r_scrubbed", keep_p="{keep_p}"), "response_title": t("r_title"),
+            "response_sub": t("r_sub", done="{done}", total="{total}")}
+
+
+def progress_text(runner: SweepRunner, t) -> str:
+    snapshot = runner.snapshot()
+    total = snapshot.started.total_steps if snapshot.started else 0
+    return t("sweep_progress", state=t(f"state_{snapshot.state}"), step=snapshot.step, total=total)
+
+
+def member_frame(runner: SweepRunner) -> pd.DataFrame:
+    return runner.response()
