@@ -114,3 +114,35 @@ def test_chosen_values_are_in_the_results_table():
     assert row["learning rate (chosen, per seed)"] == f"{selection['lr']:g}"
     assert row["stopping epoch (chosen, per seed)"] == f"{selection['epoch']:.1f}"
     assert row["validation error % (mean)"] == pytest.approx(100 * selection["val_error"], abs=1e-3)
+
+
+def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dropviz.store import export_json
+
+    trials = get_experiment("fig10").trials("digits", "tiny", seeds=[0])[:2]
+    rows = []
+    for trial in trials:
+        outcome = sweep.execute_trial(trial.to_dict(), threads=1)
+        # shown as the shipped quick results (the page lists shipped files under the quick preset)
+        rows.append({**trial.to_dict(), "preset": "quick", "status": "completed", "metrics": outcome["final"],
+                     "curves": outcome["curves"], "extra": outcome["extra"]})
+    export_json(rows, tmp_path / "shipped" / "tiny-digits.json", meta={"preset": "tiny", "dataset": "digits"})
+    monkeypatch.setenv("DROPVIZ_SHIPPED_RESULTS", str(tmp_path / "shipped"))
+    monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    page = str(sweep.ROOT / "pages" / "experiments.py")
+    at = AppTest.from_file(page, default_timeout=60)
+    at.session_state["exp_dataset"] = "digits"
+    at.session_state["exp_preset"] = "quick"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "learning rate (chosen, per seed)" in table.columns and "stopping epoch (chosen, per seed)" in table.columns
+    chosen = {row["condition"]: row["learning rate (chosen, per seed)"] for _, row in table.iterrows()}
+    expected = {row["condition"]: f"{row['extra']['selection']['lr']:g}" for row in rows}
+    assert chosen == expected
+    st.cache_resource.clear()
