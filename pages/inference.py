@@ -56,12 +56,14 @@ TEXT = {
         "computes W′(m⊙h) where the inverted one computes W(m⊙h)/p. The two coincide when W′ = W/p at every "
         "step. The gradient with respect to W′ is p times that with respect to W, so SGD (with momentum) keeps "
         "W′ = W/p exactly when the weight-scaling net **starts at W/p and uses learning rate lr/p² on the weights** "
-        "(lr on the biases, which are not masked). Below both versions are trained on a small run: the "
+        "(lr on the biases, which are not masked). Max-norm keeps this too: its c is the paper's c on W′ in both "
+        "implementations (the inverted net's stored rows are held to p·c). Below both versions are trained on a small run: the "
         "matched one must agree up to float error; the same-lr one only statistically.",
         "反向 Dropout 在训练时把保留的单元除以 p；原始方法在测试时把权重乘以 p。用同一个种子训练时，两者抽到**完全相同的掩码**"
         "（同一生成器、同样的形状），看到同样的小批量，但在相同学习率下它们*并不是*同一个训练过程：权重缩放网络计算 W′(m⊙h)，"
         "反向网络计算 W(m⊙h)/p。只有每一步都满足 W′ = W/p 时两者才一致。对 W′ 的梯度是对 W 梯度的 p 倍，因此当权重缩放网络"
-        "**从 W/p 出发、权重学习率取 lr/p²**（偏置不被掩码，仍用 lr）时，SGD（含动量）恰好保持 W′ = W/p。下面在一个小运行上"
+        "**从 W/p 出发、权重学习率取 lr/p²**（偏置不被掩码，仍用 lr）时，SGD（含动量）恰好保持 W′ = W/p。max-norm 也保持这一点："
+        "两种实现中 c 都是论文对 W′ 的约束（反向网络存储的各行被限制在 p·c）。下面在一个小运行上"
         "训练两种版本：匹配版必须在浮点误差内一致；相同学习率版只在统计上一致。"),
     "train_both": ("Train both implementations ({what}, {epochs} epochs)", "训练两种实现（{what}，{epochs} 轮）"),
     "training": ("Training 4 small nets...", "正在训练 4 个小网络……"),
