@@ -23,6 +23,7 @@ from dropviz.experiments import (
 from dropviz.store import Store, StoreError, default_db_path, shipped_trials
 from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
 from dropviz.viz.experiments import experiment_figure, summary_table
+from ui.escape import plain
 from ui.experiments_run import configured_ray_address, session_sweep
 from ui.i18n import current_language, translator
 
@@ -139,7 +140,7 @@ with st.expander(t("preset_note")):
 try:
     trials = spec.trials(dataset, preset)
 except Exception as error:  # noqa: BLE001 - e.g. a data set too small for the preset
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 db_path = _db_path()
 st.caption(t("trials", n=len(trials), conditions=len({trial.condition for trial in trials}), db=db_path))
@@ -167,7 +168,7 @@ def sweep_progress() -> None:
     if progress.last:
         st.caption(progress.last)
     if job.error:
-        st.error(t("sweep_error", error=job.error))
+        st.error(t("sweep_error", error=plain(job.error)))
     elif not job.running and progress.status in ("finished", "stopped"):
         st.success(t("finished", status=progress.status, completed=progress.completed, skipped=progress.skipped,
                      failed=progress.failed))
@@ -182,7 +183,7 @@ sweep_progress()
 # --- results: shipped files and saved sweeps ------------------------------------------------------
 groups, db_error = _db_groups(db_path)
 if db_error:
-    st.warning(t("db_error", error=db_error))
+    st.warning(t("db_error", error=plain(db_error)))
 sources: dict[str, str] = {}
 for group in groups:
     if group["experiment"] == experiment and (group["completed"] or 0) > 0:

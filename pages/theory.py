@@ -17,6 +17,7 @@ from dropviz import lecture as L
 from dropviz import reference as ref
 from dropviz import theory as th
 from dropviz.viz import theory as vt
+from ui.escape import code, plain
 from ui.i18n import current_language, translator
 from ui.lecture_text import defect_name
 from ui.theory_text import TEXT
@@ -147,7 +148,7 @@ def section_bs():
                   tuple(th.parse_vector(p_txt, "p_i", n, 0.0, 1.0)))
         st.session_state["th_bs_valid"] = values
     except ValueError as error:
-        st.error(t("bad_input", msg=str(error)))
+        st.error(t("bad_input", msg=plain(error)))
         values = st.session_state.get("th_bs_valid")
         if values is None:
             return
@@ -259,7 +260,7 @@ def section_numpy():
         x = th.parse_vector(x_txt, "x", None, -1e6, 1e6, max_len=NUMPY_LEN)
         st.session_state["th_np_valid"] = x
     except ValueError as error:
-        st.error(t("bad_input", msg=str(error)))
+        st.error(t("bad_input", msg=plain(error)))
         x = st.session_state.get("th_np_valid", np.arange(1.0, 7.0))
     if as_int:
         x = x.astype(np.int64)
@@ -272,7 +273,7 @@ def section_numpy():
         lines = [f"- {t('np_before')}: `{_fmt_vec(run.x_before)}`",
                  f"- {t('np_after')}: `{_fmt_vec(run.x_after)}`"]
         if run.error:
-            lines.append(f"- {t('np_raised')}: `{run.error}`")
+            lines.append(f"- {t('np_raised')}: {code(run.error)}")
         else:
             lines.append(f"- {t('np_result')}: `{_fmt_vec(run.result)}`")
             lines.append(f"- {t('np_same', v=run.returned_is_input)}")
@@ -290,7 +291,7 @@ def section_numpy():
                                    f"- {t('np_after')}: `{_fmt_vec(x)}`",
                                    f"- {t('np_result')}: `{_fmt_vec(out)}`"]))
         except (ValueError, TypeError) as error:
-            st.markdown(f"- {t('np_raised')}: `{type(error).__name__}: {error}`")
+            st.markdown(f"- {t('np_raised')}: {code(f'{type(error).__name__}: {error}')}")
     st.subheader(t("np_defects"))
     field = "explanation_zh" if lang == "zh" else "explanation_en"
     for d in defects():

@@ -20,6 +20,7 @@ from dropviz.models import MLP
 from dropviz.runner import default_num_threads
 from dropviz.train import StateSnapshot
 from ui.analysis_run_text import TEXT  # noqa: F401 - the pages take this module's text from here
+from ui.escape import plain
 
 
 @dataclass
@@ -93,7 +94,7 @@ def test_tensors(run: AnalysisRun, limit: int) -> tuple[torch.Tensor, torch.Tens
 def describe(config: RunConfig) -> str:
     layers = "-".join(str(units) for units in config.hidden)
     keep = f"keep p={config.keep_p:g}" + (f", input {config.keep_p_input:g}" if config.keep_p_input < 1 else "")
-    return f"{config.dataset}, {layers} {config.activation}, {config.method} ({keep})"
+    return f"{plain(config.dataset)}, {layers} {config.activation}, {config.method} ({keep})"
 
 
 def select_run(t, default_name: str = "dropout", key: str = "analysis_source") -> AnalysisRun:

@@ -17,3 +17,24 @@ def test_experiments_page_offers_no_ray_address_input(page, app_url):
     assert page.locator("input[type='text']:not([role='combobox'])").count() == 0
     assert "47001" not in page.locator("[data-testid='stMain']").inner_text()
     screenshot(page, "experiments-ray-configured-only")
+
+
+def test_url_values_are_shown_as_text_not_markdown(page, app_url):
+    """Issue 17.4: a link's value can neither make the browser fetch an image nor put a link in a notice."""
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    image, link = "![x](http://127.0.0.1:9/t.png)", "[click](https://example.com/)"
+    from urllib.parse import quote
+
+    open_app(page, f"{app_url}/playground?method={quote(image)}&dataset={quote(link)}&speed={quote('www.example.com')}")
+    notice = page.locator("[data-testid='stAlert']", has_text="Some settings in the link")
+    notice.wait_for(timeout=60_000)
+    text = notice.inner_text().replace("\u2060", "")  # the invisible word joiner that stops bare-URL links
+    assert image in text and link in text and "www.example.com" in text  # shown, literally
+    app = page.locator("[data-testid='stApp']")
+    assert app.locator("img[src*='127.0.0.1:9']").count() == 0
+    # (the page's own navigation links may carry the query string; none may point at the value's host)
+    assert app.locator("a[href^='https://example.com'], a[href^='http://www.example.com']").count() == 0
+    assert notice.locator("a, img").count() == 0
+    assert not [url for url in requested if url.startswith(("http://127.0.0.1:9/", "https://example.com", "http://www."))]
+    screenshot(page, "url-values-as-text")
