@@ -18,6 +18,7 @@ class Preset:
     title: tuple[str, str]  # (English, 中文)
     lesson: tuple[str, str]
     query: str  # e.g. "method=dropout&keep_p=0.5"; fields left out keep their defaults
+    page: str = ""  # settings of the Playground page itself, not of the run, e.g. "sweep=1"
 
     def config(self) -> RunConfig:
         config, notices = from_query_params(dict(parse_qsl(self.query)))
@@ -26,8 +27,9 @@ class Preset:
         return config
 
     def url(self, base: str = "") -> str:
-        """The shareable address: only settings that differ from the defaults."""
-        return f"{base}?{urlencode(to_query_params(self.config()))}"
+        """The shareable address: only settings that differ from the defaults, then the page's."""
+        query = urlencode(to_query_params(self.config()))
+        return f"{base}?{'&'.join(part for part in (query, self.page) if part)}"
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -38,6 +40,16 @@ PRESETS: tuple[Preset, ...] = (
          "dropout p = 0.5 keeps a smooth boundary.",
          "40 个带噪声的点、宽的两层网络：无 Dropout 的对照网络记住了噪声（测试损失上升），p = 0.5 的 Dropout 保持平滑的边界。"),
         "",  # the defaults are this lesson
+    ),
+    Preset(
+        "slide_p",
+        ("Slide p", "滑动 p"),
+        ("The default demo trained at every keep probability 0.1 … 1.0 at once: scrub p and watch the boundary, "
+         "the curves and the p-response chart (this data's, not the paper's) go from under- to over-fitting.",
+         "默认示例同时以 0.1 … 1.0 的每个保留概率训练：拖动 p，看决策边界、曲线和 p 响应图（这份数据的，不是论文的）"
+         "从欠拟合走到过拟合。"),
+        "",  # the default demo ...
+        page="sweep=1",  # ... with the p sweep on
     ),
     Preset(
         "small_p",

@@ -111,7 +111,7 @@ def test_train_then_speed_and_keep_p_keep_the_run_and_another_setting_change_res
 def test_bad_url_values_fall_back_to_defaults_with_a_notice():
     at = app(keep_p="abc", hidden="0,5", lr="99", dataset="nope", speed="warp")
     assert not at.exception
-    notice = texts(at.warning)
+    notice = texts(at.warning).replace("\\", "")  # the notice is Markdown-escaped
     assert "not valid" in notice
     for field in ("keep_p", "hidden", "lr", "dataset", "speed"):
         assert field in notice
@@ -247,3 +247,96 @@ def test_fragment_logic_draws_image_predictions_for_digits():
     assert runner.wait(60)
     views = build_views(runner.snapshot(), config, runner.copy_models(), runner.trained_dataset)
     assert views.images is not None and views.boundary is None
+
+
+def chart_figure(at: AppTest, key: str) -> dict:
+    """The plotly figure (JSON) the page drew under element key ``key`` (live component or st.plotly_chart)."""
+    import json
+
+    for component in at.get("bidi_component"):
+        if component.key == key:
+            return json.loads(json.loads(component.proto.json)["figure"])
+    for chart in at.get("plotly_chart"):
+        if chart.key == key:
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def test_page_settings_round_trip_through_the_url():
+    at = app(present="1", sweep="1", scrub_p="0.3")
+    assert not at.exception and not at.warning
+    assert at.toggle(key="present").value and at.toggle(key="sweep").value
+    assert at.session_state["scrub_p"] == 0.3
+    assert at.query_params["present"] == "1" and at.query_params["sweep"] == "1"
+    assert at.query_params["scrub_p"] == "0.3"
+    # presenter mode: the keep-p slider is on the canvas too (a proxy of the sidebar's), no intro text
+    assert at.slider(key="pg_present_keep_p").value == at.slider(key="keep_p").value == 0.5
+    assert not any("Pick the keep probability" in str(caption.value) for caption in at.caption)
+    at.slider(key="pg_present_keep_p").set_value(0.3).run()
+    assert at.slider(key="keep_p").value == 0.3 and at.query_params["keep_p"] == "0.3"
+    at.toggle(key="present").set_value(False).run()
+    at.toggle(key="sweep").set_value(False).run()
+    assert "present" not in at.query_params and "sweep" not in at.query_params and "scrub_p" not in at.query_params
+    assert not at.get("slider") or all(slider.key != "pg_present_keep_p" for slider in at.slider)
+
+
+def test_bad_page_settings_in_a_link_get_the_usual_notice():
+    at = app(present="maybe", sweep="2", scrub_p="0.33")
+    assert not at.exception
+    notice = texts(at.warning).replace("\\", "")  # the notice is Markdown-escaped
+    assert "present: 'maybe' (allowed: 1, 0)" in notice and "sweep: '2' (allowed: 1, 0)" in notice
+    assert "scrub_p: '0.33' (allowed: 0.1, 0.2" in notice
+    assert not at.toggle(key="present").value and not at.toggle(key="sweep").value
+
+
+def test_the_sweep_trains_and_the_scrub_switches_every_view_to_that_member():
+    at = app(sweep="1", epochs="20")
+    at.button(key="pg_train").click().run()
+    assert not at.exception
+    sweeps = [holder for holder in session.REGISTRY.holders() if not isinstance(holder, session.TrainerHolder)]
+    assert len(sweeps) == 1 and sweeps[0].runner is not None
+    assert only_holder().runner is None  # a quick sweep is the run: no separate run trains beside it
+    runner = sweeps[0].runner
+    assert runner.wait(120) and runner.state == "completed"
+    at.run()
+    scrub = at.select_slider(key="scrub_p")
+    assert scrub.value == 0.5 and list(scrub.options) == [f"{k:g}" for k in runner.keep_grid]
+    assert chart_figure(at, "pg_curves")["layout"]["title"]["text"].startswith("<b>p = 0.5")
+    before = chart_figure(at, "pg_boundary")["data"][0]["source"]
+    scrub.set_value(0.2).run()
+    assert not at.exception
+    assert chart_figure(at, "pg_curves")["layout"]["title"]["text"].startswith("<b>p = 0.2")
+    assert chart_figure(at, "pg_boundary")["data"][0]["source"] != before
+    assert "sweep member at **p = 0.2**" in texts(at.caption)
+    assert "p = 0.2: dropout removes" in texts(at.caption)  # the mask illustration is at the member's p
+    row = runner.response().set_index("keep_p").loc[0.2]
+    assert f"{row.train_loss:.4f} / {row.test_loss:.4f}" in texts(at.markdown)  # the metrics table is the member's
+    response = chart_figure(at, "pg_response")
+    assert [shape["x0"] for shape in response["layout"]["shapes"]] == [0.2, 0.2]
+    assert "not the paper's" in response["layout"]["title"]["text"]
+    strip = chart_figure(at, "pg_strip")
+    assert len(strip["data"]) == len(runner.keep_grid)
+    assert at.query_params["scrub_p"] == "0.2"
+
+
+def test_every_hidden_unit_is_drawn_for_2d_data_with_its_near_duplicate_count():
+    at = app(epochs="5", hidden="12,6")
+    at.button(key="pg_train").click().run()
+    runner = only_holder().runner
+    assert runner.wait(60)
+    at.run()
+    layer1, layer2 = chart_figure(at, "pg_units_0"), chart_figure(at, "pg_units_1")
+    titles = [annotation["text"] for annotation in layer1["layout"]["annotations"]]
+    assert "12 units" in titles[0] and "near-duplicate pairs" in titles[0] and "6 units" in layer2["layout"]["annotations"][0]["text"]
+    assert "Near-duplicate pairs per hidden layer" in texts(at.markdown)
+
+
+def test_new_controls_in_chinese_and_the_slide_p_lesson_turns_the_sweep_on():
+    at = app(lang="中文")
+    assert at.toggle(key="present").label == "演示模式" and at.toggle(key="sweep").label == "p 扫描"
+    assert not at.toggle(key="sweep").value
+    at.button(key="preset_slide_p").click().run()
+    assert not at.exception
+    assert at.toggle(key="sweep").value and at.query_params["sweep"] == "1"
+    # the sweep's estimated time, before Train (a waiting note, or the start / coarser / skip choice if slow)
+    assert "秒" in texts(at.info) + texts(at.markdown)

@@ -121,3 +121,13 @@ def test_standalone_html_embeds_plotly_js_and_the_figure():
     assert html.lstrip().lower().startswith("<!doctype html>") and "This data's p-response" in html
     assert not re.search(r"<script[^>]*\bsrc=", html)  # no script fetched from anywhere: works offline
     assert len(html) > 3_000_000  # plotly.js itself is inside
+
+
+def test_the_strip_passes_plotly_validation_in_rows_of_five():
+    import plotly.graph_objects as go
+
+    xs = np.linspace(-1, 1, 4)
+    grids = {round(0.1 * k, 1): (xs, xs, None) for k in range(1, 11)}
+    fig = boundary_strip_figure(grids, np.zeros((1, 2)), np.zeros(1))
+    go.Figure(fig.to_dict())  # full validation: domains inside [0, 1], every property known
+    assert fig.layout.yaxis.domain[1] == 1.0 and fig.layout.yaxis6.domain[0] == 0.0  # two rows

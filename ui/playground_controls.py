@@ -135,6 +135,15 @@ def presenter_keep_p(t: Callable[..., str], low: float = SETTINGS["keep_p"].widg
     st.slider(t("present_keep_p"), low, high, step=step, key=PROXY_KEEP_P, on_change=_copy_proxy_to_keep_p)
 
 
+def apply_page_preset(page_query: str) -> None:
+    """A lesson's page settings (e.g. ``sweep=1``), for the preset buttons' callback: the sweep is on
+    only where the lesson asks for it; presenter mode stays as the teacher set it."""
+    from urllib.parse import parse_qsl
+
+    values = dict(parse_qsl(page_query))
+    st.session_state[SWEEP] = bool(parse_flag(values.get(SWEEP, "0")))
+
+
 def snap_to_grid(keep_p: float, grid) -> float:
     return min(grid, key=lambda value: abs(value - keep_p))
 

@@ -83,8 +83,11 @@ def _grid_layout(titles: Sequence[str], columns: int, *, h_gap: float = 0.012, v
         row, col = divmod(index, columns)
         suffix = "" if index == 0 else str(index + 1)
         x0, y1 = col * (width + h_gap), 1.0 - row * (height + v_gap)
-        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}", "automargin": False}
-        layout[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "anchor": f"x{suffix}", "automargin": False}
+        # Rounded into [0, 1]: 1 - rows * height can come out as -5e-17, which Plotly rejects.
+        layout[f"xaxis{suffix}"] = {"domain": [round(max(0.0, x0), 6), round(min(1.0, x0 + width), 6)],
+                                    "anchor": f"y{suffix}", "automargin": False}
+        layout[f"yaxis{suffix}"] = {"domain": [round(max(0.0, y1 - height), 6), round(min(1.0, y1), 6)],
+                                    "anchor": f"x{suffix}", "automargin": False}
         if index < len(titles) and titles[index]:
             layout["annotations"].append({"text": titles[index], "x": x0 + width / 2, "y": y1, "xref": "paper",
                                           "yref": "paper", "xanchor": "center", "yanchor": "bottom",
