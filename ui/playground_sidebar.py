@@ -122,18 +122,38 @@ def read_link(params: dict[str, Any], t: Callable[..., str]) -> tuple[dict[str, 
     return values, list(dict.fromkeys(notices))
 
 
+def _linked(params: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in params.items() if name in FIELD_NAMES}
+
+
 def _session_settings(t: Callable[..., str]) -> dict[str, Any]:
-    """The session's settings; a shared link decides them on the session's first run."""
+    """The session's settings: a link decides them on the session's first run, and again when the
+    session comes here through a link (the Lecture's) whose settings differ from the address bar
+    this page wrote; a plain page switch (no settings in the address) keeps them."""
     state = st.session_state
-    if SETTINGS_STATE not in state:
-        state[SETTINGS_STATE], state["pg_link_notices"] = read_link(st.query_params.to_dict(), t)
+    params = st.query_params.to_dict()
+    linked = _linked(params)
+    if SETTINGS_STATE in state and (not linked or linked in (state.get("pg_url_written"), state.get("pg_link_read"))):
+        return state[SETTINGS_STATE]
+    in_session = SETTINGS_STATE in state
+    _read_into_state(params, t)
+    if in_session:  # a link inside the session: its values replace the widgets' (none drawn yet this run)
+        for name in WIDGET_FIELDS:
+            state[name] = _widget_form(name, state[SETTINGS_STATE][name])
+        state["pg_url_notices"] = list(state["pg_link_notices"])  # the page shows these; it reads the first link's only
     return state[SETTINGS_STATE]
+
+
+def _read_into_state(params: dict[str, Any], t: Callable[..., str]) -> None:
+    state = st.session_state
+    state[SETTINGS_STATE], state["pg_link_notices"] = read_link(params, t)
+    state["pg_link_read"] = _linked(params)
 
 
 def url_notices(params: dict[str, str], t: Callable[..., str]) -> list[str]:
     """What a link's settings needed changing (each notice says what is used instead)."""
     if SETTINGS_STATE not in st.session_state:
-        st.session_state[SETTINGS_STATE], st.session_state["pg_link_notices"] = read_link(params, t)
+        _read_into_state(params, t)
     return list(st.session_state["pg_link_notices"])
 
 
@@ -142,8 +162,11 @@ def _widget_form(name: str, value: Any) -> Any:
     return to_text(name, value) if name == "hidden" and not isinstance(value, str) else value
 
 
-def apply_preset(query: str) -> None:
+def apply_preset(query: str, page: str = "") -> None:
     """on_click callback: every setting to the preset's value (fields it leaves out to defaults)."""
+    from ui.playground_controls import apply_page_preset
+
+    apply_page_preset(page)
     config, _ = from_query_params(dict(parse_qsl(query)))
     settings = st.session_state.setdefault(SETTINGS_STATE, {})
     for name in LINK_FIELDS:
@@ -182,6 +205,7 @@ def _sync_url(config: RunConfig, dataset_option: str) -> None:
     wanted = {name: text for name, text in to_query_params(config).items() if name in LINK_FIELDS}
     if dataset_option == CSV_OPTION:
         wanted.pop("dataset", None)  # an uploaded file is not part of a link
+    st.session_state["pg_url_written"], st.session_state["pg_link_read"] = wanted, None
     params = st.query_params
     for name in FIELD_NAMES:
         if name in wanted:
@@ -214,7 +238,7 @@ def render(t: Callable[..., str]) -> Sidebar:
             for preset in PRESETS:
                 index = 1 if current_language() == "zh" else 0
                 title, lesson = preset.title[index], preset.lesson[index]
-                st.button(title, key=f"preset_{preset.key}", help=lesson, on_click=apply_preset, args=(preset.query,),
+                st.button(title, key=f"preset_{preset.key}", help=lesson, on_click=apply_preset, args=(preset.query, preset.page),
                           width="stretch")
                 st.caption(f"[{t('preset_link')}]({preset.url()}) · {lesson}")
         for name in WIDGET_FIELDS:
