@@ -48,7 +48,8 @@ def url(at: AppTest) -> dict[str, str]:
 
 
 def warnings(at: AppTest) -> str:
-    return "\n".join(str(element.value) for element in at.warning)
+    """The warnings' text as shown (user values in them are Markdown-escaped)."""
+    return "\n".join(str(element.value) for element in at.warning).replace("\\", "")
 
 
 # --- the table ---------------------------------------------------------------------------------------------------
@@ -218,3 +219,20 @@ def test_a_lesson_button_sets_every_setting():
     assert at.slider(key="keep_p_input").value == pytest.approx(0.8)
     assert at.number_input(key="epochs").value == 200
     assert from_query_params(url(at))[0] == config
+
+
+def test_a_link_inside_the_session_applies_its_settings_and_a_plain_page_switch_keeps_them():
+    at = app()
+    at.slider(key="keep_p").set_value(0.8).run()
+    at.switch_page("pages/lecture.py").run()
+    at.switch_page("pages/playground.py").run()  # the address bar still holds what the page wrote
+    assert at.slider(key="keep_p").value == pytest.approx(0.8)
+    at.switch_page("pages/lecture.py").run()
+    at.query_params.clear()
+    at.query_params["method"] = "dropconnect"  # as the Lecture's st.page_link(query_params=...) does
+    at.query_params["keep_p"] = "0.3"
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception
+    assert at.slider(key="keep_p").value == pytest.approx(0.3)
+    assert at.selectbox(key="method").value == "dropconnect"
+    assert url(at) == {"method": "dropconnect", "keep_p": "0.3"}
