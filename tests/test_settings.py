@@ -241,3 +241,10 @@ def test_a_link_inside_the_session_applies_its_settings_and_a_plain_page_switch_
     assert at.slider(key="keep_p").value == pytest.approx(0.3)
     assert at.selectbox(key="method").value == "dropconnect"
     assert url(at) == {"method": "dropconnect", "keep_p": "0.3"}
+
+
+def test_a_csv_link_opens_the_upload_box_and_stays_in_the_address_bar():
+    at = app(dataset="csv", keep_p="0.7")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="dataset").value == "csv"
+    assert url(at) == {"dataset": "csv", "keep_p": "0.7"}

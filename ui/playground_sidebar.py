@@ -204,7 +204,7 @@ def _sync_url(config: RunConfig, dataset_option: str) -> None:
     """The address bar holds the settings in use: those that differ from the defaults, nothing else."""
     wanted = {name: text for name, text in to_query_params(config).items() if name in LINK_FIELDS}
     if dataset_option == CSV_OPTION:
-        wanted.pop("dataset", None)  # an uploaded file is not part of a link
+        wanted["dataset"] = CSV_OPTION  # the upload box, not the file: a file is not part of a link
     st.session_state["pg_url_written"], st.session_state["pg_link_read"] = wanted, None
     params = st.query_params
     for name in FIELD_NAMES:
