@@ -18,8 +18,8 @@ from torch.nn import functional as F
 
 from .config import RunConfig
 from .data import Dataset, load_dataset
-from .limits import RunLimits, check_run
 from .layers import check_keep_p
+from .limits import RunLimits, check_run
 from .models import MLP, build_model, resolve_device
 
 RUNS = ("method", "baseline")

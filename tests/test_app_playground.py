@@ -5,10 +5,9 @@
 """
 import dataclasses
 import time
-
-import numpy as np
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -173,7 +172,11 @@ def test_fragment_logic_builds_every_live_view_from_a_runner():
 
 def test_views_build_only_the_parts_asked_for_and_the_mask_sample_changes_on_its_clock():
     from ui.playground_views import (
-        MASK_RESAMPLE_SECONDS, first_frame_views, fragment_views, idle_views, latest_markdown,
+        MASK_RESAMPLE_SECONDS,
+        first_frame_views,
+        fragment_views,
+        idle_views,
+        latest_markdown,
     )
 
     LIVE_PARTS, SLOW_PARTS = frozenset({"curves", "network"}), frozenset({"predictions", "mask"})

@@ -3,14 +3,18 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 import torch
 
 from dropviz.models import MLP
 from dropviz.viz.keep_response import boundary_strip_figure, response_figure, standalone_html
 from dropviz.viz.playground import boundary_panel_pixels
 from dropviz.viz.unit_maps import (
-    activation_maps, count_duplicate_pairs, dropped_units_of, layer_maps, network_unit_maps, similarity_order,
+    activation_maps,
+    count_duplicate_pairs,
+    dropped_units_of,
+    layer_maps,
+    network_unit_maps,
+    similarity_order,
     unit_maps_figure,
 )
 

@@ -215,7 +215,7 @@ TEXT = {
     "u_sampled": ("{shown} of {total} units shown", "显示 {shown} / {total} 个单元"),
     "u_all": ("{total} units", "{total} 个单元"), "u_counted": ("counted over {counted} sampled units", "在 {counted} 个抽样单元上统计"),
     "u_layer": ("hidden layer {layer}", "隐藏层 {layer}"),
-    "exports": ("For slides: standalone interactive HTML (plotly.js inside, works offline) and PNG", 
+    "exports": ("For slides: standalone interactive HTML (plotly.js inside, works offline) and PNG",
                 "用于幻灯片：独立的交互式 HTML（内含 plotly.js，离线可用）和 PNG"),
     "x_network": ("masked network replay", "被掩码网络回放"), "x_response": ("p-response chart", "p 响应图"),
     "x_strip": ("boundary strip", "决策边界条"),

@@ -18,8 +18,18 @@ from dropviz.config import LIVE_FIELDS, RunConfig
 from dropviz.runner import LogSnapshot
 from dropviz.train import display_units
 from dropviz.viz.playground import (
-    METRIC_COLUMNS, boundary_figure, curves_figure, image_grid_figure, mask_matrix_figure, metrics_frame, network_figure,
-    plot_range, predict_classes, predict_grid, smoothed_losses, thin_rows,
+    METRIC_COLUMNS,
+    boundary_figure,
+    curves_figure,
+    image_grid_figure,
+    mask_matrix_figure,
+    metrics_frame,
+    network_figure,
+    plot_range,
+    predict_classes,
+    predict_grid,
+    smoothed_losses,
+    thin_rows,
 )
 from dropviz.viz.unit_maps import network_unit_maps, unit_maps_figure
 
