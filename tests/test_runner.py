@@ -70,7 +70,7 @@ def test_second_start_is_harmless_and_stop_is_prompt():
 def test_dropping_the_runner_stops_its_thread():
     runner = BackgroundRunner(CONFIG)
     runner.start()
-    wait_for(lambda: runner.snapshot().step > 0)
+    wait_for(lambda: runner.snapshot().step > 0)  # noqa: F821 - runs before the del below
     del runner
     gc.collect()
     wait_for(lambda: not trainer_threads(), 3)
