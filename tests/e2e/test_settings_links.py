@@ -33,3 +33,18 @@ def test_every_changed_link_value_is_named_and_the_address_bar_says_what_is_used
     assert params.get("keep_p") == "0.33" and params.get("lr") == "0.0001" and params.get("eval_every") == "7"
     assert "data_dir" not in params
     screenshot(page, "playground-link-notices")
+
+
+def test_a_lecture_link_opens_the_playground_with_its_settings_after_the_session_has_been_there(page, app_url):
+    open_app(page, f"{app_url}/?keep_p=0.8")
+    page.get_by_text("nn.Dropout(p=0.2)").first.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.locator("[data-testid='stSidebarNavLink']").filter(has_text="Lecture").first.click()
+    page.get_by_role("heading", name="Lecture").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("link", name="p = 0.1: watch it under-fit").first.click()
+    page.get_by_role("heading", name="Playground").first.wait_for(timeout=60_000)
+    page.get_by_text("nn.Dropout(p=0.9)").first.wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.locator(KEEP_P).input_value() == "0.1"
+    assert query(page).get("keep_p") == "0.1"
