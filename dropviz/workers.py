@@ -542,6 +542,11 @@ class TrainerPool:
                 self._host(index)
             self._ensure_reader()
 
+    def hosts(self) -> list:
+        """The live hosts (worker-process handles, or Ray actor handles with ``.actor``)."""
+        with self._lock:
+            return [host for host in self._hosts if host is not None and not host.dead]
+
     def host_pids(self) -> list[int]:
         with self._lock:
             return [host.pid for host in self._hosts if host is not None and not host.dead and host.pid]
@@ -881,9 +886,7 @@ class PoolRunner:
         else:
             cached = self._rebuild(weights, started)
             self._models_cache = (version, cached)
-        import copy
-
-        return {run: copy.deepcopy(model) for run, model in cached.items()}
+        return {run: model.inference_copy() for run, model in cached.items()}
 
     def _rebuild(self, weights: dict, started) -> dict:
         import torch

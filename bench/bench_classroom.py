@@ -1,0 +1,252 @@
+"""A class on one server: N browser sessions press Train on the default demo within about a second.
+
+    .venv/bin/python bench/bench_classroom.py --sessions 30 [--drawing 2] [--distinct-seeds] [--backend process]
+
+Starts the app (tests/e2e helpers) on a free port, opens N separate Chromium contexts (N Streamlit
+sessions), waits until every page is ready, presses Train in all of them at once and measures per
+session: seconds from its press to its first plotted point, progress updates per second while it
+trains, seconds from its press until its run completes; plus the server's /_stcore/health latency
+(median, p95) while the class trains and the server's RSS (growth per extra session). All but
+``--drawing`` contexts route plotly.js to an empty script so the browser does not eat the CPU the
+server needs; their first point is the latest-metrics table, the drawing ones' is a point in the
+curves chart, and the drawing ones' refresh rate is reported apart. Every session trains the same
+default demo (seed 0) unless ``--distinct-seeds`` gives session i the seed i; identical runs are
+trained separately all the same (nothing is deduplicated).
+
+Goals (issue 14, N = 30 on the 2-core machine): nobody refused; first point <= 5 s after each press;
+>= 1 update/s each while training; all runs completed <= 150 s after the presses; health p95 <= 250 ms;
+the drawing sessions >= 1.5 refreshes/s. N = 1: first point and >= 3 refreshes/s as the lone page.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy  # noqa: E402
+
+# In-page probe: time (Date.now(), ms) of every change of the progress line, of the first plotted point
+# and of the run's completion; whether the page ever said queued, busy or showed an exception.
+PROBE = """(drawing) => {
+  const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0};
+  setInterval(() => {
+    const now = Date.now();
+    const el = document.querySelector("[data-testid='stProgress']");
+    const text = el ? el.innerText : '';
+    if (text && text !== b.last) { b.updates.push(now); b.last = text; }
+    if (b.first === null) {
+      let shown = false;
+      if (drawing) {
+        const chart = document.querySelector('.st-key-pg_curves .js-plotly-plot');
+        const data = chart && chart._fullData;
+        shown = !!data && data.some(t => (t.x || []).length > 0);
+      } else {
+        shown = [...document.querySelectorAll("[data-testid='stMarkdown'] table")].some(t => t.innerText.includes('%'));
+      }
+      if (shown) b.first = now;
+    }
+    if (b.done === null && /^(Completed|已完成)/.test(text)) b.done = now;
+    if (/^(Queued|排队)/.test(text)) b.queued = true;
+    if (/busy|繁忙/.test(document.body.innerText)) b.busy = true;
+    b.errors = document.querySelectorAll("[data-testid='stException']").length;
+  }, drawing ? 50 : 100);
+}"""
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children_rss_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        return sum(child.memory_info().rss for child in psutil.Process(pid).children(recursive=True)) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+class HealthProbe(threading.Thread):
+    """GET /_stcore/health every ``period`` seconds; latencies in seconds."""
+
+    def __init__(self, port: int, period: float = 0.25):
+        super().__init__(daemon=True)
+        self.url = f"http://127.0.0.1:{port}/_stcore/health"
+        self.period = period
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(self.url, timeout=10) as response:
+                    response.read()
+                self.latencies.append(time.perf_counter() - started)
+            except OSError:
+                self.failures += 1
+            self.stopping.wait(max(0.0, self.period - (time.perf_counter() - started)))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def open_session(browser, url: str, drawing: bool, opened: asyncio.Semaphore):
+    async with opened:  # pages load a few at a time: loading is not what is measured
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        if not drawing:
+            await context.route("**/plotly-*.min.js", lambda route: route.fulfill(
+                status=200, body="", content_type="application/javascript"))
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(url)
+        await page.wait_for_selector(CONNECTED, timeout=180_000)
+        await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=180_000)
+        await page.wait_for_function(
+            "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=180_000)
+        await page.evaluate(PROBE, drawing)
+        return context, page, errors
+
+
+async def press(page) -> float:
+    pressed = time.time()
+    await page.get_by_role("button", name="Train", exact=True).click()
+    return pressed
+
+
+async def run(args) -> None:
+    from playwright.async_api import async_playwright
+
+    port = free_port()
+    env = {"DROPVIZ_TRAINER_BACKEND": args.backend} if args.backend else {}
+    server = start_server(port, env=env)
+    rows: list[tuple[str, str, str]] = []
+    health = HealthProbe(port)
+    try:
+        wait_healthy(port, server)
+        base = f"http://127.0.0.1:{port}/"
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            # One page first: the server's one-time warm-up (imports, worker processes) is not the class's wait.
+            context, page, _ = await open_session(browser, base, True, asyncio.Semaphore(1))
+            await asyncio.sleep(args.warm_up)
+            await context.close()
+            rss_empty = rss_mb(server.pid)
+            opened = asyncio.Semaphore(4)
+            urls = [base + (f"?seed={index}" if args.distinct_seeds else "") for index in range(args.sessions)]
+            sessions = await asyncio.gather(*(open_session(browser, url, index < args.drawing, opened)
+                                              for index, url in enumerate(urls)))
+            rss_open = rss_mb(server.pid)
+            health.start()
+            await asyncio.sleep(2.0)  # a baseline of health probes on the idle class
+            presses = await asyncio.gather(*(press(page) for _, page, _ in sessions))
+            spread = max(presses) - min(presses)
+            deadline = time.monotonic() + args.max_seconds
+            peak_rss, peak_workers = rss_open, 0.0
+            while time.monotonic() < deadline:
+                states = await asyncio.gather(*(page.evaluate("() => window.__bench.done !== null")
+                                                for _, page, _ in sessions))
+                peak_rss = max(peak_rss, rss_mb(server.pid))
+                peak_workers = max(peak_workers, children_rss_mb(server.pid))
+                if all(states):
+                    break
+                await asyncio.sleep(1.0)
+            health.stopping.set()
+            results = await asyncio.gather(*(page.evaluate("() => window.__bench") for _, page, _ in sessions))
+            rss_end = rss_mb(server.pid)
+            for context, _, _ in sessions:
+                await context.close()
+            await browser.close()
+    finally:
+        health.stopping.set()
+        server.terminate()
+        try:
+            server.wait(15)
+        except Exception:  # noqa: BLE001
+            server.kill()
+
+    firsts, rates, completions, drawing_rates = [], [], [], []
+    never_first = never_done = 0
+    for index, (pressed, result) in enumerate(zip(presses, results)):
+        if result["first"] is None:
+            never_first += 1
+        else:
+            firsts.append(result["first"] / 1000 - pressed)
+        if result["done"] is None:
+            never_done += 1
+        else:
+            completions.append(result["done"] / 1000 - pressed)
+        start = result["first"] or (pressed * 1000)
+        end = result["done"] or (time.time() * 1000)
+        during = [t for t in result["updates"] if start <= t <= end]
+        if end > start and len(during) >= 2:
+            rate = (len(during) - 1) / ((during[-1] - during[0]) / 1000) if during[-1] > during[0] else 0.0
+            (drawing_rates if index < args.drawing else rates).append(rate)
+    queued = sum(1 for result in results if result["queued"])
+    busy = sum(1 for result in results if result["busy"])
+    exceptions = sum(result["errors"] for result in results)
+    page_errors = sum(len(errors) for _, _, errors in sessions)
+
+    def spread_of(values, unit=" s", digits=2):
+        if not values:
+            return "n/a"
+        return (f"median {statistics.median(values):.{digits}f}{unit}, max {max(values):.{digits}f}{unit}, "
+                f"min {min(values):.{digits}f}{unit}")
+
+    n = args.sessions
+    rows.append(("sessions (drawing charts)", f"{n} ({min(args.drawing, n)}); seeds "
+                 f"{'0..' + str(n - 1) if args.distinct_seeds else 'all 0'}; Train presses within {spread:.2f} s", ""))
+    rows.append(("refused ('busy') / ever queued / page exceptions / JS errors",
+                 f"{busy} / {queued} / {exceptions} / {page_errors}", "0 refused, no errors"))
+    rows.append(("press to first plotted point", spread_of(firsts) + (f"; {never_first} never" if never_first else ""),
+                 "<= 5 s each"))
+    rows.append(("updates/s while training (non-drawing sessions)", spread_of(rates, "/s"), ">= 1/s each"))
+    rows.append(("refreshes/s while training (drawing sessions)", spread_of(drawing_rates, "/s"), ">= 1.5/s"))
+    rows.append(("press to run completed", spread_of(completions, " s", 1) + (f"; {never_done} not done" if never_done else ""),
+                 "all <= 150 s (N=30)"))
+    rows.append(("/_stcore/health latency", f"median {statistics.median(health.latencies) * 1000:.0f} ms, "
+                 f"p95 {percentile(health.latencies, 0.95) * 1000:.0f} ms ({len(health.latencies)} probes, "
+                 f"{health.failures} failed)" if health.latencies else "n/a", "p95 <= 250 ms"))
+    rows.append(("server RSS", f"{rss_empty:.0f} MB with no session, {rss_open:.0f} MB with {n} open "
+                 f"({(rss_open - rss_empty) / max(1, n):+.1f} MB per session), peak {peak_rss:.0f} MB, end {rss_end:.0f} MB; "
+                 f"worker processes peak {peak_workers:.0f} MB", "stated"))
+    width = max(len(row[0]) for row in rows)
+    print(f"{'measure':<{width}} | value | goal")
+    for name, value, goal in rows:
+        print(f"{name:<{width}} | {value} | {goal}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30, help="browser sessions (e.g. 1, 8, 30, 60)")
+    parser.add_argument("--drawing", type=int, default=2, help="sessions that draw their charts (the rest skip plotly.js)")
+    parser.add_argument("--distinct-seeds", action="store_true", help="session i trains with seed i")
+    parser.add_argument("--backend", choices=("process", "thread", "ray"), default=None,
+                        help="DROPVIZ_TRAINER_BACKEND for the server (default: the app's)")
+    parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
+    parser.add_argument("--warm-up", type=float, default=10.0, help="seconds after the first page load")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
