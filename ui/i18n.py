@@ -54,8 +54,6 @@ def translator(*tables: Mapping[str, tuple[str, str]], inside_page: bool = True)
     sure it runs inside app.py's navigation (see :mod:`ui.shell`); app.py itself
     passes ``inside_page=False``.
     """
-    if inside_page:
-        ensure_app_shell()
     index = 1 if current_language() == "zh" else 0
     merged: dict[str, tuple[str, str]] = {}
     for table in (COMMON, *tables):
@@ -66,4 +64,6 @@ def translator(*tables: Mapping[str, tuple[str, str]], inside_page: bool = True)
         text = pair[index] if pair else key
         return safe_emphasis(text.format(**fmt) if fmt else text)
 
+    if inside_page:
+        ensure_app_shell(t)
     return t

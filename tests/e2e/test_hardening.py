@@ -1,7 +1,7 @@
 """Issue 17 in a real browser: no visitor-chosen Ray address, no HTML from a URL value, shared deep links."""
 import pytest
 
-from .conftest import open_app, screenshot
+from .conftest import free_port, open_app, screenshot, start_server, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -38,3 +38,31 @@ def test_url_values_are_shown_as_text_not_markdown(page, app_url):
     assert notice.locator("a, img").count() == 0
     assert not [url for url in requested if url.startswith(("http://127.0.0.1:9/", "https://example.com", "http://www."))]
     screenshot(page, "url-values-as-text")
+
+
+def test_a_shared_playground_link_opens_for_every_session(browser):
+    """Issue 17.11: /playground?keep_p=0.3 opens the Playground with p = 0.3 for the server's first session
+    (Streamlit's legacy pages/ mode) and for the next one, never "Page not found"."""
+    port = free_port()
+    server = start_server(port)  # a fresh server: its first session is the one the legacy mode affects
+    try:
+        wait_healthy(port, server)
+        for visitor in range(2):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            try:
+                page = context.new_page()
+                open_app(page, f"http://127.0.0.1:{port}/playground?keep_p=0.3")
+                page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
+                page.get_by_text("nn.Dropout(p=0.7)").first.wait_for(timeout=30_000)
+                assert page.get_by_text("Page not found").count() == 0, f"visitor {visitor + 1}"
+                assert page.locator("[role='dialog']").count() == 0
+                assert page.locator("[data-testid='stSidebarNavLink']").count() == 6  # inside the app's navigation
+                assert "/playground?keep_p=0.3" in page.url
+            finally:
+                context.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except Exception:  # noqa: BLE001
+            server.kill()
