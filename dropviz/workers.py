@@ -27,13 +27,13 @@ import math
 import multiprocessing
 import os
 import pickle
-import queue
 import threading
 import time
 import traceback
 import weakref
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait as wait_for_connections
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_for_connections
 from typing import Any
 
 from .config import RunConfig

@@ -4,10 +4,10 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 # Ray is an optional extra for users, but CI installs it (requirements-ray.txt): a missing Ray fails here.
 import ray  # noqa: E402
+import torch
 
 from dropviz.config import RunConfig  # noqa: E402
 from dropviz.train import Trainer  # noqa: E402
