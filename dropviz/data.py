@@ -18,6 +18,7 @@ import io
 import math
 import os
 import pathlib
+import stat
 import struct
 import tempfile
 import urllib.error
@@ -59,6 +60,11 @@ DATASET_NAMES = TOY_DATASETS + IMAGE_DATASETS
 
 MAX_CSV_ROWS = 100_000
 MAX_CSV_COLUMNS = 1_000
+# Rows and columns at once would be 1e8 cells: the product is bounded too, so that parsing a file
+# at the limits takes a few hundred MB, not gigabytes (a 199 MB upload once peaked at 4.3 GB).
+MAX_CSV_CELLS = 10_000_000
+MAX_CSV_BYTES = 100 * 1024 * 1024  # ~10 bytes a cell at MAX_CSV_CELLS; .streamlit/config.toml's maxUploadSize
+_CSV_READ_CHUNK = 1 << 20
 MAX_CLASSES = 100
 MIN_CSV_ROWS = 10
 CSV_TEST_FRACTION = 0.25
@@ -615,20 +621,40 @@ def _load_idx_dataset(name, train_size, test_size, seed, data_dir, allow_downloa
 _LABEL_COLUMN_NAMES = ("label", "class", "target", "y")
 
 
+def _too_large(where: str, size: str) -> DatasetError:
+    return DatasetError(f"{where} is {size}; a CSV may have at most {MAX_CSV_BYTES // (1024 * 1024)} MB")
+
+
+def _read_bounded(handle, where: str) -> bytes:
+    """At most MAX_CSV_BYTES from ``handle``, read in chunks: a larger (or endless) source is refused
+    before it is all in memory."""
+    chunks, total = [], 0
+    while True:
+        chunk = handle.read(_CSV_READ_CHUNK)
+        if not chunk:
+            break
+        if isinstance(chunk, str):
+            chunk = chunk.encode("utf-8")
+        total += len(chunk)
+        if total > MAX_CSV_BYTES:
+            raise _too_large(where, f"larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _csv_buffer(source) -> tuple[io.BytesIO, str]:
     """Bytes of ``source`` in memory plus a name for messages."""
     if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) > MAX_CSV_BYTES:
+            raise _too_large("uploaded CSV", f"{len(source) / (1024 * 1024):.0f} MB")
         return io.BytesIO(bytes(source)), "uploaded CSV"
     if isinstance(source, (str, os.PathLike)):
         path = pathlib.Path(source).expanduser()
         try:
-            size = path.stat().st_size
-            # Rows are capped at MAX_CSV_ROWS anyway; this stops a huge file
-            # from being read into memory only to be rejected.
-            if size > MAX_CSV_ROWS * MAX_CSV_COLUMNS * 24:
-                raise DatasetError(f"{path} is {size} bytes, too large for a CSV of at most "
-                                   f"{MAX_CSV_ROWS} rows x {MAX_CSV_COLUMNS} columns")
-            return io.BytesIO(path.read_bytes()), str(path)
+            if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or a device would block or never end
+                raise DatasetError(f"{path} is not a regular file; a CSV data set must be a file")
+            with open(path, "rb") as handle:
+                return io.BytesIO(_read_bounded(handle, str(path))), str(path)
         except OSError as exc:
             raise DatasetError(f"cannot read CSV file {path}: {exc.strerror or exc}") from exc
     if hasattr(source, "read"):
@@ -637,10 +663,8 @@ def _csv_buffer(source) -> tuple[io.BytesIO, str]:
                 source.seek(0)  # Streamlit reruns may hand over an already-read upload
             except (OSError, ValueError):
                 pass
-        content = source.read()
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        return io.BytesIO(content), str(getattr(source, "name", "uploaded CSV"))
+        where = str(getattr(source, "name", "uploaded CSV"))
+        return io.BytesIO(_read_bounded(source, where)), where
     raise DatasetError(f"a CSV source must be a path, bytes or a file-like object, got {type(source).__name__}")
 
 
@@ -656,7 +680,8 @@ def _read_csv_frame(source):
             raise DatasetError(f"{where} has {len(header.columns)} columns; the limit is {MAX_CSV_COLUMNS}")
         buffer.seek(0)
         # One row past the limit is enough to know the file is too long.
-        frame = pd.read_csv(buffer, nrows=MAX_CSV_ROWS + 1, skipinitialspace=True)
+        max_rows = min(MAX_CSV_ROWS, MAX_CSV_CELLS // max(1, len(header.columns)))
+        frame = pd.read_csv(buffer, nrows=max_rows + 1, skipinitialspace=True)
     except pd.errors.EmptyDataError as exc:
         raise DatasetError(f"{where} is empty; expected a header line and at least {MIN_CSV_ROWS} data rows") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -664,8 +689,11 @@ def _read_csv_frame(source):
             raise
         raise DatasetError(f"{where} could not be parsed as CSV (comma-separated UTF-8 text with a header "
                            f"line): {exc}") from exc
-    if len(frame) > MAX_CSV_ROWS:
-        raise DatasetError(f"{where} has more than {MAX_CSV_ROWS} data rows; the limit is {MAX_CSV_ROWS}")
+    if len(frame) > max_rows:
+        if max_rows == MAX_CSV_ROWS:
+            raise DatasetError(f"{where} has more than {MAX_CSV_ROWS} data rows; the limit is {MAX_CSV_ROWS}")
+        raise DatasetError(f"{where} has more than {max_rows} data rows; with {len(frame.columns)} columns that is "
+                           f"the limit ({MAX_CSV_CELLS:,} cells)")
     return frame, where
 
 
@@ -768,9 +796,14 @@ def load_csv(source, *, train_size=None, seed=0, label_column: str | None = None
     train_rows = np.setdiff1d(np.arange(n), test_rows)
     # Statistics from the whole training split (not the subset): test features
     # then do not move when train_size changes, and no test row leaks in.
+    # Scaled by each column's largest magnitude first (standardizing is scale-free): values near
+    # the float limit (±1e308) would overflow the sums to inf and the features to NaN.
+    scale = np.abs(x).max(axis=0)
+    scale[scale == 0] = 1.0
+    x = x / scale
     mean = x[train_rows].mean(axis=0)
     std = x[train_rows].std(axis=0)
-    std[std == 0] = 1.0  # constant column: centre it, do not divide by zero
+    std[std < 1e-12] = 1.0  # constant column (to rounding): centre it, do not divide by ~zero
     x = (x - mean) / std
     size = _subset_size(train_size, len(train_rows), len(class_names), name)
     if size is not None:

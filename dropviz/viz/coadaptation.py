@@ -119,14 +119,22 @@ def activation_histograms(acts: Mapping[str, np.ndarray], labels: Mapping[str, s
                           bins: int = 50) -> go.Figure:
     """Cf. the paper's Figure 8 (a 256-unit autoencoder there; a classifier MLP here): histogram of activations and of each unit's mean, runs overlaid."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles))
-    top = max(float(np.max(a)) for a in acts.values()) or 1.0
-    for run, values in acts.items():
-        values = np.asarray(values, dtype=float)
-        counts, edges = np.histogram(values.ravel(), bins=bins, range=(min(0.0, float(values.min())), top))
+    # A diverged run has NaN/inf activations: only finite values are counted (none: nothing drawn).
+    finite = {run: np.asarray(values, dtype=float) for run, values in acts.items()}
+    tops = [float(np.max(v[np.isfinite(v)])) for v in finite.values() if np.isfinite(v).any()]
+    top = max(tops, default=1.0) or 1.0
+    for run, values in finite.items():
+        kept = values[np.isfinite(values)]
+        if kept.size == 0:
+            continue
+        counts, edges = np.histogram(kept, bins=bins, range=(min(0.0, float(kept.min())), max(top, float(kept.min()))))
         fig.add_trace(go.Bar(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=(counts / counts.sum()).tolist(),
                              name=_label(labels, run), legendgroup=run, marker_color=RUN_COLORS.get(run),
                              opacity=0.6), row=1, col=1)
         means = values.mean(axis=0)
+        means = means[np.isfinite(means)]
+        if means.size == 0:
+            continue
         counts, edges = np.histogram(means, bins=bins // 2, range=(min(0.0, float(means.min())), float(means.max()) or 1.0))
         fig.add_trace(go.Bar(x=((edges[:-1] + edges[1:]) / 2).tolist(), y=counts.tolist(), name=_label(labels, run),
                              legendgroup=run, showlegend=False, marker_color=RUN_COLORS.get(run), opacity=0.6),
