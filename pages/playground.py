@@ -88,7 +88,10 @@ def active() -> bool:
     return holder.active or sweeps.active
 
 
-training = active()
+# Space is Train's shortcut while nothing trains, Pause's while something does: decided from this
+# run's click too (the buttons are drawn before the click is acted on).
+clicked = {name: bool(state.get(f"pg_{name}")) for name in ("train", "pause", "stop", "reset")}
+training = (active() or clicked["train"]) and not (clicked["pause"] or clicked["stop"] or clicked["reset"])
 if present:
     cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
 else:

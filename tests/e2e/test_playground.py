@@ -1,5 +1,8 @@
 """The Playground in a real browser: slider -> URL, Train -> live curves and dropped units, 中文, shared link."""
 
+import re
+import time
+
 import pytest
 
 from .conftest import CONNECTED, open_app, screenshot, wait_idle
@@ -112,3 +115,151 @@ def test_bad_url_values_fall_back_with_a_notice(page, app_url):
     assert page.locator(KEEP_P).input_value() == "0.5"
     assert not page.locator("[data-testid='stException']").count()
     screenshot(page, "playground-bad-url")
+
+
+# Text of every Plotly chart the page drew: titles, axis titles, annotations, legend entries.
+CHART_TEXT_BOXES = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+  const svg = gd.querySelector('svg.main-svg').getBoundingClientRect();
+  const boxes = [...gd.querySelectorAll('.gtitle, .g-xtitle text, .g-ytitle text, .annotation-text, .legendtext')]
+    .map((el) => { const r = el.getBoundingClientRect(); return {text: el.textContent, kind: el.getAttribute('class'),
+                                                                   left: r.left, right: r.right, top: r.top, bottom: r.bottom}; })
+    .filter((b) => b.text && b.right > b.left);
+  const key = (gd.closest('[class*="st-key-"]') || {className: ''}).className.match(/st-key-(\\S+)/);
+  return {key: key ? key[1] : '', svg: {left: svg.left, right: svg.right, top: svg.top, bottom: svg.bottom}, boxes};
+})"""
+
+
+def legibility_problems(charts) -> list[str]:
+    """Text cut off by its chart's edge, or two annotations/titles of one chart drawn over each other."""
+    problems = []
+    for chart in charts:
+        svg, boxes = chart["svg"], chart["boxes"]
+        for box in boxes:
+            if box["left"] < svg["left"] - 1 or box["right"] > svg["right"] + 1 or box["top"] < svg["top"] - 1 \
+                    or box["bottom"] > svg["bottom"] + 1:
+                problems.append(f"{chart['key']}: {box['text']!r} is cut off by the chart's edge")
+        labels = [box for box in boxes if box["kind"] != "legendtext"]
+        for index, first in enumerate(labels):
+            for second in labels[index + 1:]:
+                width = min(first["right"], second["right"]) - max(first["left"], second["left"])
+                height = min(first["bottom"], second["bottom"]) - max(first["top"], second["top"])
+                if width > 2 and height > 2:
+                    problems.append(f"{chart['key']}: {first['text']!r} overlaps {second['text']!r}")
+    return problems
+
+
+@pytest.mark.parametrize("language", ["English", "中文"])
+@pytest.mark.parametrize("dataset", ["moons", "digits"])
+def test_every_view_is_legible_at_1280x720(browser, app_url, language, dataset):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    name = f"legible-{dataset}-{'en' if language == 'English' else 'zh'}"
+    try:
+        open_app(page, f"{app_url}/?dataset={dataset}&epochs=3&lang={language}")
+        page.locator(".st-key-pg_train button:visible").first.click()
+        page.locator("[data-testid='stProgress']").get_by_text(
+            "Completed" if language == "English" else "已完成").last.wait_for(timeout=120_000)
+        wait_idle(page)
+        page.locator(".st-key-pg_mask .js-plotly-plot").last.wait_for(timeout=30_000)
+        charts = page.evaluate(CHART_TEXT_BOXES)
+        keys = {chart["key"] for chart in charts}
+        assert {"pg_curves", "pg_network", "pg_mask", "pg_boundary" if dataset == "moons" else "pg_images"} <= keys
+        screenshot(page, name)
+        assert legibility_problems(charts) == []
+    except Exception:
+        screenshot(page, name + "-failure")
+        raise
+    finally:
+        context.close()
+
+
+def test_presenter_mode_fits_a_projector_and_space_trains(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?present=1&epochs=50000")
+        page.locator(".st-key-pg_train button:visible").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        sidebar = page.locator("[data-testid='stSidebar']").bounding_box()
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1  # folded away
+        for key in ("pg_train", "pg_pause", "pg_step", "pg_present_keep_p", "present", "sweep"):
+            box = page.locator(f".st-key-{key}").first.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["y"] >= 0, key
+            assert box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 720, key
+        # chart text at least 1.3 times the normal size (12 px)
+        page.locator(".st-key-pg_curves .js-plotly-plot").last.wait_for(timeout=30_000)
+        size = page.evaluate("() => document.querySelector('.st-key-pg_curves .js-plotly-plot')._fullLayout.font.size")
+        assert size >= round(1.3 * 12, 1)
+        screenshot(page, "playground-presenter")
+        assert legibility_problems(page.evaluate(CHART_TEXT_BOXES)) == []
+        # Space = Train, Space again = Pause (the shortcut moves to whichever applies)
+        page.locator("h1").first.click()  # focus on the page, not in a widget
+        page.keyboard.press("Space")
+        page.locator("[data-testid='stProgress']").get_by_text("Training").last.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.locator(".st-key-pg_pause kbd").first.wait_for(timeout=30_000)
+        page.locator("h1").first.click()
+        page.keyboard.press("Space")
+        page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
+        wait_idle(page)
+        assert page.locator(".st-key-pg_step kbd").first.inner_text() in ("→", "Right")
+        step = int(re.search(r"step (\d+)", page.locator("[data-testid='stProgress']").last.inner_text()).group(1))
+        page.locator("h1").first.click()
+        page.keyboard.press("ArrowRight")  # → = Step: one more mini-batch
+        time.sleep(3)
+        # Read the run as it is now, whatever the live view's timing: the speed (not a setting of the run)
+        # changed with the keyboard makes the page draw again.
+        page.locator(".st-key-speed input[type='range']").first.focus()
+        page.keyboard.press("ArrowLeft")
+        wait_idle(page)
+        time.sleep(1)
+        progress = page.locator("[data-testid='stProgress']").last.inner_text()
+        # Stepped, still paused (the shown step at Pause can trail the worker's by the steps of its last slice).
+        assert progress.startswith("Paused") and int(re.search(r"step (\d+)", progress).group(1)) > step
+    except Exception:
+        screenshot(page, "playground-presenter-failure")
+        raise
+    finally:
+        context.close()
+
+
+def boundary_source(page) -> str:
+    return page.evaluate(f"() => {{ const d = {plot_data(page, 'pg_boundary')}; return d ? d[0].source : ''; }}")
+
+
+def curves_title(page) -> str:
+    return page.evaluate("() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+                         " return gd ? gd._fullLayout.title.text : ''; }")
+
+
+def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?sweep=1&epochs=30")
+        start = page.locator(".st-key-pg_sweep_start button:visible")
+        if start.count():  # a busy machine may estimate the sweep as slow: say yes
+            start.first.click()
+            wait_idle(page)
+        page.locator(".st-key-pg_train button:visible").first.click()
+        page.get_by_text("p sweep: Completed").first.wait_for(timeout=180_000)
+        wait_idle(page)
+        page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_boundary')}; return d && d[0].source; }}",
+                               timeout=30_000)
+        assert curves_title(page).startswith("<b>p = 0.5")
+        before = boundary_source(page)
+        page.locator(".st-key-scrub_p input[type='range']").first.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+                               " return gd && gd._fullLayout.title.text.startsWith('<b>p = 0.4'); }", timeout=30_000)
+        page.wait_for_function(f"(before) => {{ const d = {plot_data(page, 'pg_boundary')}; "
+                               "return d && d[0].source && d[0].source !== before; }", arg=before, timeout=30_000)
+        page.wait_for_function("() => location.search.includes('scrub_p=0.4')", timeout=15_000)
+        page.locator(".st-key-pg_response .js-plotly-plot").last.wait_for(timeout=30_000)
+        page.locator(".st-key-pg_strip .js-plotly-plot").last.wait_for(timeout=30_000)
+        screenshot(page, "playground-scrub")
+    except Exception:
+        screenshot(page, "playground-scrub-failure")
+        raise
+    finally:
+        context.close()
