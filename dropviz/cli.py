@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import pathlib
+import stat
 import sys
 from typing import Callable, Sequence
 
@@ -47,14 +50,32 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(_flag(field), dest=field, metavar=metavar, help=f"{allowed(field)} (default {spec.default})")
 
 
+MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few hundred bytes
+
+
+def _read_config_file(path: str) -> str:
+    """The text of a --config file: a regular file (not /dev/zero or a FIFO) of UTF-8, at most 1 MB."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ConfigError([f"--config {path} is not a regular file"])
+        with open(path, "rb") as handle:
+            content = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        raise ConfigError([f"cannot read --config {path}: {error.strerror or error}"]) from None
+    if len(content) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"--config {path} is larger than {MAX_CONFIG_BYTES // 1024} kB; a settings file is a "
+                           "small JSON object"])
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError([f"--config {path} is not UTF-8 text (byte 0x{content[error.start]:02x} at position "
+                           f"{error.start})"]) from None
+
+
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
     base: dict = {}
     if args.config:
-        try:
-            with open(args.config, encoding="utf-8") as handle:
-                base = from_json(handle.read()).model_dump()
-        except OSError as error:
-            raise ConfigError([f"cannot read --config {args.config}: {error.strerror}"]) from None
+        base = from_json(_read_config_file(args.config)).model_dump()
     given = {field: getattr(args, field) for field in FIELD_NAMES if getattr(args, field, None) is not None}
     parsed = from_text_values(given).model_dump(include=set(given)) if given else {}
     return from_mapping({**base, **parsed})
@@ -65,6 +86,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from .train import train
 
     config = _config_from_args(args)
+    _check_device(config.device)
     bars: list = []  # the progress bar starts with the run, so an error before it prints one line only
 
     def on_event(event) -> None:
@@ -118,9 +140,42 @@ def _command_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_device(device: str) -> None:
+    from .models import resolve_device
+
+    try:
+        resolve_device(device)
+    except ValueError as error:
+        raise ConfigError([str(error)]) from None
+
+
+def _check_output_path(path, flag: str) -> None:
+    """A file the command will write: refused now (not after the sweep) if a parent is a file, the path is
+    a folder, or the nearest existing folder is not writable."""
+    target = pathlib.Path(path).expanduser()
+    if target.is_dir():
+        raise ConfigError([f"{flag} {path} is a folder; give a file path"])
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError([f"{flag} {path}: {folder} is a file, not a folder"])
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError([f"{flag} {path}: the folder {folder} is not writable"])
+
+
 def _command_experiment(args: argparse.Namespace) -> int:
+    from .store import ENV_DB, default_db_path
     from .sweep import command_experiment
 
+    if args.db:
+        _check_output_path(args.db, "--db")
+    else:
+        _check_output_path(default_db_path(), f"${ENV_DB}" if os.environ.get(ENV_DB) else "the results database")
+    if args.export:
+        _check_output_path(args.export, "--export")
+    if getattr(args, "engine", "local") == "local" and getattr(args, "device", "auto") == "cuda":
+        _check_device("cuda")
     return command_experiment(args)
 
 

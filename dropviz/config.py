@@ -289,6 +289,8 @@ def from_json(text: str) -> RunConfig:
         values = json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigError([f"settings JSON is not valid JSON: {error.msg} at line {error.lineno}"]) from None
+    except RecursionError:  # "[[[[...": Python's parser gives up; settings are one flat object
+        raise ConfigError(["settings JSON is nested too deeply; expected one object of setting: value"]) from None
     if not isinstance(values, dict):
         raise ConfigError(["settings JSON must be an object of setting: value"])
     return from_mapping(values)
