@@ -430,12 +430,55 @@ def _check_idx_name(name: str) -> str:
     return canonical
 
 
+# MNIST and Fashion-MNIST files have the same names and format; their test sets' class counts differ.
+IDX_TEST_LABEL_COUNTS = {
+    "mnist": (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+    "fashion-mnist": (1000,) * 10,
+}
+
+
+def identify_idx(files: dict[str, pathlib.Path]) -> str | None:
+    """Which data set the IDX files are (by the test labels' class counts), or None if not the official one."""
+    try:
+        labels = read_idx(files["test-labels"])
+    except DatasetError:
+        return None  # unreadable: the loader reports what is wrong with it
+    if labels.ndim != 1:
+        return None
+    counts = tuple(int(c) for c in np.bincount(labels.astype(np.int64), minlength=IDX_N_CLASSES))
+    return next((name for name, expected in IDX_TEST_LABEL_COUNTS.items() if counts == expected), None)
+
+
+def _check_data_dir(data_dir) -> None:
+    """A named data folder that is missing is an error, not a silent fall-back to another copy."""
+    for where, folder in (("data_dir", data_dir), (ENV_DATA_DIR, os.environ.get(ENV_DATA_DIR, "").strip() or None)):
+        if folder is not None and not pathlib.Path(folder).expanduser().is_dir():
+            raise DatasetError(f"{where} {folder} is not a folder (it does not exist or is a file); give the folder "
+                               "that holds the IDX files (directly or in an mnist/ or fashion-mnist/ subfolder)")
+
+
+def _folder_verdict(canonical: str, folder: pathlib.Path) -> tuple[dict[str, pathlib.Path] | None, str]:
+    """(the files if ``folder`` serves ``canonical``, else None; a note for the search report)."""
+    found, missing = _idx_files_in(folder)
+    if missing:
+        return None, f"incomplete: missing {', '.join(missing)}" if found else ""
+    identity = identify_idx(found)
+    if identity is not None and identity != canonical:
+        return None, f"these are {_DISPLAY_NAMES[identity]}'s files"
+    if identity is None and folder.name != canonical:
+        # Loose files that are not the official set could be either data set: the folder must say which.
+        return None, f"cannot tell which data set these files are: put them in {folder / canonical}/"
+    return found, ""
+
+
 def find_idx_files(name: str, data_dir=None) -> dict[str, pathlib.Path] | None:
-    """The 4 IDX files of ``name`` from the first folder holding all of them, else None."""
+    """The 4 IDX files of ``name`` from the first folder that holds all of them and is that data set
+    (a ``<name>/`` folder, or the official files themselves), else None."""
     canonical = _check_idx_name(name)
+    _check_data_dir(data_dir)
     for folder in idx_search_dirs(canonical, data_dir):
-        found, missing = _idx_files_in(folder)
-        if not missing:
+        found, _ = _folder_verdict(canonical, folder)
+        if found is not None:
             return found
     return None
 
@@ -443,11 +486,8 @@ def find_idx_files(name: str, data_dir=None) -> dict[str, pathlib.Path] | None:
 def _search_report(name: str, data_dir) -> str:
     lines = []
     for folder in idx_search_dirs(name, data_dir):
-        found, missing = _idx_files_in(folder)
-        if found:
-            lines.append(f"  {folder} (incomplete: missing {', '.join(missing)})")
-        else:
-            lines.append(f"  {folder}")
+        _, note = _folder_verdict(name, folder)
+        lines.append(f"  {folder} ({note})" if note else f"  {folder}")
     return "\n".join(lines)
 
 

@@ -302,9 +302,9 @@ def test_lookup_order(tmp_path, monkeypatch, isolated_lookup):
     assert data.find_idx_files("mnist")["train-images"].parent == cache / "mnist"
 
     env_dir = tmp_path / "env"
-    write_idx_set(env_dir, n_train=30)  # directly in the folder, no subfolder
+    write_idx_set(env_dir / "mnist", n_train=30)
     monkeypatch.setenv(data.ENV_DATA_DIR, str(env_dir))
-    assert data.find_idx_files("mnist")["train-images"].parent == env_dir
+    assert data.find_idx_files("mnist")["train-images"].parent == env_dir / "mnist"
 
     arg_dir = tmp_path / "arg"
     write_idx_set(arg_dir / "mnist", n_train=20)
@@ -326,6 +326,8 @@ def test_incomplete_folder_is_skipped_and_reported(tmp_path, monkeypatch):
 def test_offline_not_found_message_lists_every_place(tmp_path, monkeypatch, isolated_lookup):
     monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
     monkeypatch.setenv(data.ENV_DATA_DIR, str(tmp_path / "env"))
+    (tmp_path / "env").mkdir()  # named folders must exist (a missing one is its own error)
+    (tmp_path / "arg").mkdir()
     with pytest.raises(DatasetError) as info:
         data.load_dataset("fashion-mnist", data_dir=tmp_path / "arg", allow_download=False)
     message = str(info.value)

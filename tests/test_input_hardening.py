@@ -121,3 +121,53 @@ def test_a_fifo_named_as_a_data_set_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(DatasetError, match="not a regular file"):
         finishes(lambda: load_dataset(str(fifo)))
+
+
+def _idx(array: np.ndarray) -> bytes:
+    import struct
+
+    magic = 0x00000801 if array.ndim == 1 else 0x00000803
+    return struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape) + array.astype(np.uint8).tobytes()
+
+
+def _idx_set(folder: Path, test_labels: np.ndarray) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    arrays = {"train-images": rng.integers(0, 255, (30, 28, 28)), "train-labels": np.arange(30) % 10,
+              "test-images": rng.integers(0, 255, (len(test_labels), 28, 28)), "test-labels": test_labels}
+    for key, array in arrays.items():
+        (folder / data.IDX_FILE_STEMS[key]).write_bytes(_idx(np.asarray(array)))
+    return folder
+
+
+@pytest.fixture
+def no_other_copies(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.delenv(data.ENV_DATA_DIR, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def test_loose_idx_files_serve_only_the_data_set_they_are(tmp_path, no_other_copies):
+    fashion_counts = np.repeat(np.arange(10), 1000)  # Fashion-MNIST's test set: 1000 of each class
+    folder = _idx_set(tmp_path / "loose", fashion_counts)
+    assert data.identify_idx(data.find_idx_files("fashion-mnist", folder)) == "fashion-mnist"
+    assert data.find_idx_files("mnist", folder) is None
+    with pytest.raises(DatasetError, match="these are Fashion-MNIST's files"):
+        load_dataset("mnist", data_dir=folder, allow_download=False)
+
+
+def test_loose_files_that_cannot_be_told_apart_need_their_folder(tmp_path, no_other_copies):
+    folder = _idx_set(tmp_path / "loose", np.arange(20) % 10)
+    with pytest.raises(DatasetError, match="cannot tell which data set these files are: put them in .*/loose/mnist/"):
+        load_dataset("mnist", data_dir=folder, allow_download=False)
+    _idx_set(folder / "mnist", np.arange(20) % 10)
+    assert len(load_dataset("mnist", data_dir=folder, allow_download=False).y_test) == 20
+
+
+def test_a_missing_data_dir_is_an_error_not_another_copy(tmp_path):
+    with pytest.raises(DatasetError, match="data_dir .*/nowhere is not a folder"):
+        load_dataset("fashion-mnist", data_dir=tmp_path / "nowhere", allow_download=False)
+    result = subprocess.run([sys.executable, "-m", "dropviz", "train", "--dataset", "fashion-mnist", "--data-dir",
+                             str(tmp_path / "nowhere"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "is not a folder" in result.stderr
