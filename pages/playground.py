@@ -15,8 +15,8 @@ from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
-from ui.playground_sweep import COARSE_GRID, estimate_seconds, needs_asking, progress_text, response_labels, response_view, session_sweep, \
-    strip_view, sweep_key
+from ui.playground_sweep import COARSE_GRID, estimate_seconds, member_views, needs_asking, prepare_members, \
+    progress_text, response_labels, response_view, session_sweep, strip_view, sweep_key
 from ui.playground_text import TEXT
 from ui.playground_views import (
     ACTIVE_STATES, FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, applies_live, figure_labels, fragment_views, latest_markdown,
@@ -213,8 +213,9 @@ def draw_views() -> None:
     labels = figure_labels(t, view_config)
     preview = preview_dataset(config) if sidebar.data_problem is None else None
     reuse = state.setdefault("pg_view_reuse", {})
-    snapshot, views, first_frame = fragment_views(source, view_config, labels, preview,
-                                                  first_frame=state.pop("pg_first_frame", False), reuse=reuse)
+    draw = fragment_views if scrub is None else member_views  # a member's views are kept while it is unchanged
+    snapshot, views, first_frame = draw(source, view_config, labels, preview,
+                                        first_frame=state.pop("pg_first_frame", False), reuse=reuse)
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=sweep_seconds), icon="▶️")
@@ -227,6 +228,7 @@ def draw_views() -> None:
                                               rate=progress.samples_per_second))
     if scrub is not None:
         st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
+        prepare_members(sweeps.runner, labels, preview, reuse)
     position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
     if position is not None and snapshot is not None:
         st.info(t("queued", position=position), icon="⏳")

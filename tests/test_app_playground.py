@@ -343,3 +343,26 @@ def test_new_controls_in_chinese_and_the_slide_p_lesson_turns_the_sweep_on():
     assert at.toggle(key="sweep").value and at.query_params["sweep"] == "1"
     # the sweep's estimated time, before Train (a waiting note, or the start / coarser / skip choice if slow)
     assert "秒" in texts(at.info) + texts(at.markdown)
+
+
+def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
+    from dropviz.keep_sweep import SweepRunner
+    from ui.playground_sweep import highlight_member, member_views, strip_view
+
+    runner = SweepRunner(RunConfig(hidden=(8,), epochs=4, train_size=40), (0.5, 1.0), num_threads=1)
+    runner.start()
+    assert runner.wait(60)
+    reuse = {}
+    member = runner.member(0.5)
+    first = member_views(member, member.config, {}, None, reuse=reuse)
+    assert member_views(runner.member(0.5), member.config, {}, None, reuse=reuse) is first  # kept: same figures
+    snapshot, views, _ = first
+    assert len(snapshot.masks) > 1 and not views.network.frames  # the newest mask only, no animation
+    assert member_views(runner.member(1.0), member.config, {}, None, reuse=reuse) is not first
+    strip = strip_view(runner, 0.5, reuse)
+    again = strip_view(runner, 1.0, reuse)
+    assert [a.text for a in strip.layout.annotations] == ["<b>p = 0.5</b>", "p = 1.0"]
+    assert [a.text for a in again.layout.annotations] == ["p = 0.5", "<b>p = 1.0</b>"]
+    assert strip.data[0].source == again.data[0].source  # the panels are not drawn again for a new scrub
+    base = reuse["strip"]["figures"]["base"]
+    assert [a.text for a in highlight_member(base, None).layout.annotations] == ["p = 0.5", "p = 1.0"]

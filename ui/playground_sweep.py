@@ -6,6 +6,7 @@ sessions (ui.session.REGISTRY). The view logic is plain functions, tested withou
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -101,6 +102,42 @@ def needs_asking(seconds: float | None) -> bool:
 
 # ----------------------------------------------------------------------------- views
 
+def member_views(member, config: RunConfig, labels: dict[str, str], preview, *, reuse: dict, **options):
+    """fragment_views(...) of a sweep member, kept per member while its log is unchanged: scrubbing
+    back and forth over a finished sweep redraws from the same figures (the browser and the chart
+    payloads skip unchanged ones). The masked network is drawn without its replay animation (it is
+    in the export); a member is one position of a slider, not a run to replay."""
+    from ui.playground_views import fragment_views
+
+    cache = reuse.setdefault("member_views", {})
+    snapshot = member.snapshot()
+    key = (id(member._runner), member.keep_p, snapshot.version, tuple(sorted(labels.items())))
+    hit = cache.get(member.keep_p)
+    if hit is not None and hit[0] == key and snapshot.state not in ACTIVE_STATES:
+        return hit[1]
+    result = fragment_views(member, config, labels, preview, reuse=reuse, replay=False, **options)
+    cache[member.keep_p] = (key, result)
+    return result
+
+
+def prepare_members(runner: SweepRunner, labels: dict[str, str], preview, reuse: dict) -> None:
+    """Once the sweep has ended, build every member's views in a background thread (plain functions,
+    no Streamlit), so that the first scrub to any member is as quick as a return to one."""
+    if runner.state in ACTIVE_STATES or reuse.get("prepared") is runner:
+        return
+    reuse["prepared"] = runner
+
+    def build() -> None:
+        for keep in runner.keep_grid:
+            try:
+                member = runner.member(keep)
+                member_views(member, member.config, labels, preview, reuse=reuse)
+            except Exception:  # noqa: BLE001 - a head start only: the scrub builds the member itself
+                return
+
+    threading.Thread(target=build, name="dropviz-sweep-views", daemon=True).start()
+
+
 def response_view(runner: SweepRunner, scrub_keep_p: float | None, labels: dict[str, str]) -> go.Figure:
     """The p-response chart of the sweep as it is now."""
     return response_figure(runner.response(), scrub_keep_p, labels)
@@ -131,9 +168,24 @@ def strip_view(runner: SweepRunner, scrub_keep_p: float | None, reuse: dict, *, 
         reuse["strip"] = cached
     figures = cached["figures"]
     if scrub_keep_p not in figures:
-        figures[scrub_keep_p] = boundary_strip_figure(cached["grids"], dataset.x_train.numpy(), dataset.y_train.numpy(),
-                                                      scrub_keep_p=scrub_keep_p)
+        base = figures.get("base")
+        if base is None:
+            base = figures["base"] = boundary_strip_figure(cached["grids"], dataset.x_train.numpy(),
+                                                           dataset.y_train.numpy())
+        figures[scrub_keep_p] = highlight_member(base, scrub_keep_p)
     return figures[scrub_keep_p]
+
+
+def highlight_member(strip: go.Figure, keep_p: float | None) -> go.Figure:
+    """The strip with the scrubbed member's title in bold: the same panel pictures (not drawn again)."""
+    from dropviz.viz.keep_response import keep_label
+    from dropviz.viz.playground import live_figure
+
+    mark = f"p = {keep_label(keep_p)}" if keep_p is not None else None
+    layout = strip.layout.to_plotly_json()
+    layout["annotations"] = [{**annotation, "text": f"<b>{annotation['text']}</b>"} if annotation.get("text") == mark
+                             else annotation for annotation in layout.get("annotations", [])]
+    return live_figure([trace.to_plotly_json() for trace in strip.data], layout)
 
 
 def response_labels(t) -> dict[str, str]:

@@ -175,11 +175,12 @@ def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str
 
 def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
                 labels: dict[str, str] | None = None, *, parts: frozenset[str] = ALL_PARTS,
-                reuse: dict | None = None, now: float | None = None) -> Views:
+                reuse: dict | None = None, now: float | None = None, replay: bool = True) -> Views:
     """The figures named in ``parts`` for one snapshot of the run (None until there is data for them).
 
     ``reuse`` (a dict the caller keeps between refreshes) holds which sample of the mask
-    illustration is shown.
+    illustration is shown. ``replay=False`` draws only the newest mask, without the animation over
+    the recorded ones (building its frames is most of a finished run's redraw).
     """
     labels = labels or {}
     now = time.monotonic() if now is None else now
@@ -190,7 +191,7 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     if "network" in parts and started is not None and (snapshot.masks or snapshot.latest_state is not None):
         weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
         recorded = snapshot.masks
-        if snapshot.state in ACTIVE_STATES:
+        if snapshot.state in ACTIVE_STATES or not replay:
             # While training the view is redrawn every refresh, so it shows the newest
             # mini-batch's mask; the animation over the recent masks is built once the run
             # pauses or ends (24 frames cost ~1 s of plotly objects per redraw).
@@ -235,7 +236,8 @@ def unit_views(dataset, models: dict, labels: dict[str, str]) -> tuple[list[go.F
 
 
 def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str] = ALL_PARTS,
-                   first_frame: bool = False, reuse: dict | None = None) -> tuple[LogSnapshot | None, Views, bool]:
+                   first_frame: bool = False, reuse: dict | None = None,
+                   replay: bool = True) -> tuple[LogSnapshot | None, Views, bool]:
     """What the page's live fragment draws: (snapshot or None before Train, views, whether this is
     the Train click's first frame). A run that already ended gets its finished views at once."""
     if runner is None:
@@ -246,7 +248,7 @@ def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *
         return snapshot, first_frame_views(snapshot, config, labels, preview, parts=parts), True
     # Copies of the models only for the views that predict with them.
     models = runner.copy_models() if "predictions" in parts and snapshot.step > 0 else {}
-    views = build_views(snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse)
+    views = build_views(snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse, replay=replay)
     return snapshot, views, False
 
 
