@@ -366,3 +366,15 @@ def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
     assert strip.data[0].source == again.data[0].source  # the panels are not drawn again for a new scrub
     base = reuse["strip"]["figures"]["base"]
     assert [a.text for a in highlight_member(base, None).layout.annotations] == ["p = 0.5", "p = 1.0"]
+
+
+def test_the_sweep_progress_line_counts_the_members_steps():
+    from dropviz.keep_sweep import SweepRunner
+    from ui.playground_sweep import progress_text
+    from ui.playground_text import TEXT
+
+    runner = SweepRunner(RunConfig(hidden=(8,), epochs=3, train_size=40), (0.5, 1.0), num_threads=1)
+    runner.start()
+    assert runner.wait(60)
+    t = lambda key, **fmt: TEXT[key][0].format(**fmt) if key in TEXT else key  # noqa: E731 - English, no page
+    assert progress_text(runner, t) == "p sweep: Completed · step 6 / 6"

@@ -195,9 +195,13 @@ def response_labels(t) -> dict[str, str]:
 
 
 def progress_text(runner: SweepRunner, t) -> str:
+    """The whole sweep's state, and its step as its members' logs have it (the sweep's own log holds
+    only its start and end; every member takes the same steps)."""
     snapshot = runner.snapshot()
-    total = snapshot.started.total_steps if snapshot.started else 0
-    return t("sweep_progress", state=t(f"state_{snapshot.state}"), step=snapshot.step, total=total)
+    member = runner.member(runner.keep_grid[-1]).snapshot()
+    started = member.started or snapshot.started
+    total = started.total_steps if started else 0
+    return t("sweep_progress", state=t(f"state_{snapshot.state}"), step=member.step, total=total)
 
 
 def member_frame(runner: SweepRunner) -> pd.DataFrame:
