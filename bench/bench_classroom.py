@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy  # noqa: E402
 
+TRAIN = ".st-key-pg_train button"
 # In-page probe: time (Date.now(), ms) of every change of the progress line, of the first plotted point
 # and of the run's completion; whether the page ever said queued, busy or showed an exception.
 PROBE = """(drawing) => {
@@ -69,6 +70,19 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of the server process and of its worker processes."""
+    import psutil
+
+    try:
+        server = psutil.Process(pid)
+        own = sum(server.cpu_times()[:2])
+        workers = sum(sum(child.cpu_times()[:2]) for child in server.children(recursive=True))
+        return own, workers
+    except psutil.Error:
+        return 0.0, 0.0
 
 
 def children_rss_mb(pid: int) -> float:
@@ -121,7 +135,7 @@ async def open_session(browser, url: str, drawing: bool, opened: asyncio.Semapho
         page.on("pageerror", lambda error: errors.append(str(error)))
         await page.goto(url)
         await page.wait_for_selector(CONNECTED, timeout=180_000)
-        await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=180_000)
+        await page.locator(TRAIN).first.wait_for(timeout=180_000)
         await page.wait_for_function(
             "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=180_000)
         await page.evaluate(PROBE, drawing)
@@ -130,7 +144,7 @@ async def open_session(browser, url: str, drawing: bool, opened: asyncio.Semapho
 
 async def press(page) -> float:
     pressed = time.time()
-    await page.get_by_role("button", name="Train", exact=True).click()
+    await page.locator(TRAIN).first.click()
     return pressed
 
 
@@ -159,6 +173,7 @@ async def run(args) -> None:
             rss_open = rss_mb(server.pid)
             health.start()
             await asyncio.sleep(2.0)  # a baseline of health probes on the idle class
+            cpu_before = cpu_seconds(server.pid)
             presses = await asyncio.gather(*(press(page) for _, page, _ in sessions))
             spread = max(presses) - min(presses)
             deadline = time.monotonic() + args.max_seconds
@@ -172,7 +187,9 @@ async def run(args) -> None:
                     break
                 await asyncio.sleep(1.0)
             health.stopping.set()
+            cpu_after, trained_for = cpu_seconds(server.pid), time.time() - min(presses)
             results = await asyncio.gather(*(page.evaluate("() => window.__bench") for _, page, _ in sessions))
+            progress = await asyncio.gather(*(page.evaluate("() => window.__bench.last") for _, page, _ in sessions))
             rss_end = rss_mb(server.pid)
             for context, _, _ in sessions:
                 await context.close()
@@ -230,6 +247,14 @@ async def run(args) -> None:
     rows.append(("server RSS", f"{rss_empty:.0f} MB with no session, {rss_open:.0f} MB with {n} open "
                  f"({(rss_open - rss_empty) / max(1, n):+.1f} MB per session), peak {peak_rss:.0f} MB, end {rss_end:.0f} MB; "
                  f"worker processes peak {peak_workers:.0f} MB", "stated"))
+    updates = sum(len(result["updates"]) for result in results)
+    server_cpu = cpu_after[0] - cpu_before[0]
+    rows.append(("server CPU while training", f"{server_cpu:.1f} s over {trained_for:.0f} s "
+                 f"({server_cpu / trained_for:.0%} of a core); {updates} page updates: "
+                 f"{server_cpu / max(1, updates) * 1000:.0f} ms per update per session; workers {cpu_after[1] - cpu_before[1]:.1f} s",
+                 "stated"))
+    slowest = sorted(progress, key=lambda text: ("Completed" in text, text))[:1]
+    rows.append(("progress line of the slowest session at the end", slowest[0].replace("\n", " ") if slowest else "", ""))
     width = max(len(row[0]) for row in rows)
     print(f"{'measure':<{width}} | value | goal")
     for name, value, goal in rows:

@@ -23,7 +23,7 @@ from ui.playground_views import (
     metrics_csv, network_replay, should_refresh,
 )
 from ui.run_limits import run_size_problem
-from ui.session import RefreshTimer, preview_dataset, refresh_seconds, session_trainer, warm_up
+from ui.session import RefreshTimer, predictions_seconds, preview_dataset, refresh_seconds, session_trainer, warm_up
 
 t = translator(TEXT)
 warm_up()
@@ -215,7 +215,8 @@ def draw_views() -> None:
     reuse = state.setdefault("pg_view_reuse", {})
     draw = fragment_views if scrub is None else member_views  # a member's views are kept while it is unchanged
     snapshot, views, first_frame = draw(source, view_config, labels, preview,
-                                        first_frame=state.pop("pg_first_frame", False), reuse=reuse)
+                                        first_frame=state.pop("pg_first_frame", False), reuse=reuse,
+                                        predictions_every=predictions_seconds(refresh_every))
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=sweep_seconds), icon="▶️")

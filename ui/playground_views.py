@@ -42,6 +42,7 @@ MASK_RESAMPLE_SECONDS = 5.0
 IMAGE_COUNT = 12
 # What the page's fragment draws; tests and callers may ask for fewer ("predictions" and "units" copy the models).
 ALL_PARTS = frozenset({"curves", "network", "predictions", "mask", "units"})
+MODEL_PARTS = frozenset({"predictions", "units"})  # the parts drawn from copies of the models
 BOUNDARY_TEST_POINTS = 200
 # Points per curve: wider than the chart's resolution buys nothing but browser time per refresh.
 CURVE_POINTS = 200
@@ -237,7 +238,7 @@ def unit_views(dataset, models: dict, labels: dict[str, str]) -> tuple[list[go.F
 
 def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str] = ALL_PARTS,
                    first_frame: bool = False, reuse: dict | None = None,
-                   replay: bool = True) -> tuple[LogSnapshot | None, Views, bool]:
+                   predictions_every: float = 0.0, replay: bool = True) -> tuple[LogSnapshot | None, Views, bool]:
     """What the page's live fragment draws: (snapshot or None before Train, views, whether this is
     the Train click's first frame). A run that already ended gets its finished views at once."""
     if runner is None:
@@ -246,9 +247,21 @@ def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *
     first_frame = first_frame and snapshot.state in ACTIVE_STATES
     if first_frame:
         return snapshot, first_frame_views(snapshot, config, labels, preview, parts=parts), True
-    # Copies of the models only for the views that predict with them.
-    models = runner.copy_models() if "predictions" in parts and snapshot.step > 0 else {}
+    # The views that predict with the models (copies) are the costly part of a refresh: while training
+    # they are redrawn at most every ``predictions_every`` seconds and reused in between.
+    model_parts = parts & MODEL_PARTS
+    previous = reuse.get("predicted") if reuse is not None else None
+    now = time.monotonic()
+    if (model_parts and snapshot.state in ACTIVE_STATES and previous is not None and previous[0] is snapshot.started
+            and now - previous[1] < predictions_every):
+        views = build_views(snapshot, config, {}, runner.trained_dataset, labels, parts=parts - MODEL_PARTS, reuse=reuse,
+                            replay=replay)
+        views.boundary, views.images, views.units, views.unit_pairs = previous[2]
+        return snapshot, views, False
+    models = runner.copy_models() if model_parts and snapshot.step > 0 else {}
     views = build_views(snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse, replay=replay)
+    if reuse is not None and models:
+        reuse["predicted"] = (snapshot.started, now, (views.boundary, views.images, views.units, views.unit_pairs))
     return snapshot, views, False
 
 

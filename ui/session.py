@@ -32,9 +32,10 @@ BACKENDS = ("process", "thread", "ray")
 # (about 10 % of a toy net's steps per second, nothing for a large one). Thread backend only.
 TRAINER_YIELD_SECONDS = 0.0005
 # The live views' refresh interval grows with the number of sessions that are refreshing, so that
-# refreshes use at most this share of one core of the server (the rest: websockets, health, Train clicks).
-REFRESH_SHARE = 0.5
+# refreshes use at most this share of one core (the trainers are niced: the server comes first).
+REFRESH_SHARE = 1.0
 MAX_REFRESH_SECONDS = 2.0
+PREDICTIONS_MIN_SECONDS = 1.0
 
 
 def _env_int(name: str, default: int, low: int, high: int) -> int:
@@ -187,6 +188,13 @@ REFRESH_LOAD = RefreshLoad()
 def refresh_seconds(base: float) -> float:
     """The live views' refresh interval now: ``base`` on a quiet server, longer as sessions add up."""
     return round(REFRESH_LOAD.interval(base, max(1, REGISTRY.active())), 2)
+
+
+def predictions_seconds(refresh_every: float) -> float:
+    """How often the views drawn from the models (boundary, unit maps, image predictions) are redrawn
+    while training: they cost several times the rest of a refresh, so every third refresh, and at
+    least a second apart."""
+    return max(PREDICTIONS_MIN_SECONDS, 3 * refresh_every)
 
 
 class RefreshTimer:
