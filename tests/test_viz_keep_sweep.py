@@ -125,6 +125,7 @@ def test_standalone_html_embeds_plotly_js_and_the_figure():
     assert html.lstrip().lower().startswith("<!doctype html>") and "This data's p-response" in html
     assert not re.search(r"<script[^>]*\bsrc=", html)  # no script fetched from anywhere: works offline
     assert len(html) > 3_000_000  # plotly.js itself is inside
+    assert '"toImageButtonOptions": {"format": "png", "scale": 2' in html  # the camera button saves a PNG for slides
 
 
 def test_the_strip_passes_plotly_validation_in_rows_of_five():

@@ -32,8 +32,8 @@ from plotly.graph_objects import Figure
 _LOG = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[1] / "assets"  # what the app serves that is not Python
 
-# Same as st.plotly_chart's: the mode bar keeps Plotly's PNG export; no Plotly logo.
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+# Same as st.plotly_chart's: the mode bar keeps Plotly's PNG export (at twice the size, for slides); no logo.
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 # Streamlit's own plotly theme for a light page (frontend PlotlyChart/CustomTheme.tsx, which
 # st.plotly_chart applies in the browser), as a plotly.js template: the live charts look like the

@@ -150,22 +150,3 @@ def standalone_html(figure: go.Figure, title: str = "dropviz") -> str:
                           config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2,
                                                                                  "filename": title}},
                           default_width="100%", default_height=f"{int(figure.layout.height or 450)}px")
-
-
-def png_bytes(figure: go.Figure, *, width: int = 1200, scale: float = 2.0) -> bytes | None:
-    """The figure as PNG through kaleido, or None where kaleido (or a Chromium for it) is not available:
-    the page then offers the browser's own PNG download (the chart's camera button) instead."""
-    try:
-        return figure.to_image(format="png", width=width, height=int(figure.layout.height or 450), scale=scale)
-    except Exception:  # noqa: BLE001 - kaleido missing or its browser not startable: a missing feature, not an error
-        return None
-
-
-def member_grids(models_by_keep: Mapping[float, object], predict, x_range, y_range, resolution: int = 40) -> dict:
-    """The decision grid of each member's method net (``predict`` is viz.playground.predict_grid)."""
-    return {keep: predict(model, x_range, y_range, resolution) for keep, model in models_by_keep.items()}
-
-
-def response_rows(rows: Sequence[Mapping]) -> pd.DataFrame:
-    """A response frame from plain rows (tests, and the page before the sweep has a runner)."""
-    return pd.DataFrame(list(rows), columns=["keep_p", "step", "train_loss", "train_error", "test_loss", "test_error"])
