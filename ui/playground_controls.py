@@ -26,7 +26,7 @@ PROXY_KEEP_P = "pg_present_keep_p"
 _PRESENTER_CSS = """
 <style>
 /* Presenter mode: less chrome above the controls, so they and the charts fit a 1280x720 projector. */
-[data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-left: 1.5rem; padding-right: 1.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-left: 1.5rem; padding-right: 1.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; padding: 0 0 0.3rem 0; }
 </style>
 """
