@@ -242,6 +242,10 @@ def draw_views() -> None:
             live_plotly_chart(views.curves, key="pg_curves", font_scale=scale)
         if not views.metrics.empty:
             st.markdown(latest_markdown(views.metrics, labels))
+        started = snapshot.started if snapshot is not None else None
+        if started is not None and 0 < started.eval_test_examples < started.final_test_examples:
+            st.caption(t("eval_subsample", train=started.eval_train_examples, test=started.eval_test_examples,
+                         final_train=started.final_train_examples, final_test=started.final_test_examples))
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:

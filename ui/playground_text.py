@@ -191,6 +191,11 @@ TEXT = {
                            "论文的图 9a 是 MNIST 上的这张图；这里是**这份数据**的曲线（你的数据集、网络和训练长度），"
                            "不是论文的。p 太小会欠拟合（两个误差都高）；p = 1.0（无 Dropout）可能过拟合（训练误差低，测试误差更高）。"),
     "v_strip": ("Decision boundary at every p", "每个 p 的决策边界"),
+    "eval_subsample": ("While training, each point is measured on a fixed subsample ({train:,} training and {test:,} test "
+                       "examples) so that points come within seconds; the final point uses {final_train:,} and "
+                       "{final_test:,}. The grey line is the smoothed mini-batch loss, from the first step.",
+                       "训练期间每个点都在固定的子样本（{train:,} 个训练样本和 {test:,} 个测试样本）上测量，"
+                       "以便几秒内就有点；最后一个点使用 {final_train:,} 和 {final_test:,} 个。灰线是平滑后的小批量损失，从第一步开始。"),
     "keep_change": ("p {old} → {new}", "p {old} → {new}"),
     "keep_change_input": ("input p {old} → {new}", "输入 p {old} → {new}"),
     "live_keep_p": ("Changing the keep probability while a run trains applies it from the next mini-batch (no reset; the "
