@@ -15,12 +15,30 @@ from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_plotly_chart
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
-from ui.playground_sweep import COARSE_GRID, estimate_seconds, member_views, needs_asking, prepare_members, \
-    progress_text, response_labels, response_view, session_sweep, strip_view, sweep_key
+from ui.playground_sweep import (
+    COARSE_GRID,
+    estimate_seconds,
+    member_views,
+    needs_asking,
+    prepare_members,
+    progress_text,
+    response_labels,
+    response_view,
+    session_sweep,
+    strip_view,
+    sweep_key,
+)
 from ui.playground_text import TEXT
 from ui.playground_views import (
-    ACTIVE_STATES, FINISHED_STATES, FIRST_POINT_WAIT_SECONDS, applies_live, figure_labels, fragment_views, latest_markdown,
-    metrics_csv, network_replay, should_refresh,
+    FINISHED_STATES,
+    FIRST_POINT_WAIT_SECONDS,
+    applies_live,
+    figure_labels,
+    fragment_views,
+    latest_markdown,
+    metrics_csv,
+    network_replay,
+    should_refresh,
 )
 from ui.run_limits import run_size_problem
 from ui.session import RefreshTimer, predictions_seconds, preview_dataset, refresh_seconds, session_trainer, warm_up
