@@ -187,6 +187,10 @@ class MetricLog:
         return self._version
 
     @property
+    def started(self) -> Started | None:
+        return self._started
+
+    @property
     def has_evaluation(self) -> bool:
         return len(self._evaluations) > 0
 

@@ -878,7 +878,7 @@ class PoolRunner:
         if self.alive:
             self.pool.command(self._run_id, "weights")
         version, weights = self.pool.weights(self._run_id)
-        started = self.log.snapshot().started if weights is not None else None
+        started = self.log.started if weights is not None else None
         if weights is None or started is None:
             return {}
         if self._models_cache is not None and self._models_cache[0] == version:
@@ -908,7 +908,7 @@ class PoolRunner:
     @property
     def trained_dataset(self) -> Dataset | None:
         """The data set the run trains on, once the host has started it (loaded here for the views)."""
-        if self.log.snapshot().started is None:
+        if getattr(self.log, "started", None) is None and self.log.snapshot().started is None:
             return None
         if self._dataset_cache is None:
             self._dataset_cache = self.dataset if self.dataset is not None else _server_dataset(self.config)

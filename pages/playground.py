@@ -41,7 +41,9 @@ from ui.playground_views import (
     should_refresh,
 )
 from ui.run_limits import run_size_problem
-from ui.session import RefreshTimer, predictions_seconds, preview_dataset, refresh_seconds, session_trainer, warm_up
+from ui.session import (
+    RefreshTimer, predictions_seconds, preview_dataset, refresh_interval_stale, refresh_seconds, session_trainer, warm_up,
+)
 
 t = translator(TEXT)
 warm_up()
@@ -317,7 +319,7 @@ def timed_views() -> None:
     # changed interval takes a full rerun to apply.
     with RefreshTimer():
         draw_views()
-    if was_refreshing and abs(refresh_seconds(REFRESH_SECONDS) / refresh_every - 1) > 0.5:
+    if was_refreshing and refresh_interval_stale(refresh_every, REFRESH_SECONDS):
         st.rerun()
 
 

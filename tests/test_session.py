@@ -119,7 +119,7 @@ def test_worker_processes_train_below_the_server(monkeypatch):
 
     pool = session.trainer_pool("process")
     pool.start_hosts()
-    wanted = min(19, os.getpriority(os.PRIO_PROCESS, 0) + session.trainer_nice())
+    wanted = min(19, os.getpriority(os.PRIO_PROCESS, 0) + session.worker_nice())
     for pid in pool.host_pids():  # set by the worker itself as it starts
         wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == wanted)
 
@@ -133,3 +133,16 @@ def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_che
         assert gc.get_freeze_count() > 10_000  # torch, plotly, pandas... moved out of the collector's way
     finally:
         gc.unfreeze()
+
+
+def test_refresh_interval_moves_in_steps_with_hysteresis(monkeypatch):
+    monkeypatch.setattr(session, "REFRESH_LOAD", session.RefreshLoad(initial_seconds=0.02))
+    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 30)
+    needed = 30 * 0.02 / session.REFRESH_SHARE  # 0.6 s
+    assert session.refresh_seconds(0.3) == 0.6 >= needed
+    assert not session.refresh_interval_stale(0.6, 0.3)
+    assert session.refresh_interval_stale(0.3, 0.3)  # too fast for 30 sessions: change now
+    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 20)  # 0.4 s needed
+    assert not session.refresh_interval_stale(0.6, 0.3)  # not worth a full rerun
+    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 2)
+    assert session.refresh_interval_stale(0.6, 0.3) and session.refresh_seconds(0.3) == 0.3

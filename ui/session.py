@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
+import math
 import os
 import threading
 import time
@@ -76,6 +77,12 @@ def trainer_backend() -> str:
     return raw
 
 
+def worker_nice() -> int:
+    """Nice value of the pool's worker processes: DROPVIZ_TRAINER_NICE if set, else 5 (the server, and the
+    browser on a one-machine demo, come first, but a busy server still leaves the trainers a share)."""
+    return _env_int("DROPVIZ_TRAINER_NICE", 5, 0, 19)
+
+
 def trainer_nice() -> int:
     # Trainers give the CPU first to the web server and, on a one-machine classroom demo, to the
     # browser drawing the charts: "max" speed means what is left after serving.
@@ -95,7 +102,7 @@ def trainer_pool(backend: str | None = None):
         pool = _POOLS.get(backend)
         if pool is None:
             address = os.environ.get("DROPVIZ_RAY_ADDRESS") or None if backend == "ray" else None
-            pool = TrainerPool(max_concurrent_trainers(), resident_capacity=max_resident_runs(), nice=trainer_nice(),
+            pool = TrainerPool(max_concurrent_trainers(), resident_capacity=max_resident_runs(), nice=worker_nice(),
                                backend=backend, ray_address=address)
             _POOLS[backend] = pool
         return pool
@@ -186,8 +193,17 @@ REFRESH_LOAD = RefreshLoad()
 
 
 def refresh_seconds(base: float) -> float:
-    """The live views' refresh interval now: ``base`` on a quiet server, longer as sessions add up."""
-    return round(REFRESH_LOAD.interval(base, max(1, REGISTRY.active())), 2)
+    """The live views' refresh interval now: ``base`` on a quiet server, doubling as sessions add up
+    (in steps, so that a page changes its interval, which takes a full rerun, rarely)."""
+    needed = REFRESH_LOAD.interval(base, max(1, REGISTRY.active()))
+    return min(MAX_REFRESH_SECONDS, base * 2 ** math.ceil(math.log2(needed / base) - 1e-9))
+
+
+def refresh_interval_stale(current: float, base: float) -> bool:
+    """Whether a page refreshing every ``current`` s should change its interval (with hysteresis:
+    up as soon as the load needs it, down only once the load has fallen well below it)."""
+    needed = REFRESH_LOAD.interval(base, max(1, REGISTRY.active()))
+    return needed > current * 1.2 or (current > base and needed < current * 0.6)
 
 
 def predictions_seconds(refresh_every: float) -> float:
