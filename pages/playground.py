@@ -92,6 +92,8 @@ if holder.runner is not None and not holder.matches(config, sidebar.dataset_key)
         holder.reset()
         state.pg_target_step = None
         st.info(t("reset_notice"), icon="🔄")
+if not page.sweep:
+    sweeps.choices.clear()  # switched off: a slow sweep asks again when switched back on
 if sweeps.runner is not None and (not page.sweep or not sweeps.matches(config, sidebar.dataset_key)):
     if page.sweep:
         st.info(t("reset_notice"), icon="🔄")
@@ -160,25 +162,26 @@ def start_sweep() -> None:
         state.pg_first_frame = True
 
 
+def choose(key, choice: str) -> None:
+    sweeps.choices[key] = choice  # a button callback: this run already sees the choice
+
+
 if sweep_asks and sweep_choice is None:
     with st.container(border=True):
         st.markdown(t("sweep_slow", n=len(sweep_grid), seconds=sweep_seconds))
         ask = st.columns(3)
         coarse_seconds = estimate_seconds(config.model_dump_json(), COARSE_GRID) or 0.0
-        if ask[0].button(t("sweep_start"), key="pg_sweep_start", width="stretch"):
-            sweeps.choices[sweep_key(config)] = "start"
-            sweep_wanted = True
-        if ask[1].button(t("sweep_coarse", n=len(COARSE_GRID), seconds=coarse_seconds), key="pg_sweep_coarse",
-                         width="stretch"):
-            sweeps.choices[sweep_key(config)] = "coarse"
-            sweep_wanted = True
-        if ask[2].button(t("sweep_skip"), key="pg_sweep_skip", width="stretch"):
-            sweeps.choices[sweep_key(config)] = "skip"
-        if sweep_wanted and holder.active:  # the run trains already: the sweep joins it now
-            start_sweep()
+        ask[0].button(t("sweep_start"), key="pg_sweep_start", width="stretch", on_click=choose,
+                      args=(sweep_key(config), "start"))
+        ask[1].button(t("sweep_coarse", n=len(COARSE_GRID), seconds=coarse_seconds), key="pg_sweep_coarse",
+                      width="stretch", on_click=choose, args=(sweep_key(config), "coarse"))
+        ask[2].button(t("sweep_skip"), key="pg_sweep_skip", width="stretch", on_click=choose,
+                      args=(sweep_key(config), "skip"))
 elif sweep_asks and sweep_choice == "skip":
     st.caption(t("sweep_skipped"))
 
+if sweep_wanted and not sweep_only and holder.active and sweeps.runner is None:
+    start_sweep()  # chosen while the run trains: the sweep joins it now
 if (train or step) and size_problem is None:
     if sweep_only:
         holder.reset()  # the sweep's members are the run

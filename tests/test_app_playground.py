@@ -378,3 +378,25 @@ def test_the_sweep_progress_line_counts_the_members_steps():
     assert runner.wait(60)
     t = lambda key, **fmt: TEXT[key][0].format(**fmt) if key in TEXT else key  # noqa: E731 - English, no page
     assert progress_text(runner, t) == "p sweep: Completed · step 6 / 6"
+
+
+def test_a_slow_sweep_asks_first_and_never_holds_up_the_run(monkeypatch):
+    from ui import playground_sweep
+
+    monkeypatch.setattr(playground_sweep, "ASK_ABOVE_SECONDS", 0.0)  # every sweep counts as slow
+    at = app(sweep="1", epochs="2000")
+    assert "A p sweep of 10 members takes about" in texts(at.markdown)
+    at.button(key="pg_train").click().run()
+    run = only_holder()
+    assert run.runner is not None and run.runner.state in ("queued", "starting", "running")  # the run trains anyway
+    sweeps = [holder for holder in session.REGISTRY.holders() if not isinstance(holder, session.TrainerHolder)]
+    assert sweeps[0].runner is None  # no sweep until the user says so
+    at.button(key="pg_sweep_coarse").click().run()
+    assert not at.exception
+    assert sweeps[0].runner is not None and sweeps[0].runner.keep_grid == playground_sweep.COARSE_GRID
+    assert list(at.select_slider(key="scrub_p").options) == ["0.2", "0.4", "0.6", "0.8", "1"]
+    at.button(key="pg_stop").click().run()
+    at.toggle(key="sweep").set_value(False).run()
+    at.toggle(key="sweep").set_value(True).run()
+    at.button(key="pg_sweep_skip").click().run()
+    assert "p sweep skipped for these settings" in texts(at.caption)
