@@ -59,6 +59,14 @@ class StateChange:
 
 
 @dataclass(frozen=True)
+class NewestState:
+    """The newest state snapshot of a run, already counted by the thinned history (as StateSkipped):
+    shown as the latest, not counted again. A worker sends it at most every so often, not per slice."""
+
+    snapshot: StateSnapshot
+
+
+@dataclass(frozen=True)
 class StateSkipped:
     """A state snapshot the log's thinned history would not keep: a worker counts it, never sends it."""
 
@@ -98,6 +106,10 @@ class ThinnedHistory:
         if self.will_keep_next():
             raise ValueError("a kept arrival cannot be skipped")
         self._arrivals += 1
+
+    def set_newest(self, item) -> None:
+        """Show ``item`` as the newest (an arrival already counted by :meth:`skip`)."""
+        self._newest = item
 
     def _newest_is_kept(self) -> bool:
         return bool(self._kept) and self._kept[-1] is self._newest
@@ -165,6 +177,8 @@ class MetricLog:
                     self.state, self.message = event.status, event.message
                 elif isinstance(event, StateSkipped):
                     self._states.skip()
+                elif isinstance(event, NewestState):
+                    self._states.set_newest(event.snapshot)
                 elif isinstance(event, StateChange):
                     self.state, self.message = event.state, event.message
             if last_step is not None:

@@ -38,7 +38,7 @@ from typing import Any
 
 from .config import RunConfig
 from .data import Dataset, DatasetError
-from .runner import ENDED_STATES, MetricLog, StateChange, StateSkipped, ThinnedHistory
+from .runner import ENDED_STATES, MetricLog, NewestState, StateChange, StateSkipped, ThinnedHistory
 
 _LOG = logging.getLogger(__name__)
 
@@ -51,6 +51,9 @@ WEIGHTS_PERIOD = 0.5
 WEIGHTS_BYTES_PER_SECOND = 20e6
 DEFAULT_RUNS_PER_HOST = 16
 MASK_HISTORY = 24  # MetricLog's default: the host sends at most this many masks per batch
+# The newest state snapshot (probe activations: ~0.5 MB for the default demo) travels at most this
+# often while training; every one the log's thinned history keeps travels as it comes.
+STATE_PERIOD = 1.0
 STATE_HISTORY = 40
 
 
@@ -155,6 +158,8 @@ class _HostedRun:
     weights_period: float = WEIGHTS_PERIOD
     evaluated: bool = False
     states: dict = field(default_factory=dict)  # per member (None: a plain run) a mirror of the log's thinning
+    held_states: dict = field(default_factory=dict)  # per member, the newest state snapshot not sent yet
+    states_sent_at: float = -math.inf
 
     def runnable(self, now: float) -> bool:
         return (not self.paused or self.pending_steps > 0) and now >= self.next_due
@@ -189,6 +194,8 @@ class RunHost:
         if name == "pause":
             run.paused = True
             run.weights_wanted = True
+            if run.held_states:
+                self._send(run, self._flush_states(run, [], force=True))
         elif name == "resume":
             run.paused, run.pending_steps = False, 0
         elif name == "step":
@@ -230,7 +237,8 @@ class RunHost:
         self.outbox.append(("gone", run.run_id))
 
     def _end(self, run: _HostedRun, stopped: bool) -> None:
-        events = [run.job.stop()] if stopped and run.job is not None and not run.job.done else []
+        events = self._flush_states(run, [], force=True)
+        events += [run.job.stop()] if stopped and run.job is not None and not run.job.done else []
         if stopped and run.job is None:
             events = [StateChange("stopped", "stopped before training began")]
         self._send(run, events, weights=job_weights(run.job) if run.job is not None else None)
@@ -250,13 +258,10 @@ class RunHost:
             return (event.keep_p, inner) if inner is not None and hasattr(event, "keep_p") else (None, event)
 
         masks: dict = collections.defaultdict(list)
-        newest_state: dict = {}
         for index, event in enumerate(events):
             key, inner = unwrap(event)
             if isinstance(inner, MaskSnapshot):
                 masks[key].append(index)
-            elif isinstance(inner, StateSnapshot):
-                newest_state[key] = index
         drop = {index for indices in masks.values() for index in indices[:-MASK_HISTORY]}
         kept = []
         for index, event in enumerate(events):
@@ -265,12 +270,27 @@ class RunHost:
             key, inner = unwrap(event)
             if isinstance(inner, StateSnapshot):
                 history = run.states.setdefault(key, ThinnedHistory(STATE_HISTORY))
-                keep = history.will_keep_next() or index == newest_state[key]
+                keep = history.will_keep_next()
                 history.append(inner.step)
-                if not keep:
+                if keep:
+                    run.held_states.pop(key, None)
+                else:  # counted now; the newest one travels at most every STATE_PERIOD (see _flush_states)
+                    run.held_states[key] = event
                     event = StateSkipped(inner.step) if key is None else type(event)(key, StateSkipped(inner.step))
             kept.append(event)
         return kept
+
+    def _flush_states(self, run: _HostedRun, events: list, force: bool = False) -> list:
+        """``events`` plus the newest held-back state snapshots, if due (or ``force``: pause, end)."""
+        now = time.perf_counter()
+        if run.held_states and (force or now - run.states_sent_at >= STATE_PERIOD):
+            for key, event in run.held_states.items():
+                inner = event if key is None else event.event
+                newest = NewestState(inner)
+                events.append(newest if key is None else type(event)(key, newest))
+            run.held_states.clear()
+            run.states_sent_at = now
+        return events
 
     def next_wake(self, now: float) -> float | None:
         """Seconds until some run can train (0: one can now; None: none will until a command comes)."""
@@ -318,17 +338,19 @@ class RunHost:
             if (single and run.pending_steps <= 0) or time.perf_counter() >= deadline:
                 break
         if job.done:
-            self._send(run, self._compact(run, events), weights=job_weights(job))
+            self._send(run, self._flush_states(run, self._compact(run, events), force=True), weights=job_weights(job))
             self._drop(run)
             return
         first = not run.evaluated and any(isinstance(event, Evaluation) for event in events)
         run.evaluated = run.evaluated or first
         now = time.perf_counter()
         wants = run.weights_wanted and now - run.weights_sent_at >= run.weights_period
-        if first or wants or (single and run.pending_steps <= 0):
-            self._send_weights(run, now, self._compact(run, events))
+        stepped = single and run.pending_steps <= 0
+        events = self._flush_states(run, self._compact(run, events), force=stepped)
+        if first or wants or stepped:
+            self._send_weights(run, now, events)
         else:
-            self._send(run, self._compact(run, events))
+            self._send(run, events)
 
     def _send_weights(self, run: _HostedRun, now: float, events: list) -> None:
         run.weights_wanted = False

@@ -31,5 +31,6 @@ def test_model_views_are_reused_between_redraws_while_training():
 
 
 def test_model_views_are_redrawn_less_often_as_refreshes_slow_down():
-    assert predictions_seconds(0.3) == 1.0
-    assert predictions_seconds(1.5) == 4.5
+    assert predictions_seconds(0.3, sessions=1) == 1.0
+    assert predictions_seconds(1.5, sessions=1) == 4.5
+    assert predictions_seconds(0.6, sessions=30) == 6.0  # a class: the pictures change every few seconds

@@ -82,6 +82,7 @@ def test_single_steps_pause_resume_speed_and_stop(pool):
     assert runner.wait(30, until=("paused",))
     wait_for(lambda: runner.snapshot().step == 3)
     assert runner.copy_models()  # a finished single step sends its weights
+    assert runner.snapshot().latest_state.step == 3  # and its newest state, whatever the thinning held back
     runner.step(2)
     wait_for(lambda: runner.snapshot().step == 5)
     runner.set_speed(20)

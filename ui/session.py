@@ -37,6 +37,7 @@ TRAINER_YIELD_SECONDS = 0.0005
 REFRESH_SHARE = 1.0
 MAX_REFRESH_SECONDS = 2.0
 PREDICTIONS_MIN_SECONDS = 1.0
+PREDICTIONS_SECONDS_PER_SESSION = 0.2
 
 
 def _env_int(name: str, default: int, low: int, high: int) -> int:
@@ -206,11 +207,12 @@ def refresh_interval_stale(current: float, base: float) -> bool:
     return needed > current * 1.2 or (current > base and needed < current * 0.6)
 
 
-def predictions_seconds(refresh_every: float) -> float:
+def predictions_seconds(refresh_every: float, sessions: int | None = None) -> float:
     """How often the views drawn from the models (boundary, unit maps, image predictions) are redrawn
-    while training: they cost several times the rest of a refresh, so every third refresh, and at
-    least a second apart."""
-    return max(PREDICTIONS_MIN_SECONDS, 3 * refresh_every)
+    while training: they cost several times the rest of a refresh, so every third refresh, at least a
+    second apart, and for a class each page's a little less often (0.2 s more per refreshing session)."""
+    sessions = REGISTRY.active() if sessions is None else sessions
+    return max(PREDICTIONS_MIN_SECONDS, 3 * refresh_every, PREDICTIONS_SECONDS_PER_SESSION * sessions)
 
 
 class RefreshTimer:
