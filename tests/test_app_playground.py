@@ -101,6 +101,11 @@ def test_train_then_speed_and_keep_p_keep_the_run_and_another_setting_change_res
     wait_for(lambda: runner.snapshot().keep_changes)
     change = runner.snapshot().keep_changes[-1]
     assert (change.old_keep_p, change.new_keep_p) == (0.5, 0.7)
+    at.run()
+    curves = chart_figure(at, "pg_curves")
+    assert "p 0.5 → 0.7" in [annotation["text"] for annotation in curves["layout"]["annotations"]]
+    assert len(curves["layout"]["shapes"]) == 2  # the change's line on the loss and the error panel
+    assert "p = 0.7: dropout removes" in texts(at.caption)  # the mask illustration is at the new p
     # ... any other setting resets it.
     at.text_input(key="hidden").set_value("16").run()
     assert holder.runner is None
