@@ -24,6 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8192
+# Kept units are scaled by 1/keep_p (inverted dropout): at 1e-300 that is inf, and far above 1e-3 a
+# network keeps almost nothing anyway.
+MIN_KEEP_P = 0.001
 
 
 def _ui(widget: str | None = None, *, section: str | None = None, step: float | None = None,
@@ -67,9 +70,9 @@ class RunConfig(BaseModel):
     activation: Literal["relu", "logistic", "tanh"] = Field("relu", json_schema_extra=_ui("select", section="arch"))
     # regularization
     method: Literal["dropout", "none", "gaussian", "dropconnect"] = Field("dropout", json_schema_extra=_ui("select", section="method"))
-    keep_p: float = Field(0.5, gt=0.0, le=1.0, description="keep probability of hidden units (paper's p)",
+    keep_p: float = Field(0.5, ge=MIN_KEEP_P, le=1.0, description="keep probability of hidden units (paper's p)",
                           json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True))
-    keep_p_input: float = Field(1.0, gt=0.0, le=1.0, description="keep probability of input units",
+    keep_p_input: float = Field(1.0, ge=MIN_KEEP_P, le=1.0, description="keep probability of input units",
                                 json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True))
     scaling: Literal["inverted", "weight-scaling"] = Field("inverted", json_schema_extra=_ui("radio", section="method"))
     dropconnect_mask: Literal["per-example", "per-batch"] = Field("per-example", json_schema_extra=_ui("radio", section="method"))

@@ -162,6 +162,19 @@ def display_units(layer_sizes: Iterable[int], max_units: int = 8) -> tuple[tuple
     return tuple(chosen)
 
 
+def divergence_advice(config: RunConfig) -> str:
+    """What to change after a diverged run: a tiny keep probability's 1/p scaling when that is the likely
+    cause, else the learning rate."""
+    keep = min(config.keep_p, config.keep_p_input) if config.method in ("dropout", "gaussian", "dropconnect") else 1.0
+    if keep < 0.05:
+        effect = (f"kept units are scaled by 1/p = {1 / keep:.3g}" if config.scaling == "inverted"
+                  and config.method != "gaussian" else f"the noise's variance is (1-p)/p = {(1 - keep) / keep:.3g}"
+                  if config.method == "gaussian" else "almost every unit is dropped")
+        return (f"the keep probability is tiny (p = {keep:g}: {effect}); raise it "
+                f"(or lower the learning rate, it was {config.lr}).")
+    return f"lower the learning rate (it was {config.lr}) or use a max-norm constraint."
+
+
 def make_optimizer(config: RunConfig, model: MLP) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -343,8 +356,7 @@ class Trainer:
             self.status = "diverged"
             self.message = (
                 f"training diverged: the {' and '.join(bad)} loss became {losses[bad[0]]} at step {self.step_count} "
-                f"(epoch {self.epoch:.1f}); lower the learning rate (it was {self.config.lr}) "
-                "or use a max-norm constraint. Results up to this step are kept."
+                f"(epoch {self.epoch:.1f}); {divergence_advice(self.config)} Results up to this step are kept."
             )
             events.append(Finished(self.step_count, self.status, self.message))
             return events

@@ -23,7 +23,7 @@ def test_defaults_are_valid_and_keep_p_convention():
 
 @pytest.mark.parametrize("field,value,needle", [
     ("keep_p", 0.0, "keep_p"), ("keep_p", 1.2, "<= 1.0"), ("keep_p", float("nan"), "NaN"),
-    ("keep_p_input", -1, "> 0.0"), ("lr", 0, "lr"), ("batch_size", 0, ">= 1"),
+    ("keep_p_input", -1, ">= 0.001"), ("lr", 0, "lr"), ("batch_size", 0, ">= 1"),
     ("hidden", (0,), "1 to 8192"), ("hidden", (8,) * 7, "1 to 6"), ("method", "magic", "dropconnect"),
 ])
 def test_bad_values_name_the_field_and_the_allowed_range(field, value, needle):
@@ -40,7 +40,7 @@ def test_unknown_setting_is_rejected_with_the_known_list():
 
 
 def test_allowed_describes_ranges_and_choices():
-    assert "> 0.0" in allowed("keep_p") and "<= 1.0" in allowed("keep_p")
+    assert ">= 0.001" in allowed("keep_p") and "<= 1.0" in allowed("keep_p")
     assert allowed("activation") == "one of relu, logistic, tanh"
 
 

@@ -171,3 +171,27 @@ def test_a_missing_data_dir_is_an_error_not_another_copy(tmp_path):
                              str(tmp_path / "nowhere"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     assert "is not a folder" in result.stderr
+
+
+# --- 14: a tiny keep probability --------------------------------------------------------------
+
+def test_keep_p_is_bounded_where_one_over_p_stops_making_sense():
+    from dropviz.config import ConfigError, from_mapping, from_query_params
+
+    with pytest.raises(ConfigError, match=r"keep_p: Input should be greater than or equal to 0.001, got 1e-300"):
+        from_mapping({"keep_p": 1e-300})
+    config, notices = from_query_params({"keep_p_input": "1e-300"})
+    assert config.keep_p_input == 1.0 and ">= 0.001" in notices[0]
+    assert from_mapping({"keep_p": 0.001}).keep_p == 0.001
+
+
+def test_a_run_diverging_with_a_tiny_keep_p_names_it_not_the_learning_rate():
+    from dropviz.train import Trainer, divergence_advice
+
+    tiny = RunConfig(keep_p=0.001, lr=10.0, momentum=0.99, hidden=(64, 64), epochs=200)
+    assert "keep probability is tiny (p = 0.001: kept units are scaled by 1/p = 1e+03)" in divergence_advice(tiny)
+    assert divergence_advice(tiny.changed(keep_p=0.5)).startswith("lower the learning rate (it was 10.0)")
+    trainer = Trainer(tiny)
+    while not trainer.done:
+        trainer.step()
+    assert trainer.status == "diverged" and "keep probability is tiny" in trainer.message
