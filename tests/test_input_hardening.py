@@ -4,11 +4,11 @@ import os
 import subprocess
 import sys
 import threading
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
 from dropviz import data
 from dropviz.config import RunConfig
