@@ -42,7 +42,13 @@ from ui.playground_views import (
 )
 from ui.run_limits import run_size_problem
 from ui.session import (
-    RefreshTimer, predictions_seconds, preview_dataset, refresh_interval_stale, refresh_seconds, session_trainer, warm_up,
+    RefreshTimer,
+    predictions_seconds,
+    preview_dataset,
+    refresh_interval_stale,
+    refresh_seconds,
+    session_trainer,
+    warm_up,
 )
 
 t = translator(TEXT)
@@ -288,7 +294,7 @@ def draw_views() -> None:
     with right:
         st.subheader(t("v_mask"))
         live_plotly_chart(views.mask_matrix, key="pg_mask", font_scale=scale)
-        st.caption(t("v_mask_caption", p=view_config.keep_p))
+        st.caption(t("v_mask_caption", p=f"{view_config.keep_p:g}"))
     if sweeps.runner is not None:
         st.subheader(t("v_response"))
         live_plotly_chart(response_view(sweeps.runner, scrub, response_labels(t)), key="pg_response", font_scale=scale)

@@ -119,7 +119,9 @@ def keep_change_marks(snapshot: LogSnapshot, labels: dict[str, str]) -> list[tup
 def live_curves(snapshot: LogSnapshot, config: RunConfig, frame: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
     """The learning curves of a snapshot: evaluations, the smoothed mini-batch loss from the first step,
     the mid-run keep-p changes, and the keep probability they are of in the title."""
-    subtitle = labels.get("keep_subtitle", "p = {keep_p}").format(keep_p=f"{config.keep_p:g}") if config.uses_dropout else ""
+    subtitle = ""
+    if config.method != "none":  # the keep probability the curves are of (a sweep member's, 1.0 included)
+        subtitle = labels.get("keep_subtitle", "p = {keep_p}").format(keep_p=f"{config.keep_p:g}")
     return curves_figure(thin_rows(frame, CURVE_POINTS), labels, smoothed=smoothed_losses(snapshot.steps, max_points=CURVE_POINTS),
                          keep_changes=keep_change_marks(snapshot, labels), subtitle=subtitle)
 
