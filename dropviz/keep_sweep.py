@@ -68,9 +68,9 @@ class MemberEvent:
 def check_keep_grid(keep_grid: Iterable[float]) -> tuple[float, ...]:
     """Sorted, distinct keep probabilities in (0, 1]; a clear message otherwise."""
     try:
-        values = [check_keep_p(value, "keep_grid value") for value in keep_grid]
-    except TypeError:
-        raise ValueError(f"keep_grid must be a list of keep probabilities in (0, 1], got {keep_grid!r}") from None
+        values = [check_keep_p(value) for value in keep_grid]
+    except (TypeError, ValueError):
+        raise ValueError(f"keep_grid must be keep probabilities in (0, 1] (the paper's p), got {keep_grid!r}") from None
     grid = tuple(sorted({round(value, 6) for value in values}))
     if not 1 <= len(grid) <= MAX_GRID_SIZE:
         raise ValueError(f"keep_grid needs 1 to {MAX_GRID_SIZE} distinct keep probabilities, got {len(grid)}")
@@ -193,7 +193,9 @@ class KeepSweep:
         }
         self.probe = schedule.probe
         self._display_index = [torch.as_tensor(units, device=self.device) for units in self.display]
-        self.diverged: set[int] = set()
+        self.diverged: set[int] = set()  # grid members whose loss became inf/NaN (their events stop)
+        self._frozen: set[int] = set()  # stacked members zeroed after diverging (the twin included)
+        self._frozen_mask: torch.Tensor | None = None
         self.last_metrics: dict[float, dict[str, dict[str, float]]] = {}
 
     @staticmethod
@@ -288,6 +290,19 @@ class KeepSweep:
         return hidden, shown
 
     @torch.no_grad()
+    def _freeze(self, members: list[int]) -> None:
+        """Zero a diverged member's weights, gradients and optimizer state: inf/NaN arithmetic in one member
+        slowed every step of the others down many times, and a zero net stays finite and still."""
+        self._frozen.update(members)
+        self._frozen_mask = torch.zeros(self.n_members, 1, 1, dtype=torch.bool, device=self.device)
+        self._frozen_mask[list(self._frozen)] = True
+        for parameter in (*self.weights, *self.biases):
+            parameter[members] = 0.0
+            for value in self.optimizer.state.get(parameter, {}).values():
+                if torch.is_tensor(value) and value.dim() == parameter.dim():
+                    value[members] = 0.0
+
+    @torch.no_grad()
     def _apply_max_norm(self) -> None:
         # torch.renorm's rule (what MLP.apply_max_norm uses), with a radius per member.
         for weight, radius in zip(self.weights[:-1], self._max_norm_radii):
@@ -310,24 +325,31 @@ class KeepSweep:
         logits, shown = self._forward_train(inputs)
         losses = self._member_losses(logits, labels)
         losses.sum().backward()
+        values = losses.detach().tolist()
+        newly_diverged = [member for member, value in enumerate(values)
+                          if not math.isfinite(value) and member not in self._frozen]
+        if newly_diverged:
+            self._freeze(newly_diverged)
+        if self._frozen:
+            for parameter in (*self.weights, *self.biases):
+                parameter.grad.masked_fill_(self._frozen_mask, 0.0)
         self.optimizer.step()
         if self._max_norm_radii is not None:
             self._apply_max_norm()
-        values = losses.detach().tolist()
         self.step_count += 1
         epoch = self.epoch
-        twin_loss = values[self.twin_index]
+        twin_loss = math.nan if self.twin_index in self._frozen and self.twin_index not in newly_diverged \
+            else values[self.twin_index]
         events: list = []
-        newly_diverged = []
         for member, keep in enumerate(self.keep_grid):
             if member in self.diverged:
                 continue
             events.append(MemberEvent(keep, Step(self.step_count, epoch, {"method": values[member], "baseline": twin_loss})))
-            if not math.isfinite(values[member]):
-                newly_diverged.append(member)
         if self.record_masks:
             events.extend(self._mask_events(shown))
         for member in newly_diverged:
+            if member >= len(self.keep_grid):
+                continue  # the separate twin: members' baseline values read NaN from now on
             self.diverged.add(member)
             keep = self.keep_grid[member]
             message = (f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
@@ -442,6 +464,8 @@ class KeepSweep:
     def evaluation(self, full: bool = True) -> list[MemberEvent]:
         metrics = self.evaluate_members(full)
         twin = metrics[self.twin_index]
+        if self.twin_index in self._frozen:
+            twin = {name: math.nan for name in twin}
         n_test = int(self._eval_sets[full][0].shape[0] - self._eval_sets[full][2])
         events = []
         for member, keep in enumerate(self.keep_grid):

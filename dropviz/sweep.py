@@ -136,7 +136,8 @@ def _train_run(config, dataset, x_val, y_val, patience: int | None = None) -> di
 
     from .train import Evaluation, Trainer, evaluate, run_to_end
 
-    trainer = Trainer(config, dataset, record_masks=False, state_every=2**62)
+    # Paper reproductions: every curve point on the full test set, not the Playground's live subsample.
+    trainer = Trainer(config, dataset, record_masks=False, state_every=2**62, eval_subsample=None)
     model = trainer.models["method"]
     curves, best, best_state, stale = [], None, None, 0
     if x_val is not None:

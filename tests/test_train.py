@@ -1,14 +1,30 @@
 """The twin trainer: determinism, identical start and batch order, events, divergence."""
 import math
+import time
 
 import numpy as np
 import pytest
 import torch
 
 from dropviz.config import RunConfig
-from dropviz.train import Evaluation, Finished, MaskSnapshot, StateSnapshot, Step, Trainer, display_units, train
+from dropviz.data import Dataset
+from dropviz.runner import BackgroundRunner
+from dropviz.train import (
+    EVAL_EVERY_EXAMPLES, EVAL_SUBSAMPLE, Evaluation, Finished, KeepChange, MaskSnapshot, StateSnapshot, Step, Trainer,
+    display_units, smoothed_losses, train,
+)
+from dropviz.viz.playground import metrics_frame
 
 SMALL = dict(dataset="moons", hidden=(16, 16), epochs=3, batch_size=16, train_size=64)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # As the runners do: two OpenMP threads spinning on a loaded 2-core machine made small steps many times slower.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def test_same_seed_same_numbers_and_different_seed_different_numbers():
@@ -107,3 +123,138 @@ def test_dropout_beats_its_overfitting_twin_on_the_default_demo_data():
     assert result.final["baseline"]["train_loss"] < result.final["method"]["train_loss"]
     assert result.final["baseline"]["test_loss"] > result.final["method"]["test_loss"]
     assert math.isfinite(result.final["method"]["test_loss"])
+
+
+# --- keep_p changed mid-run -------------------------------------------------------------------
+
+WIDE = dict(dataset="moons", hidden=(256, 256), train_size=1024, batch_size=1024, epochs=10, method="dropout")
+
+
+def kept_fraction_is_near(mask: torch.Tensor, keep: float) -> bool:
+    n = mask.numel()
+    return abs(mask.float().mean().item() - keep) <= 5 * math.sqrt(keep * (1 - keep) / n)
+
+
+def test_keep_p_change_applies_at_the_next_mini_batch_and_is_recorded():
+    trainer = Trainer(RunConfig(**WIDE, keep_p=0.5, eval_every=1))
+    trainer.step()
+    hidden_drop = trainer.models["method"].drops[1]
+    assert kept_fraction_is_near(hidden_drop.last_mask, 0.5)
+    trainer.set_keep_p(0.2)
+    assert trainer.models["method"].drops[1] is hidden_drop  # nothing changes until the next step
+    events = trainer.step()
+    assert events[0] == KeepChange(step=1, old_keep_p=0.5, new_keep_p=0.2, old_keep_p_input=1.0, new_keep_p_input=1.0)
+    mask = trainer.models["method"].drops[1].last_mask  # 1024 examples x 256 units of step 2
+    assert mask.shape == (1024, 256) and kept_fraction_is_near(mask, 0.2)
+    assert kept_fraction_is_near(trainer.models["method"].drops[2].last_mask, 0.2)
+    (evaluation,) = [e for e in events if isinstance(e, Evaluation)]
+    assert (evaluation.keep_p, evaluation.keep_p_input) == (0.2, 1.0)
+    # the input keep probability changes on its own; units of layer 0 are masked from then on
+    trainer.set_keep_p(keep_p_input=0.8)
+    events = trainer.step()
+    assert isinstance(events[0], KeepChange) and (events[0].new_keep_p, events[0].new_keep_p_input) == (0.2, 0.8)
+    assert kept_fraction_is_near(trainer.models["method"].drops[0].last_mask, 0.8)
+    assert trainer.models["baseline"].keep_ps == (1.0, 1.0, 1.0)  # the twin never drops
+
+
+def test_keep_p_change_is_validated_and_a_no_op_change_emits_nothing():
+    trainer = Trainer(RunConfig(**SMALL, keep_p=0.5))
+    with pytest.raises(ValueError, match=r"keep_p must be .*\(0, 1\].*got 1.5"):
+        trainer.set_keep_p(1.5)
+    with pytest.raises(ValueError, match="keep_p_input"):
+        trainer.set_keep_p(keep_p_input=0.0)
+    trainer.set_keep_p(0.5)
+    assert not any(isinstance(e, KeepChange) for e in trainer.step())
+
+
+def test_weight_scaling_uses_the_current_keep_p_at_test_time():
+    trainer = Trainer(RunConfig(**SMALL, keep_p=0.5, scaling="weight-scaling"))
+    trainer.step()
+    trainer.set_keep_p(0.25)
+    trainer.step()
+    model = trainer.models["method"]
+    model.eval()
+    inputs = trainer.x_test[:10]
+    hidden = torch.relu(model.linears[0](inputs))
+    hidden = torch.relu(model.linears[1](hidden * 0.25))
+    expected = model.linears[2](hidden * 0.25)
+    torch.testing.assert_close(model(inputs), expected)
+    model.train()
+
+
+def poll(condition, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_background_runner_keep_change_reaches_the_log_and_the_csv():
+    config = RunConfig(**{**WIDE, "epochs": 100_000}, keep_p=0.5, eval_every=1)
+    runner = BackgroundRunner(config, num_threads=1)
+    runner.step(2)
+    assert poll(lambda: len(runner.snapshot().evaluations) >= 2)
+    runner.set_keep_p(0.2)
+    runner.step(2)
+    assert poll(lambda: len(runner.snapshot().evaluations) >= 4)
+    runner.stop()
+    snapshot = runner.snapshot()
+    assert snapshot.keep_changes == (KeepChange(2, 0.5, 0.2, 1.0, 1.0),)
+    frame = metrics_frame(snapshot.evaluations)
+    assert list(frame["keep_p"]) == [0.5, 0.5, 0.2, 0.2] and list(frame["keep_p_input"]) == [1.0] * 4
+    csv_lines = frame.to_csv(index=False).splitlines()
+    header = csv_lines[0].split(",")
+    assert "keep_p" in header and csv_lines[3].split(",")[header.index("keep_p")] == "0.2"
+
+
+# --- alive from the first step -------------------------------------------------------------------
+
+def test_smoothed_losses_are_a_bias_corrected_moving_average_from_the_first_step():
+    steps = [Step(1, 0.5, {"method": 2.0}), Step(2, 1.0, {"method": 1.0}), Step(3, 1.5, {"method": 4.0})]
+    numbers, smoothed = smoothed_losses(steps, "method", smoothing=0.5)
+    assert list(numbers) == [1, 2, 3]
+    # hand-computed: a1 = 1.0 / 0.5; a2 = (0.5 + 0.5) / 0.75; a3 = (0.5 + 2.0) / 0.875
+    np.testing.assert_allclose(smoothed, [2.0, 1.0 / 0.75, 2.5 / 0.875])
+    assert smoothed_losses([], "method")[1].size == 0
+    with pytest.raises(ValueError, match="smoothing"):
+        smoothed_losses(steps, smoothing=1.0)
+
+
+def large_dataset(n_train=20_000, n_test=5_000, n_features=20) -> Dataset:
+    generator = torch.Generator().manual_seed(0)
+    return Dataset(
+        name="large", x_train=torch.randn(n_train, n_features, generator=generator),
+        y_train=torch.randint(0, 3, (n_train,), generator=generator),
+        x_test=torch.randn(n_test, n_features, generator=generator),
+        y_test=torch.randint(0, 3, (n_test,), generator=generator),
+        n_classes=3, class_names=("a", "b", "c"), image_shape=None, description="large",
+    )
+
+
+def test_large_data_is_evaluated_early_on_a_fixed_subsample_and_finally_on_everything():
+    data = large_dataset()
+    config = RunConfig(dataset="large", hidden=(8,), batch_size=32, epochs=1)
+    trainer = Trainer(config, data)
+    assert trainer.steps_per_epoch == 625 and trainer.eval_every == EVAL_EVERY_EXAMPLES // 32 == 128
+    started = trainer.started_event()
+    assert (started.eval_train_examples, started.eval_test_examples) == (EVAL_SUBSAMPLE, EVAL_SUBSAMPLE)
+    assert (started.final_train_examples, started.final_test_examples) == (10_000, 5_000)
+    assert started.eval_every == 128
+    evaluations = [e for e in run_all(trainer) if isinstance(e, Evaluation)]
+    assert [e.step for e in evaluations] == [128, 256, 384, 512, 625]
+    assert [e.test_examples for e in evaluations] == [EVAL_SUBSAMPLE] * 4 + [5_000]
+    # the live subsample is fixed: the same examples at every evaluation
+    assert torch.equal(trainer.x_test_live, Trainer(config, data).x_test_live)
+    small = Trainer(RunConfig(**SMALL))  # small data: every epoch, whole sets, as before
+    assert small.eval_every == small.steps_per_epoch and small.x_test_live.shape == small.x_test.shape
+    full = Trainer(config, data, eval_subsample=None)
+    assert full.x_test_live.shape[0] == 5_000
+
+
+def run_all(trainer):
+    events = []
+    while not trainer.done:
+        events += trainer.step()
+    return events
