@@ -174,7 +174,7 @@ def choose(key, choice: str) -> None:
 
 if sweep_asks and sweep_choice is None:
     with st.container(border=True):
-        st.markdown(t("sweep_slow", n=len(sweep_grid), seconds=sweep_seconds))
+        st.markdown(t("sweep_slow", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)))
         ask = st.columns(3)
         coarse_seconds = estimate_seconds(config.model_dump_json(), COARSE_GRID) or 0.0
         ask[0].button(t("sweep_start"), key="pg_sweep_start", width="stretch", on_click=choose,
@@ -248,7 +248,7 @@ def draw_views() -> None:
                                         predictions_every=predictions_seconds(refresh_every))
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
-            st.info(t("sweep_waiting", n=len(sweep_grid), seconds=sweep_seconds), icon="▶️")
+            st.info(t("sweep_waiting", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)), icon="▶️")
         else:
             st.info(t("v_waiting"), icon="▶️")
     else:
