@@ -18,9 +18,8 @@ import argparse
 import statistics
 import time
 
-from _common import print_table  # noqa: F401  (sets sys.path)
-
 import torch
+from _common import print_table  # noqa: F401  (sets sys.path)
 
 from dropviz.config import RunConfig
 from dropviz.data import Dataset, load_dataset

@@ -8,7 +8,12 @@ import torch
 
 from dropviz.config import RunConfig
 from dropviz.keep_sweep import (
-    DEFAULT_KEEP_GRID, KeepSweep, MemberEvent, SweepRunner, check_keep_grid, estimate_sweep_seconds,
+    DEFAULT_KEEP_GRID,
+    KeepSweep,
+    MemberEvent,
+    SweepRunner,
+    check_keep_grid,
+    estimate_sweep_seconds,
 )
 from dropviz.train import Evaluation, Finished, MaskSnapshot, Started, StateSnapshot, Step, Trainer, evaluate
 

@@ -10,8 +10,18 @@ from dropviz.config import RunConfig
 from dropviz.data import Dataset
 from dropviz.runner import BackgroundRunner
 from dropviz.train import (
-    EVAL_EVERY_EXAMPLES, EVAL_SUBSAMPLE, Evaluation, Finished, KeepChange, MaskSnapshot, StateSnapshot, Step, Trainer,
-    display_units, smoothed_losses, train,
+    EVAL_EVERY_EXAMPLES,
+    EVAL_SUBSAMPLE,
+    Evaluation,
+    Finished,
+    KeepChange,
+    MaskSnapshot,
+    StateSnapshot,
+    Step,
+    Trainer,
+    display_units,
+    smoothed_losses,
+    train,
 )
 from dropviz.viz.playground import metrics_frame
 
