@@ -291,8 +291,8 @@ class KeepSweep:
 
     @torch.no_grad()
     def _freeze(self, members: list[int]) -> None:
-        """Zero a diverged member's weights, gradients and optimizer state: inf/NaN arithmetic in one member
-        slowed every step of the others down many times, and a zero net stays finite and still."""
+        """Zero a diverged member's weights, gradients and optimizer state, so inf/NaN never spreads through
+        the shared sums and the member's last views stay as they were (a zero net stays finite and still)."""
         self._frozen.update(members)
         self._frozen_mask = torch.zeros(self.n_members, 1, 1, dtype=torch.bool, device=self.device)
         self._frozen_mask[list(self._frozen)] = True
