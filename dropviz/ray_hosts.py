@@ -21,14 +21,16 @@ POLL_SECONDS = 0.5
 
 
 def connect(address: str | None, size: int):
-    """Join the Ray cluster at ``address`` (from the server's environment only), or start a local Ray."""
-    if not ray.is_initialized():
-        options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if address:
-            ray.init(address=address, runtime_env={"py_modules": [str(ROOT / "dropviz")]}, **options)
-        else:
-            ray.init(num_cpus=size, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}}, **options)
-    return ray
+    """Join the Ray cluster at ``address`` (from the server's environment only), or start a local Ray;
+    returns (ray, whether this call started it: then the pool shuts it down)."""
+    if ray.is_initialized():
+        return ray, False
+    options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    if address:
+        ray.init(address=address, runtime_env={"py_modules": [str(ROOT / "dropviz")]}, **options)
+    else:
+        ray.init(num_cpus=size, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}}, **options)
+    return ray, True
 
 
 @ray.remote(max_restarts=0, max_task_retries=0)

@@ -509,7 +509,6 @@ class _Record:
         self.keep_change: tuple | None = None
         self.weights: dict | None = None
         self.weights_version = 0
-        self.started = None
         self.closed = False
 
 
@@ -535,6 +534,7 @@ class TrainerPool:
         self._wake_r, self._wake_w = os.pipe() if backend == "process" else (None, None)
         self._reader: threading.Thread | None = None
         self._ray = None
+        self._ray_started_here = False
 
     # hosts
     def _host(self, index: int):
@@ -554,7 +554,7 @@ class TrainerPool:
         if self._ray is None:
             from .ray_hosts import connect
 
-            self._ray = connect(self.ray_address, self.size)
+            self._ray, self._ray_started_here = connect(self.ray_address, self.size)
         return RayHost(index, self.threads)
 
     def start_hosts(self) -> None:
@@ -672,7 +672,8 @@ class TrainerPool:
             if record is None or record.ended:
                 return
             if record.host is None:  # still queued: it never trained
-                self._queue.remove(run_id) if run_id in self._queue else None
+                if run_id in self._queue:
+                    self._queue.remove(run_id)
                 record.ended = True
                 record.log.set_state("stopped", "stopped while waiting for a free trainer")
                 self._records.pop(run_id, None)
@@ -776,6 +777,8 @@ class TrainerPool:
         for host in hosts:
             if host is not None:
                 host.close()
+        if self._ray_started_here:
+            self._ray.shutdown()
         if self._wake_w is not None:
             for fd in (self._wake_r, self._wake_w):
                 try:
