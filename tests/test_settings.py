@@ -17,6 +17,7 @@ from dropviz.config import (
     SETTINGS,
     WIDGET_FIELDS,
     RunConfig,
+    allowed,
     fit_to_widget,
     from_query_params,
     from_values,
@@ -58,8 +59,14 @@ def test_the_table_is_read_from_the_fields_declarations():
     method = SETTINGS["method"]
     assert method.kind == "choice" and set(method.choices) == {"none", "dropout", "gaussian", "dropconnect"}
     assert method.default == "dropout" and method.widget == "select"
+    for name, spec in SETTINGS.items():  # the bounds are the field's own (pydantic's JSON schema says the same)
+        schema = RunConfig.model_json_schema()["properties"][name]
+        schema = next((option for option in schema.get("anyOf", []) if option.get("type") != "null"), schema)
+        low_key, high_key = ("exclusiveMinimum" if spec.low_open else "minimum"), ("exclusiveMaximum" if spec.high_open
+                                                                                    else "maximum")
+        assert (spec.low, spec.high) == (schema.get(low_key), schema.get(high_key)), name
     keep_p = SETTINGS["keep_p"]
-    assert (keep_p.low, keep_p.low_open, keep_p.high, keep_p.high_open) == (0.0, True, 1.0, False)
+    assert keep_p.high == 1.0 and 0.0 <= keep_p.low <= keep_p.widget_low
     assert (keep_p.widget, keep_p.step, keep_p.widget_low, keep_p.widget_high) == ("slider", 0.01, 0.01, 1.0)
     assert keep_p.live and not SETTINGS["hidden"].live
     assert SETTINGS["momentum"].high_open and SETTINGS["momentum"].widget_high == 0.99
@@ -101,7 +108,7 @@ def test_widgets_hand_typed_values_to_one_constructor():
     assert (config.keep_p, config.hidden, config.twin, config.train_size) == (0.37, (16, 8), False, None)
     config, problems = from_values({"keep_p": 0.0, "lr": 0.2})
     assert config.keep_p == RunConfig().keep_p and config.lr == 0.2
-    assert set(problems) == {"keep_p"} and "> 0.0" in problems["keep_p"]
+    assert set(problems) == {"keep_p"} and allowed("keep_p") in problems["keep_p"]
     at = app()
     at.slider(key="keep_p").set_value(0.37).run()
     at.number_input(key="lr").set_value(0.0123).run()
