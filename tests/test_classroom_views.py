@@ -34,3 +34,42 @@ def test_model_views_are_redrawn_less_often_as_refreshes_slow_down():
     assert predictions_seconds(0.3, sessions=1) == 1.0
     assert predictions_seconds(1.5, sessions=1) == 4.5
     assert predictions_seconds(0.6, sessions=30) == 6.0  # a class: the pictures change every few seconds
+
+
+def test_a_run_beyond_the_servers_capacity_is_queued_with_its_position_and_starts_by_itself(monkeypatch):
+    """What a student sees when the class outgrows the workers: no refusal, a queue position, then training."""
+    from pathlib import Path
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dropviz.workers import PoolRunner, TrainerPool
+    from ui import session
+
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "process")
+    pool = TrainerPool(1, resident_capacity=1)
+    monkeypatch.setitem(session._POOLS, "process", pool)
+    st.cache_resource.clear()
+    try:
+        other = PoolRunner(CONFIG, pool=pool)  # another student's run holds the only place
+        other.start()
+        assert other.wait_for_evaluation(60)
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+        at.query_params["epochs"] = "5"
+        at.run()
+        at.button(key="pg_train").click().run()
+        assert not at.exception
+        text = "\n".join(str(element.value) for element in at.info)
+        assert "position 1 in the queue" in text and "busy" not in text
+        holder = next(h for h in session.REGISTRY._holders if isinstance(h, session.TrainerHolder) and h.runner)
+        runner = holder.runner
+        assert runner.state == "queued" and runner.queue_position == 1
+        other.stop()
+        assert runner.wait(60) and runner.state == "completed"  # it started by itself
+        at.run()
+        assert "position" not in "\n".join(str(element.value) for element in at.info)
+    finally:
+        for holder in list(session.REGISTRY._holders):
+            holder.close()
+        st.cache_resource.clear()
+        pool.shutdown()
