@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import threading
@@ -83,6 +84,15 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
         return own, workers
     except psutil.Error:
         return 0.0, 0.0
+
+
+def descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
 
 
 def children_rss_mb(pid: int) -> float:
@@ -163,6 +173,9 @@ async def run(args) -> None:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             # One page first: the server's one-time warm-up (imports, worker processes) is not the class's wait.
             context, page, _ = await open_session(browser, base, True, asyncio.Semaphore(1))
+            workers_deadline = time.monotonic() + 120
+            while args.backend != "thread" and len(descendants(server.pid)) < 1 + len(os.sched_getaffinity(0)) and time.monotonic() < workers_deadline:
+                await asyncio.sleep(0.5)  # the worker pool (fork server + workers) is up
             await asyncio.sleep(args.warm_up)
             await context.close()
             rss_empty = rss_mb(server.pid)

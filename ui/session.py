@@ -272,6 +272,13 @@ def session_trainer() -> TrainerHolder:
     return TrainerHolder()
 
 
+def _start_hosts() -> None:
+    try:
+        trainer_pool().start_hosts()
+    except Exception:  # noqa: BLE001 - reported; the first Train press tries again and says why on the page
+        _LOG.exception("could not start the %s trainers", trainer_backend())
+
+
 def _warm_up_engine() -> None:
     # The first Train press would otherwise pay, on the script thread, for one-time work: torch
     # importing torch._dynamo for the first optimizer, scikit-learn for the toy data, plotly
@@ -282,6 +289,12 @@ def _warm_up_engine() -> None:
 
     from ui.playground_views import build_views
 
+    hosts = None
+    if trainer_backend() != "thread":
+        # The worker processes (or Ray actors) start meanwhile: the fork server imports torch and
+        # trains a tiny net once (dropviz.host_warmup), seconds that the first Train press must not wait.
+        hosts = threading.Thread(target=_start_hosts, name="dropviz-start-trainers", daemon=True)
+        hosts.start()
     runner = BackgroundRunner(RunConfig(dataset="moons", hidden=(4,), epochs=1, batch_size=40), num_threads=1)
     try:
         runner.start()
@@ -292,11 +305,8 @@ def _warm_up_engine() -> None:
                 plotly.io.to_json(figure.to_dict(), validate=False)
     finally:
         runner.stop()
-    if trainer_backend() != "thread":
-        try:  # the worker processes (or Ray actors) start now, not on the first Train press
-            trainer_pool().start_hosts()
-        except Exception:  # noqa: BLE001 - reported; the first Train press tries again and shows why
-            _LOG.exception("could not start the %s trainers", trainer_backend())
+    if hosts is not None:
+        hosts.join()
     # Streamlit runs gc.collect(2) after every script run (runner.postScriptGC). With torch, plotly,
     # pandas and scikit-learn loaded that walks ~430k objects: 0.35-0.4 s holding the GIL on every
     # live refresh, which stalled the refresh, the websocket and the trainer alike (two thirds of
