@@ -71,7 +71,7 @@ def start_sweep(page) -> None:
     """Press Train; a sweep the page estimates as slow is started with the choice box's Start first."""
     start = page.locator(".st-key-pg_sweep_start button:visible")
     if start.count():
-        start.first.click()
+        start.first.dispatch_event("click")  # by element, not by position: the page may be redrawing
         wait_idle(page, 120_000)
     page.locator(".st-key-pg_train button:visible").first.click()
 

@@ -160,7 +160,7 @@ def test_every_view_is_legible_at_1280x720(browser, app_url, language, dataset):
         open_app(page, f"{app_url}/?dataset={dataset}&epochs=3&lang={language}{sweep}")
         start = page.locator(".st-key-pg_sweep_start button:visible")
         if start.count():  # a busy machine may estimate the sweep as slow: say yes
-            start.first.click()
+            start.first.dispatch_event("click")  # by element, not by position: the page may be redrawing
             wait_idle(page)
         page.locator(".st-key-pg_train button:visible").first.click(timeout=120_000)
         page.locator("[data-testid='stProgress']").get_by_text(
@@ -252,7 +252,7 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
         open_app(page, f"{app_url}/?sweep=1&epochs=30")
         start = page.locator(".st-key-pg_sweep_start button:visible")
         if start.count():  # a busy machine may estimate the sweep as slow: say yes
-            start.first.click()
+            start.first.dispatch_event("click")  # by element, not by position: the page may be redrawing
             wait_idle(page)
         page.locator(".st-key-pg_train button:visible").first.click()
         page.get_by_text("p sweep: Completed").first.wait_for(timeout=180_000)
