@@ -15,6 +15,8 @@ import torch
 
 from dropviz import data
 from dropviz.data import DatasetError
+from dropviz.data import csv as data_csv
+from dropviz.data import idx as data_idx
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +29,7 @@ def isolated_lookup(tmp_path_factory, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr(data, "_urlopen", no_network)
+    monkeypatch.setattr(data_idx, "_urlopen", no_network)
     return home
 
 
@@ -291,7 +293,7 @@ def test_idx_subset_limits(tmp_path):
 
 def test_lookup_order(tmp_path, monkeypatch, isolated_lookup):
     system_root = tmp_path / "system"
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", system_root)
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", system_root)
     assert data.find_idx_files("mnist") is None
 
     write_idx_set(system_root / "mnist", n_train=40)
@@ -314,7 +316,7 @@ def test_lookup_order(tmp_path, monkeypatch, isolated_lookup):
 
 
 def test_incomplete_folder_is_skipped_and_reported(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     folder = tmp_path / "arg" / "mnist"
     write_idx_set(folder)
     (folder / "t10k-labels-idx1-ubyte.gz").unlink()
@@ -324,7 +326,7 @@ def test_incomplete_folder_is_skipped_and_reported(tmp_path, monkeypatch):
 
 
 def test_offline_not_found_message_lists_every_place(tmp_path, monkeypatch, isolated_lookup):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     monkeypatch.setenv(data.ENV_DATA_DIR, str(tmp_path / "env"))
     (tmp_path / "env").mkdir()  # named folders must exist (a missing one is its own error)
     (tmp_path / "arg").mkdir()
@@ -343,13 +345,13 @@ def test_offline_not_found_message_lists_every_place(tmp_path, monkeypatch, isol
 
 
 def test_failed_download_raises_clear_error_and_leaves_no_partial_file(tmp_path, monkeypatch, isolated_lookup):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
 
     def unreachable(url, timeout):
         assert timeout <= 10
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(data, "_urlopen", unreachable)
+    monkeypatch.setattr(data_idx, "_urlopen", unreachable)
     with pytest.raises(DatasetError) as info:
         data.load_dataset("mnist")
     message = str(info.value)
@@ -367,28 +369,28 @@ def serve_files(folder: pathlib.Path):
 
 
 def test_download_verifies_md5_and_writes_into_cache(tmp_path, monkeypatch, isolated_lookup):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     mirror = tmp_path / "mirror"
     write_idx_set(mirror, n_train=30)
     md5 = {key: hashlib.md5((mirror / (data.IDX_FILE_STEMS[key] + ".gz")).read_bytes()).hexdigest()
            for key in data.IDX_KEYS}
-    monkeypatch.setattr(data, "_urlopen", serve_files(mirror))
+    monkeypatch.setattr(data_idx, "_urlopen", serve_files(mirror))
 
-    monkeypatch.setitem(data.IDX_MD5, "mnist", {**md5, "test-labels": "0" * 32})
+    monkeypatch.setitem(data_idx.IDX_MD5, "mnist", {**md5, "test-labels": "0" * 32})
     with pytest.raises(DatasetError, match="has MD5 .*expected 0000"):
         data.load_dataset("mnist")
     cache = isolated_lookup / ".cache" / "dropviz" / "mnist"
     assert not (cache / "t10k-labels-idx1-ubyte.gz").exists()
     assert not [p for p in cache.iterdir() if p.name.endswith(".part")]
 
-    monkeypatch.setitem(data.IDX_MD5, "mnist", md5)
+    monkeypatch.setitem(data_idx.IDX_MD5, "mnist", md5)
     ds = data.load_dataset("mnist")
     assert len(ds.y_train) == 30 and str(cache) in ds.description
     assert sorted(p.name for p in cache.iterdir()) == sorted(data.IDX_FILE_STEMS[k] + ".gz" for k in data.IDX_KEYS)
 
 
 def test_list_datasets_offline(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     write_idx_set(tmp_path / "arg" / "fashion-mnist")
     infos = {info.name: info for info in data.list_datasets(tmp_path / "arg")}
     assert list(infos) == list(data.DATASET_NAMES)
@@ -473,11 +475,11 @@ def test_csv_errors(content, pattern):
 
 
 def test_csv_size_limits(monkeypatch):
-    monkeypatch.setattr(data, "MAX_CSV_ROWS", 30)
+    monkeypatch.setattr(data_csv, "MAX_CSV_ROWS", 30)
     with pytest.raises(DatasetError, match="more than 30 data rows; the limit is 30"):
         data.load_csv(csv_rows(n=31))
     assert len(data.load_csv(csv_rows(n=30)).y_test) == 8
-    monkeypatch.setattr(data, "MAX_CSV_COLUMNS", 5)
+    monkeypatch.setattr(data_csv, "MAX_CSV_COLUMNS", 5)
     wide = ",".join(f"c{i}" for i in range(6)) + "\n" + "1,2,3,4,5,a\n" * 12
     with pytest.raises(DatasetError, match="has 6 columns; the limit is 5"):
         data.load_csv(wide.encode())

@@ -13,6 +13,8 @@ import tomllib
 from dropviz import data
 from dropviz.config import RunConfig
 from dropviz.data import DatasetError, load_csv, load_dataset
+from dropviz.data import csv as data_csv
+from dropviz.data import idx as data_idx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +69,7 @@ def test_upload_limit_is_what_the_loader_accepts():
 
 
 def test_a_csv_over_the_byte_limit_is_refused_before_parsing(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "MAX_CSV_BYTES", 1000)
+    monkeypatch.setattr(data_csv, "MAX_CSV_BYTES", 1000)
     content = _csv(rows=200)
     assert len(content) > 1000
     for source in (content, io.BytesIO(content)):
@@ -80,7 +82,7 @@ def test_a_csv_over_the_byte_limit_is_refused_before_parsing(monkeypatch, tmp_pa
 
 
 def test_an_endless_upload_is_refused_not_read_forever(monkeypatch):
-    monkeypatch.setattr(data, "MAX_CSV_BYTES", 4 << 20)
+    monkeypatch.setattr(data_csv, "MAX_CSV_BYTES", 4 << 20)
 
     class Endless(io.RawIOBase):
         def readable(self):
@@ -94,7 +96,7 @@ def test_an_endless_upload_is_refused_not_read_forever(monkeypatch):
 
 
 def test_rows_times_columns_is_bounded(monkeypatch):
-    monkeypatch.setattr(data, "MAX_CSV_CELLS", 100)
+    monkeypatch.setattr(data_csv, "MAX_CSV_CELLS", 100)
     with pytest.raises(DatasetError, match=r"more than 25 data rows; with 4 columns that is the limit \(100 cells\)"):
         load_csv(_csv(rows=40, columns=3))
     assert load_csv(_csv(rows=25, columns=3)).x_train.shape[1] == 3
@@ -142,7 +144,7 @@ def _idx_set(folder: Path, test_labels: np.ndarray) -> Path:
 
 @pytest.fixture
 def no_other_copies(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "SYSTEM_DATA_ROOT", tmp_path / "system")
+    monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     monkeypatch.delenv(data.ENV_DATA_DIR, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
