@@ -139,7 +139,7 @@ def test_mc_uncertainty_ranks_by_entropy_not_by_the_spread_of_one_probability():
     draws_unsure = torch.tensor([[0.4, 0.3, 0.3]]).repeat(20, 1)
     draws_sure = torch.tensor([[0.95, 0.03, 0.02], [0.85, 0.1, 0.05]]).repeat(10, 1)
     draws = torch.stack([draws_unsure, draws_sure], dim=1)  # (samples, examples, classes)
-    import dropviz.analysis as analysis_module
+    import dropviz.analysis.averaging as analysis_module
 
     original = analysis_module.sampled_probabilities
     analysis_module.sampled_probabilities = lambda model, inputs, samples, seed=0: draws
