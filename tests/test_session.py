@@ -137,12 +137,20 @@ def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_che
 
 def test_refresh_interval_moves_in_steps_with_hysteresis(monkeypatch):
     monkeypatch.setattr(session, "REFRESH_LOAD", session.RefreshLoad(initial_seconds=0.02))
-    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 30)
+    monkeypatch.setattr(session.REGISTRY, "load", lambda: 30)
     needed = 30 * 0.02 / session.REFRESH_SHARE  # 0.6 s
     assert session.refresh_seconds(0.3) == 0.6 >= needed
     assert not session.refresh_interval_stale(0.6, 0.3)
     assert session.refresh_interval_stale(0.3, 0.3)  # too fast for 30 sessions: change now
-    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 20)  # 0.4 s needed
+    monkeypatch.setattr(session.REGISTRY, "load", lambda: 20)  # 0.4 s needed
     assert not session.refresh_interval_stale(0.6, 0.3)  # not worth a full rerun
-    monkeypatch.setattr(session.REGISTRY, "active", lambda exclude=None: 2)
+    monkeypatch.setattr(session.REGISTRY, "load", lambda: 2)
     assert session.refresh_interval_stale(0.6, 0.3) and session.refresh_seconds(0.3) == 0.3
+
+
+def test_the_refresh_load_counts_open_pages_before_they_train(holders):
+    before = session.REGISTRY.open_pages()
+    opened = [holders() for _ in range(3)]
+    assert session.REGISTRY.open_pages() == before + 3
+    assert session.REGISTRY.load() >= before + 3
+    assert all(not holder.active for holder in opened)  # none trains yet, all count

@@ -170,6 +170,17 @@ class _Registry:
     def count(self) -> int:
         return self.active()
 
+    def open_pages(self) -> int:
+        """Open Playground sessions, training or not: the load a class is about to put on the server."""
+        with self._lock:
+            return sum(1 for holder in self._holders if isinstance(holder, TrainerHolder))
+
+    def load(self) -> int:
+        """Sessions to share the refresh budget between: those refreshing, or every open page when more
+        (a class pressing Train within a second would otherwise step every page's interval up, each
+        step a full rerun, as the presses arrive)."""
+        return max(1, self.active(), self.open_pages())
+
 
 REGISTRY = _Registry()
 
@@ -196,14 +207,14 @@ REFRESH_LOAD = RefreshLoad()
 def refresh_seconds(base: float) -> float:
     """The live views' refresh interval now: ``base`` on a quiet server, doubling as sessions add up
     (in steps, so that a page changes its interval, which takes a full rerun, rarely)."""
-    needed = REFRESH_LOAD.interval(base, max(1, REGISTRY.active()))
+    needed = REFRESH_LOAD.interval(base, REGISTRY.load())
     return min(MAX_REFRESH_SECONDS, base * 2 ** math.ceil(math.log2(needed / base) - 1e-9))
 
 
 def refresh_interval_stale(current: float, base: float) -> bool:
     """Whether a page refreshing every ``current`` s should change its interval (with hysteresis:
     up as soon as the load needs it, down only once the load has fallen well below it)."""
-    needed = REFRESH_LOAD.interval(base, max(1, REGISTRY.active()))
+    needed = REFRESH_LOAD.interval(base, REGISTRY.load())
     return needed > current * 1.2 or (current > base and needed < current * 0.6)
 
 
@@ -211,7 +222,7 @@ def predictions_seconds(refresh_every: float, sessions: int | None = None) -> fl
     """How often the views drawn from the models (boundary, unit maps, image predictions) are redrawn
     while training: they cost several times the rest of a refresh, so every third refresh, at least a
     second apart, and for a class each page's a little less often (0.2 s more per refreshing session)."""
-    sessions = REGISTRY.active() if sessions is None else sessions
+    sessions = REGISTRY.load() if sessions is None else sessions
     return max(PREDICTIONS_MIN_SECONDS, 3 * refresh_every, PREDICTIONS_SECONDS_PER_SESSION * sessions)
 
 
