@@ -27,6 +27,7 @@ test: system-packages $(VENV)/.dev lint
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 system-packages:
 	@PYTHON=$(PYTHON) scripts/system_packages.sh

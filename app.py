@@ -1,4 +1,5 @@
 """dropviz entry point: language switch and navigation; each page lives in pages/."""
+
 import streamlit as st
 
 from ui.i18n import LANGUAGES, normalize_language_param, translator
@@ -9,9 +10,12 @@ st.set_page_config(page_title="dropviz", page_icon="🎲", layout="wide")
 normalize_language_param()
 with st.sidebar:
     st.segmented_control(
-        "Language / 语言", options=list(LANGUAGES.values()),
-        key="lang", default=LANGUAGES["en"] if "lang" not in st.session_state else None,
-        bind="query-params", required=True,
+        "Language / 语言",
+        options=list(LANGUAGES.values()),
+        key="lang",
+        default=LANGUAGES["en"] if "lang" not in st.session_state else None,
+        bind="query-params",
+        required=True,
     )
 t = translator(inside_page=False)
 

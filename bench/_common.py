@@ -1,4 +1,5 @@
 """Shared helpers for the benchmark scripts: import path, timing, tables."""
+
 from __future__ import annotations
 
 import statistics

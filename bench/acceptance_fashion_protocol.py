@@ -10,6 +10,7 @@ batch 100); the full 10,000-image test set is only evaluated, never used to choo
 
 Trials are stored as they finish, so an interrupted run resumes. Prints a table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,13 +29,29 @@ def trials(seeds, epochs: int) -> list[Trial]:
     protocol = SCALES["quick"].protocol
     made = []
     for seed in seeds:
-        for series, method in (("dropout", {"method": "dropout", "keep_p": 0.5, "keep_p_input": 0.8}),
-                               ("no dropout", {"method": "none", "keep_p": 1.0, "keep_p_input": 1.0})):
-            config = RunConfig(dataset="fashion-mnist", train_size=5000, hidden=(1024, 1024), activation="relu",
-                               optimizer="sgd", lr=protocol.lr_grid[0], momentum=0.9, batch_size=100, epochs=epochs,
-                               seed=seed, eval_every=max(1, epochs * 42 // 20), twin=False, device="cpu", **method)
-            made.append(Trial("fashion1024", "acceptance", "fashion-mnist", series, None, "", config, None, (),
-                              protocol))
+        for series, method in (
+            ("dropout", {"method": "dropout", "keep_p": 0.5, "keep_p_input": 0.8}),
+            ("no dropout", {"method": "none", "keep_p": 1.0, "keep_p_input": 1.0}),
+        ):
+            config = RunConfig(
+                dataset="fashion-mnist",
+                train_size=5000,
+                hidden=(1024, 1024),
+                activation="relu",
+                optimizer="sgd",
+                lr=protocol.lr_grid[0],
+                momentum=0.9,
+                batch_size=100,
+                epochs=epochs,
+                seed=seed,
+                eval_every=max(1, epochs * 42 // 20),
+                twin=False,
+                device="cpu",
+                **method,
+            )
+            made.append(
+                Trial("fashion1024", "acceptance", "fashion-mnist", series, None, "", config, None, (), protocol)
+            )
     return made
 
 
@@ -49,22 +66,28 @@ def main(argv=None) -> int:
     with Store(args.db) as store:
         report = run_sweep(todo, store, workers=args.workers)
         rows = store.trials(keys=report.keys)
-    print(f"{report.progress.completed} run, {report.progress.skipped} already stored, "
-          f"{report.progress.failed} failed, {report.wall_s / 60:.1f} min")
+    print(
+        f"{report.progress.completed} run, {report.progress.skipped} already stored, "
+        f"{report.progress.failed} failed, {report.wall_s / 60:.1f} min"
+    )
     print("\n| seed | arm | learning rate | stop epoch | val error % | train error % | test error % |")
     print("|---|---|---|---|---|---|---|")
     for row in sorted(rows, key=lambda r: (r["seed"], r["series"])):
         if row["status"] != "completed":
             continue
         sel, metrics = (row["extra"] or {}).get("selection") or {}, row["metrics"]
-        print(f"| {row['seed']} | {row['series']} | {sel.get('lr')} | {sel.get('epoch')} | "
-              f"{100 * sel.get('val_error', float('nan')):.2f} | {100 * metrics['train_error']:.2f} | "
-              f"{100 * metrics['test_error']:.2f} |")
+        print(
+            f"| {row['seed']} | {row['series']} | {sel.get('lr')} | {sel.get('epoch')} | "
+            f"{100 * sel.get('val_error', float('nan')):.2f} | {100 * metrics['train_error']:.2f} | "
+            f"{100 * metrics['test_error']:.2f} |"
+        )
     print("\n| arm | seeds | test error % (mean ± sd) | train error % (mean ± sd) |")
     print("|---|---|---|---|")
     for row in summarize(rows):
-        print(f"| {row['condition']} | {row['n']} | {row['test_error_pct_mean']:.2f} ± {row['test_error_pct_std']:.2f} | "
-              f"{row['train_error_pct_mean']:.2f} ± {row['train_error_pct_std']:.2f} |")
+        print(
+            f"| {row['condition']} | {row['n']} | {row['test_error_pct_mean']:.2f} ± {row['test_error_pct_std']:.2f} | "
+            f"{row['train_error_pct_mean']:.2f} ± {row['train_error_pct_std']:.2f} |"
+        )
     return 0 if report.progress.failed == 0 else 1
 
 

@@ -7,6 +7,7 @@ barely depends on the weights), and Fashion-MNIST's test set when installed.
 
     .venv/bin/python bench/bench_analysis.py [--threads N] [--repeat 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,11 @@ def data() -> tuple[torch.Tensor, torch.Tensor, str]:
         return dataset.x_test, dataset.y_test, "Fashion-MNIST test set"
     except Exception as error:  # noqa: BLE001 - any missing data falls back to noise
         generator = torch.Generator().manual_seed(0)
-        return torch.rand(10_000, 784, generator=generator), torch.randint(0, 10, (10_000,), generator=generator), \
-            f"random inputs ({error})"
+        return (
+            torch.rand(10_000, 784, generator=generator),
+            torch.randint(0, 10, (10_000,), generator=generator),
+            f"random inputs ({error})",
+        )
 
 
 def timed(function, repeat: int) -> float:
@@ -67,7 +71,9 @@ def timed(function, repeat: int) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=default_num_threads(), help="torch threads (the server's default)")
+    parser.add_argument(
+        "--threads", type=int, default=default_num_threads(), help="torch threads (the server's default)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="best of N")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -84,34 +90,68 @@ def main(argv=None) -> int:
     xd, yd = x[: sizes["dropconnect"]], y[: sizes["dropconnect"]]
     draws = sizes["ablation_draws"]
     acts = method.hidden_activations(x2k)
-    history = tuple(StateSnapshot(step, {run: tuple(a[:256].numpy() for a in m.hidden_activations(x[:256]))
-                                         for run, m in models.items()}, {}) for step in range(12))
+    history = tuple(
+        StateSnapshot(
+            step, {run: tuple(a[:256].numpy() for a in m.hidden_activations(x[:256])) for run, m in models.items()}, {}
+        )
+        for step in range(12)
+    )
 
     cases = [
-        ("layer measures: |r|, DeCov, normalized, stats (1024 units)", "2000 ex, 1 net",
-         lambda: analysis.layer_measures(acts[1].numpy())),
-        ("correlation replay frames + clustering (64 units)", "12 frames x 256 ex, 2 nets",
-         lambda: [analysis.correlation_frames(history, run, 1) for run in models]),
-        ("measures over training", "12 snapshots x 256 ex, 2 nets",
-         lambda: [analysis.measures_over_training(history, run, 1) for run in models]),
-        (f"ablation curve h2, q=0..0.9, {draws} draws", f"{len(ya)} ex, 2 nets",
-         lambda: [analysis.ablation_curve(m, xa, ya, 1, draws=draws) for m in models.values()]),
-        (f"ablation curve h1, q=0..0.9, {draws} draws", f"{len(ya)} ex, 2 nets",
-         lambda: [analysis.ablation_curve(m, xa, ya, 0, draws=draws) for m in models.values()]),
-        ("first-layer features", "16 units, 2 nets",
-         lambda: [analysis.first_layer_features(m, (28, 28)) for m in models.values()]),
-        ("MC vs weight scaling, k=1..100, 20 repeats", f"{len(ym)} ex",
-         lambda: analysis.mc_curve(method, xm, ym, max_k=100, repeats=20)),
-        ("MC-dropout uncertainty, 30 samples", f"{sizes['uncertainty']} ex",
-         lambda: analysis.mc_uncertainty(method, x[: sizes["uncertainty"]], samples=30)),
-        (f"DropConnect: mean, Gaussian S={sizes['gaussian_samples']}, MC k=1..{sizes['dropconnect_k']}",
-         f"{len(yd)} ex", lambda: analysis.dropconnect_inference_compare(
-             dc, xd, yd, gaussian_samples=sizes["gaussian_samples"], max_k=sizes["dropconnect_k"], repeats=10)),
+        (
+            "layer measures: |r|, DeCov, normalized, stats (1024 units)",
+            "2000 ex, 1 net",
+            lambda: analysis.layer_measures(acts[1].numpy()),
+        ),
+        (
+            "correlation replay frames + clustering (64 units)",
+            "12 frames x 256 ex, 2 nets",
+            lambda: [analysis.correlation_frames(history, run, 1) for run in models],
+        ),
+        (
+            "measures over training",
+            "12 snapshots x 256 ex, 2 nets",
+            lambda: [analysis.measures_over_training(history, run, 1) for run in models],
+        ),
+        (
+            f"ablation curve h2, q=0..0.9, {draws} draws",
+            f"{len(ya)} ex, 2 nets",
+            lambda: [analysis.ablation_curve(m, xa, ya, 1, draws=draws) for m in models.values()],
+        ),
+        (
+            f"ablation curve h1, q=0..0.9, {draws} draws",
+            f"{len(ya)} ex, 2 nets",
+            lambda: [analysis.ablation_curve(m, xa, ya, 0, draws=draws) for m in models.values()],
+        ),
+        (
+            "first-layer features",
+            "16 units, 2 nets",
+            lambda: [analysis.first_layer_features(m, (28, 28)) for m in models.values()],
+        ),
+        (
+            "MC vs weight scaling, k=1..100, 20 repeats",
+            f"{len(ym)} ex",
+            lambda: analysis.mc_curve(method, xm, ym, max_k=100, repeats=20),
+        ),
+        (
+            "MC-dropout uncertainty, 30 samples",
+            f"{sizes['uncertainty']} ex",
+            lambda: analysis.mc_uncertainty(method, x[: sizes["uncertainty"]], samples=30),
+        ),
+        (
+            f"DropConnect: mean, Gaussian S={sizes['gaussian_samples']}, MC k=1..{sizes['dropconnect_k']}",
+            f"{len(yd)} ex",
+            lambda: analysis.dropconnect_inference_compare(
+                dc, xd, yd, gaussian_samples=sizes["gaussian_samples"], max_k=sizes["dropconnect_k"], repeats=10
+            ),
+        ),
     ]
     import os
 
-    print(f"784-1024-1024-10 nets: {source}; data: {data_source}; torch threads: {args.threads}; best of {args.repeat}; "
-          f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"784-1024-1024-10 nets: {source}; data: {data_source}; torch threads: {args.threads}; best of {args.repeat}; "
+        f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print()
     print("| analysis | size | seconds | < 5 s |")
     print("|---|---|---|---|")

@@ -8,6 +8,7 @@ RSS growth < 50 MB over a 10-minute run. The memory run trains with epochs=10000
 training never finishes during the measurement. Each timed first press is on a new page of an
 otherwise idle server (the previous page's run is stopped first).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy, wait_idle  # noqa: E402
 
-CURVE_POINTS = ("() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
-                " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }")
+CURVE_POINTS = (
+    "() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+    " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }"
+)
 PROGRESS = "() => { const el = document.querySelector(\"[data-testid='stProgress']\"); return el ? el.innerText : ''; }"
 COUNT_REFRESHES = """() => {
   window.__refreshes = 0; let last = '';
@@ -109,8 +112,16 @@ def main() -> None:
                 page.wait_for_function(f"() => ({CURVE_POINTS})() === 0", timeout=60_000)
                 again.append(time_to_first_point(page))
             page.close()
-            rows.append(("Train to first point, first press on a new page", " / ".join(f"{s:.2f} s" for s in fresh), "< 1.5 s"))
-            rows.append(("Train to first point, after Reset on the same page", " / ".join(f"{s:.2f} s" for s in again), "< 1.5 s"))
+            rows.append(
+                ("Train to first point, first press on a new page", " / ".join(f"{s:.2f} s" for s in fresh), "< 1.5 s")
+            )
+            rows.append(
+                (
+                    "Train to first point, after Reset on the same page",
+                    " / ".join(f"{s:.2f} s" for s in again),
+                    "< 1.5 s",
+                )
+            )
 
             page = open_page(browser, base + "?epochs=100000")
             rss_before = rss_mb(server.pid)
@@ -127,9 +138,14 @@ def main() -> None:
                 peak = max(peak, rss_mb(server.pid))
             rss_end = rss_mb(server.pid)
             progress = page.evaluate(PROGRESS)
-            rows.append((f"server RSS growth over {args.duration:.0f} s of training",
-                         f"{rss_end - rss_start:+.1f} MB ({rss_start:.0f} -> {rss_end:.0f} MB, peak {peak:.0f}; "
-                         f"before Train {rss_before:.0f} MB)", "< 50 MB"))
+            rows.append(
+                (
+                    f"server RSS growth over {args.duration:.0f} s of training",
+                    f"{rss_end - rss_start:+.1f} MB ({rss_start:.0f} -> {rss_end:.0f} MB, peak {peak:.0f}; "
+                    f"before Train {rss_before:.0f} MB)",
+                    "< 50 MB",
+                )
+            )
             rows.append(("progress at the end", progress.replace("\n", " "), ""))
             browser.close()
     finally:

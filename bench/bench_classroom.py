@@ -17,6 +17,7 @@ Goals (issue 14, N = 30 on the 2-core machine): nobody refused; first point <= 5
 >= 1 update/s each while training; all runs completed <= 150 s after the presses; health p95 <= 250 ms;
 the drawing sessions >= 1.5 refreshes/s. N = 1: first point and >= 3 refreshes/s as the lone page.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -138,8 +139,10 @@ async def open_session(browser, url: str, drawing: bool, opened: asyncio.Semapho
     async with opened:  # pages load a few at a time: loading is not what is measured
         context = await browser.new_context(viewport={"width": 1400, "height": 1000})
         if not drawing:
-            await context.route("**/plotly-*.min.js", lambda route: route.fulfill(
-                status=200, body="", content_type="application/javascript"))
+            await context.route(
+                "**/plotly-*.min.js",
+                lambda route: route.fulfill(status=200, body="", content_type="application/javascript"),
+            )
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -147,7 +150,8 @@ async def open_session(browser, url: str, drawing: bool, opened: asyncio.Semapho
         await page.wait_for_selector(CONNECTED, timeout=180_000)
         await page.locator(TRAIN).first.wait_for(timeout=180_000)
         await page.wait_for_function(
-            "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=180_000)
+            "() => !document.querySelector(\"[data-testid='stStatusWidget']\")", timeout=180_000
+        )
         await page.evaluate(PROBE, drawing)
         return context, page, errors
 
@@ -174,15 +178,20 @@ async def run(args) -> None:
             # One page first: the server's one-time warm-up (imports, worker processes) is not the class's wait.
             context, page, _ = await open_session(browser, base, True, asyncio.Semaphore(1))
             workers_deadline = time.monotonic() + 120
-            while args.backend != "thread" and len(descendants(server.pid)) < 1 + len(os.sched_getaffinity(0)) and time.monotonic() < workers_deadline:
+            while (
+                args.backend != "thread"
+                and len(descendants(server.pid)) < 1 + len(os.sched_getaffinity(0))
+                and time.monotonic() < workers_deadline
+            ):
                 await asyncio.sleep(0.5)  # the worker pool (fork server + workers) is up
             await asyncio.sleep(args.warm_up)
             await context.close()
             rss_empty = rss_mb(server.pid)
             opened = asyncio.Semaphore(4)
             urls = [base + (f"?seed={index}" if args.distinct_seeds else "") for index in range(args.sessions)]
-            sessions = await asyncio.gather(*(open_session(browser, url, index < args.drawing, opened)
-                                              for index, url in enumerate(urls)))
+            sessions = await asyncio.gather(
+                *(open_session(browser, url, index < args.drawing, opened) for index, url in enumerate(urls))
+            )
             rss_open = rss_mb(server.pid)
             health.start()
             await asyncio.sleep(2.0)  # a baseline of health probes on the idle class
@@ -192,8 +201,9 @@ async def run(args) -> None:
             deadline = time.monotonic() + args.max_seconds
             peak_rss, peak_workers = rss_open, 0.0
             while time.monotonic() < deadline:
-                states = await asyncio.gather(*(page.evaluate("() => window.__bench.done !== null")
-                                                for _, page, _ in sessions))
+                states = await asyncio.gather(
+                    *(page.evaluate("() => window.__bench.done !== null") for _, page, _ in sessions)
+                )
                 peak_rss = max(peak_rss, rss_mb(server.pid))
                 peak_workers = max(peak_workers, children_rss_mb(server.pid))
                 if all(states):
@@ -240,34 +250,78 @@ async def run(args) -> None:
     def spread_of(values, unit=" s", digits=2):
         if not values:
             return "n/a"
-        return (f"median {statistics.median(values):.{digits}f}{unit}, max {max(values):.{digits}f}{unit}, "
-                f"min {min(values):.{digits}f}{unit}")
+        return (
+            f"median {statistics.median(values):.{digits}f}{unit}, max {max(values):.{digits}f}{unit}, "
+            f"min {min(values):.{digits}f}{unit}"
+        )
 
     n = args.sessions
-    rows.append(("sessions (drawing charts)", f"{n} ({min(args.drawing, n)}); seeds "
-                 f"{'0..' + str(n - 1) if args.distinct_seeds else 'all 0'}; Train presses within {spread:.2f} s", ""))
-    rows.append(("refused ('busy') / ever queued / page exceptions / JS errors",
-                 f"{busy} / {queued} / {exceptions} / {page_errors}", "0 refused, no errors"))
-    rows.append(("press to first plotted point", spread_of(firsts) + (f"; {never_first} never" if never_first else ""),
-                 "<= 5 s each"))
+    rows.append(
+        (
+            "sessions (drawing charts)",
+            f"{n} ({min(args.drawing, n)}); seeds "
+            f"{'0..' + str(n - 1) if args.distinct_seeds else 'all 0'}; Train presses within {spread:.2f} s",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "refused ('busy') / ever queued / page exceptions / JS errors",
+            f"{busy} / {queued} / {exceptions} / {page_errors}",
+            "0 refused, no errors",
+        )
+    )
+    rows.append(
+        (
+            "press to first plotted point",
+            spread_of(firsts) + (f"; {never_first} never" if never_first else ""),
+            "<= 5 s each",
+        )
+    )
     rows.append(("updates/s while training (non-drawing sessions)", spread_of(rates, "/s"), ">= 1/s each"))
     rows.append(("refreshes/s while training (drawing sessions)", spread_of(drawing_rates, "/s"), ">= 1.5/s"))
-    rows.append(("press to run completed", spread_of(completions, " s", 1) + (f"; {never_done} not done" if never_done else ""),
-                 "all <= 150 s (N=30)"))
-    rows.append(("/_stcore/health latency", f"median {statistics.median(health.latencies) * 1000:.0f} ms, "
-                 f"p95 {percentile(health.latencies, 0.95) * 1000:.0f} ms ({len(health.latencies)} probes, "
-                 f"{health.failures} failed)" if health.latencies else "n/a", "p95 <= 250 ms"))
-    rows.append(("server RSS", f"{rss_empty:.0f} MB with no session, {rss_open:.0f} MB with {n} open "
-                 f"({(rss_open - rss_empty) / max(1, n):+.1f} MB per session), peak {peak_rss:.0f} MB, end {rss_end:.0f} MB; "
-                 f"worker processes peak {peak_workers:.0f} MB", "stated"))
+    rows.append(
+        (
+            "press to run completed",
+            spread_of(completions, " s", 1) + (f"; {never_done} not done" if never_done else ""),
+            "all <= 150 s (N=30)",
+        )
+    )
+    rows.append(
+        (
+            "/_stcore/health latency",
+            f"median {statistics.median(health.latencies) * 1000:.0f} ms, "
+            f"p95 {percentile(health.latencies, 0.95) * 1000:.0f} ms ({len(health.latencies)} probes, "
+            f"{health.failures} failed)"
+            if health.latencies
+            else "n/a",
+            "p95 <= 250 ms",
+        )
+    )
+    rows.append(
+        (
+            "server RSS",
+            f"{rss_empty:.0f} MB with no session, {rss_open:.0f} MB with {n} open "
+            f"({(rss_open - rss_empty) / max(1, n):+.1f} MB per session), peak {peak_rss:.0f} MB, end {rss_end:.0f} MB; "
+            f"worker processes peak {peak_workers:.0f} MB",
+            "stated",
+        )
+    )
     updates = sum(len(result["updates"]) for result in results)
     server_cpu = cpu_after[0] - cpu_before[0]
-    rows.append(("server CPU while training", f"{server_cpu:.1f} s over {trained_for:.0f} s "
-                 f"({server_cpu / trained_for:.0%} of a core); {updates} page updates: "
-                 f"{server_cpu / max(1, updates) * 1000:.0f} ms per update per session; workers {cpu_after[1] - cpu_before[1]:.1f} s",
-                 "stated"))
+    rows.append(
+        (
+            "server CPU while training",
+            f"{server_cpu:.1f} s over {trained_for:.0f} s "
+            f"({server_cpu / trained_for:.0%} of a core); {updates} page updates: "
+            f"{server_cpu / max(1, updates) * 1000:.0f} ms per update per session; workers {cpu_after[1] - cpu_before[1]:.1f} s",
+            "stated",
+        )
+    )
     slowest = sorted(progress, key=lambda text: ("Completed" in text, text))[:1]
-    rows.append(("progress line of the slowest session at the end", slowest[0].replace("\n", " ") if slowest else "", ""))
+    rows.append(
+        ("progress line of the slowest session at the end", slowest[0].replace("\n", " ") if slowest else "", "")
+    )
     width = max(len(row[0]) for row in rows)
     print(f"{'measure':<{width}} | value | goal")
     for name, value, goal in rows:
@@ -277,10 +331,16 @@ async def run(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30, help="browser sessions (e.g. 1, 8, 30, 60)")
-    parser.add_argument("--drawing", type=int, default=2, help="sessions that draw their charts (the rest skip plotly.js)")
+    parser.add_argument(
+        "--drawing", type=int, default=2, help="sessions that draw their charts (the rest skip plotly.js)"
+    )
     parser.add_argument("--distinct-seeds", action="store_true", help="session i trains with seed i")
-    parser.add_argument("--backend", choices=("process", "thread", "ray"), default=None,
-                        help="DROPVIZ_TRAINER_BACKEND for the server (default: the app's)")
+    parser.add_argument(
+        "--backend",
+        choices=("process", "thread", "ray"),
+        default=None,
+        help="DROPVIZ_TRAINER_BACKEND for the server (default: the app's)",
+    )
     parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds after the first page load")
     asyncio.run(run(parser.parse_args()))

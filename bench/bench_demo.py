@@ -4,6 +4,7 @@ Trains the default RunConfig (method + no-dropout twin) for a wall-clock budget
 with 1 torch thread (the runner's setting on 2 cores), for 5 seeds, and prints
 the twin/dropout test-loss ratio per seed and on average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,11 +41,30 @@ def main(argv=None) -> int:
         evaluation, steps = train_for(RunConfig(seed=seed), args.seconds)
         method, twin = evaluation.metrics["method"], evaluation.metrics["baseline"]
         ratios.append(twin["test_loss"] / method["test_loss"])
-        rows.append([seed, steps, f"{method['test_loss']:.3f}", f"{twin['test_loss']:.3f}",
-                     f"{100 * method['test_error']:.1f}", f"{100 * twin['test_error']:.1f}", f"{ratios[-1]:.2f}"])
+        rows.append(
+            [
+                seed,
+                steps,
+                f"{method['test_loss']:.3f}",
+                f"{twin['test_loss']:.3f}",
+                f"{100 * method['test_error']:.1f}",
+                f"{100 * twin['test_error']:.1f}",
+                f"{ratios[-1]:.2f}",
+            ]
+        )
     print(f"default config, {args.seconds:.0f} s of training per seed, 1 torch thread\n")
-    print_table(["seed", "steps", "dropout test loss", "twin test loss", "dropout test err %", "twin test err %",
-                 "twin / dropout loss"], rows)
+    print_table(
+        [
+            "seed",
+            "steps",
+            "dropout test loss",
+            "twin test loss",
+            "dropout test err %",
+            "twin test err %",
+            "twin / dropout loss",
+        ],
+        rows,
+    )
     print(f"\nmean ratio {statistics.mean(ratios):.2f}, lowest {min(ratios):.2f}")
     return 0
 

@@ -12,6 +12,7 @@ A second table: how soon the first evaluation arrives on Fashion-MNIST-sized dat
 
     python bench/bench_keep_sweep.py [--repeats 3] [--quick] [--skip-fashion]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,10 +64,14 @@ def time_pair(config: RunConfig, dataset: Dataset, repeats: int) -> tuple[tuple[
 def fashion_sized(seed: int = 0) -> Dataset:
     generator = torch.Generator().manual_seed(seed)
     return Dataset(
-        name="fashion-sized", x_train=torch.rand(60_000, 784, generator=generator),
+        name="fashion-sized",
+        x_train=torch.rand(60_000, 784, generator=generator),
         y_train=torch.randint(0, 10, (60_000,), generator=generator),
-        x_test=torch.rand(10_000, 784, generator=generator), y_test=torch.randint(0, 10, (10_000,), generator=generator),
-        n_classes=10, class_names=tuple(str(i) for i in range(10)), image_shape=(28, 28),
+        x_test=torch.rand(10_000, 784, generator=generator),
+        y_test=torch.randint(0, 10, (10_000,), generator=generator),
+        n_classes=10,
+        class_names=tuple(str(i) for i in range(10)),
+        image_shape=(28, 28),
         description="synthetic, Fashion-MNIST sized",
     )
 
@@ -101,18 +106,35 @@ def main() -> None:
 
     base = RunConfig()  # the default demo: moons, 2-128-128-2, 1,000 epochs of 2 steps
     dataset = load_dataset(base.dataset, train_size=base.train_size, noise=base.noise, seed=base.seed)
-    print(f"Sweep of {len(DEFAULT_KEEP_GRID)} keep_p values vs the lone run (method + twin), one thread, "
-          f"median of {args.repeats}. CPU seconds are the cost (wall seconds swing with other load on a shared "
-          f"machine):\n")
-    print_table(["method", "steps", "lone run CPU s", "sweep CPU s", "ratio (CPU)", "lone wall s", "sweep wall s",
-                 "ratio (wall)", "estimate s"], [])
+    print(
+        f"Sweep of {len(DEFAULT_KEEP_GRID)} keep_p values vs the lone run (method + twin), one thread, "
+        f"median of {args.repeats}. CPU seconds are the cost (wall seconds swing with other load on a shared "
+        f"machine):\n"
+    )
+    print_table(
+        [
+            "method",
+            "steps",
+            "lone run CPU s",
+            "sweep CPU s",
+            "ratio (CPU)",
+            "lone wall s",
+            "sweep wall s",
+            "ratio (wall)",
+            "estimate s",
+        ],
+        [],
+    )
     for label, updates, epochs in VARIANTS[:1] if args.quick else VARIANTS:
         config = base.model_copy(update={**updates, **({"epochs": epochs} if epochs else {})})
         lone, sweep = time_pair(config, dataset, args.repeats)
         estimate = estimate_sweep_seconds(config, DEFAULT_KEEP_GRID, dataset)
         steps = config.epochs * 2
-        print(f"| {label} | {steps} | {lone[1]:.2f} | {sweep[1]:.2f} | {sweep[1] / lone[1]:.2f} | {lone[0]:.2f} | "
-              f"{sweep[0]:.2f} | {sweep[0] / lone[0]:.2f} | {estimate:.1f} |", flush=True)
+        print(
+            f"| {label} | {steps} | {lone[1]:.2f} | {sweep[1]:.2f} | {sweep[1] / lone[1]:.2f} | {lone[0]:.2f} | "
+            f"{sweep[0]:.2f} | {sweep[0] / lone[0]:.2f} | {estimate:.1f} |",
+            flush=True,
+        )
 
     if args.quick or args.skip_fashion:
         return
@@ -122,11 +144,30 @@ def main() -> None:
     for label, options in (("live subsample (default)", {}), ("full sets", {"eval_subsample": None})):
         to_first, step_at, per_step, per_eval = first_evaluation(config, fashion, **options)
         every = Trainer(config, fashion, **options).eval_every
-        rows.append([label, f"{to_first:.2f}", step_at, every, f"{per_step * 1000:.1f}", f"{per_eval * 1000:.0f}",
-                     f"{per_eval / (per_eval + every * per_step) * 100:.1f} %"])
+        rows.append(
+            [
+                label,
+                f"{to_first:.2f}",
+                step_at,
+                every,
+                f"{per_step * 1000:.1f}",
+                f"{per_eval * 1000:.0f}",
+                f"{per_eval / (per_eval + every * per_step) * 100:.1f} %",
+            ]
+        )
     print("\nFirst evaluation on Fashion-MNIST-sized data (60,000 x 784, 784-256-256-10, batch 32, method + twin):\n")
-    print_table(["evaluation sets", "s to first evaluation", "at step", "eval every", "ms per step",
-                 "ms per evaluation", "share of time evaluating"], rows)
+    print_table(
+        [
+            "evaluation sets",
+            "s to first evaluation",
+            "at step",
+            "eval every",
+            "ms per step",
+            "ms per evaluation",
+            "share of time evaluating",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

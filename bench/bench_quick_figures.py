@@ -11,6 +11,7 @@ time only a fresh database). The baseline in the same run is the 180 s budget
 per figure; the ratio column is wall time / budget. The load average before and
 after is printed because the machine's 2 CPUs are shared.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,14 +50,27 @@ def main(argv=None) -> int:
                 report = run_sweep(trials, store, workers=args.workers)
                 wall = time.perf_counter() - started
                 progress = report.progress
-                rows.append((name, len(trials), len(trials) * len(grid), progress.skipped, progress.completed,
-                             progress.failed, wall))
+                rows.append(
+                    (
+                        name,
+                        len(trials),
+                        len(trials) * len(grid),
+                        progress.skipped,
+                        progress.completed,
+                        progress.failed,
+                        wall,
+                    )
+                )
     load_after = os.getloadavg()
-    print(f"quick preset on {args.dataset}, {args.workers} workers, learning-rate grid {grid}, "
-          f"budget {BUDGET_S:.0f} s per figure")
+    print(
+        f"quick preset on {args.dataset}, {args.workers} workers, learning-rate grid {grid}, "
+        f"budget {BUDGET_S:.0f} s per figure"
+    )
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (other processes share the CPUs)")
-    print(f"{'figure':9s} {'trials':>6s} {'runs':>5s} {'skipped':>7s} {'done':>5s} {'failed':>6s} {'wall s':>7s} "
-          f"{'/budget':>7s}")
+    print(
+        f"{'figure':9s} {'trials':>6s} {'runs':>5s} {'skipped':>7s} {'done':>5s} {'failed':>6s} {'wall s':>7s} "
+        f"{'/budget':>7s}"
+    )
     for name, n, runs, skipped, done, failed, wall in rows:
         print(f"{name:9s} {n:6d} {runs:5d} {skipped:7d} {done:5d} {failed:6d} {wall:7.1f} {wall / BUDGET_S:7.2f}")
     return 1 if any(row[5] for row in rows) else 0

@@ -12,6 +12,7 @@ the decision-boundary picture, the p-response chart's mark and the mask caption 
 checked on every animation frame. The sweep is finished first (the default demo, --epochs), so the
 figure is the cost of switching members, not of training.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,10 @@ SHOWS_MEMBER = """([p, before]) => {
   return title.startsWith(`<b>p = ${p}`) && source && source !== before && shapes.length && shapes[0].x0 === Number(p)
     && caption;
 }"""
-BOUNDARY_SOURCE = ("() => { const gd = document.querySelector('.st-key-pg_boundary .js-plotly-plot');"
-                   " return gd && gd._fullData && gd._fullData[0] ? gd._fullData[0].source : ''; }")
+BOUNDARY_SOURCE = (
+    "() => { const gd = document.querySelector('.st-key-pg_boundary .js-plotly-plot');"
+    " return gd && gd._fullData && gd._fullData[0] ? gd._fullData[0].source : ''; }"
+)
 DEBUG = """() => {
   const plot = (key) => document.querySelector(`.st-key-${key} .js-plotly-plot`);
   const c = plot('pg_curves'), r = plot('pg_response');
@@ -108,7 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scrubs", type=int, default=20, help="scrub moves timed")
     parser.add_argument("--epochs", type=int, default=100, help="epochs of the finished sweep that is scrubbed")
-    parser.add_argument("--train-epochs", type=int, default=3000, help="epochs of the sweep whose refreshes are counted")
+    parser.add_argument(
+        "--train-epochs", type=int, default=3000, help="epochs of the sweep whose refreshes are counted"
+    )
     parser.add_argument("--refresh-window", type=float, default=20.0, help="seconds over which refreshes are counted")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds to wait after the first page load")
     args = parser.parse_args()
@@ -131,8 +136,13 @@ def main() -> None:
             page.wait_for_function(BOUNDARY_SOURCE, timeout=60_000)
             times = scrub_latencies(page, args.scrubs)
             ms = sorted(1000 * t for t in times)
-            rows.append((f"scrub latency, release -> views redrawn ({len(ms)} moves)",
-                         f"median {statistics.median(ms):.0f} ms, worst {ms[-1]:.0f} ms (best {ms[0]:.0f} ms)", "< 200 ms"))
+            rows.append(
+                (
+                    f"scrub latency, release -> views redrawn ({len(ms)} moves)",
+                    f"median {statistics.median(ms):.0f} ms, worst {ms[-1]:.0f} ms (best {ms[0]:.0f} ms)",
+                    "< 200 ms",
+                )
+            )
             page.locator(".st-key-pg_stop button:visible").first.click()
             page.close()
 
@@ -144,7 +154,9 @@ def main() -> None:
             time.sleep(args.refresh_window)
             refreshes = page.evaluate("() => window.__refreshes")
             sweep_state = page.get_by_text("p sweep:").first.inner_text()
-            rows.append(("refreshes per second while the sweep trains", f"{refreshes / args.refresh_window:.2f}", ">= 2"))
+            rows.append(
+                ("refreshes per second while the sweep trains", f"{refreshes / args.refresh_window:.2f}", ">= 2")
+            )
             rows.append(("sweep at the end of the window", sweep_state.replace("\n", " "), ""))
             page.locator(".st-key-pg_stop button:visible").first.click()
             browser.close()

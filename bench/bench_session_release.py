@@ -10,6 +10,7 @@ context and waits for the session to be released. Prints the resident memory of 
 its trainer worker processes after each cycle, against the baseline measured after a first
 open-close cycle of the same server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,10 @@ sys.path.insert(0, str(ROOT))
 from bench._common import print_table  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy, wait_idle  # noqa: E402
 
-CURVE_POINTS = ("() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
-                " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }")
+CURVE_POINTS = (
+    "() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+    " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }"
+)
 
 
 def rss_mb(pid: int) -> float:
@@ -89,8 +92,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    server = start_server(port, env={"STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl),
-                                     "DROPVIZ_RESULTS_DB": str(ROOT / "artifacts" / f"bench-release-{port}.sqlite")})
+    server = start_server(
+        port,
+        env={
+            "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": str(args.ttl),
+            "DROPVIZ_RESULTS_DB": str(ROOT / "artifacts" / f"bench-release-{port}.sqlite"),
+        },
+    )
     url = f"http://127.0.0.1:{port}/playground?dataset=digits&hidden={args.hidden}&epochs=100000"
     rows = []
     try:
@@ -101,8 +109,16 @@ def main() -> None:
             cycle(browser, url, args.train_seconds)
             time.sleep(args.ttl + args.settle)
             base_server, base_workers = memory(server.pid)
-            rows.append(["baseline (after 1 cycle)", f"{base_server:.0f}", f"{base_workers:.0f}",
-                         f"{base_server + base_workers:.0f}", "+0", "1.00"])
+            rows.append(
+                [
+                    "baseline (after 1 cycle)",
+                    f"{base_server:.0f}",
+                    f"{base_workers:.0f}",
+                    f"{base_server + base_workers:.0f}",
+                    "+0",
+                    "1.00",
+                ]
+            )
             for index in range(1, args.cycles + 1):
                 try:
                     cycle(browser, url, args.train_seconds)
@@ -112,8 +128,16 @@ def main() -> None:
                 time.sleep(args.ttl + args.settle)
                 mem_server, mem_workers = memory(server.pid)
                 total, base = mem_server + mem_workers, base_server + base_workers
-                rows.append([f"after cycle {index}", f"{mem_server:.0f}", f"{mem_workers:.0f}", f"{total:.0f}",
-                             f"{total - base:+.0f}", f"{total / base:.2f}"])
+                rows.append(
+                    [
+                        f"after cycle {index}",
+                        f"{mem_server:.0f}",
+                        f"{mem_workers:.0f}",
+                        f"{total:.0f}",
+                        f"{total - base:+.0f}",
+                        f"{total / base:.2f}",
+                    ]
+                )
                 print(f"cycle {index}: server {mem_server:.0f} MB, workers {mem_workers:.0f} MB", file=sys.stderr)
             browser.close()
     finally:
@@ -122,9 +146,11 @@ def main() -> None:
             server.wait(15)
         except Exception:  # noqa: BLE001
             server.kill()
-    print(f"open-train-close cycles: Playground on 8x8 digits, hidden {args.hidden}, {args.train_seconds:g} s of "
-          f"training each, metrics CSV downloaded, session released after {args.ttl:g} s (os.cpu_count()="
-          f"{os.cpu_count()})")
+    print(
+        f"open-train-close cycles: Playground on 8x8 digits, hidden {args.hidden}, {args.train_seconds:g} s of "
+        f"training each, metrics CSV downloaded, session released after {args.ttl:g} s (os.cpu_count()="
+        f"{os.cpu_count()})"
+    )
     print_table(["", "server RSS MB", "trainer workers RSS MB", "total MB", "vs baseline MB", "ratio"], rows)
 
 

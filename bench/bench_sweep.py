@@ -9,6 +9,7 @@ table (engine, workers, trials, wall seconds, speed-up over 1 worker) and the
 machine's load average before and after, since timings on a shared machine
 are noisy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,27 +58,44 @@ def main(argv=None) -> int:
             if engine == "ray":
                 import ray
 
-                ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                         runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+                ray.init(
+                    num_cpus=2,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    configure_logging=False,
+                    runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
+                )
             try:
                 one = timed(trials, engine, 1, folder)
                 two = timed(trials, engine, 2, folder)
             finally:
                 if engine == "ray":
                     ray.shutdown()
-            rows.append({"engine": engine, "workers": 1, "trials": len(trials), "wall_s": round(one, 1), "speedup": 1.0})
-            rows.append({"engine": engine, "workers": 2, "trials": len(trials), "wall_s": round(two, 1),
-                         "speedup": round(one / two, 2)})
+            rows.append(
+                {"engine": engine, "workers": 1, "trials": len(trials), "wall_s": round(one, 1), "speedup": 1.0}
+            )
+            rows.append(
+                {
+                    "engine": engine,
+                    "workers": 2,
+                    "trials": len(trials),
+                    "wall_s": round(two, 1),
+                    "speedup": round(one / two, 2),
+                }
+            )
     load_after = os.getloadavg()
-    print(f"sweep: {args.experiment} / {args.preset} / {args.dataset}, seeds {seeds}, {len(trials)} trials, "
-          f"1 thread per trial, {cpu_count()} CPUs")
+    print(
+        f"sweep: {args.experiment} / {args.preset} / {args.dataset}, seeds {seeds}, {len(trials)} trials, "
+        f"1 thread per trial, {cpu_count()} CPUs"
+    )
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} (other processes share the CPUs)")
     print(f"{'engine':8s} {'workers':>7s} {'trials':>6s} {'wall s':>8s} {'speed-up':>8s}")
     for row in rows:
         print(f"{row['engine']:8s} {row['workers']:7d} {row['trials']:6d} {row['wall_s']:8.1f} {row['speedup']:8.2f}")
     if args.json:
-        pathlib.Path(args.json).write_text(json.dumps({"rows": rows, "load_before": load_before,
-                                                       "load_after": load_after}, indent=2))
+        pathlib.Path(args.json).write_text(
+            json.dumps({"rows": rows, "load_before": load_before, "load_after": load_after}, indent=2)
+        )
     return 0
 
 

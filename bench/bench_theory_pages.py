@@ -16,6 +16,7 @@ Budget: every section under 2 s. Exit status 1 if one is over.
 
     .venv/bin/python bench/bench_theory_pages.py [--repeats 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,14 +30,18 @@ from streamlit.testing.v1 import AppTest
 APP = str(ROOT / "app.py")
 BUDGET_S = 2.0
 MAX_INPUTS = {
-    "th_bs_n": 10, "th_bs_samples": 50_000,
-    "th_ridge_rows": 1000, "th_ridge_cols": 10, "th_ridge_steps": 8_000,
-    "th_mask_out": 32, "th_mask_in": 32, "th_nw_n": 16,
+    "th_bs_n": 10,
+    "th_bs_samples": 50_000,
+    "th_ridge_rows": 1000,
+    "th_ridge_cols": 10,
+    "th_ridge_steps": 8_000,
+    "th_mask_out": 32,
+    "th_mask_in": 32,
+    "th_nw_n": 16,
 }
 
 
-def run_page(page: str, lang: str = "en", widgets: dict | None = None,
-             clear: bool = True) -> tuple[dict, float]:
+def run_page(page: str, lang: str = "en", widgets: dict | None = None, clear: bool = True) -> tuple[dict, float]:
     """Section seconds of one run (after an optional first run to set widgets)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = lang
@@ -60,8 +65,7 @@ def run_page(page: str, lang: str = "en", widgets: dict | None = None,
 def median_runs(repeats: int, **kwargs) -> tuple[dict, float]:
     runs = [run_page(**kwargs) for _ in range(repeats)]
     keys = runs[0][0].keys()
-    return ({k: statistics.median(r[0][k] for r in runs) for k in keys},
-            statistics.median(r[1] for r in runs))
+    return ({k: statistics.median(r[0][k] for r in runs) for k in keys}, statistics.median(r[1] for r in runs))
 
 
 def main() -> int:
@@ -84,13 +88,21 @@ def main() -> int:
         for key in cold:
             values = [cold[key], warm[key], zh[key]] + ([big[key]] if big else [])
             worst = max(worst, *values)
-            rows.append([page.split("/")[1].removesuffix(".py"), key,
-                         f"{1000 * cold[key]:.0f}", f"{1000 * warm[key]:.0f}",
-                         f"{1000 * zh[key]:.0f}",
-                         f"{1000 * big[key]:.0f}" if big else "-",
-                         "ok" if max(values) < BUDGET_S else "OVER"])
-    print(f"Section render time, ms (script side, AppTest; median of {args.repeats}; "
-          f"budget {BUDGET_S:.0f} s per section)\n")
+            rows.append(
+                [
+                    page.split("/")[1].removesuffix(".py"),
+                    key,
+                    f"{1000 * cold[key]:.0f}",
+                    f"{1000 * warm[key]:.0f}",
+                    f"{1000 * zh[key]:.0f}",
+                    f"{1000 * big[key]:.0f}" if big else "-",
+                    "ok" if max(values) < BUDGET_S else "OVER",
+                ]
+            )
+    print(
+        f"Section render time, ms (script side, AppTest; median of {args.repeats}; "
+        f"budget {BUDGET_S:.0f} s per section)\n"
+    )
     print_table(["page", "section", "cold", "warm", "zh cold", "max inputs cold", "< 2 s"], rows)
     print()
     print_table(["page run", "seconds"], [[name, f"{value:.2f}"] for name, value in totals])

@@ -6,6 +6,7 @@ train/test loss and error once per epoch); the dropviz Trainer adds its event
 stream, the bounded metric log, mask recording and probe snapshots at their
 default cadence. Runs are interleaved (A B A B ...) so machine noise hits both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,30 +28,51 @@ N_TRAIN, N_TEST, BATCH, EPOCH_STEPS = 128 * 40, 1000, 128, 40
 def random_dataset(seed: int = 0) -> Dataset:
     generator = torch.Generator().manual_seed(seed)
     return Dataset(
-        name="random", x_train=torch.rand(N_TRAIN, 784, generator=generator),
+        name="random",
+        x_train=torch.rand(N_TRAIN, 784, generator=generator),
         y_train=torch.randint(0, 10, (N_TRAIN,), generator=generator),
-        x_test=torch.rand(N_TEST, 784, generator=generator), y_test=torch.randint(0, 10, (N_TEST,), generator=generator),
-        n_classes=10, class_names=tuple(str(i) for i in range(10)), image_shape=(28, 28), description="random",
+        x_test=torch.rand(N_TEST, 784, generator=generator),
+        y_test=torch.randint(0, 10, (N_TEST,), generator=generator),
+        n_classes=10,
+        class_names=tuple(str(i) for i in range(10)),
+        image_shape=(28, 28),
+        description="random",
     )
 
 
-CONFIG = RunConfig(dataset="random", hidden=(1024, 1024), method="dropout", keep_p=0.5, keep_p_input=1.0,
-                   batch_size=BATCH, lr=0.01, epochs=1000, twin=False, device="cpu")
+CONFIG = RunConfig(
+    dataset="random",
+    hidden=(1024, 1024),
+    method="dropout",
+    keep_p=0.5,
+    keep_p_input=1.0,
+    batch_size=BATCH,
+    lr=0.01,
+    epochs=1000,
+    twin=False,
+    device="cpu",
+)
 
 
 def plain_loop(data: Dataset, steps: int) -> float:
     """The minimal loop a user would write: same model, optimizer, batches, evaluation."""
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(784, 1024), torch.nn.ReLU(), torch.nn.Dropout(0.5),
-        torch.nn.Linear(1024, 1024), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(1024, 10))
+        torch.nn.Linear(784, 1024),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(1024, 1024),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(1024, 10),
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     generator = torch.Generator().manual_seed(0)
     started = time.perf_counter()
     for step in range(steps):
         if step % EPOCH_STEPS == 0:
             order = torch.randperm(N_TRAIN, generator=generator)
-        index = order[(step % EPOCH_STEPS) * BATCH:(step % EPOCH_STEPS + 1) * BATCH]
+        index = order[(step % EPOCH_STEPS) * BATCH : (step % EPOCH_STEPS + 1) * BATCH]
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(data.x_train[index]), data.y_train[index])
         loss.backward()
@@ -132,11 +154,16 @@ def main(argv=None) -> int:
         plain.append(plain_loop(data, args.steps))
         ours.append(dropviz_trainer(data, args.steps))
     plain_rate, our_rate = max(plain), max(ours)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.rounds} interleaved rounds of {args.steps} steps\n")
-    print_table(["loop", "steps/s (best round)", "ratio vs plain"], [
-        ["plain PyTorch loop", f"{plain_rate:.2f}", "1.00"],
-        ["dropviz Trainer + metric log + snapshots", f"{our_rate:.2f}", f"{our_rate / plain_rate:.3f}"],
-    ])
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.rounds} interleaved rounds of {args.steps} steps\n"
+    )
+    print_table(
+        ["loop", "steps/s (best round)", "ratio vs plain"],
+        [
+            ["plain PyTorch loop", f"{plain_rate:.2f}", "1.00"],
+            ["dropviz Trainer + metric log + snapshots", f"{our_rate:.2f}", f"{our_rate / plain_rate:.3f}"],
+        ],
+    )
     print()
     print_table(["784-1024-1024 layer 1024x1024, batch 128", "ms", "vs dropout", "mask memory"], dropconnect_costs(5))
     return 0

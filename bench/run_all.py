@@ -3,6 +3,7 @@
 The browser benchmark's memory run lasts 10 minutes; pass --quick to shorten it
 to 2 minutes and skip the Ray engine.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -5,6 +5,7 @@ CLI, the URL and the widgets accept exactly the same settings and reject bad
 values with the same messages. Bad input exits non-zero with one line on
 stderr, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,18 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="settings JSON (flags override it)")
     for field, spec in SETTINGS.items():
         if spec.kind == "bool" and spec.default is True:
-            parser.add_argument("--no-" + field.replace("_", "-"), dest=field, action="store_const", const="false",
-                                help=f"off: {spec.description}")
+            parser.add_argument(
+                "--no-" + field.replace("_", "-"),
+                dest=field,
+                action="store_const",
+                const="false",
+                help=f"off: {spec.description}",
+            )
             continue
         metavar = "{" + ",".join(spec.choices) + "}" if spec.choices else "X"
-        parser.add_argument(_flag(field), dest=field, metavar=metavar, help=f"{allowed(field)} (default {spec.default})")
+        parser.add_argument(
+            _flag(field), dest=field, metavar=metavar, help=f"{allowed(field)} (default {spec.default})"
+        )
 
 
 MAX_CONFIG_BYTES = 1 << 20  # a settings file is a few hundred bytes
@@ -63,13 +71,15 @@ def _read_config_file(path: str) -> str:
     except OSError as error:
         raise ConfigError([f"cannot read --config {path}: {error.strerror or error}"]) from None
     if len(content) > MAX_CONFIG_BYTES:
-        raise ConfigError([f"--config {path} is larger than {MAX_CONFIG_BYTES // 1024} kB; a settings file is a "
-                           "small JSON object"])
+        raise ConfigError(
+            [f"--config {path} is larger than {MAX_CONFIG_BYTES // 1024} kB; a settings file is a small JSON object"]
+        )
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ConfigError([f"--config {path} is not UTF-8 text (byte 0x{content[error.start]:02x} at position "
-                           f"{error.start})"]) from None
+        raise ConfigError(
+            [f"--config {path} is not UTF-8 text (byte 0x{content[error.start]:02x} at position {error.start})"]
+        ) from None
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -180,7 +190,9 @@ def _command_experiment(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "train": _command_train, "datasets": _command_datasets, "experiment": _command_experiment,
+    "train": _command_train,
+    "datasets": _command_datasets,
+    "experiment": _command_experiment,
 }
 
 
@@ -192,10 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(train_parser)
     train_parser.add_argument("--json", action="store_true", help="print one JSON object with the results")
     train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    train_parser.add_argument("--max-parameters", type=_positive_int, default=None, metavar="N",
-                              help="refuse a network with more parameters (default: no limit)")
-    train_parser.add_argument("--max-memory-mb", type=_positive_int, default=None, metavar="MB",
-                              help="refuse a run estimated to need more memory (default: this machine's memory)")
+    train_parser.add_argument(
+        "--max-parameters",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="refuse a network with more parameters (default: no limit)",
+    )
+    train_parser.add_argument(
+        "--max-memory-mb",
+        type=_positive_int,
+        default=None,
+        metavar="MB",
+        help="refuse a run estimated to need more memory (default: this machine's memory)",
+    )
     datasets_parser = sub.add_parser("datasets", help="list data sets and whether each is available offline")
     datasets_parser.add_argument("--data-dir", default=None)
     datasets_parser.add_argument("--json", action="store_true")
@@ -217,4 +239,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dropviz: interrupted", file=sys.stderr)
         return 130
-

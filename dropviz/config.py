@@ -12,6 +12,7 @@ flags (dropviz.cli) and the error messages (:func:`allowed`).
 Convention: ``keep_p`` is the paper's probability of *keeping* a unit.
 PyTorch's ``nn.Dropout(p)`` takes ``1 - keep_p``.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,17 +30,37 @@ MAX_UNITS = 8192
 MIN_KEEP_P = 0.001
 
 
-def _ui(widget: str | None = None, *, section: str | None = None, step: float | None = None,
-        low: float | None = None, high: float | None = None, fmt: str | None = None, help: bool = False,
-        live: bool = False, link: bool = True) -> dict:
+def _ui(
+    widget: str | None = None,
+    *,
+    section: str | None = None,
+    step: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    fmt: str | None = None,
+    help: bool = False,
+    live: bool = False,
+    link: bool = True,
+) -> dict:
     """How a field is shown and shared; read back by :func:`setting`.
 
     ``low``/``high`` bound the widget where the config's bound is open (keep_p > 0) or too wide
     for a widget; ``help`` says the page has a ``<field>_help`` text; ``link=False`` keeps a
     field out of browser links (it names a path on the server).
     """
-    return {"ui": {"widget": widget, "section": section, "step": step, "low": low, "high": high, "format": fmt,
-                   "help": help, "live": live, "link": link}}
+    return {
+        "ui": {
+            "widget": widget,
+            "section": section,
+            "step": step,
+            "low": low,
+            "high": high,
+            "format": fmt,
+            "help": help,
+            "live": live,
+            "link": link,
+        }
+    }
 
 
 class ConfigError(ValueError):
@@ -56,38 +77,89 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # data
-    dataset: str = Field("moons", description="moons, circles, spiral, xor, blobs, digits, mnist, fashion-mnist or a .csv path",
-                         json_schema_extra=_ui("select", section="data", help=True))
-    data_dir: str | None = Field(None, description="folder with MNIST/Fashion-MNIST IDX files",
-                                 json_schema_extra=_ui(link=False))
-    train_size: int | None = Field(None, ge=10, le=100_000, description="training examples (None: the data set's default, 40 for the 2D toys, all for images)",
-                                   json_schema_extra=_ui("number", section="data", step=10, help=True))
-    noise: float = Field(0.4, ge=0.0, le=1.0, description="noise of the 2D toy data sets",
-                         json_schema_extra=_ui("slider", section="data", step=0.01))
+    dataset: str = Field(
+        "moons",
+        description="moons, circles, spiral, xor, blobs, digits, mnist, fashion-mnist or a .csv path",
+        json_schema_extra=_ui("select", section="data", help=True),
+    )
+    data_dir: str | None = Field(
+        None, description="folder with MNIST/Fashion-MNIST IDX files", json_schema_extra=_ui(link=False)
+    )
+    train_size: int | None = Field(
+        None,
+        ge=10,
+        le=100_000,
+        description="training examples (None: the data set's default, 40 for the 2D toys, all for images)",
+        json_schema_extra=_ui("number", section="data", step=10, help=True),
+    )
+    noise: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="noise of the 2D toy data sets",
+        json_schema_extra=_ui("slider", section="data", step=0.01),
+    )
     # architecture
-    hidden: tuple[int, ...] = Field((128, 128), description=f"units per hidden layer, 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS}",
-                                    json_schema_extra=_ui("text", section="arch", help=True))
+    hidden: tuple[int, ...] = Field(
+        (128, 128),
+        description=f"units per hidden layer, 1 to {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_UNITS}",
+        json_schema_extra=_ui("text", section="arch", help=True),
+    )
     activation: Literal["relu", "logistic", "tanh"] = Field("relu", json_schema_extra=_ui("select", section="arch"))
     # regularization
-    method: Literal["dropout", "none", "gaussian", "dropconnect"] = Field("dropout", json_schema_extra=_ui("select", section="method"))
-    keep_p: float = Field(0.5, ge=MIN_KEEP_P, le=1.0, description="keep probability of hidden units (paper's p)",
-                          json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True))
-    keep_p_input: float = Field(1.0, ge=MIN_KEEP_P, le=1.0, description="keep probability of input units",
-                                json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True))
+    method: Literal["dropout", "none", "gaussian", "dropconnect"] = Field(
+        "dropout", json_schema_extra=_ui("select", section="method")
+    )
+    keep_p: float = Field(
+        0.5,
+        ge=MIN_KEEP_P,
+        le=1.0,
+        description="keep probability of hidden units (paper's p)",
+        json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True),
+    )
+    keep_p_input: float = Field(
+        1.0,
+        ge=MIN_KEEP_P,
+        le=1.0,
+        description="keep probability of input units",
+        json_schema_extra=_ui("slider", section="method", step=0.01, low=0.01, help=True, live=True),
+    )
     scaling: Literal["inverted", "weight-scaling"] = Field("inverted", json_schema_extra=_ui("radio", section="method"))
-    dropconnect_mask: Literal["per-example", "per-batch"] = Field("per-example", json_schema_extra=_ui("radio", section="method"))
-    max_norm: float | None = Field(None, gt=0.0, le=100.0, description="max-norm c (the paper's, on W/keep_p under inverted scaling) on each hidden unit's incoming weights (None: off)",
-                                   json_schema_extra=_ui("number", section="method", step=0.5, low=0.1, help=True))
-    twin: bool = Field(True, description="also train a no-dropout twin from the same initial weights",
-                       json_schema_extra=_ui("toggle", section="method"))
+    dropconnect_mask: Literal["per-example", "per-batch"] = Field(
+        "per-example", json_schema_extra=_ui("radio", section="method")
+    )
+    max_norm: float | None = Field(
+        None,
+        gt=0.0,
+        le=100.0,
+        description="max-norm c (the paper's, on W/keep_p under inverted scaling) on each hidden unit's incoming weights (None: off)",
+        json_schema_extra=_ui("number", section="method", step=0.5, low=0.1, help=True),
+    )
+    twin: bool = Field(
+        True,
+        description="also train a no-dropout twin from the same initial weights",
+        json_schema_extra=_ui("toggle", section="method"),
+    )
     dropconnect_inference: Literal["mean", "gaussian"] = "mean"
-    dropconnect_samples: int = Field(64, ge=1, le=1024, description="samples per unit for Gaussian DropConnect inference")
+    dropconnect_samples: int = Field(
+        64, ge=1, le=1024, description="samples per unit for Gaussian DropConnect inference"
+    )
     # optimization
     optimizer: Literal["sgd", "adam"] = Field("sgd", json_schema_extra=_ui("select", section="opt"))
-    lr: float = Field(0.1, gt=0.0, le=10.0, description="learning rate",
-                      json_schema_extra=_ui("number", section="opt", step=0.01, low=0.0001, fmt="%.4f"))
-    momentum: float = Field(0.9, ge=0.0, lt=1.0, description="SGD momentum",
-                            json_schema_extra=_ui("slider", section="opt", step=0.01, high=0.99))
+    lr: float = Field(
+        0.1,
+        gt=0.0,
+        le=10.0,
+        description="learning rate",
+        json_schema_extra=_ui("number", section="opt", step=0.01, low=0.0001, fmt="%.4f"),
+    )
+    momentum: float = Field(
+        0.9,
+        ge=0.0,
+        lt=1.0,
+        description="SGD momentum",
+        json_schema_extra=_ui("slider", section="opt", step=0.01, high=0.99),
+    )
     batch_size: int = Field(32, ge=1, le=4096, json_schema_extra=_ui("number", section="opt", step=1))
     epochs: int = Field(1000, ge=1, le=100_000, json_schema_extra=_ui("number", section="opt", step=1))
     seed: int = Field(0, ge=0, le=2**31 - 1, json_schema_extra=_ui("number", section="opt", step=1))
@@ -215,10 +287,25 @@ def _setting(name: str) -> Setting:
     widget_low = ui["low"] if ui["low"] is not None else (None if low_open else low)
     widget_high = ui["high"] if ui["high"] is not None else (None if high_open else high)
     return Setting(
-        name=name, kind=kind, default=info.default, optional=optional, choices=choices,
-        low=low, low_open=low_open, high=high, high_open=high_open, description=info.description or "",
-        widget=ui["widget"], section=ui["section"], step=ui["step"], widget_low=widget_low, widget_high=widget_high,
-        format=ui["format"], help=ui["help"], live=ui["live"], link=ui["link"],
+        name=name,
+        kind=kind,
+        default=info.default,
+        optional=optional,
+        choices=choices,
+        low=low,
+        low_open=low_open,
+        high=high,
+        high_open=high_open,
+        description=info.description or "",
+        widget=ui["widget"],
+        section=ui["section"],
+        step=ui["step"],
+        widget_low=widget_low,
+        widget_high=widget_high,
+        format=ui["format"],
+        help=ui["help"],
+        live=ui["live"],
+        link=ui["link"],
     )
 
 
@@ -348,8 +435,9 @@ def to_query_params(config: RunConfig, *, only_changed: bool = True) -> dict[str
     }
 
 
-def from_query_params(params: Mapping[str, Any], base: RunConfig | None = None,
-                      *, fields: tuple[str, ...] = FIELD_NAMES) -> tuple[RunConfig, list[str]]:
+def from_query_params(
+    params: Mapping[str, Any], base: RunConfig | None = None, *, fields: tuple[str, ...] = FIELD_NAMES
+) -> tuple[RunConfig, list[str]]:
     """Lenient parse for URLs: a bad value falls back to ``base``'s (the default), with a notice.
 
     A shared link must always open, so unlike :func:`from_mapping` this never
@@ -371,8 +459,10 @@ def from_query_params(params: Mapping[str, Any], base: RunConfig | None = None,
         try:
             typed[field] = parse_text(field, str(raw))
         except ValueError as error:
-            notices.append(f"URL setting ignored, default {to_text(field, getattr(base, field))} used instead. "
-                           f"{field}: {error} (allowed: {allowed(field)})")
+            notices.append(
+                f"URL setting ignored, default {to_text(field, getattr(base, field))} used instead. "
+                f"{field}: {error} (allowed: {allowed(field)})"
+            )
     config, problems = from_values(typed, base)
     for field, problem in problems.items():
         notices.append(f"URL setting ignored, default {to_text(field, getattr(base, field))} used instead. {problem}")

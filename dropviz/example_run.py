@@ -4,6 +4,7 @@ Small enough to train in a few seconds on a shared CPU; trained headless through
 :func:`dropviz.train.run_to_end` and returned as eval-mode nets with a short history of
 probe-activation snapshots (the co-adaptation page's animation frames).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,15 +19,53 @@ from .train import StateSnapshot, Trainer, run_to_end
 
 # 8x8 digits, 64-128-128-10, hidden dropout 0.5 (or DropConnect); moons for a 2D picture.
 EXAMPLE_CONFIGS = {
-    "dropout": RunConfig(dataset="digits", train_size=None, hidden=(128, 128), method="dropout", keep_p=0.5,
-                         keep_p_input=1.0, optimizer="sgd", lr=0.05, momentum=0.9, batch_size=32, epochs=10, seed=0,
-                         device="cpu"),
-    "dropconnect": RunConfig(dataset="digits", train_size=None, hidden=(128, 128), method="dropconnect", keep_p=0.5,
-                             keep_p_input=1.0, dropconnect_mask="per-batch", optimizer="sgd", lr=0.05,
-                             momentum=0.9, batch_size=32, epochs=10, seed=0, device="cpu"),
-    "moons": RunConfig(dataset="moons", train_size=300, noise=0.25, hidden=(64, 64), method="dropout", keep_p=0.5,
-                       keep_p_input=1.0, optimizer="sgd", lr=0.05, momentum=0.9, batch_size=32, epochs=60, seed=0,
-                       device="cpu"),
+    "dropout": RunConfig(
+        dataset="digits",
+        train_size=None,
+        hidden=(128, 128),
+        method="dropout",
+        keep_p=0.5,
+        keep_p_input=1.0,
+        optimizer="sgd",
+        lr=0.05,
+        momentum=0.9,
+        batch_size=32,
+        epochs=10,
+        seed=0,
+        device="cpu",
+    ),
+    "dropconnect": RunConfig(
+        dataset="digits",
+        train_size=None,
+        hidden=(128, 128),
+        method="dropconnect",
+        keep_p=0.5,
+        keep_p_input=1.0,
+        dropconnect_mask="per-batch",
+        optimizer="sgd",
+        lr=0.05,
+        momentum=0.9,
+        batch_size=32,
+        epochs=10,
+        seed=0,
+        device="cpu",
+    ),
+    "moons": RunConfig(
+        dataset="moons",
+        train_size=300,
+        noise=0.25,
+        hidden=(64, 64),
+        method="dropout",
+        keep_p=0.5,
+        keep_p_input=1.0,
+        optimizer="sgd",
+        lr=0.05,
+        momentum=0.9,
+        batch_size=32,
+        epochs=60,
+        seed=0,
+        device="cpu",
+    ),
 }
 SNAPSHOTS = 12  # probe-activation snapshots over an example run
 

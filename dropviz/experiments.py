@@ -14,6 +14,7 @@ changes is in :data:`PRESET_NOTES`. The paper's own numbers live in
 :mod:`dropviz.paper`. Nothing here imports streamlit or starts processes:
 :mod:`dropviz.sweep` runs trials.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,15 +63,19 @@ class Protocol:
         return max(1, min(wanted, n_train - max(n_classes, 1)))
 
     def to_dict(self) -> dict:
-        return {"lr_grid": list(self.lr_grid), "validation_fraction": round(self.validation_fraction, 6),
-                "patience": self.patience}
+        return {
+            "lr_grid": list(self.lr_grid),
+            "validation_fraction": round(self.validation_fraction, 6),
+            "patience": self.patience,
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "Protocol | None":
         if not data:
             return None
-        return cls(tuple(float(lr) for lr in data["lr_grid"]), float(data["validation_fraction"]),
-                   int(data["patience"]))
+        return cls(
+            tuple(float(lr) for lr in data["lr_grid"]), float(data["validation_fraction"]), int(data["patience"])
+        )
 
 
 # Fixed before any result of this protocol was seen, for every data set alike: half-decades around the
@@ -81,63 +86,81 @@ STANDARD_LR_GRID = (0.01, 0.03, 0.1, 0.3)
 PAPER_LR_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 PRESET_NOTES = {
-    "quick": ("Minutes on a 2-core CPU, for a class: 2 hidden layers of 128 ReLU units (Figure 4: 1-3 x 64/128, "
-              "the paper: 2-4 x 1024/2048; Figure 9: 3 x 128, p x n = 32/32/64), at most 1,500 weight updates per "
-              "run (batch 100), 5,000 training examples (of which 1/6 validation) and 5,000 test images (Figure 10: "
-              "subsets of 100..10K, no 50K), 2 seeds (Table 10: 3), MC k up to 50, per-mini-batch DropConnect "
-              "masks. Learning-rate grid 0.01 / 0.03 / 0.1 (3 runs per trial), momentum 0.9, no max-norm except "
-              "in its own Table 2 row (the paper: max-norm on every dropout net)."),
-    "standard": ("Tens of minutes on a 2-core CPU (estimated, not measured): 2 x 512 units (Figure 4: 1-3 x "
-                 "256/512, the paper: 2-4; Figure 9: 3 x 512, p x n = 64/64/128, Figure 10: 512-512-1024), at most "
-                 "3,000 updates, 20,000 training examples (of which 1/6 validation; Figure 10: up to 50K) and the "
-                 "full test set, 3 seeds (Table 10: 5), per-mini-batch DropConnect masks. The paper's recipe where "
-                 "it can: momentum 0.95 (the paper raises it to 0.99 over training; here it is constant), max-norm "
-                 "c = 3 on every dropout net except Table 2's 'dropout' rows without it, learning-rate grid "
-                 "0.01 / 0.03 / 0.1 / 0.3 (4 runs per trial)."),
-    "paper": ("The paper's sizes and lengths (for a GPU or a Ray cluster): 3 x 1024 dropout nets and "
-              "2 x 800 standard nets for Table 2, 2-4 hidden layers x 1024/2048 for Figure 4, "
-              "784-2048-2048-2048-10 for Figure 9, 784-1024-1024-2048-10 for Figure 10, 2 x 1024 for Table 10, "
-              "all training images (50K train / 10K validation on MNIST, the paper's split), at most 1M weight "
-              "updates (Figure 10: 200K, a length the paper does not state), 3 seeds, per-example DropConnect masks. "
-              "The paper's recipe where it can: momentum 0.95 (constant; the paper raises it to 0.99), max-norm "
-              "c = 3 on every dropout net except Table 2's 'dropout' rows without it, learning-rate grid "
-              "0.003 .. 1.0 in half-decades (6 runs per trial) in place of the paper's unstated per-net choices; "
-              "no learning-rate decay."),
-    "tiny": ("Seconds, for tests and smoke runs: 2 x 16 units, at most 30 updates, 300 training / 200 test "
-             "examples, 2 seeds, learning-rate grid 0.03 / 0.1, patience 2."),
+    "quick": (
+        "Minutes on a 2-core CPU, for a class: 2 hidden layers of 128 ReLU units (Figure 4: 1-3 x 64/128, "
+        "the paper: 2-4 x 1024/2048; Figure 9: 3 x 128, p x n = 32/32/64), at most 1,500 weight updates per "
+        "run (batch 100), 5,000 training examples (of which 1/6 validation) and 5,000 test images (Figure 10: "
+        "subsets of 100..10K, no 50K), 2 seeds (Table 10: 3), MC k up to 50, per-mini-batch DropConnect "
+        "masks. Learning-rate grid 0.01 / 0.03 / 0.1 (3 runs per trial), momentum 0.9, no max-norm except "
+        "in its own Table 2 row (the paper: max-norm on every dropout net)."
+    ),
+    "standard": (
+        "Tens of minutes on a 2-core CPU (estimated, not measured): 2 x 512 units (Figure 4: 1-3 x "
+        "256/512, the paper: 2-4; Figure 9: 3 x 512, p x n = 64/64/128, Figure 10: 512-512-1024), at most "
+        "3,000 updates, 20,000 training examples (of which 1/6 validation; Figure 10: up to 50K) and the "
+        "full test set, 3 seeds (Table 10: 5), per-mini-batch DropConnect masks. The paper's recipe where "
+        "it can: momentum 0.95 (the paper raises it to 0.99 over training; here it is constant), max-norm "
+        "c = 3 on every dropout net except Table 2's 'dropout' rows without it, learning-rate grid "
+        "0.01 / 0.03 / 0.1 / 0.3 (4 runs per trial)."
+    ),
+    "paper": (
+        "The paper's sizes and lengths (for a GPU or a Ray cluster): 3 x 1024 dropout nets and "
+        "2 x 800 standard nets for Table 2, 2-4 hidden layers x 1024/2048 for Figure 4, "
+        "784-2048-2048-2048-10 for Figure 9, 784-1024-1024-2048-10 for Figure 10, 2 x 1024 for Table 10, "
+        "all training images (50K train / 10K validation on MNIST, the paper's split), at most 1M weight "
+        "updates (Figure 10: 200K, a length the paper does not state), 3 seeds, per-example DropConnect masks. "
+        "The paper's recipe where it can: momentum 0.95 (constant; the paper raises it to 0.99), max-norm "
+        "c = 3 on every dropout net except Table 2's 'dropout' rows without it, learning-rate grid "
+        "0.003 .. 1.0 in half-decades (6 runs per trial) in place of the paper's unstated per-net choices; "
+        "no learning-rate decay."
+    ),
+    "tiny": (
+        "Seconds, for tests and smoke runs: 2 x 16 units, at most 30 updates, 300 training / 200 test "
+        "examples, 2 seeds, learning-rate grid 0.03 / 0.1, patience 2."
+    ),
 }
 PRESET_NOTES_ZH = {
-    "quick": ("在 2 核 CPU 上几分钟，适合课堂：2 个隐藏层各 128 个 ReLU 单元（图 4：1-3 层 × 64/128，论文为 2-4 层 × "
-              "1024/2048；图 9：3 × 128，p × n = 32/32/64），每次训练最多 1,500 次权重更新（批量 100），5,000 个训练样本"
-              "（其中 1/6 作验证集）与 5,000 张测试图像（图 10：100..10K 的子集，没有 50K），2 个种子（表 10：3 个），"
-              "MC 的 k 最大 50，DropConnect 每个小批量一个掩码。学习率网格 0.01 / 0.03 / 0.1（每个试验 3 次训练），"
-              "动量 0.9，除表 2 中专门的一行外不用 max-norm（论文：每个 Dropout 网络都用 max-norm）。"),
-    "standard": ("在 2 核 CPU 上几十分钟（估计，未实测）：2 × 512 个单元（图 4：1-3 层 × 256/512，论文为 2-4 层；"
-                 "图 9：3 × 512，p × n = 64/64/128；图 10：512-512-1024），最多 3,000 次更新，20,000 个训练样本"
-                 "（其中 1/6 作验证集；图 10 最多 50K）与完整测试集，3 个种子（表 10：5 个），DropConnect 每个小批量一个掩码。"
-                 "尽量按论文的做法：动量 0.95（论文在训练中把它升到 0.99，这里保持不变），除表 2 中不带 max-norm 的"
-                 "“dropout”行外每个 Dropout 网络都用 max-norm c = 3，学习率网格 0.01 / 0.03 / 0.1 / 0.3（每个试验 4 次训练）。"),
-    "paper": ("论文的规模与训练长度（用于 GPU 或 Ray 集群）：表 2 为 3 × 1024 的 Dropout 网络与 2 × 800 的标准网络，"
-              "图 4 为 2-4 个隐藏层 × 1024/2048，图 9 为 784-2048-2048-2048-10，图 10 为 784-1024-1024-2048-10，"
-              "表 10 为 2 × 1024，全部训练图像（MNIST 上 50K 训练 / 10K 验证，与论文相同的划分），最多 1M 次权重更新"
-              "（图 10：200K，论文未说明其长度），3 个种子，DropConnect 每个样本一个掩码。尽量按论文的做法：动量 0.95"
-              "（保持不变；论文升到 0.99），除表 2 中不带 max-norm 的“dropout”行外每个 Dropout 网络都用 max-norm c = 3，"
-              "学习率网格 0.003 .. 1.0（半个数量级一档，每个试验 6 次训练），代替论文未说明的逐网络选择；不做学习率衰减。"),
+    "quick": (
+        "在 2 核 CPU 上几分钟，适合课堂：2 个隐藏层各 128 个 ReLU 单元（图 4：1-3 层 × 64/128，论文为 2-4 层 × "
+        "1024/2048；图 9：3 × 128，p × n = 32/32/64），每次训练最多 1,500 次权重更新（批量 100），5,000 个训练样本"
+        "（其中 1/6 作验证集）与 5,000 张测试图像（图 10：100..10K 的子集，没有 50K），2 个种子（表 10：3 个），"
+        "MC 的 k 最大 50，DropConnect 每个小批量一个掩码。学习率网格 0.01 / 0.03 / 0.1（每个试验 3 次训练），"
+        "动量 0.9，除表 2 中专门的一行外不用 max-norm（论文：每个 Dropout 网络都用 max-norm）。"
+    ),
+    "standard": (
+        "在 2 核 CPU 上几十分钟（估计，未实测）：2 × 512 个单元（图 4：1-3 层 × 256/512，论文为 2-4 层；"
+        "图 9：3 × 512，p × n = 64/64/128；图 10：512-512-1024），最多 3,000 次更新，20,000 个训练样本"
+        "（其中 1/6 作验证集；图 10 最多 50K）与完整测试集，3 个种子（表 10：5 个），DropConnect 每个小批量一个掩码。"
+        "尽量按论文的做法：动量 0.95（论文在训练中把它升到 0.99，这里保持不变），除表 2 中不带 max-norm 的"
+        "“dropout”行外每个 Dropout 网络都用 max-norm c = 3，学习率网格 0.01 / 0.03 / 0.1 / 0.3（每个试验 4 次训练）。"
+    ),
+    "paper": (
+        "论文的规模与训练长度（用于 GPU 或 Ray 集群）：表 2 为 3 × 1024 的 Dropout 网络与 2 × 800 的标准网络，"
+        "图 4 为 2-4 个隐藏层 × 1024/2048，图 9 为 784-2048-2048-2048-10，图 10 为 784-1024-1024-2048-10，"
+        "表 10 为 2 × 1024，全部训练图像（MNIST 上 50K 训练 / 10K 验证，与论文相同的划分），最多 1M 次权重更新"
+        "（图 10：200K，论文未说明其长度），3 个种子，DropConnect 每个样本一个掩码。尽量按论文的做法：动量 0.95"
+        "（保持不变；论文升到 0.99），除表 2 中不带 max-norm 的“dropout”行外每个 Dropout 网络都用 max-norm c = 3，"
+        "学习率网格 0.003 .. 1.0（半个数量级一档，每个试验 6 次训练），代替论文未说明的逐网络选择；不做学习率衰减。"
+    ),
     "tiny": "几秒钟，用于测试与冒烟运行：2 × 16 个单元，最多 30 次更新，300 个训练 / 200 个测试样本，2 个种子，学习率网格 0.03 / 0.1，耐心 2。",
 }
-COMMON_NOTE = ("All presets, for every condition and both arms (with and without dropout) alike: 1/6 of the "
-               "training examples held out as a validation set (never the test set); each learning rate of the "
-               "preset's grid trains for at most the preset's number of updates and stops early after 5 "
-               "evaluations (2 in tiny) without a better validation error; the learning rate and the stopping "
-               "point with the lowest validation error are chosen and shown in the results table, with that "
-               "checkpoint's train and test error. SGD with momentum, batch 100, keep p = 0.5 hidden / 0.8 input "
-               "(Figure 9: no input dropout), max-norm c = 3 (the paper's c: on W/p under inverted scaling) where "
-               "used. The grids were fixed before any result of this protocol was seen.")
-COMMON_NOTE_ZH = ("所有预设中，每个条件、有无 Dropout 两组都一样：留出 1/6 的训练样本作验证集（从不使用测试集）；预设网格中"
-                  "的每个学习率最多训练预设的更新次数，并在连续 5 次评估（tiny 为 2 次）验证误差没有改进时提前停止；"
-                  "选出验证误差最低的学习率与停止点，显示在结果表中，同时给出该检查点的训练与测试误差。带动量的 SGD，"
-                  "批量 100，保留概率 p = 0.5（隐藏层）/ 0.8（输入）（图 9：输入不做 Dropout），需要时 max-norm c = 3"
-                  "（论文的 c：反向缩放时约束 W/p）。网格在看到本协议的任何结果之前就已确定。")
+COMMON_NOTE = (
+    "All presets, for every condition and both arms (with and without dropout) alike: 1/6 of the "
+    "training examples held out as a validation set (never the test set); each learning rate of the "
+    "preset's grid trains for at most the preset's number of updates and stops early after 5 "
+    "evaluations (2 in tiny) without a better validation error; the learning rate and the stopping "
+    "point with the lowest validation error are chosen and shown in the results table, with that "
+    "checkpoint's train and test error. SGD with momentum, batch 100, keep p = 0.5 hidden / 0.8 input "
+    "(Figure 9: no input dropout), max-norm c = 3 (the paper's c: on W/p under inverted scaling) where "
+    "used. The grids were fixed before any result of this protocol was seen."
+)
+COMMON_NOTE_ZH = (
+    "所有预设中，每个条件、有无 Dropout 两组都一样：留出 1/6 的训练样本作验证集（从不使用测试集）；预设网格中"
+    "的每个学习率最多训练预设的更新次数，并在连续 5 次评估（tiny 为 2 次）验证误差没有改进时提前停止；"
+    "选出验证误差最低的学习率与停止点，显示在结果表中，同时给出该检查点的训练与测试误差。带动量的 SGD，"
+    "批量 100，保留概率 p = 0.5（隐藏层）/ 0.8（输入）（图 9：输入不做 Dropout），需要时 max-norm c = 3"
+    "（论文的 c：反向缩放时约束 W/p）。网格在看到本协议的任何结果之前就已确定。"
+)
 
 
 @dataclass(frozen=True)
@@ -170,31 +193,82 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "quick": Scale(
-        width=128, layers=2, steps=1500, train_size=5000, test_size=5000, seeds=(0, 1),
-        fig4_widths=(64, 128), fig9_width=128, fig9_pn=(32, 32, 64),
-        fig10_sizes=(100, 500, 1000, 5000, 10000), fig10_hidden=(128, 128), fig10_steps=1500,
-        mc_ks=(1, 2, 3, 5, 10, 20, 50), gaussian_seeds=(0, 1, 2), protocol=Protocol(QUICK_LR_GRID),
+        width=128,
+        layers=2,
+        steps=1500,
+        train_size=5000,
+        test_size=5000,
+        seeds=(0, 1),
+        fig4_widths=(64, 128),
+        fig9_width=128,
+        fig9_pn=(32, 32, 64),
+        fig10_sizes=(100, 500, 1000, 5000, 10000),
+        fig10_hidden=(128, 128),
+        fig10_steps=1500,
+        mc_ks=(1, 2, 3, 5, 10, 20, 50),
+        gaussian_seeds=(0, 1, 2),
+        protocol=Protocol(QUICK_LR_GRID),
     ),
     "standard": Scale(
-        width=512, layers=2, steps=3000, train_size=20000, test_size=None, seeds=(0, 1, 2),
-        fig4_widths=(256, 512), fig9_width=512, fig9_pn=(64, 64, 128),
-        fig10_sizes=(100, 500, 1000, 5000, 10000, 50000), fig10_hidden=(512, 512, 1024), fig10_steps=3000,
-        mc_ks=(1, 2, 3, 5, 9, 20, 50, 100), gaussian_seeds=(0, 1, 2, 3, 4), protocol=Protocol(STANDARD_LR_GRID),
-        momentum=0.95, dropout_max_norm=3.0,
+        width=512,
+        layers=2,
+        steps=3000,
+        train_size=20000,
+        test_size=None,
+        seeds=(0, 1, 2),
+        fig4_widths=(256, 512),
+        fig9_width=512,
+        fig9_pn=(64, 64, 128),
+        fig10_sizes=(100, 500, 1000, 5000, 10000, 50000),
+        fig10_hidden=(512, 512, 1024),
+        fig10_steps=3000,
+        mc_ks=(1, 2, 3, 5, 9, 20, 50, 100),
+        gaussian_seeds=(0, 1, 2, 3, 4),
+        protocol=Protocol(STANDARD_LR_GRID),
+        momentum=0.95,
+        dropout_max_norm=3.0,
     ),
     "paper": Scale(
-        width=1024, layers=2, steps=1_000_000, train_size=None, test_size=None, seeds=(0, 1, 2),
-        fig4_widths=(1024, 2048), fig9_width=2048, fig9_pn=(256, 256, 512),
-        fig10_sizes=(100, 500, 1000, 5000, 10000, 50000), fig10_hidden=(1024, 1024, 2048), fig10_steps=200_000,
-        mc_ks=(1, 2, 3, 5, 9, 20, 50, 100), gaussian_seeds=tuple(range(10)), dropconnect_mask="per-example",
-        evals=50, table2_standard_hidden=(800, 800), table2_dropout_hidden=(1024, 1024, 1024),
-        fig4_depths=(2, 3, 4), protocol=Protocol(PAPER_LR_GRID), momentum=0.95, dropout_max_norm=3.0,
+        width=1024,
+        layers=2,
+        steps=1_000_000,
+        train_size=None,
+        test_size=None,
+        seeds=(0, 1, 2),
+        fig4_widths=(1024, 2048),
+        fig9_width=2048,
+        fig9_pn=(256, 256, 512),
+        fig10_sizes=(100, 500, 1000, 5000, 10000, 50000),
+        fig10_hidden=(1024, 1024, 2048),
+        fig10_steps=200_000,
+        mc_ks=(1, 2, 3, 5, 9, 20, 50, 100),
+        gaussian_seeds=tuple(range(10)),
+        dropconnect_mask="per-example",
+        evals=50,
+        table2_standard_hidden=(800, 800),
+        table2_dropout_hidden=(1024, 1024, 1024),
+        fig4_depths=(2, 3, 4),
+        protocol=Protocol(PAPER_LR_GRID),
+        momentum=0.95,
+        dropout_max_norm=3.0,
     ),
     "tiny": Scale(
-        width=16, layers=2, steps=30, train_size=300, test_size=200, seeds=(0, 1),
-        fig4_widths=(8, 16), fig9_width=16, fig9_pn=(4, 4, 8),
-        fig10_sizes=(50, 100, 300), fig10_hidden=(16, 16), fig10_steps=30,
-        mc_ks=(1, 2, 5, 10), gaussian_seeds=(0, 1), evals=3, protocol=Protocol((0.03, 0.1), patience=2),
+        width=16,
+        layers=2,
+        steps=30,
+        train_size=300,
+        test_size=200,
+        seeds=(0, 1),
+        fig4_widths=(8, 16),
+        fig9_width=16,
+        fig9_pn=(4, 4, 8),
+        fig10_sizes=(50, 100, 300),
+        fig10_hidden=(16, 16),
+        fig10_steps=30,
+        mc_ks=(1, 2, 5, 10),
+        gaussian_seeds=(0, 1),
+        evals=3,
+        protocol=Protocol((0.03, 0.1), patience=2),
     ),
 }
 
@@ -233,8 +307,13 @@ class Trial:
         config.pop("device", None)
         config.pop("data_dir", None)  # where the files are read from, not what they hold
         identity = {
-            "experiment": self.experiment, "preset": self.preset, "dataset": self.dataset,
-            "config": config, "seed": self.seed, "test_size": self.test_size, "mc_ks": list(self.mc_ks),
+            "experiment": self.experiment,
+            "preset": self.preset,
+            "dataset": self.dataset,
+            "config": config,
+            "seed": self.seed,
+            "test_size": self.test_size,
+            "mc_ks": list(self.mc_ks),
         }
         if self.protocol is not None:
             identity["protocol"] = self.protocol.to_dict()
@@ -247,19 +326,33 @@ class Trial:
 
     def to_dict(self) -> dict:
         return {
-            "key": self.key, "experiment": self.experiment, "preset": self.preset, "dataset": self.dataset,
-            "series": self.series, "x": self.x, "x_name": self.x_name, "condition": self.condition,
-            "seed": self.seed, "config": self.config.model_dump(mode="json"),
-            "test_size": self.test_size, "mc_ks": list(self.mc_ks),
+            "key": self.key,
+            "experiment": self.experiment,
+            "preset": self.preset,
+            "dataset": self.dataset,
+            "series": self.series,
+            "x": self.x,
+            "x_name": self.x_name,
+            "condition": self.condition,
+            "seed": self.seed,
+            "config": self.config.model_dump(mode="json"),
+            "test_size": self.test_size,
+            "mc_ks": list(self.mc_ks),
             "protocol": self.protocol.to_dict() if self.protocol is not None else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Trial":
         return cls(
-            experiment=data["experiment"], preset=data["preset"], dataset=data["dataset"], series=data["series"],
-            x=data.get("x"), x_name=data.get("x_name", "x"), config=from_mapping(data["config"]),
-            test_size=data.get("test_size"), mc_ks=tuple(data.get("mc_ks") or ()),
+            experiment=data["experiment"],
+            preset=data["preset"],
+            dataset=data["dataset"],
+            series=data["series"],
+            x=data.get("x"),
+            x_name=data.get("x_name", "x"),
+            config=from_mapping(data["config"]),
+            test_size=data.get("test_size"),
+            mc_ks=tuple(data.get("mc_ks") or ()),
             protocol=Protocol.from_dict(data.get("protocol")),
         )
 
@@ -279,9 +372,17 @@ class ExperimentSpec:
     x_log: bool
     build: Callable[["Context"], list[tuple[str, float | None, dict, tuple[int, ...]]]] = field(repr=False)
 
-    def trials(self, dataset: str, preset: str = "quick", *, n_available: int | None = None,
-               seeds: Sequence[int] | None = None, device: str = "auto", n_test: int | None = None,
-               data_dir: str | None = None) -> list[Trial]:
+    def trials(
+        self,
+        dataset: str,
+        preset: str = "quick",
+        *,
+        n_available: int | None = None,
+        seeds: Sequence[int] | None = None,
+        device: str = "auto",
+        n_test: int | None = None,
+        data_dir: str | None = None,
+    ) -> list[Trial]:
         """Every trial of this experiment on ``dataset`` at ``preset`` (conditions x seeds).
 
         ``n_available`` / ``n_test``: the training and test examples the data set really
@@ -295,13 +396,23 @@ class ExperimentSpec:
         context = Context(dataset, preset, scale, n_available, n_test, data_dir)
         trials = []
         for series, x, settings, seed_list in self.build(context):
-            for seed in (seeds if seeds is not None else seed_list):
+            for seed in seeds if seeds is not None else seed_list:
                 config = context.config(**settings, seed=seed, device=device)
                 test_size = context.test_size(config)
-                trials.append(Trial(
-                    self.name, preset, dataset, series, x, self.x_name, config, test_size,
-                    settings_mc_ks(self.name, scale), scale.protocol,
-                ))
+                trials.append(
+                    Trial(
+                        self.name,
+                        preset,
+                        dataset,
+                        series,
+                        x,
+                        self.x_name,
+                        config,
+                        test_size,
+                        settings_mc_ks(self.name, scale),
+                        scale.protocol,
+                    )
+                )
         return trials
 
 
@@ -310,16 +421,22 @@ def fit_notices(names: Iterable[str], dataset: str, preset: str, n_train: int, n
     scale = SCALES[preset]
     notices = []
     if scale.train_size is not None and scale.train_size > n_train:
-        notices.append(f"preset {preset} trains on {scale.train_size:,} examples but {dataset} has {n_train:,}: "
-                       f"all {n_train:,} are used")
+        notices.append(
+            f"preset {preset} trains on {scale.train_size:,} examples but {dataset} has {n_train:,}: "
+            f"all {n_train:,} are used"
+        )
     if scale.test_size is not None and n_test is not None and scale.test_size > n_test:
-        notices.append(f"preset {preset} tests on {scale.test_size:,} examples but {dataset} has {n_test:,}: "
-                       f"all {n_test:,} are used")
+        notices.append(
+            f"preset {preset} tests on {scale.test_size:,} examples but {dataset} has {n_test:,}: "
+            f"all {n_test:,} are used"
+        )
     if "fig10" in names:
         dropped = [size for size in scale.fig10_sizes if size > n_train]
         if dropped:
-            notices.append(f"fig10: training-set sizes {', '.join(f'{s:,}' for s in dropped)} are larger than the "
-                           f"{n_train:,} training examples of {dataset} and are left out")
+            notices.append(
+                f"fig10: training-set sizes {', '.join(f'{s:,}' for s in dropped)} are larger than the "
+                f"{n_train:,} training examples of {dataset} and are left out"
+            )
     return notices
 
 
@@ -369,7 +486,9 @@ class Context:
             return None  # a CSV's test split is fixed
         return wanted
 
-    def config(self, *, seed: int, device: str, steps: int | None = None, train_size: int | None = -1, **settings) -> RunConfig:
+    def config(
+        self, *, seed: int, device: str, steps: int | None = None, train_size: int | None = -1, **settings
+    ) -> RunConfig:
         scale = self.scale
         size = self.train_size(scale.train_size if train_size == -1 else train_size)
         n_train = size if size is not None else self.n_available
@@ -380,11 +499,23 @@ class Context:
         epochs = min(MAX_EPOCHS, max(1, math.ceil(steps / steps_per_epoch)))
         total = epochs * steps_per_epoch
         values = {
-            "dataset": self.dataset, "train_size": size, "hidden": (scale.width,) * scale.layers,
-            "activation": "relu", "method": "dropout", "keep_p": KEEP_HIDDEN, "keep_p_input": KEEP_INPUT,
-            "optimizer": "sgd", "lr": scale.protocol.lr_grid[0], "momentum": scale.momentum,
-            "batch_size": BATCH_SIZE, "epochs": epochs, "seed": seed, "twin": False,
-            "eval_every": max(1, total // scale.evals), "device": device, "dropconnect_mask": scale.dropconnect_mask,
+            "dataset": self.dataset,
+            "train_size": size,
+            "hidden": (scale.width,) * scale.layers,
+            "activation": "relu",
+            "method": "dropout",
+            "keep_p": KEEP_HIDDEN,
+            "keep_p_input": KEEP_INPUT,
+            "optimizer": "sgd",
+            "lr": scale.protocol.lr_grid[0],
+            "momentum": scale.momentum,
+            "batch_size": BATCH_SIZE,
+            "epochs": epochs,
+            "seed": seed,
+            "twin": False,
+            "eval_every": max(1, total // scale.evals),
+            "device": device,
+            "dropconnect_mask": scale.dropconnect_mask,
             "data_dir": self.data_dir,
         }
         values.update(settings)
@@ -438,8 +569,10 @@ def fig9b_hidden(pn: Sequence[int], keep_p: float) -> tuple[int, ...]:
 
 def _fig9b(c: Context):
     s = c.scale
-    return [("dropout", p, {"hidden": fig9b_hidden(s.fig9_pn, p), "keep_p": p, "keep_p_input": 1.0}, s.seeds)
-            for p in KEEP_GRID]
+    return [
+        ("dropout", p, {"hidden": fig9b_hidden(s.fig9_pn, p), "keep_p": p, "keep_p_input": 1.0}, s.seeds)
+        for p in KEEP_GRID
+    ]
 
 
 def _fig10(c: Context):
@@ -467,29 +600,81 @@ def _gaussian(c: Context):
     ]
 
 
-EXPERIMENTS: dict[str, ExperimentSpec] = {spec.name: spec for spec in (
-    ExperimentSpec("table2", "Standard net vs dropout, max-norm, Gaussian dropout, DropConnect", "Table 2",
-                   "Final test error of each kind of net (the paper's Table 2, plus Gaussian dropout and "
-                   "DropConnect rows).", "bars", "", False, _table2),
-    ExperimentSpec("fig4", "Test error during training, 3 depths x 2 widths, with and without dropout",
-                   "Figure 4", "Test error against weight updates for every architecture, with and without "
-                   "dropout.", "curves", "", False, _fig4),
-    ExperimentSpec("fig9a", "Keep probability p with n fixed", "Figure 9a",
-                   "Train and test error against p for a 3-hidden-layer net of fixed width (no input dropout).",
-                   "xy", "p", False, _fig9a),
-    ExperimentSpec("fig9b", "Keep probability p with p x n fixed", "Figure 9b",
-                   "Train and test error against p when the expected number of kept units p x n is fixed.",
-                   "xy", "p", False, _fig9b),
-    ExperimentSpec("fig10", "Training-set size, with and without dropout", "Figure 10",
-                   "Test error against the number of training examples (random stratified subsets).",
-                   "xy", "train size", True, _fig10),
-    ExperimentSpec("fig11", "Monte-Carlo model averaging vs weight scaling", "Figure 11",
-                   "Test error of the average of k sampled thinned nets against k, and of the weight-scaled net.",
-                   "mc", "k", True, _fig11),
-    ExperimentSpec("gaussian", "Bernoulli vs Gaussian dropout", "Table 10",
-                   "Bernoulli dropout against Gaussian dropout with the same mean and variance, several seeds.",
-                   "bars", "", False, _gaussian),
-)}
+EXPERIMENTS: dict[str, ExperimentSpec] = {
+    spec.name: spec
+    for spec in (
+        ExperimentSpec(
+            "table2",
+            "Standard net vs dropout, max-norm, Gaussian dropout, DropConnect",
+            "Table 2",
+            "Final test error of each kind of net (the paper's Table 2, plus Gaussian dropout and DropConnect rows).",
+            "bars",
+            "",
+            False,
+            _table2,
+        ),
+        ExperimentSpec(
+            "fig4",
+            "Test error during training, 3 depths x 2 widths, with and without dropout",
+            "Figure 4",
+            "Test error against weight updates for every architecture, with and without dropout.",
+            "curves",
+            "",
+            False,
+            _fig4,
+        ),
+        ExperimentSpec(
+            "fig9a",
+            "Keep probability p with n fixed",
+            "Figure 9a",
+            "Train and test error against p for a 3-hidden-layer net of fixed width (no input dropout).",
+            "xy",
+            "p",
+            False,
+            _fig9a,
+        ),
+        ExperimentSpec(
+            "fig9b",
+            "Keep probability p with p x n fixed",
+            "Figure 9b",
+            "Train and test error against p when the expected number of kept units p x n is fixed.",
+            "xy",
+            "p",
+            False,
+            _fig9b,
+        ),
+        ExperimentSpec(
+            "fig10",
+            "Training-set size, with and without dropout",
+            "Figure 10",
+            "Test error against the number of training examples (random stratified subsets).",
+            "xy",
+            "train size",
+            True,
+            _fig10,
+        ),
+        ExperimentSpec(
+            "fig11",
+            "Monte-Carlo model averaging vs weight scaling",
+            "Figure 11",
+            "Test error of the average of k sampled thinned nets against k, and of the weight-scaled net.",
+            "mc",
+            "k",
+            True,
+            _fig11,
+        ),
+        ExperimentSpec(
+            "gaussian",
+            "Bernoulli vs Gaussian dropout",
+            "Table 10",
+            "Bernoulli dropout against Gaussian dropout with the same mean and variance, several seeds.",
+            "bars",
+            "",
+            False,
+            _gaussian,
+        ),
+    )
+}
 
 
 def get_experiment(name: str) -> ExperimentSpec:
@@ -518,8 +703,10 @@ def default_dataset() -> str:
 
 # --- Monte-Carlo model averaging (Figure 11) -----------------------------------------------------
 
-def mc_average_errors(model, inputs, labels, ks: Sequence[int], generator=None,
-                      chunk: int = 4096) -> tuple[dict[int, float], float]:
+
+def mc_average_errors(
+    model, inputs, labels, ks: Sequence[int], generator=None, chunk: int = 4096
+) -> tuple[dict[int, float], float]:
     """Test error of the average of k sampled thinned nets, for each k in ``ks``, and of weight scaling.
 
     Each sample runs the net in training mode (a fresh dropout mask per example
@@ -542,14 +729,15 @@ def _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk):
     model.eval()
     scaled_wrong = 0
     for start in range(0, inputs.shape[0], chunk):
-        scaled_wrong += (model(inputs[start:start + chunk]).argmax(1) != labels[start:start + chunk]).sum().item()
+        scaled_wrong += (model(inputs[start : start + chunk]).argmax(1) != labels[start : start + chunk]).sum().item()
     model.train()
     wrong = dict.fromkeys(ks, 0)
     try:
         for start in range(0, inputs.shape[0], chunk):
-            x, y = inputs[start:start + chunk], labels[start:start + chunk]
-            total = torch.zeros(x.shape[0], model.layer_sizes[-1] if hasattr(model, "layer_sizes") else 1,
-                                device=x.device)
+            x, y = inputs[start : start + chunk], labels[start : start + chunk]
+            total = torch.zeros(
+                x.shape[0], model.layer_sizes[-1] if hasattr(model, "layer_sizes") else 1, device=x.device
+            )
             for sample in range(1, ks[-1] + 1):
                 probabilities = torch.softmax(model(x), dim=1)
                 total = probabilities if sample == 1 else total + probabilities
@@ -563,22 +751,52 @@ def _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk):
 
 # --- summaries ----------------------------------------------------------------------------------
 
+
 def result_rows(trial: dict) -> list[dict]:
     """The (condition, metrics) rows one stored trial contributes; Figure 11 trials give one per k."""
     metrics = trial.get("metrics") or {}
     mc = trial.get("extra", {}) or {}
     selection = mc.get("selection") or {}
-    base = {"experiment": trial["experiment"], "seed": trial["seed"], "lr": selection.get("lr"),
-            "stop_epoch": selection.get("epoch"), "val_error": selection.get("val_error")}
+    base = {
+        "experiment": trial["experiment"],
+        "seed": trial["seed"],
+        "lr": selection.get("lr"),
+        "stop_epoch": selection.get("epoch"),
+        "val_error": selection.get("val_error"),
+    }
     if trial["experiment"] == "fig11" and mc.get("mc"):
-        rows = [{**base, "series": "weight scaling", "x": None, "condition": "weight scaling",
-                 "test_error": mc["weight_scaling"], "train_error": metrics.get("train_error")}]
+        rows = [
+            {
+                **base,
+                "series": "weight scaling",
+                "x": None,
+                "condition": "weight scaling",
+                "test_error": mc["weight_scaling"],
+                "train_error": metrics.get("train_error"),
+            }
+        ]
         for k, error in sorted(((int(k), v) for k, v in mc["mc"].items())):
-            rows.append({**base, "series": "Monte-Carlo", "x": float(k), "condition": f"Monte-Carlo, k={k}",
-                         "test_error": error, "train_error": None})
+            rows.append(
+                {
+                    **base,
+                    "series": "Monte-Carlo",
+                    "x": float(k),
+                    "condition": f"Monte-Carlo, k={k}",
+                    "test_error": error,
+                    "train_error": None,
+                }
+            )
         return rows
-    return [{**base, "series": trial["series"], "x": trial.get("x"), "condition": trial["condition"],
-             "test_error": metrics.get("test_error"), "train_error": metrics.get("train_error")}]
+    return [
+        {
+            **base,
+            "series": trial["series"],
+            "x": trial.get("x"),
+            "condition": trial["condition"],
+            "test_error": metrics.get("test_error"),
+            "train_error": metrics.get("train_error"),
+        }
+    ]
 
 
 def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
@@ -607,17 +825,25 @@ def summarize(trials: Iterable[dict]) -> list[dict]:
         val_mean, _ = _mean_std([r.get("val_error") for r in rows])
         epoch_mean, _ = _mean_std([r.get("stop_epoch") for r in rows])
         pct = lambda v: None if v is None else round(100 * v, 4)  # noqa: E731
-        summary.append({
-            "experiment": experiment, "condition": condition, "series": rows[0]["series"], "x": rows[0]["x"],
-            "n": len(rows), "seeds": sorted({r["seed"] for r in rows}),
-            "test_error_pct_mean": pct(test_mean), "test_error_pct_std": pct(test_std),
-            "train_error_pct_mean": pct(train_mean), "train_error_pct_std": pct(train_std),
-            "val_error_pct_mean": pct(val_mean),
-            # the protocol's choices, one per seed in seed order (None for results without a protocol)
-            "lr_chosen": [r.get("lr") for r in sorted(rows, key=lambda r: r["seed"])],
-            "stop_epoch_chosen": [r.get("stop_epoch") for r in sorted(rows, key=lambda r: r["seed"])],
-            "stop_epoch_mean": None if epoch_mean is None else round(epoch_mean, 2),
-        })
+        summary.append(
+            {
+                "experiment": experiment,
+                "condition": condition,
+                "series": rows[0]["series"],
+                "x": rows[0]["x"],
+                "n": len(rows),
+                "seeds": sorted({r["seed"] for r in rows}),
+                "test_error_pct_mean": pct(test_mean),
+                "test_error_pct_std": pct(test_std),
+                "train_error_pct_mean": pct(train_mean),
+                "train_error_pct_std": pct(train_std),
+                "val_error_pct_mean": pct(val_mean),
+                # the protocol's choices, one per seed in seed order (None for results without a protocol)
+                "lr_chosen": [r.get("lr") for r in sorted(rows, key=lambda r: r["seed"])],
+                "stop_epoch_chosen": [r.get("stop_epoch") for r in sorted(rows, key=lambda r: r["seed"])],
+                "stop_epoch_mean": None if epoch_mean is None else round(epoch_mean, 2),
+            }
+        )
     return summary
 
 
@@ -634,6 +860,13 @@ def mean_curves(trials: Iterable[dict]) -> list[dict]:
     for condition, points in groups.items():
         for step in sorted(points):
             test, train = zip(*points[step])
-            rows.append({"condition": condition, "step": step, "test_error_pct": 100 * float(np.mean(test)),
-                         "train_error_pct": 100 * float(np.mean(train)), "n": len(test)})
+            rows.append(
+                {
+                    "condition": condition,
+                    "step": step,
+                    "test_error_pct": 100 * float(np.mean(test)),
+                    "train_error_pct": 100 * float(np.mean(train)),
+                    "n": len(test),
+                }
+            )
     return rows

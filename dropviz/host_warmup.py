@@ -1,6 +1,7 @@
 """Imported once by the trainer pool's fork server (never by the web server): one tiny real training
 step pays the one-time imports (torch._dynamo for the first optimizer, scikit-learn for the toy data)
 before any worker is forked, so every worker's first run starts at once."""
+
 import torch
 
 from .config import RunConfig

@@ -15,6 +15,7 @@ tensors do for each member exactly what they do on its own net.
 background thread and gives each member a :class:`MemberView` with the read API
 the Playground views use on a runner.
 """
+
 from __future__ import annotations
 
 import math
@@ -91,8 +92,16 @@ def _stand_in(config: RunConfig, keep_p: float, baseline: bool = False) -> MLP:
     """A one-unit-per-layer MLP with a member's keep probabilities, to ask the model's own rules
     (max-norm radii) without allocating a full network."""
     source = config.baseline() if baseline else member_config(config, keep_p)
-    return MLP(1, (1,) * len(config.hidden), 1, activation=config.activation, method=source.method,
-               keep_p=source.keep_p, keep_p_input=source.keep_p_input, scaling=config.scaling)
+    return MLP(
+        1,
+        (1,) * len(config.hidden),
+        1,
+        activation=config.activation,
+        method=source.method,
+        keep_p=source.keep_p,
+        keep_p_input=source.keep_p_input,
+        scaling=config.scaling,
+    )
 
 
 class KeepSweep:
@@ -119,15 +128,23 @@ class KeepSweep:
         limits=None,
     ):
         if config.method == "none":
-            raise ValueError("the p sweep varies the keep probability of a method: choose dropout, gaussian or "
-                             "dropconnect (method is 'none')")
+            raise ValueError(
+                "the p sweep varies the keep probability of a method: choose dropout, gaussian or "
+                "dropconnect (method is 'none')"
+            )
         self.keep_grid = check_keep_grid(keep_grid)
         self.config = config
         # The schedule is an ordinary Trainer of the method net: its data, initial weights, batch order and
         # evaluation subsets are exactly those of Trainer(config), so they are shared by construction.
-        self._schedule = Trainer(config.model_copy(update={"twin": False}), dataset, record_masks=False,
-                                 probe_size=probe_size, max_display_units=max_display_units,
-                                 eval_subsample=eval_subsample, **({"limits": limits} if limits is not None else {}))
+        self._schedule = Trainer(
+            config.model_copy(update={"twin": False}),
+            dataset,
+            record_masks=False,
+            probe_size=probe_size,
+            max_display_units=max_display_units,
+            eval_subsample=eval_subsample,
+            **({"limits": limits} if limits is not None else {}),
+        )
         schedule = self._schedule
         self.dataset = schedule.dataset
         self.device = schedule.device
@@ -167,10 +184,14 @@ class KeepSweep:
         self._activation_ = {"relu": torch.relu_, "logistic": torch.sigmoid_, "tanh": torch.tanh_}[config.activation]
 
         initial = schedule.models["method"]
-        self.weights = [torch.nn.Parameter(linear.weight.detach().unsqueeze(0).repeat(K, 1, 1).contiguous())
-                        for linear in initial.linears]
-        self.biases = [torch.nn.Parameter(linear.bias.detach().view(1, 1, -1).repeat(K, 1, 1).contiguous())
-                       for linear in initial.linears]
+        self.weights = [
+            torch.nn.Parameter(linear.weight.detach().unsqueeze(0).repeat(K, 1, 1).contiguous())
+            for linear in initial.linears
+        ]
+        self.biases = [
+            torch.nn.Parameter(linear.bias.detach().view(1, 1, -1).repeat(K, 1, 1).contiguous())
+            for linear in initial.linears
+        ]
         parameters = [p for pair in zip(self.weights, self.biases) for p in pair]
         if config.optimizer == "adam":
             self.optimizer = torch.optim.Adam(parameters, lr=config.lr)
@@ -182,13 +203,17 @@ class KeepSweep:
             per_member = [_stand_in(config, keep).max_norm_radii(config.max_norm) for keep in grid]
             if self.twin_separate:
                 per_member.append([math.inf] * (n_layers - 1))
-            self._max_norm_radii = [torch.tensor([radii[layer] for radii in per_member], device=self.device).view(K, 1, 1)
-                                    for layer in range(n_layers - 1)]
+            self._max_norm_radii = [
+                torch.tensor([radii[layer] for radii in per_member], device=self.device).view(K, 1, 1)
+                for layer in range(n_layers - 1)
+            ]
         self.mask_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
         self.eval_generator = torch.Generator(device=self.device).manual_seed(config.seed + 5)
 
         self._eval_sets = {
-            False: self._eval_set(schedule.x_train_live, schedule.y_train_live, schedule.x_test_live, schedule.y_test_live),
+            False: self._eval_set(
+                schedule.x_train_live, schedule.y_train_live, schedule.x_test_live, schedule.y_test_live
+            ),
             True: self._eval_set(schedule.x_train_eval, schedule.y_train_eval, schedule.x_test, schedule.y_test),
         }
         self.probe = schedule.probe
@@ -226,11 +251,19 @@ class KeepSweep:
         base = self._schedule.started_event()
         config = self.config if keep_p is None else member_config(self.config, keep_p)
         return Started(
-            config=config, dataset=base.dataset, device=base.device, n_parameters=base.n_parameters,
-            steps_per_epoch=self.steps_per_epoch, total_steps=self.total_steps, runs=self.runs,
-            layer_sizes=self.layer_sizes, display_units=self.display,
-            eval_train_examples=base.eval_train_examples, eval_test_examples=base.eval_test_examples,
-            final_train_examples=base.final_train_examples, final_test_examples=base.final_test_examples,
+            config=config,
+            dataset=base.dataset,
+            device=base.device,
+            n_parameters=base.n_parameters,
+            steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps,
+            runs=self.runs,
+            layer_sizes=self.layer_sizes,
+            display_units=self.display,
+            eval_train_examples=base.eval_train_examples,
+            eval_test_examples=base.eval_test_examples,
+            final_train_examples=base.final_train_examples,
+            final_test_examples=base.final_test_examples,
             eval_every=self.eval_every,
         )
 
@@ -260,8 +293,16 @@ class KeepSweep:
                 outputs.append(F.linear(inputs[member], weight, bias))
                 recorded.append(None)
                 continue
-            out, mask = dropconnect_linear(inputs[member], weight, bias, keep, scaling=self.config.scaling,
-                                           per_example=True, generator=self.mask_generator, record=self.record_masks)
+            out, mask = dropconnect_linear(
+                inputs[member],
+                weight,
+                bias,
+                keep,
+                scaling=self.config.scaling,
+                per_example=True,
+                generator=self.mask_generator,
+                record=self.record_masks,
+            )
             outputs.append(out)
             recorded.append(mask)
         return torch.stack(outputs), recorded
@@ -280,7 +321,10 @@ class KeepSweep:
             elif self._active[layer] and self.per_example:
                 out, record = self._dropconnect_per_example(layer, hidden)
             elif self._active[layer]:  # DropConnect, one weight mask per member for the whole batch
-                record = torch.rand(weight.shape, generator=self.mask_generator, device=self.device) < self._keep_tensors[layer]
+                record = (
+                    torch.rand(weight.shape, generator=self.mask_generator, device=self.device)
+                    < self._keep_tensors[layer]
+                )
                 scale = self._inverse_keep[layer] if self.inverted else torch.ones_like(self._keep_tensors[layer])
                 out = torch.baddbmm(bias, hidden, (weight * (record * scale)).transpose(1, 2))
             else:
@@ -326,8 +370,9 @@ class KeepSweep:
         losses = self._member_losses(logits, labels)
         losses.sum().backward()
         values = losses.detach().tolist()
-        newly_diverged = [member for member, value in enumerate(values)
-                          if not math.isfinite(value) and member not in self._frozen]
+        newly_diverged = [
+            member for member, value in enumerate(values) if not math.isfinite(value) and member not in self._frozen
+        ]
         if newly_diverged:
             self._freeze(newly_diverged)
         if self._frozen:
@@ -338,13 +383,18 @@ class KeepSweep:
             self._apply_max_norm()
         self.step_count += 1
         epoch = self.epoch
-        twin_loss = math.nan if self.twin_index in self._frozen and self.twin_index not in newly_diverged \
+        twin_loss = (
+            math.nan
+            if self.twin_index in self._frozen and self.twin_index not in newly_diverged
             else values[self.twin_index]
+        )
         events: list = []
         for member, keep in enumerate(self.keep_grid):
             if member in self.diverged:
                 continue
-            events.append(MemberEvent(keep, Step(self.step_count, epoch, {"method": values[member], "baseline": twin_loss})))
+            events.append(
+                MemberEvent(keep, Step(self.step_count, epoch, {"method": values[member], "baseline": twin_loss}))
+            )
         if self.record_masks:
             events.extend(self._mask_events(shown))
         for member in newly_diverged:
@@ -352,13 +402,17 @@ class KeepSweep:
                 continue  # the separate twin: members' baseline values read NaN from now on
             self.diverged.add(member)
             keep = self.keep_grid[member]
-            message = (f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
-                       f"lower the learning rate (it was {self.config.lr}) or use max-norm. The other members go on.")
+            message = (
+                f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
+                f"lower the learning rate (it was {self.config.lr}) or use max-norm. The other members go on."
+            )
             events.append(MemberEvent(keep, Finished(self.step_count, "diverged", message)))
         if len(self.diverged) == len(self.keep_grid):
             self.status = "diverged"
-            self.message = (f"every member of the sweep diverged by step {self.step_count}; lower the learning rate "
-                            f"(it was {self.config.lr}) or use max-norm. Results up to there are kept.")
+            self.message = (
+                f"every member of the sweep diverged by step {self.step_count}; lower the learning rate "
+                f"(it was {self.config.lr}) or use max-norm. Results up to there are kept."
+            )
             events.append(Finished(self.step_count, self.status, self.message))
             return events
         finished = self.step_count >= self.total_steps
@@ -368,7 +422,9 @@ class KeepSweep:
             events.extend(self.state_snapshot())
         if finished:
             self.status = "completed"
-            self.message = f"sweep completed: {len(self.keep_grid)} members, {self.config.epochs} epochs ({self.step_count} steps)"
+            self.message = (
+                f"sweep completed: {len(self.keep_grid)} members, {self.config.epochs} epochs ({self.step_count} steps)"
+            )
             events.append(Finished(self.step_count, self.status, self.message))
         return events
 
@@ -434,9 +490,16 @@ class KeepSweep:
                 out = F.linear(inputs[member], weight, bias)
                 outputs.append(out if is_output else activation(out))
                 continue
-            averaged = dropconnect_gaussian_inference(inputs[member], weight, bias, keep, activation,
-                                                      self.config.dropconnect_samples, self.eval_generator,
-                                                      self.config.scaling)
+            averaged = dropconnect_gaussian_inference(
+                inputs[member],
+                weight,
+                bias,
+                keep,
+                activation,
+                self.config.dropconnect_samples,
+                self.eval_generator,
+                self.config.scaling,
+            )
             outputs.append(averaged.clamp_min(1e-12).log() if is_output else averaged)
         return torch.stack(outputs)
 
@@ -455,9 +518,15 @@ class KeepSweep:
             losses.append(F.cross_entropy(logits.reshape(k * m, c), target.repeat(K), reduction="none").view(K, m))
             wrong.append((logits.argmax(-1) != target).to(logits.dtype))
         loss, error = torch.cat(losses, 1), torch.cat(wrong, 1)
-        summary = torch.stack([
-            loss[:, :n_train].mean(1), error[:, :n_train].mean(1), loss[:, n_train:].mean(1), error[:, n_train:].mean(1),
-        ], 1).tolist()
+        summary = torch.stack(
+            [
+                loss[:, :n_train].mean(1),
+                error[:, :n_train].mean(1),
+                loss[:, n_train:].mean(1),
+                error[:, n_train:].mean(1),
+            ],
+            1,
+        ).tolist()
         names = ("train_loss", "train_error", "test_loss", "test_error")
         return [dict(zip(names, row)) for row in summary]
 
@@ -472,10 +541,19 @@ class KeepSweep:
             self.last_metrics[keep] = {"method": metrics[member], "baseline": twin}
             if member in self.diverged:
                 continue
-            events.append(MemberEvent(keep, Evaluation(
-                self.step_count, self.epoch, {"method": metrics[member], "baseline": twin},
-                keep_p=keep, keep_p_input=self.config.keep_p_input, test_examples=n_test,
-            )))
+            events.append(
+                MemberEvent(
+                    keep,
+                    Evaluation(
+                        self.step_count,
+                        self.epoch,
+                        {"method": metrics[member], "baseline": twin},
+                        keep_p=keep,
+                        keep_p_input=self.config.keep_p_input,
+                        test_examples=n_test,
+                    ),
+                )
+            )
         return events
 
     @torch.no_grad()
@@ -492,11 +570,16 @@ class KeepSweep:
         for member, keep in enumerate(self.keep_grid):
             if member in self.diverged:
                 continue
-            events.append(MemberEvent(keep, StateSnapshot(
-                self.step_count,
-                {"method": tuple(layer[member] for layer in activations), "baseline": twin_activations},
-                {"method": tuple(layer[member] for layer in weights), "baseline": twin_weights},
-            )))
+            events.append(
+                MemberEvent(
+                    keep,
+                    StateSnapshot(
+                        self.step_count,
+                        {"method": tuple(layer[member] for layer in activations), "baseline": twin_activations},
+                        {"method": tuple(layer[member] for layer in weights), "baseline": twin_weights},
+                    ),
+                )
+            )
         return events
 
     # members as ordinary nets --------------------------------------------------------
@@ -523,8 +606,13 @@ class KeepSweep:
 _ESTIMATES: dict[tuple, float] = {}
 
 
-def estimate_sweep_seconds(config: RunConfig, keep_grid: Sequence[float] = DEFAULT_KEEP_GRID,
-                           dataset: Dataset | None = None, *, probe_steps: int = 3) -> float:
+def estimate_sweep_seconds(
+    config: RunConfig,
+    keep_grid: Sequence[float] = DEFAULT_KEEP_GRID,
+    dataset: Dataset | None = None,
+    *,
+    probe_steps: int = 3,
+) -> float:
     """Seconds the whole sweep (evaluations included) would take on this machine.
 
     Measured, not modelled: a few real sweep steps and one evaluation on a synthetic data set of the
@@ -534,8 +622,10 @@ def estimate_sweep_seconds(config: RunConfig, keep_grid: Sequence[float] = DEFAU
     grid = check_keep_grid(keep_grid)
     if dataset is None:
         from .data import load_dataset
-        dataset = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed,
-                               data_dir=config.data_dir)
+
+        dataset = load_dataset(
+            config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
+        )
     n_train, n_features = dataset.x_train.shape
     n_test = dataset.x_test.shape[0]
     key = (config.model_dump_json(), grid, n_train, n_features, n_test, dataset.n_classes)
@@ -545,12 +635,15 @@ def estimate_sweep_seconds(config: RunConfig, keep_grid: Sequence[float] = DEFAU
     batch = min(config.batch_size, n_train)
     probe_train = min(n_train, max(batch, 64))
     synthetic = Dataset(
-        name="estimate", x_train=torch.randn(probe_train, n_features, generator=generator),
+        name="estimate",
+        x_train=torch.randn(probe_train, n_features, generator=generator),
         y_train=torch.randint(0, dataset.n_classes, (probe_train,), generator=generator),
         x_test=torch.randn(min(n_test, 256), n_features, generator=generator),
         y_test=torch.randint(0, dataset.n_classes, (min(n_test, 256),), generator=generator),
-        n_classes=dataset.n_classes, class_names=tuple(str(c) for c in range(dataset.n_classes)),
-        image_shape=None, description="synthetic",
+        n_classes=dataset.n_classes,
+        class_names=tuple(str(c) for c in range(dataset.n_classes)),
+        image_shape=None,
+        description="synthetic",
     )
     probe_config = config.model_copy(update={"epochs": 1000, "train_size": None})
     sweep = KeepSweep(probe_config, grid, synthetic, record_masks=True, eval_every=10**9, eval_subsample=None)
@@ -568,6 +661,7 @@ def estimate_sweep_seconds(config: RunConfig, keep_grid: Sequence[float] = DEFAU
     steps_per_epoch = math.ceil(n_train / batch)
     total_steps = steps_per_epoch * config.epochs
     from .train import TRAIN_EVAL_LIMIT, default_eval_every
+
     run_eval_every = config.eval_every or default_eval_every(steps_per_epoch, batch)
     eval_every = max(run_eval_every, math.ceil(total_steps / MAX_SWEEP_EVALUATIONS))
     n_evaluations = total_steps // eval_every + 1
@@ -578,6 +672,7 @@ def estimate_sweep_seconds(config: RunConfig, keep_grid: Sequence[float] = DEFAU
 
 
 # --- background runner --------------------------------------------------------------
+
 
 @dataclass
 class _SweepControl:
@@ -614,8 +709,17 @@ class _Logs:
                     log.publish(event)
 
 
-def _sweep_loop(config, grid, dataset, control: _SweepControl, logs: _Logs, num_threads: int, nice: int,
-                yield_seconds: float, options: dict) -> None:
+def _sweep_loop(
+    config,
+    grid,
+    dataset,
+    control: _SweepControl,
+    logs: _Logs,
+    num_threads: int,
+    nice: int,
+    yield_seconds: float,
+    options: dict,
+) -> None:
     torch.set_num_threads(num_threads)
     lower_thread_priority(nice)
     try:
@@ -665,9 +769,17 @@ def _sweep_loop(config, grid, dataset, control: _SweepControl, logs: _Logs, num_
 class SweepRunner:
     """Runs a :class:`KeepSweep` in a daemon thread; :meth:`member` gives each member's read view."""
 
-    def __init__(self, config: RunConfig, keep_grid: Sequence[float] = DEFAULT_KEEP_GRID,
-                 dataset: Dataset | None = None, *, num_threads: int | None = None, nice: int = 0,
-                 yield_seconds: float = 0.0, **options):
+    def __init__(
+        self,
+        config: RunConfig,
+        keep_grid: Sequence[float] = DEFAULT_KEEP_GRID,
+        dataset: Dataset | None = None,
+        *,
+        num_threads: int | None = None,
+        nice: int = 0,
+        yield_seconds: float = 0.0,
+        **options,
+    ):
         self.config = config
         self.keep_grid = check_keep_grid(keep_grid)
         self.dataset = dataset
@@ -698,9 +810,20 @@ class SweepRunner:
             return
         self._control.paused = paused
         self._thread = threading.Thread(
-            target=_sweep_loop, name="dropviz-keep-sweep", daemon=True,
-            args=(self.config, self.keep_grid, self.dataset, self._control, self.logs, self.num_threads, self.nice,
-                  self.yield_seconds, self.options),
+            target=_sweep_loop,
+            name="dropviz-keep-sweep",
+            daemon=True,
+            args=(
+                self.config,
+                self.keep_grid,
+                self.dataset,
+                self._control,
+                self.logs,
+                self.num_threads,
+                self.nice,
+                self.yield_seconds,
+                self.options,
+            ),
         )
         self.logs.set_state("starting")
         self._thread.start()
@@ -739,7 +862,9 @@ class SweepRunner:
             self._control.wake.notify_all()
 
     def set_speed(self, max_steps_per_second: float | None) -> None:
-        self._control.max_steps_per_second = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+        self._control.max_steps_per_second = (
+            max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+        )
 
     def stop(self, timeout: float = 1.0) -> None:
         self._control.stop.set()
@@ -781,11 +906,16 @@ class SweepRunner:
         for keep, log in self.logs.members.items():
             evaluation = log.snapshot().latest_evaluation if log.has_evaluation else None
             metrics = evaluation.metrics["method"] if evaluation is not None else {}
-            rows.append({
-                "keep_p": keep, "step": evaluation.step if evaluation is not None else 0,
-                **{name: float(metrics.get(name, math.nan))
-                   for name in ("train_loss", "train_error", "test_loss", "test_error")},
-            })
+            rows.append(
+                {
+                    "keep_p": keep,
+                    "step": evaluation.step if evaluation is not None else 0,
+                    **{
+                        name: float(metrics.get(name, math.nan))
+                        for name in ("train_loss", "train_error", "test_loss", "test_error")
+                    },
+                }
+            )
         return pd.DataFrame(rows, columns=["keep_p", "step", "train_loss", "train_error", "test_loss", "test_error"])
 
 

@@ -8,6 +8,7 @@ views (``record_mask = True``); when off, recording costs nothing. Masks are
 drawn from a ``torch.Generator`` owned by the model, so a run is reproducible
 even while other threads (a web server, analyses) use torch's global RNG.
 """
+
 from __future__ import annotations
 
 import math
@@ -107,7 +108,9 @@ def _chunk_size(n_out: int, n_in: int) -> int:
     return max(1, DROPCONNECT_CHUNK_ELEMENTS // max(1, n_out * n_in))
 
 
-def _draw_weight_masks(count: int, n_out: int, n_in: int, keep_p: float, seed: int, device, dtype=torch.float32) -> torch.Tensor:
+def _draw_weight_masks(
+    count: int, n_out: int, n_in: int, keep_p: float, seed: int, device, dtype=torch.float32
+) -> torch.Tensor:
     """``count`` float {0,1} weight masks from a private generator seeded by ``seed``.
 
     Seeding per chunk lets the backward pass regenerate exactly the forward
@@ -128,7 +131,9 @@ class _PerExampleDropConnect(torch.autograd.Function):
         outputs = torch.empty(inputs.shape[0], n_out, device=inputs.device, dtype=inputs.dtype)
         for index, start in enumerate(range(0, inputs.shape[0], chunk)):
             part = inputs[start : start + chunk]
-            masks = _draw_weight_masks(part.shape[0], n_out, n_in, keep_p, int(chunk_seeds[index]), inputs.device, weight.dtype)
+            masks = _draw_weight_masks(
+                part.shape[0], n_out, n_in, keep_p, int(chunk_seeds[index]), inputs.device, weight.dtype
+            )
             masked = masks.mul_(weight)
             outputs[start : start + chunk] = torch.bmm(masked, part.unsqueeze(-1)).squeeze(-1)
         if scale != 1.0:
@@ -151,7 +156,9 @@ class _PerExampleDropConnect(torch.autograd.Function):
         for index, start in enumerate(range(0, inputs.shape[0], chunk)):
             part = inputs[start : start + chunk]
             grad_part = grad_outputs[start : start + chunk]
-            masks = _draw_weight_masks(part.shape[0], n_out, n_in, ctx.keep_p, int(ctx.chunk_seeds[index]), inputs.device, weight.dtype)
+            masks = _draw_weight_masks(
+                part.shape[0], n_out, n_in, ctx.keep_p, int(ctx.chunk_seeds[index]), inputs.device, weight.dtype
+            )
             if grad_inputs is not None:
                 grad_inputs[start : start + chunk] = torch.bmm(grad_part.unsqueeze(1), masks * weight).squeeze(1)
             if grad_weight is not None:
@@ -191,7 +198,9 @@ def dropconnect_linear(
         return F.linear(inputs, weight * mask * scale, bias), recorded
     n_chunks = math.ceil(inputs.shape[0] / _chunk_size(n_out, n_in))
     # Seeds come from the model's generator so the run stays reproducible.
-    seeds = torch.randint(0, 2**62, (n_chunks,), generator=generator, device=generator.device if generator else "cpu").tolist()
+    seeds = torch.randint(
+        0, 2**62, (n_chunks,), generator=generator, device=generator.device if generator else "cpu"
+    ).tolist()
     outputs = _PerExampleDropConnect.apply(inputs, weight, bias, keep_p, scale, seeds)
     recorded = None
     if record:

@@ -9,6 +9,7 @@ The paper's numbers quoted on the lecture page (Srivastava et al. 2014,
 MNIST) are kept here too, copied from REFERENCE.md; "≈" values were read off
 the paper's plots. They are always shown labelled as the paper's.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ class SectionLink:
     experiment the Experiments page should select).
     """
 
-    page: str                                  # key of PAGES
+    page: str  # key of PAGES
     label_en: str
     label_zh: str
     settings: Mapping[str, object] = field(default_factory=dict)
@@ -119,103 +120,202 @@ _EXP = "experiments"
 #: The lecture's sections in the lecture's order.
 SECTIONS: tuple[LectureSection, ...] = (
     LectureSection(
-        "coadaptation", "1. Motivation: co-adaptation", "1. 研究动机：共适应",
-        "Dropout研究动机", "coadaptation",
-        (SectionLink(_CO, "Measure co-adaptation with and without dropout",
-                     "度量有无 Dropout 时的共适应",
-                     {"dataset": "digits", "method": "dropout", "keep_p": 0.5,
-                      "hidden": (256, 256)}),),
+        "coadaptation",
+        "1. Motivation: co-adaptation",
+        "1. 研究动机：共适应",
+        "Dropout研究动机",
+        "coadaptation",
+        (
+            SectionLink(
+                _CO,
+                "Measure co-adaptation with and without dropout",
+                "度量有无 Dropout 时的共适应",
+                {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)},
+            ),
+        ),
     ),
     LectureSection(
-        "what-is-dropout", "2. What is dropout?", "2. 什么是 Dropout？",
-        "什么是Dropout? / 网络对比", "thinned-network",
-        (SectionLink(_PLAY, "Train a dropout net beside its no-dropout twin",
-                     "训练 Dropout 网络及其无 Dropout 对照", {"method": "dropout", "keep_p": 0.5}),),
+        "what-is-dropout",
+        "2. What is dropout?",
+        "2. 什么是 Dropout？",
+        "什么是Dropout? / 网络对比",
+        "thinned-network",
+        (
+            SectionLink(
+                _PLAY,
+                "Train a dropout net beside its no-dropout twin",
+                "训练 Dropout 网络及其无 Dropout 对照",
+                {"method": "dropout", "keep_p": 0.5},
+            ),
+        ),
     ),
     LectureSection(
-        "model", "3. Model equations", "3. 模型描述",
-        "模型描述", "equations",
-        (SectionLink(_PLAY, "See the real masks of each mini-batch",
-                     "查看每个小批量的真实掩码", {"method": "dropout", "keep_p": 0.5}),),
+        "model",
+        "3. Model equations",
+        "3. 模型描述",
+        "模型描述",
+        "equations",
+        (
+            SectionLink(
+                _PLAY,
+                "See the real masks of each mini-batch",
+                "查看每个小批量的真实掩码",
+                {"method": "dropout", "keep_p": 0.5},
+            ),
+        ),
     ),
     LectureSection(
-        "train-vs-inference", "4. Training vs inference", "4. 训练与推理",
-        "训练与推理", "train-vs-inference",
-        (SectionLink(_INF, "Weight scaling vs Monte-Carlo averaging",
-                     "权重缩放与蒙特卡洛平均对比", {"method": "dropout", "keep_p": 0.5}),),
+        "train-vs-inference",
+        "4. Training vs inference",
+        "4. 训练与推理",
+        "训练与推理",
+        "train-vs-inference",
+        (
+            SectionLink(
+                _INF,
+                "Weight scaling vs Monte-Carlo averaging",
+                "权重缩放与蒙特卡洛平均对比",
+                {"method": "dropout", "keep_p": 0.5},
+            ),
+        ),
     ),
     LectureSection(
-        "mnist", "5. Comparison on MNIST (paper's Table 2)", "5. 横向比较（论文表 2）",
-        "横向比较", "table2",
-        (SectionLink(_EXP, "Re-run the comparison here", "在本应用中重新运行该比较",
-                     extra={"experiment": "table2"}),),
+        "mnist",
+        "5. Comparison on MNIST (paper's Table 2)",
+        "5. 横向比较（论文表 2）",
+        "横向比较",
+        "table2",
+        (SectionLink(_EXP, "Re-run the comparison here", "在本应用中重新运行该比较", extra={"experiment": "table2"}),),
     ),
     LectureSection(
-        "robustness", "6. Robustness across architectures (paper's Fig. 4)",
-        "6. 鲁棒性结果（论文图 4）", "鲁棒性结果", "fig4",
-        (SectionLink(_EXP, "Re-run: several architectures with and without dropout",
-                     "重新运行：多种结构、有无 Dropout", extra={"experiment": "fig4"}),),
+        "robustness",
+        "6. Robustness across architectures (paper's Fig. 4)",
+        "6. 鲁棒性结果（论文图 4）",
+        "鲁棒性结果",
+        "fig4",
+        (
+            SectionLink(
+                _EXP,
+                "Re-run: several architectures with and without dropout",
+                "重新运行：多种结构、有无 Dropout",
+                extra={"experiment": "fig4"},
+            ),
+        ),
     ),
     LectureSection(
-        "effect-of-p", "7. Effect of p (paper's Fig. 9)", "7. p 值的影响（论文图 9）",
-        "P值影响", "fig9",
-        (SectionLink(_EXP, "Re-run the p sweep (n fixed)", "重新运行 p 扫描（n 固定）",
-                     extra={"experiment": "fig9a"}),
-         SectionLink(_PLAY, "p = 0.1: watch it under-fit", "p = 0.1：观察欠拟合",
-                     {"method": "dropout", "keep_p": 0.1})),
+        "effect-of-p",
+        "7. Effect of p (paper's Fig. 9)",
+        "7. p 值的影响（论文图 9）",
+        "P值影响",
+        "fig9",
+        (
+            SectionLink(
+                _EXP, "Re-run the p sweep (n fixed)", "重新运行 p 扫描（n 固定）", extra={"experiment": "fig9a"}
+            ),
+            SectionLink(
+                _PLAY, "p = 0.1: watch it under-fit", "p = 0.1：观察欠拟合", {"method": "dropout", "keep_p": 0.1}
+            ),
+        ),
     ),
     LectureSection(
-        "data-size", "8. Effect of data set size (paper's Fig. 10)",
-        "8. 训练数据大小的影响（论文图 10）", "训练数据大小影响", "fig10",
-        (SectionLink(_EXP, "Re-run the data-size sweep", "重新运行数据量扫描",
-                     extra={"experiment": "fig10"}),
-         SectionLink(_PLAY, "Few training points, big net", "训练点很少、网络很大",
-                     {"method": "dropout", "keep_p": 0.5, "train_size": 30,
-                      "hidden": (256, 256)})),
+        "data-size",
+        "8. Effect of data set size (paper's Fig. 10)",
+        "8. 训练数据大小的影响（论文图 10）",
+        "训练数据大小影响",
+        "fig10",
+        (
+            SectionLink(_EXP, "Re-run the data-size sweep", "重新运行数据量扫描", extra={"experiment": "fig10"}),
+            SectionLink(
+                _PLAY,
+                "Few training points, big net",
+                "训练点很少、网络很大",
+                {"method": "dropout", "keep_p": 0.5, "train_size": 30, "hidden": (256, 256)},
+            ),
+        ),
     ),
     LectureSection(
-        "mathematics", "9. The mathematics: an expected regularizer",
-        "9. Dropout 的数学原理：期望意义下的正则", "Dropout的数学原理 / Dropout网络的期望值是一种正则",
+        "mathematics",
+        "9. The mathematics: an expected regularizer",
+        "9. Dropout 的数学原理：期望意义下的正则",
+        "Dropout的数学原理 / Dropout网络的期望值是一种正则",
         "regularizer",
-        (SectionLink(_TH, "Check it with your own numbers (Theory page)",
-                     "用你自己的数字验证（理论页）"),),
+        (SectionLink(_TH, "Check it with your own numbers (Theory page)", "用你自己的数字验证（理论页）"),),
     ),
     LectureSection(
-        "dropconnect", "10. DropConnect", "10. DropConnect 网络",
-        "DropConnect网络 / DropConnect网络的动机 / 实验对比", "masks",
-        (SectionLink(_PLAY, "Train with DropConnect", "使用 DropConnect 训练",
-                     {"method": "dropconnect", "keep_p": 0.5}),
-         SectionLink(_INF, "DropConnect inference: mean vs Gaussian sampling",
-                     "DropConnect 推理：均值与高斯采样", {"method": "dropconnect", "keep_p": 0.5})),
+        "dropconnect",
+        "10. DropConnect",
+        "10. DropConnect 网络",
+        "DropConnect网络 / DropConnect网络的动机 / 实验对比",
+        "masks",
+        (
+            SectionLink(
+                _PLAY, "Train with DropConnect", "使用 DropConnect 训练", {"method": "dropconnect", "keep_p": 0.5}
+            ),
+            SectionLink(
+                _INF,
+                "DropConnect inference: mean vs Gaussian sampling",
+                "DropConnect 推理：均值与高斯采样",
+                {"method": "dropconnect", "keep_p": 0.5},
+            ),
+        ),
     ),
     LectureSection(
-        "implementation", "11. Original vs current implementation",
-        "11. 实现方式：原始实现与目前实现", "实现方式", "implementation",
-        (SectionLink(_INF, "Inverted vs weight-scaling: same predictions",
-                     "反向缩放与权重缩放：预测相同", {"method": "dropout", "scaling": "weight-scaling"}),
-         SectionLink(_PLAY, "Train with the original (weight-scaling) version",
-                     "用原始（权重缩放）实现训练", {"method": "dropout", "scaling": "weight-scaling"})),
+        "implementation",
+        "11. Original vs current implementation",
+        "11. 实现方式：原始实现与目前实现",
+        "实现方式",
+        "implementation",
+        (
+            SectionLink(
+                _INF,
+                "Inverted vs weight-scaling: same predictions",
+                "反向缩放与权重缩放：预测相同",
+                {"method": "dropout", "scaling": "weight-scaling"},
+            ),
+            SectionLink(
+                _PLAY,
+                "Train with the original (weight-scaling) version",
+                "用原始（权重缩放）实现训练",
+                {"method": "dropout", "scaling": "weight-scaling"},
+            ),
+        ),
     ),
     LectureSection(
-        "ridge", "12. Why it works for linear regression: ridge",
-        "12. 实现原理：与岭回归等价", "实现原理", "ridge",
-        (SectionLink(_TH, "SGD with masks vs the closed form (Theory page)",
-                     "带掩码的 SGD 与闭式解（理论页）"),),
+        "ridge",
+        "12. Why it works for linear regression: ridge",
+        "12. 实现原理：与岭回归等价",
+        "实现原理",
+        "ridge",
+        (SectionLink(_TH, "SGD with masks vs the closed form (Theory page)", "带掩码的 SGD 与闭式解（理论页）"),),
     ),
     LectureSection(
-        "numpy", "13. A numpy function", "13. 函数实现", "函数实现", "numpy",
-        (SectionLink(_TH, "Run it and see each defect (Theory page)",
-                     "运行它并查看每个缺陷（理论页）"),),
+        "numpy",
+        "13. A numpy function",
+        "13. 函数实现",
+        "函数实现",
+        "numpy",
+        (SectionLink(_TH, "Run it and see each defect (Theory page)", "运行它并查看每个缺陷（理论页）"),),
     ),
     LectureSection(
-        "summary", "14. Summary: model averaging, less co-adaptation",
-        "14. 总结：模型平均，减少共适应", "总结", "summary",
-        (SectionLink(_INF, "Model averaging: k sampled nets vs weight scaling",
-                     "模型平均：k 个采样网络与权重缩放", {"method": "dropout", "keep_p": 0.5}),
-         SectionLink(_CO, "Co-adaptation: what the measures show",
-                     "共适应：各项度量显示了什么",
-                     {"dataset": "digits", "method": "dropout", "keep_p": 0.5,
-                      "hidden": (256, 256)})),
+        "summary",
+        "14. Summary: model averaging, less co-adaptation",
+        "14. 总结：模型平均，减少共适应",
+        "总结",
+        "summary",
+        (
+            SectionLink(
+                _INF,
+                "Model averaging: k sampled nets vs weight scaling",
+                "模型平均：k 个采样网络与权重缩放",
+                {"method": "dropout", "keep_p": 0.5},
+            ),
+            SectionLink(
+                _CO,
+                "Co-adaptation: what the measures show",
+                "共适应：各项度量显示了什么",
+                {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)},
+            ),
+        ),
     ),
 )
 
@@ -255,7 +355,7 @@ PAPER_TABLE2: tuple[tuple[str, str, str, float], ...] = (
 #: architectures are summarized by ranges (low, high).
 PAPER_FIG4 = {
     "updates": (50_000, 200_000, 1_000_000),
-    "without": ((1.6, 1.9), (1.6, 1.9), (1.6, 1.9)),   # plateaued by ≈50k
+    "without": ((1.6, 1.9), (1.6, 1.9), (1.6, 1.9)),  # plateaued by ≈50k
     "with": ((1.45, 1.45), (1.25, 1.25), (1.0, 1.15)),
 }
 
@@ -298,8 +398,8 @@ def fig10_columns():
 # The model-equation example: one layer, one dropout mask
 # --------------------------------------------------------------------------
 
-EXAMPLE_IN = 5     # units in layer l
-EXAMPLE_OUT = 3    # units in layer l+1
+EXAMPLE_IN = 5  # units in layer l
+EXAMPLE_OUT = 3  # units in layer l+1
 EXAMPLE_SEED = 15  # chosen so that the ReLU outputs are not all zero
 ACTIVATIONS = ("relu", "logistic")
 
@@ -322,16 +422,16 @@ class LayerExample:
 
     keep_p: float
     activation: str
-    y: np.ndarray        # (n_in,)  layer l's outputs
-    W: np.ndarray        # (n_out, n_in)
-    b: np.ndarray        # (n_out,)
-    r: np.ndarray        # (n_in,) 0/1 mask
+    y: np.ndarray  # (n_in,)  layer l's outputs
+    W: np.ndarray  # (n_out, n_in)
+    b: np.ndarray  # (n_out,)
+    r: np.ndarray  # (n_in,) 0/1 mask
     y_tilde: np.ndarray  # r * y
-    z: np.ndarray        # W ỹ + b
-    out: np.ndarray      # f(z)
-    z_test: np.ndarray   # p W y + b
-    out_test: np.ndarray # f(z_test)
-    z_mean: np.ndarray   # E_r[z] = p W y + b (equals z_test: z is linear in r)
+    z: np.ndarray  # W ỹ + b
+    out: np.ndarray  # f(z)
+    z_test: np.ndarray  # p W y + b
+    out_test: np.ndarray  # f(z_test)
+    z_mean: np.ndarray  # E_r[z] = p W y + b (equals z_test: z is linear in r)
 
 
 def example_layer(seed: int = EXAMPLE_SEED):
@@ -364,10 +464,20 @@ def layer_example(keep_p, uniforms, activation: str = "relu", seed: int = EXAMPL
     y_tilde = r * y
     z = W @ y_tilde + b
     z_test = (p * W) @ y + b
-    return LayerExample(keep_p=p, activation=activation, y=y, W=W, b=b, r=r,
-                        y_tilde=y_tilde, z=z, out=_activation(z, activation),
-                        z_test=z_test, out_test=_activation(z_test, activation),
-                        z_mean=z_test.copy())
+    return LayerExample(
+        keep_p=p,
+        activation=activation,
+        y=y,
+        W=W,
+        b=b,
+        r=r,
+        y_tilde=y_tilde,
+        z=z,
+        out=_activation(z, activation),
+        z_test=z_test,
+        out_test=_activation(z_test, activation),
+        z_mean=z_test.copy(),
+    )
 
 
 def thinned_network_masks(layer_sizes, keep_p, keep_p_input, rng) -> list[np.ndarray]:
@@ -398,13 +508,18 @@ def exact_layer_expectation(keep_p, activation: str = "relu", seed: int = EXAMPL
     p = check_keep_p(keep_p)
     y, W, b = example_layer(seed)
     n = y.size
-    masks = ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(float)
+    masks = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(float)
     probs = np.prod(np.where(masks == 1, p, 1.0 - p), axis=1)
-    z = (masks * y) @ W.T + b                     # (2^n, n_out)
+    z = (masks * y) @ W.T + b  # (2^n, n_out)
     out = _activation(z, activation)
     z_test = (p * W) @ y + b
-    return {"E_z": probs @ z, "E_out": probs @ out, "z_test": z_test,
-            "out_test": _activation(z_test, activation), "n_masks": 2 ** n}
+    return {
+        "E_z": probs @ z,
+        "E_out": probs @ out,
+        "z_test": z_test,
+        "out_test": _activation(z_test, activation),
+        "n_masks": 2**n,
+    }
 
 
 def implementation_means(x, keep_p, n_draws: int, rng) -> dict:
@@ -424,9 +539,13 @@ def implementation_means(x, keep_p, n_draws: int, rng) -> dict:
     batch = np.broadcast_to(x, (n_draws, x.size))
     inv = dropout(batch, p, gen, scaling="inverted").mean(axis=0)
     ws = dropout(batch, p, gen, scaling="weight-scaling").mean(axis=0)
-    return {"x": x, "inverted_train_mean": inv, "inverted_test": dropout_inference(x, p, "inverted"),
-            "weight_scaling_train_mean": ws,
-            "weight_scaling_test": dropout_inference(x, p, "weight-scaling")}
+    return {
+        "x": x,
+        "inverted_train_mean": inv,
+        "inverted_test": dropout_inference(x, p, "inverted"),
+        "weight_scaling_train_mean": ws,
+        "weight_scaling_test": dropout_inference(x, p, "weight-scaling"),
+    }
 
 
 @dataclass(frozen=True)
@@ -434,9 +553,9 @@ class LectureRun:
     """What the lecture's numpy function did to one input."""
 
     x_before: np.ndarray
-    x_after: np.ndarray          # the caller's array after the call
+    x_after: np.ndarray  # the caller's array after the call
     result: np.ndarray | None
-    error: str | None            # "TypeName: message" if it raised
+    error: str | None  # "TypeName: message" if it raised
     warnings: tuple[str, ...]
     returned_is_input: bool
 
@@ -466,8 +585,11 @@ def run_lecture_function(x, discard_prob: float, seed) -> LectureRun:
                 error = f"{type(exc).__name__}: {exc}"
     finally:
         np.random.set_state(state)
-    return LectureRun(x_before=before, x_after=arr.copy(),
-                      result=None if result is None else np.array(result, copy=True),
-                      error=error,
-                      warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
-                      returned_is_input=result is arr)
+    return LectureRun(
+        x_before=before,
+        x_after=arr.copy(),
+        result=None if result is None else np.array(result, copy=True),
+        error=error,
+        warnings=tuple(f"{w.category.__name__}: {w.message}" for w in caught),
+        returned_is_input=result is arr,
+    )

@@ -6,6 +6,7 @@ the data set's number of features and classes is known. Whoever runs the
 program sets the limits: the web app's (stricter, ``ui.run_limits``) come from
 its environment, the CLI's from flags (default: this machine's memory).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,11 +48,15 @@ class RunTooLarge(ConfigError):
         self.cost, self.limits, self.over = cost, limits, over
         problems = []
         if "parameters" in over:
-            problems.append(f"this run's network {cost.architecture} has {format_count(cost.n_parameters)} parameters, "
-                            f"the limit is {format_count(limits.max_parameters)}")
+            problems.append(
+                f"this run's network {cost.architecture} has {format_count(cost.n_parameters)} parameters, "
+                f"the limit is {format_count(limits.max_parameters)}"
+            )
         if "memory" in over:
-            problems.append(f"this run needs about {format_bytes(cost.memory_bytes)} of memory, the limit is "
-                            f"{format_bytes(limits.max_memory_bytes)}")
+            problems.append(
+                f"this run needs about {format_bytes(cost.memory_bytes)} of memory, the limit is "
+                f"{format_bytes(limits.max_memory_bytes)}"
+            )
         where = f" ({limits.source})" if limits.source else ""
         super().__init__(["; ".join(problems) + where + ": use fewer or narrower hidden layers"])
 
@@ -74,8 +79,15 @@ def format_bytes(size: int | None) -> str:
     return f"{size} B"
 
 
-def estimate_run(config: RunConfig, n_features: int, n_classes: int, *, state_history: int = DEFAULT_STATE_HISTORY,
-                 probe_size: int = DEFAULT_PROBE_SIZE, model_copies: int = 1) -> RunCost:
+def estimate_run(
+    config: RunConfig,
+    n_features: int,
+    n_classes: int,
+    *,
+    state_history: int = DEFAULT_STATE_HISTORY,
+    probe_size: int = DEFAULT_PROBE_SIZE,
+    model_copies: int = 1,
+) -> RunCost:
     """Parameters of one net and an estimate (float32 elements x 4) of the run's peak memory.
 
     Counted per network: weights, gradients, optimizer state and ``model_copies`` copies
@@ -97,8 +109,9 @@ def estimate_run(config: RunConfig, n_features: int, n_classes: int, *, state_hi
         else:  # chunked: at most a chunk's masks at once, at least one example's
             elements += 2 * max(DROPCONNECT_CHUNK_ELEMENTS, max(n_in * n_out for n_in, n_out in pairs))
     elements += (state_history + 1) * n_networks * probe_size * sum(config.hidden)
-    return RunCost(layer_sizes=sizes, n_parameters=n_parameters, n_networks=n_networks,
-                   memory_bytes=FLOAT_BYTES * elements)
+    return RunCost(
+        layer_sizes=sizes, n_parameters=n_parameters, n_networks=n_networks, memory_bytes=FLOAT_BYTES * elements
+    )
 
 
 def check_run(config: RunConfig, n_features: int, n_classes: int, limits: RunLimits, **estimate) -> RunCost:
@@ -124,7 +137,10 @@ def machine_memory_bytes() -> int | None:
 def cli_limits(max_parameters: int | None = None, max_memory_mb: int | None = None) -> RunLimits:
     """The command line's limits: the user's own machine, so by default only its memory."""
     memory = max_memory_mb * (1 << 20) if max_memory_mb is not None else machine_memory_bytes()
-    flags = [flag for flag, value in (("--max-parameters", max_parameters), ("--max-memory-mb", max_memory_mb))
-             if value is not None]
+    flags = [
+        flag
+        for flag, value in (("--max-parameters", max_parameters), ("--max-memory-mb", max_memory_mb))
+        if value is not None
+    ]
     source = f"set by {' and '.join(flags)}" if flags else "this machine's memory; --max-memory-mb changes it"
     return RunLimits(max_parameters=max_parameters, max_memory_bytes=memory, source=source)

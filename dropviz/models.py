@@ -7,6 +7,7 @@ keep probability. Parameters live only in ``self.linears`` so that a method
 net and its no-dropout twin share one ``state_dict`` layout and can start
 from identical weights.
 """
+
 from __future__ import annotations
 
 import copy
@@ -94,8 +95,10 @@ class MLP(nn.Module):
     def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
         """Change the keep probabilities in place (a mid-run change); weights and optimizer state stay."""
         new = tuple(
-            check_keep_p(keep_p_input, "keep_p_input") if index == 0 and keep_p_input is not None
-            else check_keep_p(keep_p, "keep_p") if index > 0 and keep_p is not None
+            check_keep_p(keep_p_input, "keep_p_input")
+            if index == 0 and keep_p_input is not None
+            else check_keep_p(keep_p, "keep_p")
+            if index > 0 and keep_p is not None
             else old
             for index, old in enumerate(self.keep_ps)
         )
@@ -150,9 +153,14 @@ class MLP(nn.Module):
             return linear(self.drops[index](inputs)), False
         if self.training:
             outputs, mask = dropconnect_linear(
-                inputs, linear.weight, linear.bias, keep,
-                scaling=self.scaling, per_example=self.dropconnect_per_example,
-                generator=self.generator, record=self.record_masks,
+                inputs,
+                linear.weight,
+                linear.bias,
+                keep,
+                scaling=self.scaling,
+                per_example=self.dropconnect_per_example,
+                generator=self.generator,
+                record=self.record_masks,
             )
             if self.record_masks:
                 self.last_weight_masks[index] = mask
@@ -162,8 +170,14 @@ class MLP(nn.Module):
             # For the output layer average class probabilities; log turns them back into logits.
             activation = (lambda logits: torch.softmax(logits, -1)) if is_output else self.activation
             averaged = dropconnect_gaussian_inference(
-                inputs, linear.weight, linear.bias, keep, activation,
-                self.dropconnect_samples, self.generator, self.scaling,
+                inputs,
+                linear.weight,
+                linear.bias,
+                keep,
+                activation,
+                self.dropconnect_samples,
+                self.generator,
+                self.scaling,
             )
             return (averaged.clamp_min(1e-12).log() if is_output else averaged), not is_output
         weight = linear.weight if self.scaling == "inverted" else linear.weight * keep
@@ -261,10 +275,16 @@ def build_model(config: RunConfig, n_inputs: int, n_outputs: int, *, baseline: b
     """The method net of ``config``, or (``baseline=True``) its no-dropout twin."""
     source = config.baseline() if baseline else config
     return MLP(
-        n_inputs, config.hidden, n_outputs,
-        activation=config.activation, method=source.method,
-        keep_p=source.keep_p, keep_p_input=source.keep_p_input, scaling=config.scaling,
-        dropconnect_mask=config.dropconnect_mask, dropconnect_inference=config.dropconnect_inference,
+        n_inputs,
+        config.hidden,
+        n_outputs,
+        activation=config.activation,
+        method=source.method,
+        keep_p=source.keep_p,
+        keep_p_input=source.keep_p_input,
+        scaling=config.scaling,
+        dropconnect_mask=config.dropconnect_mask,
+        dropconnect_inference=config.dropconnect_inference,
         dropconnect_samples=config.dropconnect_samples,
     )
 

@@ -5,6 +5,7 @@ Commands go to the actor as method calls numbered in order (a threaded actor may
 of order); the server's reader thread keeps one ``poll`` call in flight per actor, which returns
 the host's messages as soon as there are some. A dead actor fails its runs like a dead process.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -71,8 +72,11 @@ class HostActor:
         while True:
             wake = host.next_wake(time.perf_counter())
             try:
-                command = self.commands.get(timeout=min(0.5, wake if wake is not None else 0.5)) if wake != 0.0 \
+                command = (
+                    self.commands.get(timeout=min(0.5, wake if wake is not None else 0.5))
+                    if wake != 0.0
                     else self.commands.get_nowait()
+                )
                 host.handle(command)
                 while True:
                     host.handle(self.commands.get_nowait())
@@ -138,9 +142,15 @@ def read_loop(pool) -> None:
                 if pool._closed:
                     return
                 text = str(error).strip().splitlines()
-                pool._host_died(index, HostDied(f"the Ray actor training this run stopped unexpectedly "
-                                                f"({type(error).__name__}: {text[0] if text else ''})"
-                                                " — press Train to start again", []))
+                pool._host_died(
+                    index,
+                    HostDied(
+                        f"the Ray actor training this run stopped unexpectedly "
+                        f"({type(error).__name__}: {text[0] if text else ''})"
+                        " — press Train to start again",
+                        [],
+                    ),
+                )
                 continue
             for message in messages:
                 pool._deliver(message)

@@ -70,8 +70,7 @@ def _load_lecture_function():
     # Registering the text with linecache makes tracebacks and
     # inspect.getsource() show the lecture's lines instead of nothing.
     lines = LECTURE_DROPOUT_SOURCE.splitlines(keepends=True)
-    linecache.cache[_LECTURE_FILENAME] = (
-        len(LECTURE_DROPOUT_SOURCE), None, lines, _LECTURE_FILENAME)
+    linecache.cache[_LECTURE_FILENAME] = (len(LECTURE_DROPOUT_SOURCE), None, lines, _LECTURE_FILENAME)
     namespace: dict = {"__name__": "dropviz.lecture"}
     exec(compile(LECTURE_DROPOUT_SOURCE, _LECTURE_FILENAME, "exec"), namespace)
     return namespace["dropout"]
@@ -99,12 +98,14 @@ def check_keep_p(keep_p, name: str = "keep_p") -> float:
     if isinstance(keep_p, (bool, np.bool_)) or not isinstance(keep_p, numbers.Real):
         raise ValueError(
             f"{name} must be a real number in (0, 1] (probability of keeping a "
-            f"unit; PyTorch nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}")
+            f"unit; PyTorch nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}"
+        )
     value = float(keep_p)
     if not (0.0 < value <= 1.0):
         raise ValueError(
             f"{name} must be in (0, 1] (probability of keeping a unit; PyTorch "
-            f"nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}")
+            f"nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}"
+        )
     return value
 
 
@@ -124,7 +125,8 @@ def as_generator(rng) -> np.random.Generator:
         return np.random.default_rng(int(rng))
     raise TypeError(
         "rng must be a numpy.random.Generator or a non-negative int seed "
-        f"(None is not accepted, to keep runs reproducible), got {rng!r}")
+        f"(None is not accepted, to keep runs reproducible), got {rng!r}"
+    )
 
 
 def _check_scaling(scaling: str) -> str:
@@ -216,12 +218,12 @@ def dropout_inference(x, keep_p, scaling: str = "inverted") -> np.ndarray:
 class LectureDefect:
     """One defect of the lecture's function, with what running it showed."""
 
-    key: str           # short identifier, e.g. "global-seed"
-    name: str          # short title
+    key: str  # short identifier, e.g. "global-seed"
+    name: str  # short title
     explanation_en: str
     explanation_zh: str
-    code: str          # the snippet that was executed to observe it
-    outcome: str       # what actually happened, computed at call time
+    code: str  # the snippet that was executed to observe it
+    outcome: str  # what actually happened, computed at call time
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -357,46 +359,64 @@ def _nan_outcome(ns: dict) -> str:
     if error is None:
         return "no error was raised for discard_prob=nan."
     passed_check = "Dropout prob must be" not in str(error)
-    return (
-        f"raised {type(error).__name__}: {error} -- "
-        + ("the function's own range check let NaN through; the error comes "
-           "from numpy's binomial sampler, not from the check."
-           if passed_check else "the function's own check caught it.")
+    return f"raised {type(error).__name__}: {error} -- " + (
+        "the function's own range check let NaN through; the error comes "
+        "from numpy's binomial sampler, not from the check."
+        if passed_check
+        else "the function's own check caught it."
     )
 
 
 _DEFECTS = (
-    ("global-seed", "Reseeds numpy's global generator",
-     "np.random.seed() returns None, so `seed = np.random.seed(seed)` only "
-     "reseeds the GLOBAL generator, clobbering the caller's random state "
-     "(and with seed=None, reseeding it from OS entropy).",
-     "np.random.seed() 返回 None，`seed = np.random.seed(seed)` 只是重置了全局随机"
-     "数生成器，破坏调用者的随机状态（seed=None 时用系统熵重新播种，无法复现）。",
-     _SEED_CODE, _seed_outcome),
-    ("in-place", "Modifies the caller's array",
-     "`x *= random_tensor` and `x /= keep_prob` write into the caller's array, "
-     "so the input is destroyed and the returned array is the same object.",
-     "`x *= random_tensor` 与 `x /= keep_prob` 原地修改了调用者传入的数组，输入被破坏，"
-     "返回值与输入是同一个对象。",
-     _INPLACE_CODE, _inplace_outcome),
-    ("integer-input", "Integer arrays fail half-way",
-     "On an integer array, the in-place true division cannot store floats: "
-     "numpy raises (UFuncTypeError, since numpy 1.10) after the mask has already been applied in place.",
-     "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 会报错（UFuncTypeError，自 numpy 1.10 起），"
-     "而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
-     _INT_CODE, _int_outcome),
-    ("discard-all", "discard_prob = 1 divides by zero",
-     "discard_prob=1 passes the range check, gives keep_prob = 0 and then "
-     "0/0 = nan for every element (with a RuntimeWarning).",
-     "discard_prob=1 能通过范围检查，使 keep_prob = 0，随后 0/0 = nan，"
-     "所有元素都变成 nan（并伴随 RuntimeWarning）。",
-     _ZERO_KEEP_CODE, _zero_keep_outcome),
-    ("nan-prob", "NaN slips past the range check",
-     "`discard_prob < 0 or discard_prob > 1` is False for NaN, so the check "
-     "does not reject it; the failure happens later inside numpy.",
-     "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，"
-     "错误要到 numpy 内部才出现。",
-     _NAN_CODE, _nan_outcome),
+    (
+        "global-seed",
+        "Reseeds numpy's global generator",
+        "np.random.seed() returns None, so `seed = np.random.seed(seed)` only "
+        "reseeds the GLOBAL generator, clobbering the caller's random state "
+        "(and with seed=None, reseeding it from OS entropy).",
+        "np.random.seed() 返回 None，`seed = np.random.seed(seed)` 只是重置了全局随机"
+        "数生成器，破坏调用者的随机状态（seed=None 时用系统熵重新播种，无法复现）。",
+        _SEED_CODE,
+        _seed_outcome,
+    ),
+    (
+        "in-place",
+        "Modifies the caller's array",
+        "`x *= random_tensor` and `x /= keep_prob` write into the caller's array, "
+        "so the input is destroyed and the returned array is the same object.",
+        "`x *= random_tensor` 与 `x /= keep_prob` 原地修改了调用者传入的数组，输入被破坏，返回值与输入是同一个对象。",
+        _INPLACE_CODE,
+        _inplace_outcome,
+    ),
+    (
+        "integer-input",
+        "Integer arrays fail half-way",
+        "On an integer array, the in-place true division cannot store floats: "
+        "numpy raises (UFuncTypeError, since numpy 1.10) after the mask has already been applied in place.",
+        "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 会报错（UFuncTypeError，自 numpy 1.10 起），"
+        "而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
+        _INT_CODE,
+        _int_outcome,
+    ),
+    (
+        "discard-all",
+        "discard_prob = 1 divides by zero",
+        "discard_prob=1 passes the range check, gives keep_prob = 0 and then "
+        "0/0 = nan for every element (with a RuntimeWarning).",
+        "discard_prob=1 能通过范围检查，使 keep_prob = 0，随后 0/0 = nan，"
+        "所有元素都变成 nan（并伴随 RuntimeWarning）。",
+        _ZERO_KEEP_CODE,
+        _zero_keep_outcome,
+    ),
+    (
+        "nan-prob",
+        "NaN slips past the range check",
+        "`discard_prob < 0 or discard_prob > 1` is False for NaN, so the check "
+        "does not reject it; the failure happens later inside numpy.",
+        "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，错误要到 numpy 内部才出现。",
+        _NAN_CODE,
+        _nan_outcome,
+    ),
 )
 
 
@@ -411,8 +431,7 @@ def lecture_defects() -> list[LectureDefect]:
     records = []
     for key, name, en, zh, code, describe in _DEFECTS:
         ns = _run_snippet(code)
-        records.append(LectureDefect(key=key, name=name, explanation_en=en,
-                                     explanation_zh=zh, code=code,
-                                     outcome=describe(ns)))
+        records.append(
+            LectureDefect(key=key, name=name, explanation_en=en, explanation_zh=zh, code=code, outcome=describe(ns))
+        )
     return records
-

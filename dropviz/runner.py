@@ -5,6 +5,7 @@ The web page never trains: it reads :meth:`MetricLog.snapshot` copies while a
 Everything the log keeps is bounded (ring buffers; masks and activations
 latest-only or a short history), so a tab left open all day does not grow.
 """
+
 from __future__ import annotations
 
 import os
@@ -128,7 +129,9 @@ class ThinnedHistory:
 class MetricLog:
     """Thread-safe, bounded record of a run. ``version`` increases with every publish."""
 
-    def __init__(self, max_steps: int = 20_000, max_evaluations: int = 2_000, mask_history: int = 24, state_history: int = 40):
+    def __init__(
+        self, max_steps: int = 20_000, max_evaluations: int = 2_000, mask_history: int = 24, state_history: int = 40
+    ):
         self._lock = threading.Lock()
         # Waiters (a Train click waiting for its first point, scripts waiting for the end)
         # are woken by publish instead of polling.
@@ -220,10 +223,18 @@ class MetricLog:
                     rate = (s1 - s0) * batch / (t1 - t0)
             last = steps[-1] if steps else None
             return LogSnapshot(
-                version=self._version, state=self.state, message=self.message, started=self._started,
-                steps=steps, evaluations=self._evaluations.items(), masks=tuple(self._masks),
-                latest_state=states[-1] if states else None, state_history=states,
-                samples_per_second=rate, step=last.step if last else 0, epoch=last.epoch if last else 0.0,
+                version=self._version,
+                state=self.state,
+                message=self.message,
+                started=self._started,
+                steps=steps,
+                evaluations=self._evaluations.items(),
+                masks=tuple(self._masks),
+                latest_state=states[-1] if states else None,
+                state_history=states,
+                samples_per_second=rate,
+                step=last.step if last else 0,
+                epoch=last.epoch if last else 0.0,
                 keep_changes=tuple(self._keep_changes),
             )
 
@@ -262,8 +273,16 @@ def lower_thread_priority(nice: int) -> bool:
     return True
 
 
-def _train_loop(config: RunConfig, dataset: Dataset | None, control: _Control, log: MetricLog,
-                num_threads: int, nice: int, yield_seconds: float, trainer_options: dict) -> None:
+def _train_loop(
+    config: RunConfig,
+    dataset: Dataset | None,
+    control: _Control,
+    log: MetricLog,
+    num_threads: int,
+    nice: int,
+    yield_seconds: float,
+    trainer_options: dict,
+) -> None:
     torch.set_num_threads(num_threads)
     lower_thread_priority(nice)
     try:
@@ -323,8 +342,17 @@ class BackgroundRunner:
     when the runner is stopped or garbage-collected.
     """
 
-    def __init__(self, config: RunConfig, dataset: Dataset | None = None, *, num_threads: int | None = None,
-                 nice: int = 0, yield_seconds: float = 0.0, log: MetricLog | None = None, **trainer_options):
+    def __init__(
+        self,
+        config: RunConfig,
+        dataset: Dataset | None = None,
+        *,
+        num_threads: int | None = None,
+        nice: int = 0,
+        yield_seconds: float = 0.0,
+        log: MetricLog | None = None,
+        **trainer_options,
+    ):
         self.config = config
         self.dataset = dataset
         self.log = log or MetricLog()
@@ -349,9 +377,19 @@ class BackgroundRunner:
             return
         self._control.paused = paused
         self._thread = threading.Thread(
-            target=_train_loop, name="dropviz-trainer", daemon=True,
-            args=(self.config, self.dataset, self._control, self.log, self.num_threads, self.nice, self.yield_seconds,
-                  self.trainer_options),
+            target=_train_loop,
+            name="dropviz-trainer",
+            daemon=True,
+            args=(
+                self.config,
+                self.dataset,
+                self._control,
+                self.log,
+                self.num_threads,
+                self.nice,
+                self.yield_seconds,
+                self.trainer_options,
+            ),
         )
         self.log.set_state("starting")
         self._thread.start()
@@ -393,7 +431,9 @@ class BackgroundRunner:
 
     def set_speed(self, max_steps_per_second: float | None) -> None:
         """Limit the training rate (None: as fast as possible); does not reset the run."""
-        self._control.max_steps_per_second = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+        self._control.max_steps_per_second = (
+            max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
+        )
 
     @property
     def max_steps_per_second(self) -> float | None:

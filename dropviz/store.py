@@ -10,6 +10,7 @@ skips the trials that are already done (status completed or diverged).
 Shipped results are the same rows exported to a small JSON file
 (:func:`export_json` / :func:`load_json`).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -125,8 +126,9 @@ class Store:
             if readonly:
                 if not self.path.exists():
                     raise StoreError(f"no results database at {self.path}")
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30,
-                                            isolation_level=None, check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    f"file:{self.path}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False
+                )
                 self._refuse_foreign()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,12 +158,15 @@ class Store:
         """Another application's SQLite file is never written to (nor switched to WAL)."""
         tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         foreign = sorted(tables - OUR_TABLES)
-        trial_columns = {row[1] for row in self.conn.execute("PRAGMA table_info(trials)")} if "trials" in tables \
-            else TRIAL_COLUMNS
+        trial_columns = (
+            {row[1] for row in self.conn.execute("PRAGMA table_info(trials)")} if "trials" in tables else TRIAL_COLUMNS
+        )
         if foreign or not TRIAL_COLUMNS <= trial_columns:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "") if foreign else "trials"
-            raise StoreError(f"{self.path} is another application's SQLite database (tables: {shown}), not a dropviz "
-                             "results database; give a new file or an existing dropviz results database")
+            raise StoreError(
+                f"{self.path} is another application's SQLite database (tables: {shown}), not a dropviz "
+                "results database; give a new file or an existing dropviz results database"
+            )
 
     # context manager ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -196,9 +201,26 @@ class Store:
                 "INSERT OR IGNORE INTO trials (key, experiment, preset, dataset, series, x, x_name, condition, seed, "
                 "config, test_size, mc_ks, status, sweep_id, created_at, version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                [(t.key, t.experiment, t.preset, t.dataset, t.series, t.x, t.x_name, t.condition, t.seed,
-                  _dumps(t.config.model_dump(mode="json")), t.test_size, _dumps(list(t.mc_ks)), sweep_id, created,
-                  __version__) for t in trials],
+                [
+                    (
+                        t.key,
+                        t.experiment,
+                        t.preset,
+                        t.dataset,
+                        t.series,
+                        t.x,
+                        t.x_name,
+                        t.condition,
+                        t.seed,
+                        _dumps(t.config.model_dump(mode="json")),
+                        t.test_size,
+                        _dumps(list(t.mc_ks)),
+                        sweep_id,
+                        created,
+                        __version__,
+                    )
+                    for t in trials
+                ],
             )
             return conn.total_changes - before
 
@@ -212,41 +234,90 @@ class Store:
                 "INSERT OR IGNORE INTO trials (key, experiment, preset, dataset, series, x, x_name, condition, seed, "
                 "config, test_size, mc_ks, status, created_at, version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (trial.key, trial.experiment, trial.preset, trial.dataset, trial.series, trial.x, trial.x_name,
-                 trial.condition, trial.seed, _dumps(trial.config.model_dump(mode="json")), trial.test_size,
-                 _dumps(list(trial.mc_ks)), now(), __version__),
+                (
+                    trial.key,
+                    trial.experiment,
+                    trial.preset,
+                    trial.dataset,
+                    trial.series,
+                    trial.x,
+                    trial.x_name,
+                    trial.condition,
+                    trial.seed,
+                    _dumps(trial.config.model_dump(mode="json")),
+                    trial.test_size,
+                    _dumps(list(trial.mc_ks)),
+                    now(),
+                    __version__,
+                ),
             )
             conn.execute(
                 "UPDATE trials SET status=?, metrics=?, curves=?, extra=?, message=?, error=?, attempts=?, wall_s=?, "
                 "device=?, engine=?, worker=?, sweep_id=COALESCE(?, sweep_id), finished_at=?, version=? WHERE key=?",
-                (status, _dumps(_clean(result.get("final"))), _dumps(_clean(result.get("curves"))),
-                 _dumps(_clean(result.get("extra"))), result.get("message"), result.get("error"), attempts,
-                 result.get("wall_s"), result.get("device"), engine, result.get("worker"), sweep_id, now(),
-                 __version__, trial.key),
+                (
+                    status,
+                    _dumps(_clean(result.get("final"))),
+                    _dumps(_clean(result.get("curves"))),
+                    _dumps(_clean(result.get("extra"))),
+                    result.get("message"),
+                    result.get("error"),
+                    attempts,
+                    result.get("wall_s"),
+                    result.get("device"),
+                    engine,
+                    result.get("worker"),
+                    sweep_id,
+                    now(),
+                    __version__,
+                    trial.key,
+                ),
             )
 
-    def start_sweep(self, experiments: Iterable[str], preset: str, dataset: str, *, engine: str,
-                    workers: int | None, n_trials: int, n_skipped: int) -> int:
+    def start_sweep(
+        self,
+        experiments: Iterable[str],
+        preset: str,
+        dataset: str,
+        *,
+        engine: str,
+        workers: int | None,
+        n_trials: int,
+        n_skipped: int,
+    ) -> int:
         self.mark_interrupted()
         with self._transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO sweeps (experiments, preset, dataset, engine, workers, n_trials, n_skipped, status, "
                 "started_at, version, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-                (",".join(experiments), preset, dataset, engine, workers, n_trials, n_skipped, now(), __version__,
-                 os.getpid(), socket.gethostname()),
+                (
+                    ",".join(experiments),
+                    preset,
+                    dataset,
+                    engine,
+                    workers,
+                    n_trials,
+                    n_skipped,
+                    now(),
+                    __version__,
+                    os.getpid(),
+                    socket.gethostname(),
+                ),
             )
             return int(cursor.lastrowid)
 
     def mark_interrupted(self) -> int:
         """Sweeps still 'running' whose driver process on this host is gone (killed) become 'interrupted'."""
         host = socket.gethostname()
-        rows = self.conn.execute("SELECT id, pid FROM sweeps WHERE status = 'running' AND host = ? AND pid IS NOT NULL",
-                                 (host,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT id, pid FROM sweeps WHERE status = 'running' AND host = ? AND pid IS NOT NULL", (host,)
+        ).fetchall()
         dead = [row[0] for row in rows if not _process_alive(int(row[1]))]
         if dead:
             with self._transaction() as conn:
-                conn.executemany("UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ? "
-                                 "AND status = 'running'", [(now(), sweep_id) for sweep_id in dead])
+                conn.executemany(
+                    "UPDATE sweeps SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = 'running'",
+                    [(now(), sweep_id) for sweep_id in dead],
+                )
         return len(dead)
 
     def finish_sweep(self, sweep_id: int, *, status: str, n_completed: int, n_failed: int, wall_s: float) -> None:
@@ -263,11 +334,17 @@ class Store:
         done = {row[0] for row in rows}
         return done if keys is None else done & set(keys)
 
-    def trials(self, experiment: str | None = None, preset: str | None = None, dataset: str | None = None,
-               *, keys: Iterable[str] | None = None, status: str | None = None) -> list[dict]:
+    def trials(
+        self,
+        experiment: str | None = None,
+        preset: str | None = None,
+        dataset: str | None = None,
+        *,
+        keys: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> list[dict]:
         clauses, params = [], []
-        for column, value in (("experiment", experiment), ("preset", preset), ("dataset", dataset),
-                              ("status", status)):
+        for column, value in (("experiment", experiment), ("preset", preset), ("dataset", dataset), ("status", status)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -317,9 +394,31 @@ def _row_dict(row: sqlite3.Row) -> dict:
 
 # --- shipped results -------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ("key", "experiment", "preset", "dataset", "series", "x", "x_name", "condition", "seed", "config",
-                  "test_size", "mc_ks", "status", "metrics", "curves", "extra", "message", "attempts", "wall_s",
-                  "device", "engine", "finished_at", "version")
+EXPORT_COLUMNS = (
+    "key",
+    "experiment",
+    "preset",
+    "dataset",
+    "series",
+    "x",
+    "x_name",
+    "condition",
+    "seed",
+    "config",
+    "test_size",
+    "mc_ks",
+    "status",
+    "metrics",
+    "curves",
+    "extra",
+    "message",
+    "attempts",
+    "wall_s",
+    "device",
+    "engine",
+    "finished_at",
+    "version",
+)
 
 
 def _round(value, digits: int = 5):
@@ -337,8 +436,13 @@ def export_json(trials: Iterable[dict], path: str | os.PathLike, *, meta: dict |
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [{column: _round(trial.get(column)) for column in EXPORT_COLUMNS} for trial in trials]
-    payload = {"format": "dropviz-results/1", "version": __version__, "exported_at": now(), **(meta or {}),
-               "trials": rows}
+    payload = {
+        "format": "dropviz-results/1",
+        "version": __version__,
+        "exported_at": now(),
+        **(meta or {}),
+        "trials": rows,
+    }
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)

@@ -16,6 +16,7 @@ retried up to ``max_attempts`` times in all, then recorded as failed with its
 error, and the sweep goes on. Trials already done in the store are skipped,
 whichever engine ran them, so a sweep can be stopped and resumed anywhere.
 """
+
 from __future__ import annotations
 
 import collections
@@ -36,8 +37,10 @@ from .experiments import Trial, mc_average_errors
 from .store import DONE_STATUSES, Store
 
 ENGINES = ("local", "ray")
-RAY_INSTALL_HINT = ("Ray is not installed: install the optional extra with "
-                    "`pip install -r requirements-ray.txt` (ray[default]==2.60.0), then retry --engine ray")
+RAY_INSTALL_HINT = (
+    "Ray is not installed: install the optional extra with "
+    "`pip install -r requirements-ray.txt` (ray[default]==2.60.0), then retry --engine ray"
+)
 DEFAULT_MAX_ATTEMPTS = 3
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -54,6 +57,7 @@ def cpu_count() -> int:
 
 
 # --- one trial (runs in a worker) ---------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=8)
 def _dataset(name: str, train_size, seed: int, test_size, noise: float, data_dir):
@@ -80,8 +84,9 @@ def execute_trial(payload: dict, threads: int | None = 1) -> dict:
             torch.set_num_threads(int(threads))
         trial = Trial.from_dict(payload)
         config = trial.config
-        dataset = _dataset(config.dataset, config.train_size, config.seed, trial.test_size, config.noise,
-                           config.data_dir)
+        dataset = _dataset(
+            config.dataset, config.train_size, config.seed, trial.test_size, config.noise, config.data_dir
+        )
         if trial.protocol is None:
             run = _train_run(config, dataset, None, None)
             selection = None
@@ -90,17 +95,31 @@ def execute_trial(payload: dict, threads: int | None = 1) -> dict:
         extra = {"selection": selection} if selection is not None else None
         if trial.mc_ks and run["status"] == "completed":
             errors, scaled, how = mc_errors(run["model"], run["x_test"], run["y_test"], trial.mc_ks, config.seed + 7)
-            extra = {**(extra or {}), "mc": {str(k): v for k, v in errors.items()}, "weight_scaling": scaled,
-                     "mc_method": how}
+            extra = {
+                **(extra or {}),
+                "mc": {str(k): v for k, v in errors.items()},
+                "weight_scaling": scaled,
+                "mc_method": how,
+            }
         return {
-            "status": run["status"], "message": run["message"], "final": run["final"], "curves": run["curves"],
-            "extra": extra, "wall_s": round(time.perf_counter() - started, 3), "device": run["device"],
+            "status": run["status"],
+            "message": run["message"],
+            "final": run["final"],
+            "curves": run["curves"],
+            "extra": extra,
+            "wall_s": round(time.perf_counter() - started, 3),
+            "device": run["device"],
             "worker": worker,
         }
     except Exception as error:  # noqa: BLE001 - reported to the driver, which retries or records it
-        return {"status": "error", "error": f"{type(error).__name__}: {error}", "error_kind": error_kind(error),
-                "traceback": traceback.format_exc(limit=8), "wall_s": round(time.perf_counter() - started, 3),
-                "worker": worker}
+        return {
+            "status": "error",
+            "error": f"{type(error).__name__}: {error}",
+            "error_kind": error_kind(error),
+            "traceback": traceback.format_exc(limit=8),
+            "wall_s": round(time.perf_counter() - started, 3),
+            "worker": worker,
+        }
 
 
 def error_kind(error: BaseException) -> str:
@@ -147,8 +166,11 @@ def _train_run(config, dataset, x_val, y_val, patience: int | None = None) -> di
         nonlocal best, best_state, stale
         if not isinstance(event, Evaluation):
             return
-        point = {"step": event.step, "epoch": round(event.epoch, 4),
-                 **{name: float(value) for name, value in event.metrics["method"].items()}}
+        point = {
+            "step": event.step,
+            "epoch": round(event.epoch, 4),
+            **{name: float(value) for name, value in event.metrics["method"].items()},
+        }
         if x_val is not None:
             point["val_loss"], point["val_error"] = (float(v) for v in evaluate(model, x_val, y_val))
             better = best is None or (point["val_error"], point["val_loss"]) < (best["val_error"], best["val_loss"])
@@ -160,20 +182,32 @@ def _train_run(config, dataset, x_val, y_val, patience: int | None = None) -> di
         if patience is not None and stale >= patience and not trainer.done:
             trainer.stop()  # ends run_to_end after this step
             trainer.status = "completed"
-            trainer.message = f"stopped early at step {trainer.step_count}: no better validation error in {patience} evaluations"
+            trainer.message = (
+                f"stopped early at step {trainer.step_count}: no better validation error in {patience} evaluations"
+            )
 
     run_to_end(trainer, record)
     status, message = trainer.status, trainer.message
     final = trainer.last_metrics.get("method")
     if best is not None:
         model.load_state_dict(best_state)
-        final = {key: best[key] for key in ("train_loss", "train_error", "test_loss", "test_error", "val_loss",
-                                             "val_error")}
+        final = {
+            key: best[key] for key in ("train_loss", "train_error", "test_loss", "test_error", "val_loss", "val_error")
+        }
         if status == "diverged":  # the checkpoint before the blow-up is a valid early-stopped net
             status, message = "completed", f"{message} The checkpoint at step {best['step']} is used."
-    return {"status": status, "message": message, "final": final, "curves": curves, "best": best,
-            "steps": trainer.step_count, "model": model, "x_test": trainer.x_test, "y_test": trainer.y_test,
-            "device": str(trainer.device)}
+    return {
+        "status": status,
+        "message": message,
+        "final": final,
+        "curves": curves,
+        "best": best,
+        "steps": trainer.step_count,
+        "model": model,
+        "x_test": trainer.x_test,
+        "y_test": trainer.y_test,
+        "device": str(trainer.device),
+    }
 
 
 def _select(trial, dataset) -> tuple[dict, dict]:
@@ -184,14 +218,23 @@ def _select(trial, dataset) -> tuple[dict, dict]:
     for index, lr in enumerate(protocol.lr_grid):
         run = _train_run(trial.config.model_copy(update={"lr": lr}), train, x_val, y_val, protocol.patience)
         best = run["best"]
-        grid.append({"lr": lr, "status": run["status"], "steps": run["steps"],
-                     "best_step": best["step"] if best else None,
-                     "val_error": best["val_error"] if best else None, "val_loss": best["val_loss"] if best else None})
+        grid.append(
+            {
+                "lr": lr,
+                "status": run["status"],
+                "steps": run["steps"],
+                "best_step": best["step"] if best else None,
+                "val_error": best["val_error"] if best else None,
+                "val_loss": best["val_loss"] if best else None,
+            }
+        )
         # Lowest validation error wins, then validation loss, then the earlier (smaller) rate; only the
         # leader's model is kept.
-        if best is not None and (leader is None or leader[1]["best"] is None
-                                 or (best["val_error"], best["val_loss"]) < (leader[1]["best"]["val_error"],
-                                                                              leader[1]["best"]["val_loss"])):
+        if best is not None and (
+            leader is None
+            or leader[1]["best"] is None
+            or (best["val_error"], best["val_loss"]) < (leader[1]["best"]["val_error"], leader[1]["best"]["val_loss"])
+        ):
             leader = (index, run)
         elif leader is None:
             leader = (index, run)
@@ -200,9 +243,14 @@ def _select(trial, dataset) -> tuple[dict, dict]:
     if best is None:  # every rate diverged before its first evaluation
         return chosen, {"lr": None, "grid": grid, "n_validation": int(len(y_val)), "n_train": int(len(train.y_train))}
     selection = {
-        "lr": protocol.lr_grid[index], "step": best["step"], "epoch": best["epoch"],
-        "val_error": best["val_error"], "stopped_step": chosen["steps"], "grid": grid,
-        "n_validation": int(len(y_val)), "n_train": int(len(train.y_train)),
+        "lr": protocol.lr_grid[index],
+        "step": best["step"],
+        "epoch": best["epoch"],
+        "val_error": best["val_error"],
+        "stopped_step": chosen["steps"],
+        "grid": grid,
+        "n_validation": int(len(y_val)),
+        "n_train": int(len(train.y_train)),
     }
     return chosen, selection
 
@@ -262,11 +310,13 @@ def _init_worker(threads: int, driver_pid: int | None = None) -> None:
     from . import train  # noqa: F401 - import once per worker, not per trial
 
     if driver_pid is not None:
-        threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), name="dropviz-parent-check",
-                         daemon=True).start()
+        threading.Thread(
+            target=_exit_when_driver_dies, args=(driver_pid,), name="dropviz-parent-check", daemon=True
+        ).start()
 
 
 # --- progress --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Progress:
@@ -293,10 +343,19 @@ class Progress:
         return 1.0 if self.total == 0 else self.finished_trials / self.total
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "skipped": self.skipped, "completed": self.completed, "failed": self.failed,
-                "retries": self.retries, "running": self.running, "elapsed_s": round(self.elapsed_s, 2),
-                "last": self.last, "status": self.status, "errors": self.errors[-5:],
-                "first_errors": dict(self.first_errors)}
+        return {
+            "total": self.total,
+            "skipped": self.skipped,
+            "completed": self.completed,
+            "failed": self.failed,
+            "retries": self.retries,
+            "running": self.running,
+            "elapsed_s": round(self.elapsed_s, 2),
+            "last": self.last,
+            "status": self.status,
+            "errors": self.errors[-5:],
+            "first_errors": dict(self.first_errors),
+        }
 
 
 @dataclass
@@ -314,6 +373,7 @@ class SweepReport:
 
 
 # --- engines -------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Failure:
@@ -365,8 +425,10 @@ class _PoolBackend:
     def _ensure_pool(self) -> futures.ProcessPoolExecutor:
         if self.pool is None:
             self.pool = futures.ProcessPoolExecutor(
-                max_workers=self.capacity, mp_context=_worker_context(),
-                initializer=_init_worker, initargs=(self.threads, os.getpid()),
+                max_workers=self.capacity,
+                mp_context=_worker_context(),
+                initializer=_init_worker,
+                initargs=(self.threads, os.getpid()),
             )
         return self.pool
 
@@ -434,8 +496,9 @@ class _RayBackend:
                     # An existing cluster needs the dropviz code; its Python needs requirements.txt.
                     ray.init(address=address, runtime_env={"py_modules": [str(ROOT / "dropviz")]}, **options)
                 else:
-                    ray.init(num_cpus=workers or cpu_count(),
-                             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}}, **options)
+                    ray.init(
+                        num_cpus=workers or cpu_count(), runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}}, **options
+                    )
             except Exception as error:  # noqa: BLE001
                 where = address or "a local Ray instance"
                 raise EngineUnavailable(f"cannot start or reach Ray at {where}: {error}") from None
@@ -454,7 +517,8 @@ class _RayBackend:
 
     def submit(self, trial: Trial):
         ref = self.remote.options(num_cpus=self.threads, num_gpus=self._gpus(trial)).remote(
-            trial.to_dict(), self.threads)
+            trial.to_dict(), self.threads
+        )
         self.in_flight.add(ref)
         return ref
 
@@ -486,8 +550,9 @@ class _RayBackend:
             self.ray.shutdown()
 
 
-def make_backend(engine: str, workers: int | None, *, threads: int = 1, ray_address: str | None = None,
-                 gpus_per_trial: float = 0.25):
+def make_backend(
+    engine: str, workers: int | None, *, threads: int = 1, ray_address: str | None = None, gpus_per_trial: float = 0.25
+):
     if engine == "local":
         workers = cpu_count() if workers is None else workers
         return _InlineBackend(threads) if workers == 0 else _PoolBackend(workers, threads)
@@ -497,6 +562,7 @@ def make_backend(engine: str, workers: int | None, *, threads: int = 1, ray_addr
 
 
 # --- the driver ------------------------------------------------------------------------------------
+
 
 def unique(trials: Sequence[Trial]) -> list[Trial]:
     seen, ordered = set(), []
@@ -531,11 +597,21 @@ def run_sweep(
     progress = Progress(total=len(trials), skipped=len(trials) - len(todo))
     first = trials[0] if trials else None
     experiments = list(dict.fromkeys(trial.experiment for trial in trials))
-    backend = make_backend(engine, workers, threads=threads_per_trial, ray_address=ray_address,
-                           gpus_per_trial=gpus_per_trial) if todo else None
+    backend = (
+        make_backend(engine, workers, threads=threads_per_trial, ray_address=ray_address, gpus_per_trial=gpus_per_trial)
+        if todo
+        else None
+    )
     n_workers = backend.capacity if backend else 0
-    sweep_id = store.start_sweep(experiments, first.preset if first else "", first.dataset if first else "",
-                                 engine=engine, workers=n_workers, n_trials=len(trials), n_skipped=progress.skipped)
+    sweep_id = store.start_sweep(
+        experiments,
+        first.preset if first else "",
+        first.dataset if first else "",
+        engine=engine,
+        workers=n_workers,
+        n_trials=len(trials),
+        n_skipped=progress.skipped,
+    )
     store.register(todo, sweep_id)
 
     bar = None
@@ -580,12 +656,19 @@ def run_sweep(
                     progress.retries += 1
                     queue.appendleft(trial)
                     continue
-                tries = "1 attempt (not retried: a configuration error)" if repeatable and attempts[trial.key] == 1 \
+                tries = (
+                    "1 attempt (not retried: a configuration error)"
+                    if repeatable and attempts[trial.key] == 1
                     else f"{attempts[trial.key]} attempts"
-                progress.first_errors.setdefault(error.split(":", 1)[0].strip() or "error",
-                                                 f"{trial.condition}, seed {trial.seed}: {error}")
-                failed = {"status": "failed", "error": f"after {tries}: {error}",
-                          **({} if isinstance(outcome, _Failure) else {k: outcome.get(k) for k in ("wall_s", "worker")})}
+                )
+                progress.first_errors.setdefault(
+                    error.split(":", 1)[0].strip() or "error", f"{trial.condition}, seed {trial.seed}: {error}"
+                )
+                failed = {
+                    "status": "failed",
+                    "error": f"after {tries}: {error}",
+                    **({} if isinstance(outcome, _Failure) else {k: outcome.get(k) for k in ("wall_s", "worker")}),
+                }
                 store.record(trial, failed, attempts=attempts[trial.key], engine=engine, sweep_id=sweep_id)
                 progress.failed += 1
                 progress.errors.append(f"{trial.condition}, seed {trial.seed}: {failed['error']}")
@@ -606,13 +689,15 @@ def run_sweep(
             progress.status = "stopped" if cancelled else "finished"
         progress.running = 0
         wall = time.perf_counter() - started
-        store.finish_sweep(sweep_id, status=progress.status, n_completed=progress.completed,
-                           n_failed=progress.failed, wall_s=wall)
+        store.finish_sweep(
+            sweep_id, status=progress.status, n_completed=progress.completed, n_failed=progress.failed, wall_s=wall
+        )
         emit()
     return SweepReport(sweep_id, engine, n_workers, list(trials), progress, time.perf_counter() - started)
 
 
 # --- command line: python -m dropviz experiment ... -------------------------------------------------
+
 
 def _non_negative_int(text: str) -> int:
     import argparse
@@ -663,30 +748,57 @@ def add_experiment_arguments(parser) -> None:
     """The flags of ``python -m dropviz experiment`` (wired into dropviz.cli)."""
     from .experiments import EXPERIMENTS, PRESETS
 
-    parser.add_argument("name", nargs="?", metavar="NAME",
-                        help=f"one of {', '.join(EXPERIMENTS)}, or 'all'")
+    parser.add_argument("name", nargs="?", metavar="NAME", help=f"one of {', '.join(EXPERIMENTS)}, or 'all'")
     parser.add_argument("--list", action="store_true", help="list the experiments and presets, then exit")
     parser.add_argument("--preset", choices=PRESETS, default="quick", help="quick (default), standard, paper, tiny")
-    parser.add_argument("--dataset", default=None,
-                        help="a classification data set of the registry (default: fashion-mnist if present, else digits)")
-    parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="folder with MNIST/Fashion-MNIST IDX files (as for `train`)")
-    parser.add_argument("--workers", type=_non_negative_int, default=None,
-                        help="parallel trials (default: the CPU count; 0 = in this process)")
-    parser.add_argument("--db", default=None, help="results database (default: $DROPVIZ_RESULTS_DB or "
-                                                   "~/.cache/dropviz/experiments.sqlite)")
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        help="a classification data set of the registry (default: fashion-mnist if present, else digits)",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, metavar="DIR", help="folder with MNIST/Fashion-MNIST IDX files (as for `train`)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_non_negative_int,
+        default=None,
+        help="parallel trials (default: the CPU count; 0 = in this process)",
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="results database (default: $DROPVIZ_RESULTS_DB or ~/.cache/dropviz/experiments.sqlite)",
+    )
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local worker processes or Ray")
-    parser.add_argument("--ray-address", default=None,
-                        help="auto (a running cluster) or ray://host:port; default: start a local Ray")
-    parser.add_argument("--max-attempts", type=_positive_int, default=DEFAULT_MAX_ATTEMPTS,
-                        help="tries per trial before it is recorded as failed")
+    parser.add_argument(
+        "--ray-address", default=None, help="auto (a running cluster) or ray://host:port; default: start a local Ray"
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=_positive_int,
+        default=DEFAULT_MAX_ATTEMPTS,
+        help="tries per trial before it is recorded as failed",
+    )
     parser.add_argument("--seeds", type=_seeds, default=None, help="override the preset's seeds, e.g. 0,1,2")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where trials train (auto: a GPU when there is one)")
-    parser.add_argument("--gpus-per-trial", type=_gpu_fraction, default=0.25,
-                        help="Ray: GPU share requested by a CUDA trial (default 0.25)")
-    parser.add_argument("--export", metavar="PATH", default=None,
-                        help="also write the completed trials to a results JSON file (shipped-results format)")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where trials train (auto: a GPU when there is one)",
+    )
+    parser.add_argument(
+        "--gpus-per-trial",
+        type=_gpu_fraction,
+        default=0.25,
+        help="Ray: GPU share requested by a CUDA trial (default 0.25)",
+    )
+    parser.add_argument(
+        "--export",
+        metavar="PATH",
+        default=None,
+        help="also write the completed trials to a results JSON file (shipped-results format)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -717,8 +829,14 @@ def command_experiment(args) -> int:
 
     if args.list:
         if args.json:
-            print(json.dumps({"experiments": {n: {"title": s.title, "paper": s.paper_ref} for n, s in
-                                              EXPERIMENTS.items()}, "presets": PRESET_NOTES}))
+            print(
+                json.dumps(
+                    {
+                        "experiments": {n: {"title": s.title, "paper": s.paper_ref} for n, s in EXPERIMENTS.items()},
+                        "presets": PRESET_NOTES,
+                    }
+                )
+            )
         else:
             print(_list_text())
         return 0
@@ -745,9 +863,16 @@ def command_experiment(args) -> int:
     n_train, n_test = int(probe.x_train.shape[0]), int(probe.x_test.shape[0])
     notices = [] if generated else fit_notices(names, dataset, args.preset, n_train, n_test)
     try:
-        trials = all_trials(names, dataset, args.preset, seeds=args.seeds, device=args.device,
-                            n_available=None if generated else n_train, n_test=None if generated else n_test,
-                            data_dir=data_dir)
+        trials = all_trials(
+            names,
+            dataset,
+            args.preset,
+            seeds=args.seeds,
+            device=args.device,
+            n_available=None if generated else n_train,
+            n_test=None if generated else n_test,
+            data_dir=data_dir,
+        )
     except ValueError as error:
         return fail(str(error))
     for notice in notices:
@@ -765,36 +890,65 @@ def command_experiment(args) -> int:
         signal.signal(signal.SIGTERM, terminate)
     with store:
         try:
-            report = run_sweep(trials, store, engine=args.engine, workers=args.workers, ray_address=args.ray_address,
-                               max_attempts=args.max_attempts, gpus_per_trial=args.gpus_per_trial,
-                               progress_bar=not (args.quiet or args.json))
+            report = run_sweep(
+                trials,
+                store,
+                engine=args.engine,
+                workers=args.workers,
+                ray_address=args.ray_address,
+                max_attempts=args.max_attempts,
+                gpus_per_trial=args.gpus_per_trial,
+                progress_bar=not (args.quiet or args.json),
+            )
         except EngineUnavailable as error:
             return fail(str(error))
         rows = store.trials(keys=report.keys)
         if args.export:
-            export_json([row for row in rows if row["status"] == "completed"], args.export,
-                        meta={"preset": args.preset, "dataset": dataset, "experiments": names})
+            export_json(
+                [row for row in rows if row["status"] == "completed"],
+                args.export,
+                meta={"preset": args.preset, "dataset": dataset, "experiments": names},
+            )
     summary = summarize(rows)
     progress = report.progress
     payload = {
-        "experiments": names, "preset": args.preset, "dataset": dataset, "db": str(store.path),
-        "engine": report.engine, "workers": report.workers, "sweep_id": report.sweep_id,
-        "trials": progress.total, "ran": progress.completed, "skipped": progress.skipped,
-        "failed": progress.failed, "retries": progress.retries, "wall_s": round(report.wall_s, 2),
-        "notices": notices, "errors": dict(progress.first_errors), "conditions": summary,
+        "experiments": names,
+        "preset": args.preset,
+        "dataset": dataset,
+        "db": str(store.path),
+        "engine": report.engine,
+        "workers": report.workers,
+        "sweep_id": report.sweep_id,
+        "trials": progress.total,
+        "ran": progress.completed,
+        "skipped": progress.skipped,
+        "failed": progress.failed,
+        "retries": progress.retries,
+        "wall_s": round(report.wall_s, 2),
+        "notices": notices,
+        "errors": dict(progress.first_errors),
+        "conditions": summary,
     }
     if args.json:
         print(json.dumps(payload))
     else:
-        print(f"{','.join(names)} / {args.preset} / {dataset}: {progress.completed} run, {progress.skipped} "
-              f"already done, {progress.failed} failed, in {report.wall_s:.1f} s on {report.workers} "
-              f"{report.engine} worker(s); results in {store.path}")
+        print(
+            f"{','.join(names)} / {args.preset} / {dataset}: {progress.completed} run, {progress.skipped} "
+            f"already done, {progress.failed} failed, in {report.wall_s:.1f} s on {report.workers} "
+            f"{report.engine} worker(s); results in {store.path}"
+        )
         print(f"{'experiment':10s} {'condition':34s} {'n':>2s} {'test error %':>16s} {'train error %':>16s}")
         for row in summary:
-            test = "-" if row["test_error_pct_mean"] is None else \
-                f"{row['test_error_pct_mean']:.2f} ± {row['test_error_pct_std']:.2f}"
-            train = "-" if row["train_error_pct_mean"] is None else \
-                f"{row['train_error_pct_mean']:.2f} ± {row['train_error_pct_std']:.2f}"
+            test = (
+                "-"
+                if row["test_error_pct_mean"] is None
+                else f"{row['test_error_pct_mean']:.2f} ± {row['test_error_pct_std']:.2f}"
+            )
+            train = (
+                "-"
+                if row["train_error_pct_mean"] is None
+                else f"{row['train_error_pct_mean']:.2f} ± {row['train_error_pct_std']:.2f}"
+            )
             print(f"{row['experiment']:10s} {row['condition'][:34]:34s} {row['n']:2d} {test:>16s} {train:>16s}")
         for error in progress.errors:
             print(f"failed: {error}", file=sys.stderr)
@@ -807,13 +961,22 @@ def command_experiment(args) -> int:
 
 # --- background sweeps (the Experiments page) ---------------------------------------------------------
 
+
 class BackgroundSweep:
     """Runs one sweep as a ``python -m dropviz experiment`` child process, watched by a daemon
     thread that reads progress from the results database; the page polls :meth:`snapshot`.
     No streamlit in here."""
 
-    def __init__(self, trials: Sequence[Trial], db_path, *, engine: str = "local", workers: int | None = None,
-                 ray_address: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS):
+    def __init__(
+        self,
+        trials: Sequence[Trial],
+        db_path,
+        *,
+        engine: str = "local",
+        workers: int | None = None,
+        ray_address: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ):
         self.trials = list(trials)
         self.db_path = db_path
         self.engine = engine
@@ -844,10 +1007,26 @@ class BackgroundSweep:
 
         first = self.trials[0]
         names = sorted({trial.experiment for trial in self.trials})
-        command = [sys.executable, "-m", "dropviz", "experiment", names[0] if len(names) == 1 else "all",
-                   "--preset", first.preset, "--dataset", first.dataset, "--db", str(self.db_path),
-                   "--engine", self.engine, "--max-attempts", str(self.max_attempts), "--quiet",
-                   "--seeds", ",".join(str(s) for s in sorted({trial.seed for trial in self.trials}))]
+        command = [
+            sys.executable,
+            "-m",
+            "dropviz",
+            "experiment",
+            names[0] if len(names) == 1 else "all",
+            "--preset",
+            first.preset,
+            "--dataset",
+            first.dataset,
+            "--db",
+            str(self.db_path),
+            "--engine",
+            self.engine,
+            "--max-attempts",
+            str(self.max_attempts),
+            "--quiet",
+            "--seeds",
+            ",".join(str(s) for s in sorted({trial.seed for trial in self.trials})),
+        ]
         if self.workers is not None:
             command += ["--workers", str(self.workers)]
         if self.ray_address:
@@ -868,11 +1047,13 @@ class BackgroundSweep:
             done = counts["completed"] + counts["diverged"]
             progress.completed = max(0, done - self._done_before)
             progress.skipped = self._done_before
-            progress.failed = counts["failed"] - self._failed_before if counts["failed"] >= self._failed_before \
-                else 0
+            progress.failed = counts["failed"] - self._failed_before if counts["failed"] >= self._failed_before else 0
             progress.elapsed_s = time.perf_counter() - started
-            progress.running = 0 if progress.status != "running" else min(
-                self.workers or cpu_count(), progress.total - progress.finished_trials)
+            progress.running = (
+                0
+                if progress.status != "running"
+                else min(self.workers or cpu_count(), progress.total - progress.finished_trials)
+            )
 
     def _run(self) -> None:
         import subprocess
@@ -884,8 +1065,9 @@ class BackgroundSweep:
                 self._done_before = len(store.done_keys(keys))
         started = time.perf_counter()
         try:
-            process = subprocess.Popen(self.command(), cwd=str(ROOT), stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE, text=True)
+            process = subprocess.Popen(
+                self.command(), cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
             with self._lock:
                 self._progress.status = "running"
             while process.poll() is None:
@@ -908,8 +1090,11 @@ class BackgroundSweep:
                 else:
                     self._progress.status = "error"
                     lines = [line for line in stderr.splitlines() if line.strip()]
-                    self.error = lines[-1].removeprefix("dropviz experiment: error: ") if lines else \
-                        f"the sweep exited with code {process.returncode}"
+                    self.error = (
+                        lines[-1].removeprefix("dropviz experiment: error: ")
+                        if lines
+                        else f"the sweep exited with code {process.returncode}"
+                    )
                 self._progress.running = 0
         except Exception as error:  # noqa: BLE001 - shown on the page; completed trials are already stored
             self.error = f"{type(error).__name__}: {error}"

@@ -44,8 +44,7 @@ REGULARIZED_ERROR_NOTE_ZH = (
     "误差的期望 E[E_D]，且 ∂E_R/∂w_i = E[∂E_D/∂w_i] = ∂E_N/∂w_i + "
     "w_i p_i (1 - p_i) I_i^2（Baldi & Sadowski 2013）。"
 )
-REGULARIZED_ERROR_NOTE = {"en": REGULARIZED_ERROR_NOTE_EN,
-                          "zh": REGULARIZED_ERROR_NOTE_ZH}
+REGULARIZED_ERROR_NOTE = {"en": REGULARIZED_ERROR_NOTE_EN, "zh": REGULARIZED_ERROR_NOTE_ZH}
 
 # Caps keep user-driven sizes from exhausting memory (DESIGN: bounded
 # everything); the messages say what is allowed.
@@ -78,8 +77,7 @@ def _unit_arrays(inputs, weights, keep_ps):
     I = np.asarray(inputs, dtype=np.float64).ravel()
     w = np.asarray(weights, dtype=np.float64).ravel()
     if I.shape != w.shape:
-        raise ValueError(f"inputs and weights must have the same length, got "
-                         f"{I.size} and {w.size}")
+        raise ValueError(f"inputs and weights must have the same length, got {I.size} and {w.size}")
     return I, w, _keep_ps(keep_ps, I.size)
 
 
@@ -129,7 +127,7 @@ def expected_dropout_gradient(inputs, weights, target, keep_ps) -> np.ndarray:
     The extra term is Var(d_i) w_i I_i^2: E[d_i^2] = p_i, not p_i^2.
     """
     I, w, p = _unit_arrays(inputs, weights, keep_ps)
-    return ensemble_gradient(I, w, target, p) + w * p * (1.0 - p) * I ** 2
+    return ensemble_gradient(I, w, target, p) + w * p * (1.0 - p) * I**2
 
 
 def regularized_error(inputs, weights, target, keep_ps) -> float:
@@ -139,21 +137,20 @@ def regularized_error(inputs, weights, target, keep_ps) -> float:
     """
     I, w, p = _unit_arrays(inputs, weights, keep_ps)
     e_n = 0.5 * (float(target) - np.dot(p * w, I)) ** 2
-    return float(e_n + 0.5 * np.sum(p * (1.0 - p) * w ** 2 * I ** 2))
+    return float(e_n + 0.5 * np.sum(p * (1.0 - p) * w**2 * I**2))
 
 
 @dataclass(frozen=True)
 class MCGradient:
     """Running Monte-Carlo estimate of E[dE_D/dw] (rows: n = 1..n_samples)."""
 
-    counts: np.ndarray       # (n_samples,)  1, 2, ..., n_samples
-    mean: np.ndarray         # (n_samples, n_weights) running mean
-    half_width: np.ndarray   # (n_samples, n_weights) 99 % CI half-width (inf at n=1)
-    std: np.ndarray          # (n_samples, n_weights) running sample std (ddof=1)
+    counts: np.ndarray  # (n_samples,)  1, 2, ..., n_samples
+    mean: np.ndarray  # (n_samples, n_weights) running mean
+    half_width: np.ndarray  # (n_samples, n_weights) 99 % CI half-width (inf at n=1)
+    std: np.ndarray  # (n_samples, n_weights) running sample std (ddof=1)
 
 
-def mc_dropout_gradient(inputs, weights, target, keep_ps, n_samples: int,
-                        rng) -> MCGradient:
+def mc_dropout_gradient(inputs, weights, target, keep_ps, n_samples: int, rng) -> MCGradient:
     """Sample dE_D/dw_i = -(t - sum_j d_j w_j I_j) d_i I_i and average.
 
     Returns the running mean over the first n samples for every n, and a 99 %
@@ -166,8 +163,7 @@ def mc_dropout_gradient(inputs, weights, target, keep_ps, n_samples: int,
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if n_samples * I.size > MAX_MC_ELEMENTS:
-        raise ValueError(f"n_samples * n_weights must be <= {MAX_MC_ELEMENTS}, "
-                         f"got {n_samples} * {I.size}")
+        raise ValueError(f"n_samples * n_weights must be <= {MAX_MC_ELEMENTS}, got {n_samples} * {I.size}")
     gen = as_generator(rng)
     delta = gen.random((n_samples, I.size)) < p
     residual = float(target) - (delta * (w * I)).sum(axis=1)
@@ -180,15 +176,14 @@ def mc_dropout_gradient(inputs, weights, target, keep_ps, n_samples: int,
     # while staying vectorized.
     shifted = grads - grads[0]
     s1 = np.cumsum(shifted, axis=0)
-    s2 = np.cumsum(shifted ** 2, axis=0)
+    s2 = np.cumsum(shifted**2, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        var = (s2 - s1 ** 2 / counts[:, None]) / (counts[:, None] - 1.0)
+        var = (s2 - s1**2 / counts[:, None]) / (counts[:, None] - 1.0)
     var = np.maximum(var, 0.0)
     var[0] = np.inf  # one sample says nothing about the spread
     std = np.sqrt(var)
     half = Z_99 * std / np.sqrt(counts)[:, None]
-    return MCGradient(counts=counts.astype(np.int64), mean=mean,
-                      half_width=half, std=std)
+    return MCGradient(counts=counts.astype(np.int64), mean=mean, half_width=half, std=std)
 
 
 # --------------------------------------------------------------------------
@@ -205,8 +200,7 @@ def make_regression_problem(n_samples: int, n_features: int, noise: float, rng):
     """
     n_samples, n_features = int(n_samples), int(n_features)
     if n_samples < 1 or n_features < 1:
-        raise ValueError(f"n_samples and n_features must be >= 1, got "
-                         f"{n_samples}, {n_features}")
+        raise ValueError(f"n_samples and n_features must be >= 1, got {n_samples}, {n_features}")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
     gen = as_generator(rng)
@@ -221,8 +215,7 @@ def _xy(X, y):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).ravel()
     if X.ndim != 2 or X.shape[0] != y.size:
-        raise ValueError(f"X must be (n_samples, n_features) and y (n_samples,), "
-                         f"got {X.shape} and {y.shape}")
+        raise ValueError(f"X must be (n_samples, n_features) and y (n_samples,), got {X.shape} and {y.shape}")
     return X, y
 
 
@@ -295,7 +288,7 @@ def expected_masked_loss(X, y, w, keep_p) -> float:
     p = check_keep_p(keep_p)
     w = np.asarray(w, dtype=np.float64).ravel()
     resid = y - p * (X @ w)
-    return float(resid @ resid + p * (1.0 - p) * np.sum(gamma_squared(X) * w ** 2))
+    return float(resid @ resid + p * (1.0 - p) * np.sum(gamma_squared(X) * w**2))
 
 
 def mc_masked_loss(X, y, w, keep_p, n_samples: int, rng):
@@ -320,7 +313,7 @@ def mc_masked_loss(X, y, w, keep_p, n_samples: int, rng):
         k = min(chunk, n_samples - done)
         R = gen.random((k,) + X.shape) < p
         resid = y - (R * Xw).sum(axis=2)
-        losses.append((resid ** 2).sum(axis=1))
+        losses.append((resid**2).sum(axis=1))
         done += k
     losses = np.concatenate(losses)
     return float(losses.mean()), float(losses.std(ddof=1) / math.sqrt(n_samples))
@@ -330,18 +323,27 @@ def mc_masked_loss(X, y, w, keep_p, n_samples: int, rng):
 class SGDResult:
     """Outcome of :func:`sgd_dropout_regression`."""
 
-    w: np.ndarray                # Polyak-averaged weights (the estimate)
-    w_last: np.ndarray           # last raw SGD iterate
-    target: np.ndarray           # the closed form it should converge to
-    steps: np.ndarray            # recorded step numbers
-    rel_error: np.ndarray        # ||w_avg - target|| / ||target|| at those steps
-    rel_error_last: np.ndarray   # same for the raw iterate (noisier)
-    lr: float                    # initial learning rate used
+    w: np.ndarray  # Polyak-averaged weights (the estimate)
+    w_last: np.ndarray  # last raw SGD iterate
+    target: np.ndarray  # the closed form it should converge to
+    steps: np.ndarray  # recorded step numbers
+    rel_error: np.ndarray  # ||w_avg - target|| / ||target|| at those steps
+    rel_error_last: np.ndarray  # same for the raw iterate (noisier)
+    lr: float  # initial learning rate used
 
 
-def sgd_dropout_regression(X, y, keep_p, steps: int = 20_000, lr=None, rng=0,
-                           record_every: int = 100, *, batch_size=None,
-                           scaling: str = "weight-scaling") -> SGDResult:
+def sgd_dropout_regression(
+    X,
+    y,
+    keep_p,
+    steps: int = 20_000,
+    lr=None,
+    rng=0,
+    record_every: int = 100,
+    *,
+    batch_size=None,
+    scaling: str = "weight-scaling",
+) -> SGDResult:
     """Linear regression trained by SGD with fresh Bernoulli input masks.
 
     Each step draws R ~ Bernoulli(p) for every (row, feature) of the batch and
@@ -371,8 +373,9 @@ def sgd_dropout_regression(X, y, keep_p, steps: int = 20_000, lr=None, rng=0,
         raise ValueError(f"batch_size must be in [1, {n}], got {batch_size}")
     gen = as_generator(rng)
     scale = 1.0 if scaling == "weight-scaling" else 1.0 / p
-    target = (dropout_ridge_solution(X, y, p) if scaling == "weight-scaling"
-              else dropout_ridge_solution_rescaled(X, y, p))
+    target = (
+        dropout_ridge_solution(X, y, p) if scaling == "weight-scaling" else dropout_ridge_solution_rescaled(X, y, p)
+    )
 
     if lr is None:
         # Expected curvature of the masked loss plus the per-example mask noise
@@ -415,9 +418,15 @@ def sgd_dropout_regression(X, y, keep_p, steps: int = 20_000, lr=None, rng=0,
             rec_steps.append(t + 1)
             rec_err.append(np.linalg.norm(w_avg - target) / norm_t)
             rec_err_last.append(np.linalg.norm(w - target) / norm_t)
-    return SGDResult(w=w_avg, w_last=w.copy(), target=target,
-                     steps=np.asarray(rec_steps), rel_error=np.asarray(rec_err),
-                     rel_error_last=np.asarray(rec_err_last), lr=lr)
+    return SGDResult(
+        w=w_avg,
+        w_last=w.copy(),
+        target=target,
+        steps=np.asarray(rec_steps),
+        rel_error=np.asarray(rec_err),
+        rel_error_last=np.asarray(rec_err_last),
+        lr=lr,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -425,8 +434,7 @@ def sgd_dropout_regression(X, y, keep_p, steps: int = 20_000, lr=None, rng=0,
 # --------------------------------------------------------------------------
 
 
-def effective_weight_mask_dropout(n_out: int, n_in: int, keep_p, rng, *,
-                                  mask_outputs: bool = False) -> np.ndarray:
+def effective_weight_mask_dropout(n_out: int, n_in: int, keep_p, rng, *, mask_outputs: bool = False) -> np.ndarray:
     """The (n_out, n_in) 0/1 pattern of W that one dropout mask leaves active.
 
     Dropping input unit j removes every weight leaving it: column j of W.
@@ -467,14 +475,13 @@ class SubnetworkCount:
     """How many sub-networks one layer's masks define."""
 
     method: str
-    mask_configurations: int   # number of distinct Bernoulli mask draws
-    distinct_weight_masks: int # number of distinct effective (n_out, n_in) masks
+    mask_configurations: int  # number of distinct Bernoulli mask draws
+    distinct_weight_masks: int  # number of distinct effective (n_out, n_in) masks
     log2_configurations: int
-    text: str                  # formatted mask_configurations
+    text: str  # formatted mask_configurations
 
 
-def count_subnetworks(n_out: int, n_in: int, method: str, *,
-                      mask_outputs: bool = False) -> SubnetworkCount:
+def count_subnetworks(n_out: int, n_in: int, method: str, *, mask_outputs: bool = False) -> SubnetworkCount:
     """Count the sub-networks of one (n_out, n_in) layer as exact Python ints.
 
     * ``"dropout"``, inputs masked: 2^n_in masks, all distinct as weight
@@ -495,17 +502,21 @@ def count_subnetworks(n_out: int, n_in: int, method: str, *,
     else:
         raise ValueError(f"method must be 'dropout' or 'dropconnect', got {method!r}")
     if exponent > MAX_SUBNETWORK_EXPONENT:
-        raise ValueError(f"2^{exponent} is too large to build exactly; the exponent "
-                         f"must be <= {MAX_SUBNETWORK_EXPONENT}")
+        raise ValueError(
+            f"2^{exponent} is too large to build exactly; the exponent must be <= {MAX_SUBNETWORK_EXPONENT}"
+        )
     configs = 1 << exponent
     if method == "dropout" and mask_outputs:
         distinct = ((1 << n_out) - 1) * ((1 << n_in) - 1) + 1
     else:
         distinct = configs
-    return SubnetworkCount(method=method, mask_configurations=configs,
-                           distinct_weight_masks=distinct,
-                           log2_configurations=exponent,
-                           text=format_big_int(configs))
+    return SubnetworkCount(
+        method=method,
+        mask_configurations=configs,
+        distinct_weight_masks=distinct,
+        log2_configurations=exponent,
+        text=format_big_int(configs),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -524,9 +535,9 @@ def _sigmoid(z):
 class Subnetworks:
     """All 2^n dropout sub-networks of one logistic unit."""
 
-    masks: np.ndarray    # (2^n, n) bool, row k = binary digits of k
-    probs: np.ndarray    # (2^n,) probability of each mask, sums to 1
-    logits: np.ndarray   # (2^n,) sum_i d_i w_i I_i + b
+    masks: np.ndarray  # (2^n, n) bool, row k = binary digits of k
+    probs: np.ndarray  # (2^n,) probability of each mask, sums to 1
+    logits: np.ndarray  # (2^n,) sum_i d_i w_i I_i + b
     outputs: np.ndarray  # (2^n,) sigma(logits)
 
 
@@ -536,13 +547,11 @@ def enumerate_subnetworks(inputs, weights, bias, keep_ps) -> Subnetworks:
     I, w, p = _unit_arrays(inputs, weights, keep_ps)
     n = I.size
     if n > MAX_ENUMERATED_UNITS:
-        raise ValueError(f"enumerating 2^{n} sub-networks is too many; n must be "
-                         f"<= {MAX_ENUMERATED_UNITS}")
-    masks = ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(bool)
+        raise ValueError(f"enumerating 2^{n} sub-networks is too many; n must be <= {MAX_ENUMERATED_UNITS}")
+    masks = ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(bool)
     probs = np.prod(np.where(masks, p, 1.0 - p), axis=1)
     logits = masks @ (w * I) + float(bias)
-    return Subnetworks(masks=masks, probs=probs, logits=logits,
-                       outputs=_sigmoid(logits))
+    return Subnetworks(masks=masks, probs=probs, logits=logits, outputs=_sigmoid(logits))
 
 
 def nwgm(outputs, probs) -> float:
@@ -573,8 +582,7 @@ def weight_scaled_output(inputs, weights, bias, keep_ps) -> float:
 
 def arithmetic_mean_output(outputs, probs) -> float:
     """The true ensemble average sum_k P_k sigma_k (differs from the NWGM)."""
-    return float(np.dot(np.asarray(probs, dtype=np.float64).ravel(),
-                        np.asarray(outputs, dtype=np.float64).ravel()))
+    return float(np.dot(np.asarray(probs, dtype=np.float64).ravel(), np.asarray(outputs, dtype=np.float64).ravel()))
 
 
 # --------------------------------------------------------------------------
@@ -599,15 +607,21 @@ def gaussian_vs_bernoulli_moments(keep_p, n_samples: int = 0, rng=None) -> dict:
     """
     p = check_keep_p(keep_p)
     out = {
-        "bernoulli_mean": 1.0, "bernoulli_var": 1.0 / p - 1.0,
-        "gaussian_mean": 1.0, "gaussian_var": float(gaussian_dropout_sigma2(p)),
+        "bernoulli_mean": 1.0,
+        "bernoulli_var": 1.0 / p - 1.0,
+        "gaussian_mean": 1.0,
+        "gaussian_var": float(gaussian_dropout_sigma2(p)),
     }
     if n_samples:
         gen = as_generator(rng)
         rb = (gen.random(int(n_samples)) < p) / p
         rg = 1.0 + math.sqrt(out["gaussian_var"]) * gen.standard_normal(int(n_samples))
-        out.update(bernoulli_mean_mc=float(rb.mean()), bernoulli_var_mc=float(rb.var()),
-                   gaussian_mean_mc=float(rg.mean()), gaussian_var_mc=float(rg.var()))
+        out.update(
+            bernoulli_mean_mc=float(rb.mean()),
+            bernoulli_var_mc=float(rb.var()),
+            gaussian_mean_mc=float(rg.mean()),
+            gaussian_var_mc=float(rg.var()),
+        )
     return out
 
 
@@ -627,8 +641,9 @@ def dropconnect_moments(W, v, keep_p):
 # --------------------------------------------------------------------------
 
 
-def parse_vector(text: str, name: str, n: int | None, lo: float = -100.0,
-                 hi: float = 100.0, max_len: int = 20) -> np.ndarray:
+def parse_vector(
+    text: str, name: str, n: int | None, lo: float = -100.0, hi: float = 100.0, max_len: int = 20
+) -> np.ndarray:
     """Parse "0.5, -1, 2" into an array of ``n`` floats in [lo, hi].
 
     Separators: commas, semicolons, spaces or the Chinese comma "，". One
@@ -660,8 +675,7 @@ def parse_vector(text: str, name: str, n: int | None, lo: float = -100.0,
     if len(values) == 1:
         values = values * n
     if len(values) != n:
-        raise ValueError(f"{name}: expected {n} numbers (n = {n}) or one number for all, "
-                         f"got {len(values)}")
+        raise ValueError(f"{name}: expected {n} numbers (n = {n}) or one number for all, got {len(values)}")
     arr = np.asarray(values, dtype=np.float64)
     bad = np.flatnonzero((arr < lo) | (arr > hi))
     if bad.size:

@@ -5,6 +5,7 @@ in the same order, so any difference between the two curves is the method's.
 :class:`Trainer` advances one mini-batch at a time, which is what lets the
 background runner pause, single-step and stop between any two updates.
 """
+
 from __future__ import annotations
 
 import math
@@ -147,8 +148,15 @@ def eval_subsets(n_train: int, n_test: int, seed: int, subsample: int | None, de
     test_live = test_final
     if n_test > live:
         test_live = torch.randperm(n_test, generator=torch.Generator().manual_seed(seed + 4))[:live].sort().values
-    return {name: index.to(device) for name, index in
-            (("train_final", train_final), ("test_final", test_final), ("train_live", train_live), ("test_live", test_live))}
+    return {
+        name: index.to(device)
+        for name, index in (
+            ("train_final", train_final),
+            ("test_final", test_final),
+            ("train_live", train_live),
+            ("test_live", test_live),
+        )
+    }
 
 
 def display_units(layer_sizes: Iterable[int], max_units: int = 8) -> tuple[tuple[int, ...], ...]:
@@ -167,11 +175,17 @@ def divergence_advice(config: RunConfig) -> str:
     cause, else the learning rate."""
     keep = min(config.keep_p, config.keep_p_input) if config.method in ("dropout", "gaussian", "dropconnect") else 1.0
     if keep < 0.05:
-        effect = (f"kept units are scaled by 1/p = {1 / keep:.3g}" if config.scaling == "inverted"
-                  and config.method != "gaussian" else f"the noise's variance is (1-p)/p = {(1 - keep) / keep:.3g}"
-                  if config.method == "gaussian" else "almost every unit is dropped")
-        return (f"the keep probability is tiny (p = {keep:g}: {effect}); raise it "
-                f"(or lower the learning rate, it was {config.lr}).")
+        effect = (
+            f"kept units are scaled by 1/p = {1 / keep:.3g}"
+            if config.scaling == "inverted" and config.method != "gaussian"
+            else f"the noise's variance is (1-p)/p = {(1 - keep) / keep:.3g}"
+            if config.method == "gaussian"
+            else "almost every unit is dropped"
+        )
+        return (
+            f"the keep probability is tiny (p = {keep:g}: {effect}); raise it "
+            f"(or lower the learning rate, it was {config.lr})."
+        )
     return f"lower the learning rate (it was {config.lr}) or use a max-norm constraint."
 
 
@@ -213,8 +227,16 @@ class Trainer:
         eval_subsample: int | None = EVAL_SUBSAMPLE,
     ):
         self.config = config
-        self.dataset = dataset if dataset is not None else load_dataset(
-            config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
+        self.dataset = (
+            dataset
+            if dataset is not None
+            else load_dataset(
+                config.dataset,
+                train_size=config.train_size,
+                noise=config.noise,
+                seed=config.seed,
+                data_dir=config.data_dir,
+            )
         )
         if limits is not None:  # before any weight is allocated; counts what the trainer itself holds
             check_run(config, self.dataset.n_features, self.dataset.n_classes, limits, state_history=0, model_copies=0)
@@ -254,7 +276,10 @@ class Trainer:
         self._pending_keep: tuple[float | None, float | None] | None = None
 
         subsets = eval_subsets(self.n_train, self.x_test.shape[0], config.seed, eval_subsample, self.device)
-        self.x_train_eval, self.y_train_eval = self.x_train[subsets["train_final"]], self.y_train[subsets["train_final"]]
+        self.x_train_eval, self.y_train_eval = (
+            self.x_train[subsets["train_final"]],
+            self.y_train[subsets["train_final"]],
+        )
         self.x_train_live, self.y_train_live = self.x_train[subsets["train_live"]], self.y_train[subsets["train_live"]]
         self.x_test_live, self.y_test_live = self.x_test[subsets["test_live"]], self.y_test[subsets["test_live"]]
         self.probe = self.x_test[:probe_size]
@@ -277,12 +302,19 @@ class Trainer:
 
     def started_event(self) -> Started:
         return Started(
-            config=self.config, dataset=self.dataset.description, device=str(self.device),
-            n_parameters=self.models["method"].n_parameters, steps_per_epoch=self.steps_per_epoch,
-            total_steps=self.total_steps, runs=self.runs,
-            layer_sizes=self.models["method"].layer_sizes, display_units=self.display,
-            eval_train_examples=self.x_train_live.shape[0], eval_test_examples=self.x_test_live.shape[0],
-            final_train_examples=self.x_train_eval.shape[0], final_test_examples=self.x_test.shape[0],
+            config=self.config,
+            dataset=self.dataset.description,
+            device=str(self.device),
+            n_parameters=self.models["method"].n_parameters,
+            steps_per_epoch=self.steps_per_epoch,
+            total_steps=self.total_steps,
+            runs=self.runs,
+            layer_sizes=self.models["method"].layer_sizes,
+            display_units=self.display,
+            eval_train_examples=self.x_train_live.shape[0],
+            eval_test_examples=self.x_test_live.shape[0],
+            final_train_examples=self.x_train_eval.shape[0],
+            final_test_examples=self.x_test.shape[0],
             eval_every=self.eval_every,
         )
 
@@ -305,8 +337,10 @@ class Trainer:
         if keep_p_input is not None:
             keep_p_input = check_keep_p(keep_p_input, "keep_p_input")
         pending = self._pending_keep or (None, None)
-        self._pending_keep = (keep_p if keep_p is not None else pending[0],
-                              keep_p_input if keep_p_input is not None else pending[1])
+        self._pending_keep = (
+            keep_p if keep_p is not None else pending[0],
+            keep_p_input if keep_p_input is not None else pending[1],
+        )
 
     def _apply_pending_keep(self) -> KeepChange | None:
         pending, self._pending_keep = self._pending_keep, None
@@ -398,10 +432,21 @@ class Trainer:
         for run, model in self.models.items():
             train_loss, train_error = evaluate(model, x_train, y_train)
             test_loss, test_error = evaluate(model, x_test, y_test)
-            metrics[run] = {"train_loss": train_loss, "train_error": train_error, "test_loss": test_loss, "test_error": test_error}
+            metrics[run] = {
+                "train_loss": train_loss,
+                "train_error": train_error,
+                "test_loss": test_loss,
+                "test_error": test_error,
+            }
         self.last_metrics = metrics
-        return Evaluation(self.step_count, self.epoch, metrics, keep_p=self.config.keep_p,
-                          keep_p_input=self.config.keep_p_input, test_examples=int(x_test.shape[0]))
+        return Evaluation(
+            self.step_count,
+            self.epoch,
+            metrics,
+            keep_p=self.config.keep_p,
+            keep_p_input=self.config.keep_p_input,
+            test_examples=int(x_test.shape[0]),
+        )
 
     def mask_snapshot(self) -> MaskSnapshot:
         masks = []
@@ -488,6 +533,11 @@ def train(
 
     run_to_end(trainer, record)
     return TrainResult(
-        config=config, status=trainer.status, message=trainer.message, steps=trainer.step_count,
-        wall_seconds=time.perf_counter() - started, final=trainer.last_metrics, history=history,
+        config=config,
+        status=trainer.status,
+        message=trainer.message,
+        steps=trainer.step_count,
+        wall_seconds=time.perf_counter() - started,
+        final=trainer.last_metrics,
+        history=history,
     )

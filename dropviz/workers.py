@@ -18,6 +18,7 @@ server's end closes with its process, even on SIGKILL), and it also checks
 that its parent process is still the one that started it. A host that dies
 (SIGKILL, out of memory) fails its runs with a message and frees their slots.
 """
+
 from __future__ import annotations
 
 import collections
@@ -86,8 +87,10 @@ def job_weights(job) -> dict | None:
     models = getattr(job, "models", None)
     if not isinstance(models, dict):
         return None
-    return {run: {name: tensor.detach().cpu().numpy().copy() for name, tensor in model.state_dict().items()}
-            for run, model in models.items()}
+    return {
+        run: {name: tensor.detach().cpu().numpy().copy() for name, tensor in model.state_dict().items()}
+        for run, model in models.items()
+    }
 
 
 def _nbytes(tree) -> int:
@@ -118,9 +121,11 @@ class SweepJob:
 
     def export_weights(self) -> dict:
         sweep = self.sweep
-        return {"weights": [w.detach().cpu().numpy().copy() for w in sweep.weights],
-                "biases": [b.detach().cpu().numpy().copy() for b in sweep.biases],
-                "twin_index": sweep.twin_index}
+        return {
+            "weights": [w.detach().cpu().numpy().copy() for w in sweep.weights],
+            "biases": [b.detach().cpu().numpy().copy() for b in sweep.biases],
+            "twin_index": sweep.twin_index,
+        }
 
 
 # --- the host side: many runs, round-robin ------------------------------------------------------
@@ -135,8 +140,9 @@ def _shared_dataset(config: RunConfig) -> Dataset:
 
     key = (config.dataset, config.train_size, config.noise, config.seed, config.data_dir)
     if key not in _DATASETS:
-        _DATASETS[key] = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise,
-                                      seed=config.seed, data_dir=config.data_dir)
+        _DATASETS[key] = load_dataset(
+            config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
+        )
         while len(_DATASETS) > 4:
             _DATASETS.popitem(last=False)
     _DATASETS.move_to_end(key)
@@ -183,8 +189,9 @@ class RunHost:
         name, run_id, *args = command
         if name == "add":
             spec, paused, pending, speed, keep_change = args
-            run = _HostedRun(run_id, spec, paused=paused, pending_steps=pending, max_steps_per_second=speed,
-                             keep_change=keep_change)
+            run = _HostedRun(
+                run_id, spec, paused=paused, pending_steps=pending, max_steps_per_second=speed, keep_change=keep_change
+            )
             self.runs[run_id] = run
             self.runs.move_to_end(run_id, last=False)  # a new run trains first: its first point comes at once
             return
@@ -437,8 +444,12 @@ class _ProcessHost:
         context = _process_context()
         command_read, self.command_write = context.Pipe(duplex=False)
         self.event_read, event_write = context.Pipe(duplex=False)
-        self.process = context.Process(target=host_process_main, name=f"dropviz-host-{index}", daemon=True,
-                                       args=(command_read, event_write, threads, nice, os.getpid()))
+        self.process = context.Process(
+            target=host_process_main,
+            name=f"dropviz-host-{index}",
+            daemon=True,
+            args=(command_read, event_write, threads, nice, os.getpid()),
+        )
         self.process.start()
         # Only the worker holds these ends now: its command pipe ends when this process does.
         command_read.close()
@@ -476,8 +487,11 @@ class _ProcessHost:
             self.process.join(1)
             code = self.process.exitcode
             why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise HostDied(f"the training worker process (pid {self.process.pid}) stopped unexpectedly ({why})"
-                           " — press Train to start again", messages)
+            raise HostDied(
+                f"the training worker process (pid {self.process.pid}) stopped unexpectedly ({why})"
+                " — press Train to start again",
+                messages,
+            )
         return messages
 
     def close(self) -> None:
@@ -515,8 +529,16 @@ class _Record:
 class TrainerPool:
     """``hosts`` hosts (processes, or Ray actors), at most ``resident_capacity`` runs on them, a FIFO beyond."""
 
-    def __init__(self, hosts: int | None = None, *, resident_capacity: int | None = None, threads: int = 1,
-                 nice: int = 0, backend: str = "process", ray_address: str | None = None):
+    def __init__(
+        self,
+        hosts: int | None = None,
+        *,
+        resident_capacity: int | None = None,
+        threads: int = 1,
+        nice: int = 0,
+        backend: str = "process",
+        ray_address: str | None = None,
+    ):
         if backend not in ("process", "ray"):
             raise ValueError(f"unknown pool backend {backend!r}: process or ray")
         self.backend = backend
@@ -623,11 +645,13 @@ class TrainerPool:
         except Exception as error:  # noqa: BLE001 - e.g. Ray unreachable: said on the run, not a traceback
             _LOG.exception("could not start a %s trainer", self.backend)
             record.ended = True
-            record.log.set_state("error", f"could not start a trainer ({self.backend} backend): "
-                                          f"{type(error).__name__}: {error}")
+            record.log.set_state(
+                "error", f"could not start a trainer ({self.backend} backend): {type(error).__name__}: {error}"
+            )
             return
-        host.send(("add", record.run_id, record.spec, record.paused, record.pending_steps, record.speed,
-                   record.keep_change))
+        host.send(
+            ("add", record.run_id, record.spec, record.paused, record.pending_steps, record.speed, record.keep_change)
+        )
 
     def _fill(self) -> None:
         while self._queue and self._resident() < self.resident_capacity:
@@ -645,8 +669,12 @@ class TrainerPool:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"hosts": self.size, "resident": self._resident(), "queued": len(self._queue),
-                    "resident_capacity": self.resident_capacity}
+            return {
+                "hosts": self.size,
+                "resident": self._resident(),
+                "queued": len(self._queue),
+                "resident_capacity": self.resident_capacity,
+            }
 
     def command(self, run_id: int, name: str, *args) -> None:
         with self._lock:
@@ -797,8 +825,16 @@ class PoolRunner:
     stops its run on the host and frees its slot.
     """
 
-    def __init__(self, config: RunConfig, dataset: Dataset | None = None, *, pool: TrainerPool, job=None,
-                 log: MetricLog | None = None, **trainer_options):
+    def __init__(
+        self,
+        config: RunConfig,
+        dataset: Dataset | None = None,
+        *,
+        pool: TrainerPool,
+        job=None,
+        log: MetricLog | None = None,
+        **trainer_options,
+    ):
         from .train import Trainer
 
         self.config = config
@@ -877,8 +913,10 @@ class PoolRunner:
 
     def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
         """Change the keep probabilities from the next mini-batch (the run goes on)."""
-        self._keep = (keep_p if keep_p is not None else self._keep[0],
-                      keep_p_input if keep_p_input is not None else self._keep[1])
+        self._keep = (
+            keep_p if keep_p is not None else self._keep[0],
+            keep_p_input if keep_p_input is not None else self._keep[1],
+        )
         if self._run_id is not None:
             self.pool.command(self._run_id, "keep_p", (keep_p, keep_p_input))
 
@@ -958,8 +996,13 @@ def _server_dataset(config: RunConfig) -> Dataset | None:
     with _SERVER_DATASETS_LOCK:
         if key not in _SERVER_DATASETS:
             try:
-                _SERVER_DATASETS[key] = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise,
-                                                     seed=config.seed, data_dir=config.data_dir)
+                _SERVER_DATASETS[key] = load_dataset(
+                    config.dataset,
+                    train_size=config.train_size,
+                    noise=config.noise,
+                    seed=config.seed,
+                    data_dir=config.data_dir,
+                )
             except (DatasetError, ValueError):
                 return None
             while len(_SERVER_DATASETS) > 8:
@@ -1026,8 +1069,9 @@ class PoolSweepRunner(PoolRunner):
     """A keep-probability sweep trained on the pool, with :class:`~dropviz.keep_sweep.SweepRunner`'s API
     (``keep_grid``, ``logs``, ``member``, ``member_models``, ``response``)."""
 
-    def __init__(self, config: RunConfig, keep_grid=None, dataset: Dataset | None = None, *, pool: TrainerPool,
-                 **options):
+    def __init__(
+        self, config: RunConfig, keep_grid=None, dataset: Dataset | None = None, *, pool: TrainerPool, **options
+    ):
         from .keep_sweep import DEFAULT_KEEP_GRID, check_keep_grid
 
         self.keep_grid = check_keep_grid(keep_grid if keep_grid is not None else DEFAULT_KEEP_GRID)
@@ -1066,8 +1110,10 @@ class PoolSweepRunner(PoolRunner):
             return {}
         member = self.keep_grid.index(min(self.keep_grid, key=lambda keep: abs(keep - keep_p)))
         n_in, n_out = started.layer_sizes[0], started.layer_sizes[-1]
-        models = {"method": (build_model(member_config(self.config, self.keep_grid[member]), n_in, n_out), member),
-                  "baseline": (build_model(self.config, n_in, n_out, baseline=True), weights["twin_index"])}
+        models = {
+            "method": (build_model(member_config(self.config, self.keep_grid[member]), n_in, n_out), member),
+            "baseline": (build_model(self.config, n_in, n_out, baseline=True), weights["twin_index"]),
+        }
         out = {}
         with torch.no_grad():
             for run, (model, index) in models.items():

@@ -2,6 +2,7 @@
 
 Thin page: every number comes from dropviz.analysis, every figure from dropviz.viz.inference.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,9 +21,12 @@ TEXT = {
         "does not average them: it uses one network with the weights scaled by p (or, with inverted dropout, "
         "unscaled weights). This page measures how good that shortcut is on the current run.",
         "Dropout 网络训练的是共享权重的指数级数量的稀疏子网络。测试时论文并不对它们求平均，而是使用一个权重乘以 p 的网络"
-        "（反向 Dropout 则直接使用原权重）。本页在当前运行上测量这一捷径有多好。"),
-    "h_mc": ("Weight scaling vs Monte-Carlo model averaging (the paper's Figure 11)",
-             "权重缩放与蒙特卡洛模型平均（论文图 11）"),
+        "（反向 Dropout 则直接使用原权重）。本页在当前运行上测量这一捷径有多好。",
+    ),
+    "h_mc": (
+        "Weight scaling vs Monte-Carlo model averaging (the paper's Figure 11)",
+        "权重缩放与蒙特卡洛模型平均（论文图 11）",
+    ),
     "n_test": ("test examples", "测试样本数"),
     "max_k": ("largest k", "最大 k"),
     "repeats": ("repeats", "重复次数"),
@@ -33,21 +37,30 @@ TEXT = {
         "Paper (MNIST): weight scaling 1.05 %, MC ≈1.28 % at k=3, ≈1.10 % at k=9, matching at k≈50.",
         "一次性采样 {pool} 个稀疏子网络（每个网络一个掩码，所有样本共用）；对每个 k 平均其中 k 个网络的类别概率，"
         "并对子网络池的 {repeats} 种随机顺序取平均（阴影：± 1 标准差）。k = {pool} 时每种顺序都用到整个池，所以阴影在那里收拢。"
-        "论文（MNIST）：权重缩放 1.05%，MC 在 k=3 时约 1.28%，k=9 时约 1.10%，k≈50 时持平。"),
-    "mc_reach": ("On these {n} test examples MC averaging first reaches the weight-scaled error ({ws:.2%}) at **k = {k}**; "
-                 "k = 1 gives {e1:.2%}, k = {kmax} gives {emax:.2%}.",
-                 "在这 {n} 个测试样本上，MC 平均在 **k = {k}** 时首次达到权重缩放的误差（{ws:.2%}）；"
-                 "k = 1 时为 {e1:.2%}，k = {kmax} 时为 {emax:.2%}。"),
-    "mc_never": ("On these {n} test examples MC averaging does not reach the weight-scaled error ({ws:.2%}) up to "
-                 "k = {kmax} (k = {kmax}: {emax:.2%}); here the deterministic network is at least as good as {kmax} "
-                 "sampled ones.",
-                 "在这 {n} 个测试样本上，直到 k = {kmax}，MC 平均都没有达到权重缩放的误差（{ws:.2%}）"
-                 "（k = {kmax}：{emax:.2%}）；在这里确定性网络至少与 {kmax} 个采样网络一样好。"),
-    "mc_nonoise": ("The method net has no noise (method 'none' or keep p = 1): every sampled network is the same "
-                   "network, so there is nothing to average.",
-                   "该方法网络没有噪声（方法为 none 或 p = 1）：所有采样网络都相同，没有可平均的。"),
-    "small_sample": ("With only {n} test examples one example is {step:.2%} of error: differences below that are noise.",
-                     "只有 {n} 个测试样本时，一个样本就是 {step:.2%} 的误差：小于此的差别只是噪声。"),
+        "论文（MNIST）：权重缩放 1.05%，MC 在 k=3 时约 1.28%，k=9 时约 1.10%，k≈50 时持平。",
+    ),
+    "mc_reach": (
+        "On these {n} test examples MC averaging first reaches the weight-scaled error ({ws:.2%}) at **k = {k}**; "
+        "k = 1 gives {e1:.2%}, k = {kmax} gives {emax:.2%}.",
+        "在这 {n} 个测试样本上，MC 平均在 **k = {k}** 时首次达到权重缩放的误差（{ws:.2%}）；"
+        "k = 1 时为 {e1:.2%}，k = {kmax} 时为 {emax:.2%}。",
+    ),
+    "mc_never": (
+        "On these {n} test examples MC averaging does not reach the weight-scaled error ({ws:.2%}) up to "
+        "k = {kmax} (k = {kmax}: {emax:.2%}); here the deterministic network is at least as good as {kmax} "
+        "sampled ones.",
+        "在这 {n} 个测试样本上，直到 k = {kmax}，MC 平均都没有达到权重缩放的误差（{ws:.2%}）"
+        "（k = {kmax}：{emax:.2%}）；在这里确定性网络至少与 {kmax} 个采样网络一样好。",
+    ),
+    "mc_nonoise": (
+        "The method net has no noise (method 'none' or keep p = 1): every sampled network is the same "
+        "network, so there is nothing to average.",
+        "该方法网络没有噪声（方法为 none 或 p = 1）：所有采样网络都相同，没有可平均的。",
+    ),
+    "small_sample": (
+        "With only {n} test examples one example is {step:.2%} of error: differences below that are noise.",
+        "只有 {n} 个测试样本时，一个样本就是 {step:.2%} 的误差：小于此的差别只是噪声。",
+    ),
     "h_scaling": ("Inverted vs original (weight-scaling) dropout", "反向 Dropout 与原始（权重缩放）Dropout"),
     "scaling_md": (
         "Inverted dropout divides kept units by p while training; the original multiplies the weights by p at test "
@@ -64,20 +77,25 @@ TEXT = {
         "反向网络计算 W(m⊙h)/p。只有每一步都满足 W′ = W/p 时两者才一致。对 W′ 的梯度是对 W 梯度的 p 倍，因此当权重缩放网络"
         "**从 W/p 出发、权重学习率取 lr/p²**（偏置不被掩码，仍用 lr）时，SGD（含动量）恰好保持 W′ = W/p。max-norm 也保持这一点："
         "两种实现中 c 都是论文对 W′ 的约束（反向网络存储的各行被限制在 p·c）。下面在一个小运行上"
-        "训练两种版本：匹配版必须在浮点误差内一致；相同学习率版只在统计上一致。"),
+        "训练两种版本：匹配版必须在浮点误差内一致；相同学习率版只在统计上一致。",
+    ),
     "train_both": ("Train both implementations ({what}, {epochs} epochs)", "训练两种实现（{what}，{epochs} 轮）"),
     "training": ("Training 4 small nets...", "正在训练 4 个小网络……"),
     "variant_matched": ("matched (W′₀ = W₀/p, lr/p² on weights)", "匹配（W′₀ = W₀/p，权重学习率 lr/p²）"),
     "variant_same": ("same learning rate, same init", "相同学习率、相同初始化"),
-    "scaling_row": ("**{v}**: test error {a:.2%} (inverted) vs {b:.2%} (weight-scaling); same predicted class on "
-                    "{agree:.1%} of test examples; max |Δ probability| = {dp:.2g}, max |Δ logit| = {dl:.2g}.",
-                    "**{v}**：测试误差 {a:.2%}（反向）对 {b:.2%}（权重缩放）；{agree:.1%} 的测试样本预测类别相同；"
-                    "最大 |Δ概率| = {dp:.2g}，最大 |Δlogit| = {dl:.2g}。"),
+    "scaling_row": (
+        "**{v}**: test error {a:.2%} (inverted) vs {b:.2%} (weight-scaling); same predicted class on "
+        "{agree:.1%} of test examples; max |Δ probability| = {dp:.2g}, max |Δ logit| = {dl:.2g}.",
+        "**{v}**：测试误差 {a:.2%}（反向）对 {b:.2%}（权重缩放）；{agree:.1%} 的测试样本预测类别相同；"
+        "最大 |Δ概率| = {dp:.2g}，最大 |Δlogit| = {dl:.2g}。",
+    ),
     "scaling_axes": ("probability of the inverted net's class: inverted", "weight-scaling"),
     "scaling_axes_zh": ("反向网络预测类别的概率：反向", "权重缩放"),
     "h_dc": ("DropConnect inference", "DropConnect 推理"),
-    "dc_source": ("The current run is not DropConnect, so a built-in DropConnect example is used ({what}).",
-                  "当前运行不是 DropConnect，因此使用内置的 DropConnect 示例（{what}）。"),
+    "dc_source": (
+        "The current run is not DropConnect, so a built-in DropConnect example is used ({what}).",
+        "当前运行不是 DropConnect，因此使用内置的 DropConnect 示例（{what}）。",
+    ),
     "dc_caption": (
         "Three ways to use a DropConnect net at test time (Wan et al. 2013): the mean network (weights × p, one "
         "pass); Gaussian moment matching — each unit's input u ~ N(pWv, p(1−p)(W⊙W)(v⊙v)), S samples of a(u) "
@@ -85,9 +103,12 @@ TEXT = {
         "too; dropviz masks only the weights (each unit keeps its bias), a simplification.",
         "DropConnect 网络测试时的三种用法（Wan 等，2013）：均值网络（权重 × p，一次前向）；高斯矩匹配——每个单元的输入 "
         "u ~ N(pWv, p(1−p)(W⊙W)(v⊙v))，对 S 个 a(u) 样本求平均；以及对 k 个采样的权重掩码做 MC（每个采样网络一个掩码）。Wan 等人也对偏置做掩码；"
-        "dropviz 只对权重做掩码（每个单元保留其偏置），这是一个简化。"),
-    "dc_result": ("Mean network {m:.2%}; Gaussian with S = {smax}: {g:.2%}; MC with k = {kmax}: {mc:.2%}.",
-                  "均值网络 {m:.2%}；高斯 S = {smax}：{g:.2%}；MC k = {kmax}：{mc:.2%}。"),
+        "dropviz 只对权重做掩码（每个单元保留其偏置），这是一个简化。",
+    ),
+    "dc_result": (
+        "Mean network {m:.2%}; Gaussian with S = {smax}: {g:.2%}; MC with k = {kmax}: {mc:.2%}.",
+        "均值网络 {m:.2%}；高斯 S = {smax}：{g:.2%}；MC k = {kmax}：{mc:.2%}。",
+    ),
     "h_unc": ("MC-dropout uncertainty (Gal & Ghahramani 2016)", "MC Dropout 不确定性（Gal & Ghahramani，2016）"),
     "unc_caption": (
         "Dropout kept on at test time, {s} sampled networks per input, their class probabilities averaged. "
@@ -97,16 +118,25 @@ TEXT = {
         "Both are the model's view of itself, not calibrated probabilities of being wrong.",
         "测试时保持 Dropout 开启，每个输入采样 {s} 个网络，并对它们的类别概率取平均。输入按平均分布的**预测熵** H"
         "（单位 nat）排序：样本一致地不确定（每个都给 0.4）或彼此分歧时它都高。旁边的**互信息**（H 减去各样本熵的平均）"
-        "只度量分歧部分：所有样本给出相同结果时为 0。两者都是模型对自身的看法，而不是经过校准的出错概率。"),
-    "unc_titles": ("decision (weight scaling)", "predictive entropy H (nats)", "mutual information (sample disagreement)"),
+        "只度量分歧部分：所有样本给出相同结果时为 0。两者都是模型对自身的看法，而不是经过校准的出错概率。",
+    ),
+    "unc_titles": (
+        "decision (weight scaling)",
+        "predictive entropy H (nats)",
+        "mutual information (sample disagreement)",
+    ),
     "unc_titles_zh": ("决策（权重缩放）", "预测熵 H（nat）", "互信息（样本分歧）"),
     "most": ("most certain (lowest predictive entropy)", "最确定（预测熵最低）"),
     "least": ("least certain (highest predictive entropy)", "最不确定（预测熵最高）"),
-    "unc_numbers": ("Mean predictive entropy on correctly classified test examples: {a:.3f} nats (mutual information "
-                    "{c:.3f}); on misclassified ones: {b:.3f} nats (mutual information {d:.3f}).",
-                    "正确分类的测试样本的平均预测熵：{a:.3f} nat（互信息 {c:.3f}）；错误分类样本：{b:.3f} nat（互信息 {d:.3f}）。"),
-    "unc_2d_example": ("The current run is not 2-D, so the plane view uses a built-in moons example ({what}).",
-                       "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。"),
+    "unc_numbers": (
+        "Mean predictive entropy on correctly classified test examples: {a:.3f} nats (mutual information "
+        "{c:.3f}); on misclassified ones: {b:.3f} nats (mutual information {d:.3f}).",
+        "正确分类的测试样本的平均预测熵：{a:.3f} nat（互信息 {c:.3f}）；错误分类样本：{b:.3f} nat（互信息 {d:.3f}）。",
+    ),
+    "unc_2d_example": (
+        "The current run is not 2-D, so the plane view uses a built-in moons example ({what}).",
+        "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。",
+    ),
 }
 t = translator(RUN_TEXT, TEXT)
 zh = current_language() == "zh"
@@ -130,15 +160,18 @@ def scalings(config_json: str) -> list[analysis.ScalingComparison]:
 
     config = RunConfig.model_validate_json(config_json)
     dataset = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed)
-    return [analysis.compare_scalings(config, dataset, matched=True),
-            analysis.compare_scalings(config, dataset, matched=False)]
+    return [
+        analysis.compare_scalings(config, dataset, matched=True),
+        analysis.compare_scalings(config, dataset, matched=False),
+    ]
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def dropconnect(key: str, limit: int, max_k: int, gaussian: tuple, _run: AnalysisRun) -> analysis.DropConnectInference:
     x, y = test_tensors(_run, limit)
-    return analysis.dropconnect_inference_compare(_run.models["method"], x, y, gaussian_samples=gaussian,
-                                                  max_k=max_k, repeats=10)
+    return analysis.dropconnect_inference_compare(
+        _run.models["method"], x, y, gaussian_samples=gaussian, max_k=max_k, repeats=10
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -173,13 +206,36 @@ if has_noise(run):
     max_k = cols[1].select_slider(t("max_k"), options=[10, 20, 50, 100], value=100, key="inf_k")
     repeats = cols[2].select_slider(t("repeats"), options=[5, 10, 20, 50], value=20, key="inf_repeats")
     curve = mc(run.key, limit, max_k, repeats, run)
-    names = None if not zh else {"mc": "k 个子网络的 MC 平均", "ws": "权重缩放", "x": "k（采样网络数）", "y": "测试误差",
-                                 "band": "± 1 标准差"}
-    st.plotly_chart(viz.mc_curve_figure(curve.ks, curve.mean_error, curve.std_error, curve.weight_scaled_error,
-                                        k_reaching=curve.k_reaching, names=names), key="mc_curve")
+    names = (
+        None
+        if not zh
+        else {
+            "mc": "k 个子网络的 MC 平均",
+            "ws": "权重缩放",
+            "x": "k（采样网络数）",
+            "y": "测试误差",
+            "band": "± 1 标准差",
+        }
+    )
+    st.plotly_chart(
+        viz.mc_curve_figure(
+            curve.ks,
+            curve.mean_error,
+            curve.std_error,
+            curve.weight_scaled_error,
+            k_reaching=curve.k_reaching,
+            names=names,
+        ),
+        key="mc_curve",
+    )
     st.caption(t("mc_caption", pool=curve.pool, repeats=repeats))
-    facts = dict(n=curve.n_examples, ws=curve.weight_scaled_error, e1=curve.mean_error[0], kmax=int(curve.ks[-1]),
-                 emax=curve.mean_error[-1])
+    facts = dict(
+        n=curve.n_examples,
+        ws=curve.weight_scaled_error,
+        e1=curve.mean_error[0],
+        kmax=int(curve.ks[-1]),
+        emax=curve.mean_error[-1],
+    )
     st.markdown(t("mc_reach", k=curve.k_reaching, **facts) if curve.k_reaching else t("mc_never", **facts))
     if curve.n_examples < 1000:
         st.caption(t("small_sample", n=curve.n_examples, step=1 / curve.n_examples))
@@ -196,12 +252,27 @@ if st.session_state.get("inf_scalings"):
     with st.spinner(t("training")):
         matched, same = scalings(small.model_dump_json())
     for result, label in ((matched, t("variant_matched")), (same, t("variant_same"))):
-        st.markdown(t("scaling_row", v=label, a=result.errors["inverted"], b=result.errors["weight-scaling"],
-                      agree=result.agreement, dp=result.max_prob_diff, dl=result.max_logit_diff))
+        st.markdown(
+            t(
+                "scaling_row",
+                v=label,
+                a=result.errors["inverted"],
+                b=result.errors["weight-scaling"],
+                agree=result.agreement,
+                dp=result.max_prob_diff,
+                dl=result.max_logit_diff,
+            )
+        )
     axes = TEXT["scaling_axes_zh"] if zh else TEXT["scaling_axes"]
-    st.plotly_chart(viz.scaling_comparison_figure(
-        np.stack([matched.p_inverted, same.p_inverted]), np.stack([matched.p_weight_scaling, same.p_weight_scaling]),
-        [t("variant_matched"), t("variant_same")], axes), key="scaling_chart")
+    st.plotly_chart(
+        viz.scaling_comparison_figure(
+            np.stack([matched.p_inverted, same.p_inverted]),
+            np.stack([matched.p_weight_scaling, same.p_weight_scaling]),
+            [t("variant_matched"), t("variant_same")],
+            axes,
+        ),
+        key="scaling_chart",
+    )
 
 # --- DropConnect ------------------------------------------------------------------------------------
 st.subheader(t("h_dc"))
@@ -212,14 +283,26 @@ if run.models["method"].method != "dropconnect" or not has_noise(run):
 dc_sizes = analysis.interactive_sizes(dc_run.models["method"].n_parameters)
 dc_limit = min(int(dc_run.dataset.x_test.shape[0]), dc_sizes["dropconnect"])
 dc = dropconnect(dc_run.key, dc_limit, dc_sizes["dropconnect_k"], dc_sizes["gaussian_samples"], dc_run)
-dc_names = None if not zh else {"mean": "均值网络 (W·p)", "gauss": "高斯矩匹配，每单元 S 个样本", "mc": "对 k 个权重掩码的 MC",
-                                "x": "样本数（S 或 k）", "y": "测试误差"}
-st.plotly_chart(viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
-                key="dropconnect_chart")
+dc_names = (
+    None
+    if not zh
+    else {
+        "mean": "均值网络 (W·p)",
+        "gauss": "高斯矩匹配，每单元 S 个样本",
+        "mc": "对 k 个权重掩码的 MC",
+        "x": "样本数（S 或 k）",
+        "y": "测试误差",
+    }
+)
+st.plotly_chart(
+    viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
+    key="dropconnect_chart",
+)
 st.caption(t("dc_caption"))
 smax = max(dc.gaussian_error)
-st.markdown(t("dc_result", m=dc.mean_error, smax=smax, g=dc.gaussian_error[smax], kmax=int(dc.mc_ks[-1]),
-              mc=dc.mc_error[-1]))
+st.markdown(
+    t("dc_result", m=dc.mean_error, smax=smax, g=dc.gaussian_error[smax], kmax=int(dc.mc_ks[-1]), mc=dc.mc_error[-1])
+)
 
 # --- MC-dropout uncertainty -------------------------------------------------------------------------
 st.subheader(t("h_unc"))
@@ -231,27 +314,51 @@ if unc_run.dataset.is_2d:
 else:
     plane_run = default_run("moons")
     if unc_run.dataset.image_shape is not None:
-        limit = min(int(unc_run.dataset.x_test.shape[0]),
-                    analysis.interactive_sizes(unc_run.models["method"].n_parameters)["uncertainty"])
+        limit = min(
+            int(unc_run.dataset.x_test.shape[0]),
+            analysis.interactive_sizes(unc_run.models["method"].n_parameters)["uncertainty"],
+        )
         result = uncertainty(unc_run.key, limit, samples, unc_run)
         _, y = test_tensors(unc_run, limit)
         correct = result.predicted == y.numpy()
+
         def _mean(values, where):
             return float(values[where].mean()) if where.any() else float("nan")
+
         information = result.mutual_information
-        st.markdown(t("unc_numbers", a=_mean(result.entropy, correct), b=_mean(result.entropy, ~correct),
-                      c=_mean(information, correct), d=_mean(information, ~correct)))
+        st.markdown(
+            t(
+                "unc_numbers",
+                a=_mean(result.entropy, correct),
+                b=_mean(result.entropy, ~correct),
+                c=_mean(information, correct),
+                d=_mean(information, ~correct),
+            )
+        )
         order = np.argsort(result.entropy, kind="stable")
         x_img = test_tensors(unc_run, limit)[0].numpy().reshape(-1, *unc_run.dataset.image_shape)
         names = unc_run.dataset.class_names
         rows = {t("most"): order[:8], t("least"): order[::-1][:8]}
-        st.plotly_chart(viz.certainty_examples(
-            {label: x_img[idx] for label, idx in rows.items()},
-            {label: [f"{names[result.predicted[i]]} (true {names[int(y[i])]}), H {result.entropy[i]:.3f}, "
-                     f"MI {information[i]:.3f}" for i in idx]
-             for label, idx in rows.items()}), key="certainty_images")
+        st.plotly_chart(
+            viz.certainty_examples(
+                {label: x_img[idx] for label, idx in rows.items()},
+                {
+                    label: [
+                        f"{names[result.predicted[i]]} (true {names[int(y[i])]}), H {result.entropy[i]:.3f}, "
+                        f"MI {information[i]:.3f}"
+                        for i in idx
+                    ]
+                    for label, idx in rows.items()
+                },
+            ),
+            key="certainty_images",
+        )
     st.caption(t("unc_2d_example", what=describe(plane_run.config)))
 xs, ys, predicted, maps = plane(plane_run.key, samples, plane_run)
 titles = TEXT["unc_titles_zh"] if zh else TEXT["unc_titles"]
-st.plotly_chart(viz.uncertainty_plane(xs, ys, predicted, maps, plane_run.dataset.x_test.numpy(),
-                                      plane_run.dataset.y_test.numpy(), titles), key="uncertainty_plane")
+st.plotly_chart(
+    viz.uncertainty_plane(
+        xs, ys, predicted, maps, plane_run.dataset.x_test.numpy(), plane_run.dataset.y_test.numpy(), titles
+    ),
+    key="uncertainty_plane",
+)

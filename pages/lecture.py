@@ -6,6 +6,7 @@ its button reruns that element only, not the fourteen sections.
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
 dropviz, the figures from dropviz.viz.theory, the text from ui.lecture_text.
 """
+
 import time
 
 import numpy as np
@@ -58,9 +59,11 @@ def _defects():
 
 # --------------------------------------------------------------- elements
 
+
 def el_coadaptation():
-    st.markdown("> *co-adaptation refers to when different hidden units in a neural "
-                "networks have highly correlated behavior*")
+    st.markdown(
+        "> *co-adaptation refers to when different hidden units in a neural networks have highly correlated behavior*"
+    )
 
 
 def _resample_net():
@@ -77,14 +80,20 @@ def el_thinned_network():
     masks = L.thinned_network_masks(NET_SIZES, p, 0.8, 1000 + k)
     labels = dict(kept_label=t("kept_unit"), dropped_label=t("dropped_unit"), height=260)
     with mid:
-        st.plotly_chart(vt.thinned_network_figure(NET_SIZES, None, title=t("net_standard"), **labels),
-                        config=SMALL, key="lec_net_std")
+        st.plotly_chart(
+            vt.thinned_network_figure(NET_SIZES, None, title=t("net_standard"), **labels),
+            config=SMALL,
+            key="lec_net_std",
+        )
     with right:
-        st.plotly_chart(vt.thinned_network_figure(NET_SIZES, masks, title=t("net_thinned"), **labels),
-                        config=SMALL, key="lec_net_thin")
+        st.plotly_chart(
+            vt.thinned_network_figure(NET_SIZES, masks, title=t("net_thinned"), **labels),
+            config=SMALL,
+            key="lec_net_thin",
+        )
     units = sum(NET_SIZES[:-1])
     kept = int(sum(m.sum() for m in masks[:-1]))
-    st.caption(t("net_count", units=units, count=f"2^{units} = {2 ** units:,}", kept=kept))
+    st.caption(t("net_count", units=units, count=f"2^{units} = {2**units:,}", kept=kept))
 
 
 MODEL_STANDARD = (
@@ -130,23 +139,43 @@ def el_equations():
         st.button(t("example_resample"), key="lec_eq_btn", on_click=_resample_r, type="primary")
         st.caption(t("example_draw", k=k))
     ex = L.layer_example(p, u, act)
-    st.latex(r"\mathbf r = " + _vec(ex.r, 0) + r"\quad\Rightarrow\quad \tilde{\mathbf y} = "
-             r"\mathbf r * \mathbf y = " + _vec(ex.y_tilde, 2))
+    st.latex(
+        r"\mathbf r = " + _vec(ex.r, 0) + r"\quad\Rightarrow\quad \tilde{\mathbf y} = "
+        r"\mathbf r * \mathbf y = " + _vec(ex.y_tilde, 2)
+    )
     st.caption(t("kept_of", kept=int(ex.r.sum()), n=ex.r.size))
     a, b = st.columns([3, 2])
     with a:
-        st.dataframe(pd.DataFrame({t("col_unit"): np.arange(1, ex.y.size + 1), t("col_y"): ex.y,
-                                   t("col_r"): ex.r.astype(int), t("col_ytilde"): ex.y_tilde}),
-                     hide_index=True, key="lec_eq_in")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col_unit"): np.arange(1, ex.y.size + 1),
+                    t("col_y"): ex.y,
+                    t("col_r"): ex.r.astype(int),
+                    t("col_ytilde"): ex.y_tilde,
+                }
+            ),
+            hide_index=True,
+            key="lec_eq_in",
+        )
     with b:
-        st.dataframe(pd.DataFrame({"i": np.arange(1, ex.z.size + 1), t("col_z"): np.round(ex.z, 3),
-                                   t("col_out"): np.round(ex.out, 3)}),
-                     hide_index=True, key="lec_eq_out")
-    st.latex(r"\mathbf z = W\tilde{\mathbf y} + \mathbf b = " + _vec(ex.z, 3)
-             + r",\quad \mathbf y^{(l+1)} = f(\mathbf z) = " + _vec(ex.out, 3))
+        st.dataframe(
+            pd.DataFrame(
+                {"i": np.arange(1, ex.z.size + 1), t("col_z"): np.round(ex.z, 3), t("col_out"): np.round(ex.out, 3)}
+            ),
+            hide_index=True,
+            key="lec_eq_out",
+        )
+    st.latex(
+        r"\mathbf z = W\tilde{\mathbf y} + \mathbf b = "
+        + _vec(ex.z, 3)
+        + r",\quad \mathbf y^{(l+1)} = f(\mathbf z) = "
+        + _vec(ex.out, 3)
+    )
     with st.expander(t("weights_caption")):
-        st.dataframe(pd.DataFrame(ex.W, columns=[f"w·{j + 1}" for j in range(ex.W.shape[1])])
-                     .assign(b=ex.b), key="lec_eq_w")
+        st.dataframe(
+            pd.DataFrame(ex.W, columns=[f"w·{j + 1}" for j in range(ex.W.shape[1])]).assign(b=ex.b), key="lec_eq_w"
+        )
 
 
 @st.fragment
@@ -154,12 +183,16 @@ def el_train_vs_inference():
     c1, c2 = st.columns(2)
     with c1:
         st.markdown(f"**{t('impl_original')}**")
-        st.latex(r"\text{train: } \tilde{\mathbf y} = \mathbf r * \mathbf y \qquad "
-                 r"\text{test: } W_{test}^{(l)} = p\,W^{(l)}")
+        st.latex(
+            r"\text{train: } \tilde{\mathbf y} = \mathbf r * \mathbf y \qquad "
+            r"\text{test: } W_{test}^{(l)} = p\,W^{(l)}"
+        )
     with c2:
         st.markdown(f"**{t('impl_current')}**")
-        st.latex(r"\text{train: } \tilde{\mathbf y} = \mathbf r * \mathbf y / p \qquad "
-                 r"\text{test: } W_{test}^{(l)} = W^{(l)}")
+        st.latex(
+            r"\text{train: } \tilde{\mathbf y} = \mathbf r * \mathbf y / p \qquad "
+            r"\text{test: } W_{test}^{(l)} = W^{(l)}"
+        )
     c1, c2 = st.columns([1, 3])
     with c1:
         p = _keep_slider("lec_tvi_p")
@@ -167,40 +200,64 @@ def el_train_vs_inference():
     ex = L.exact_layer_expectation(p, act)
     with c2:
         st.markdown(t("exact_title", n=ex["n_masks"]) + f" (p = {p:g}, f = {act})")
-        st.dataframe(pd.DataFrame(
-            [ex["E_z"], ex["z_test"], ex["E_out"], ex["out_test"]],
-            index=[t("row_Ez"), t("row_ztest"), t("row_Eout"), t("row_outtest")],
-            columns=[f"i = {i + 1}" for i in range(ex["E_z"].size)]).round(4), key="lec_tvi")
+        st.dataframe(
+            pd.DataFrame(
+                [ex["E_z"], ex["z_test"], ex["E_out"], ex["out_test"]],
+                index=[t("row_Ez"), t("row_ztest"), t("row_Eout"), t("row_outtest")],
+                columns=[f"i = {i + 1}" for i in range(ex["E_z"].size)],
+            ).round(4),
+            key="lec_tvi",
+        )
 
 
 def el_table2():
     st.markdown(f"**{t('paper_label')}**")
-    st.dataframe(pd.DataFrame(L.PAPER_TABLE2, columns=[t("col_method"), t("col_unit_type"),
-                                                       t("col_arch"), t("col_err")]),
-                 hide_index=True, key="lec_t2")
+    st.dataframe(
+        pd.DataFrame(L.PAPER_TABLE2, columns=[t("col_method"), t("col_unit_type"), t("col_arch"), t("col_err")]),
+        hide_index=True,
+        key="lec_t2",
+    )
 
 
 def el_fig4():
     f = L.PAPER_FIG4
-    st.plotly_chart(vt.paper_fig4_figure(
-        f["updates"], f["without"], f["with"], title=t("paper_label"),
-        without_label=t("without"), with_label=t("with"), height=300), config=SMALL, key="lec_f4")
+    st.plotly_chart(
+        vt.paper_fig4_figure(
+            f["updates"],
+            f["without"],
+            f["with"],
+            title=t("paper_label"),
+            without_label=t("without"),
+            with_label=t("with"),
+            height=300,
+        ),
+        config=SMALL,
+        key="lec_f4",
+    )
     st.caption(t("approx_note"))
 
 
 def el_fig9():
     p, at, atr, bt, btr = L.fig9_columns()
-    st.plotly_chart(vt.paper_fig9_figure(p, at, atr, bt, btr, title=t("paper_label"),
-                                         test_label=t("test"), train_label=t("train"), height=300),
-                    config=SMALL, key="lec_f9")
+    st.plotly_chart(
+        vt.paper_fig9_figure(
+            p, at, atr, bt, btr, title=t("paper_label"), test_label=t("test"), train_label=t("train"), height=300
+        ),
+        config=SMALL,
+        key="lec_f9",
+    )
     st.caption(t("approx_note"))
 
 
 def el_fig10():
     n, w, wo = L.fig10_columns()
-    st.plotly_chart(vt.paper_fig10_figure(n, w, wo, title=t("paper_label"), with_label=t("with"),
-                                          without_label=t("without"), height=300),
-                    config=SMALL, key="lec_f10")
+    st.plotly_chart(
+        vt.paper_fig10_figure(
+            n, w, wo, title=t("paper_label"), with_label=t("with"), without_label=t("without"), height=300
+        ),
+        config=SMALL,
+        key="lec_f10",
+    )
     st.caption(t("approx_note"))
 
 
@@ -209,18 +266,26 @@ def el_regularizer():
     c1, c2 = st.columns(2)
     with c1:
         st.latex(r"E_N = \tfrac12\Big(t - \sum_{i=1}^n p_i w_i I_i\Big)^2")
-        st.latex(r"\frac{\partial E_N}{\partial w_i} = -t p_i I_i + w_i p_i^2 I_i^2 "
-                 r"+ \sum_{j\neq i} w_j p_i p_j I_i I_j")
+        st.latex(
+            r"\frac{\partial E_N}{\partial w_i} = -t p_i I_i + w_i p_i^2 I_i^2 "
+            r"+ \sum_{j\neq i} w_j p_i p_j I_i I_j"
+        )
     with c2:
         st.latex(r"E_D = \tfrac12\Big(t - \sum_{i=1}^n \delta_i w_i I_i\Big)^2")
-        st.latex(r"\frac{\partial E_D}{\partial w_i} = -t\delta_i I_i + w_i\delta_i^2 I_i^2 "
-                 r"+ \sum_{j\neq i} w_j\delta_i\delta_j I_i I_j")
+        st.latex(
+            r"\frac{\partial E_D}{\partial w_i} = -t\delta_i I_i + w_i\delta_i^2 I_i^2 "
+            r"+ \sum_{j\neq i} w_j\delta_i\delta_j I_i I_j"
+        )
     st.markdown(t("math_expect"))
-    st.latex(r"E\Big[\frac{\partial E_D}{\partial w_i}\Big] = \frac{\partial E_N}{\partial w_i} "
-             r"+ w_i\,p_i(1-p_i)\,I_i^2")
+    st.latex(
+        r"E\Big[\frac{\partial E_D}{\partial w_i}\Big] = \frac{\partial E_N}{\partial w_i} "
+        r"+ w_i\,p_i(1-p_i)\,I_i^2"
+    )
     st.markdown(t("math_er"))
-    st.latex(r"E_R = \tfrac12\Big(t - \sum_{i=1}^n p_i w_i I_i\Big)^2 + "
-             r"\tfrac12\sum_{i=1}^n p_i(1-p_i)\,w_i^2 I_i^2")
+    st.latex(
+        r"E_R = \tfrac12\Big(t - \sum_{i=1}^n p_i w_i I_i\Big)^2 + "
+        r"\tfrac12\sum_{i=1}^n p_i(1-p_i)\,w_i^2 I_i^2"
+    )
     st.warning(t("half_note"))
     st.markdown(t("math_p"))
     c1, c2 = st.columns([1, 2])
@@ -228,10 +293,20 @@ def el_regularizer():
         p = _keep_slider("lec_reg_p")
         st.metric(t("pen_metric"), f"{float(th.regularization_strength(p)):.4f}")
     with c2:
-        st.plotly_chart(vt.regularization_strength_figure(
-            marked=[p], title=t("pen_title"), x_label=t("keep_p"), max_label=t("pen_max"),
-            train_label=t("pen_train"), test_label=t("pen_test"),
-            marked_label="p", height=300), config=SMALL, key="lec_reg_fig")
+        st.plotly_chart(
+            vt.regularization_strength_figure(
+                marked=[p],
+                title=t("pen_title"),
+                x_label=t("keep_p"),
+                max_label=t("pen_max"),
+                train_label=t("pen_train"),
+                test_label=t("pen_test"),
+                marked_label="p",
+                height=300,
+            ),
+            config=SMALL,
+            key="lec_reg_fig",
+        )
 
 
 def _resample_masks():
@@ -254,14 +329,22 @@ def el_masks():
     m_do = th.effective_weight_mask_dropout(8, 12, p, gen, mask_outputs=True)
     m_dc = th.effective_weight_mask_dropconnect(8, 12, p, gen)
     with c2:
-        st.plotly_chart(vt.mask_comparison_figure(
-            m_do, m_dc, titles=(t("mask_dropout"), t("mask_dropconnect")), title=t("mask_title"),
-            x_label=t("input_unit"), y_label=t("output_unit"), height=280), config=SMALL,
-            key="lec_mask_fig")
+        st.plotly_chart(
+            vt.mask_comparison_figure(
+                m_do,
+                m_dc,
+                titles=(t("mask_dropout"), t("mask_dropconnect")),
+                title=t("mask_title"),
+                x_label=t("input_unit"),
+                y_label=t("output_unit"),
+                height=280,
+            ),
+            config=SMALL,
+            key="lec_mask_fig",
+        )
     d = th.count_subnetworks(8, 12, "dropout", mask_outputs=True)
     c = th.count_subnetworks(8, 12, "dropconnect")
-    st.caption(t("mask_counts", d=f"2^{d.log2_configurations} = {d.text}",
-                 c=c.text))
+    st.caption(t("mask_counts", d=f"2^{d.log2_configurations} = {d.text}", c=c.text))
 
 
 @st.fragment
@@ -273,19 +356,34 @@ def el_implementation():
     res = L.implementation_means([1.0, 2.0, 3.0, 4.0], p, n, 7)
     with c2:
         st.markdown(t("impl_demo", n=f"{n:,}", p=p))
-        st.dataframe(pd.DataFrame(
-            [res["weight_scaling_train_mean"], res["weight_scaling_test"],
-             res["inverted_train_mean"], res["inverted_test"]],
-            index=[f"{t('impl_original')}: {t('impl_row_train')}", f"{t('impl_original')}: {t('impl_row_test')}",
-                   f"{t('impl_current')}: {t('impl_row_train')}", f"{t('impl_current')}: {t('impl_row_test')}"],
-            columns=["x₁", "x₂", "x₃", "x₄"]).round(3), key="lec_impl_df")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    res["weight_scaling_train_mean"],
+                    res["weight_scaling_test"],
+                    res["inverted_train_mean"],
+                    res["inverted_test"],
+                ],
+                index=[
+                    f"{t('impl_original')}: {t('impl_row_train')}",
+                    f"{t('impl_original')}: {t('impl_row_test')}",
+                    f"{t('impl_current')}: {t('impl_row_train')}",
+                    f"{t('impl_current')}: {t('impl_row_test')}",
+                ],
+                columns=["x₁", "x₂", "x₃", "x₄"],
+            ).round(3),
+            key="lec_impl_df",
+        )
 
 
 @st.cache_data(show_spinner=False)
 def _ridge_closed_forms(p: float):
     X, y, w_true = th.make_regression_problem(200, 5, 0.5, 0)
-    return (th.least_squares_solution(X, y), th.dropout_ridge_solution(X, y, p),
-            th.dropout_ridge_solution_rescaled(X, y, p))
+    return (
+        th.least_squares_solution(X, y),
+        th.dropout_ridge_solution(X, y, p),
+        th.dropout_ridge_solution_rescaled(X, y, p),
+    )
 
 
 @st.fragment
@@ -293,25 +391,31 @@ def el_ridge():
     st.latex(r"\min_w \|y - Xw\|^2")
     st.latex(r"\min_w \|y - pXw\|^2 + p(1-p)\,\|\Gamma w\|^2")
     st.markdown(t("ridge_rescaled"))
-    st.latex(r"\min_{\tilde w} \|y - X\tilde w\|^2 + \frac{1-p}{p}\,\|\Gamma \tilde w\|^2,"
-             r"\qquad \tilde w = p\,w")
+    st.latex(
+        r"\min_{\tilde w} \|y - X\tilde w\|^2 + \frac{1-p}{p}\,\|\Gamma \tilde w\|^2,"
+        r"\qquad \tilde w = p\,w"
+    )
     c1, c2 = st.columns([1, 3])
     with c1:
         p = _keep_slider("lec_ridge_p")
     ls, w, wt = _ridge_closed_forms(p)
     with c2:
         st.markdown(t("ridge_demo"))
-        st.dataframe(pd.DataFrame([ls, w, wt], index=[t("ridge_ls"), t("ridge_w"), t("ridge_wt")],
-                                  columns=[f"w{j + 1}" for j in range(ls.size)]).round(4),
-                     key="lec_ridge_df")
+        st.dataframe(
+            pd.DataFrame(
+                [ls, w, wt],
+                index=[t("ridge_ls"), t("ridge_w"), t("ridge_wt")],
+                columns=[f"w{j + 1}" for j in range(ls.size)],
+            ).round(4),
+            key="lec_ridge_df",
+        )
 
 
 def el_numpy():
     st.code(LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True, wrap_lines=True)
     st.markdown(t("numpy.body"))
     field = "explanation_zh" if lang == "zh" else "explanation_en"
-    st.markdown("\n".join(f"- **{defect_name(d['key'], d['name'], lang)}** — {d[field]}"
-                           for d in _defects()))
+    st.markdown("\n".join(f"- **{defect_name(d['key'], d['name'], lang)}** — {d[field]}" for d in _defects()))
 
 
 def el_summary():
@@ -356,6 +460,10 @@ for sec in L.SECTIONS:
         cols = st.columns(len(sec.links))
         for col, link in zip(cols, sec.links):
             with col:
-                st.page_link(link.page_file, label=f"{t('open_page')}: {link.label(lang)}",
-                             icon="➡️", query_params=link.query_params() or None)
+                st.page_link(
+                    link.page_file,
+                    label=f"{t('open_page')}: {link.label(lang)}",
+                    icon="➡️",
+                    query_params=link.query_params() or None,
+                )
     timings[sec.id] = time.perf_counter() - started

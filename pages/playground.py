@@ -6,6 +6,7 @@ p sweep (ui.playground_sweep), one fragment that draws ui.playground_views.fragm
 of the run, or of the sweep member at the scrubbed p, every REFRESH_SECONDS while training,
 through charts that update in place (ui.live_chart).
 """
+
 import streamlit as st
 
 from dropviz.viz.keep_response import standalone_html
@@ -71,7 +72,9 @@ sidebar = render(t)
 config = sidebar.config
 page = controls.toggles(t)
 if state.pg_url_notices:
-    st.warning(t("url_notice_title") + "\n\n" + "\n".join(f"- {plain(notice)}" for notice in state.pg_url_notices), icon="🔗")
+    st.warning(
+        t("url_notice_title") + "\n\n" + "\n".join(f"- {plain(notice)}" for notice in state.pg_url_notices), icon="🔗"
+    )
 for notice in sidebar.notices:
     st.error(plain(notice), icon="⚠️")
 # What a run may cost on this server (parameters, memory), known before Train.
@@ -81,8 +84,11 @@ if size_problem:
 
 # The sweep: trained when Train is pressed if it is quick, else only once the user chose to.
 sweep_grid = sweeps.grid_for(config)
-sweep_seconds = (estimate_seconds(config.model_dump_json(), sweep_grid)
-                 if page.sweep and sidebar.data_problem is None and sidebar.dataset is None else None)
+sweep_seconds = (
+    estimate_seconds(config.model_dump_json(), sweep_grid)
+    if page.sweep and sidebar.data_problem is None and sidebar.dataset is None
+    else None
+)
 sweep_choice = sweeps.choices.get(sweep_key(config))
 sweep_asks = page.sweep and needs_asking(sweep_seconds)
 sweep_only = page.sweep and not sweep_asks  # a quick sweep is the run: its members cover the run's p
@@ -124,11 +130,24 @@ if present:
     cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
 else:
     cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="bottom")
-train = cols[0].button(t("train"), type="primary", help=t("train_help"), key="pg_train", width="stretch",
-                       disabled=sidebar.data_problem is not None or size_problem is not None, shortcut=None if training else "Space")
+train = cols[0].button(
+    t("train"),
+    type="primary",
+    help=t("train_help"),
+    key="pg_train",
+    width="stretch",
+    disabled=sidebar.data_problem is not None or size_problem is not None,
+    shortcut=None if training else "Space",
+)
 pause = cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None)
-step = cols[2].button(t("step"), help=t("step_help"), key="pg_step", width="stretch",
-                      disabled=sidebar.data_problem is not None or size_problem is not None, shortcut="Right")
+step = cols[2].button(
+    t("step"),
+    help=t("step_help"),
+    key="pg_step",
+    width="stretch",
+    disabled=sidebar.data_problem is not None or size_problem is not None,
+    shortcut="Right",
+)
 stop = cols[3].button(t("stop"), key="pg_stop", width="stretch")
 reset = cols[4].button(t("reset"), key="pg_reset", width="stretch")
 if present:
@@ -177,12 +196,19 @@ if sweep_asks and sweep_choice is None:
         st.markdown(t("sweep_slow", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)))
         ask = st.columns(3)
         coarse_seconds = estimate_seconds(config.model_dump_json(), COARSE_GRID) or 0.0
-        ask[0].button(t("sweep_start"), key="pg_sweep_start", width="stretch", on_click=choose,
-                      args=(sweep_key(config), "start"))
-        ask[1].button(t("sweep_coarse", n=len(COARSE_GRID), seconds=coarse_seconds), key="pg_sweep_coarse",
-                      width="stretch", on_click=choose, args=(sweep_key(config), "coarse"))
-        ask[2].button(t("sweep_skip"), key="pg_sweep_skip", width="stretch", on_click=choose,
-                      args=(sweep_key(config), "skip"))
+        ask[0].button(
+            t("sweep_start"), key="pg_sweep_start", width="stretch", on_click=choose, args=(sweep_key(config), "start")
+        )
+        ask[1].button(
+            t("sweep_coarse", n=len(COARSE_GRID), seconds=coarse_seconds),
+            key="pg_sweep_coarse",
+            width="stretch",
+            on_click=choose,
+            args=(sweep_key(config), "coarse"),
+        )
+        ask[2].button(
+            t("sweep_skip"), key="pg_sweep_skip", width="stretch", on_click=choose, args=(sweep_key(config), "skip")
+        )
 elif sweep_asks and sweep_choice == "skip":
     st.caption(t("sweep_skipped"))
 
@@ -202,8 +228,11 @@ if (train or step) and size_problem is None:
             if sweep_wanted and not sweep_only:
                 start_sweep()
             # This rerun draws the first point itself instead of waiting a whole refresh for it.
-            shown = runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid)) \
-                if sweep_only else runner
+            shown = (
+                runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid))
+                if sweep_only
+                else runner
+            )
             shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
             state.pg_first_frame = True  # see first_frame_views
         else:
@@ -243,9 +272,15 @@ def draw_views() -> None:
     preview = preview_dataset(config) if sidebar.data_problem is None else None
     reuse = state.setdefault("pg_view_reuse", {})
     draw = fragment_views if scrub is None else member_views  # a member's views are kept while it is unchanged
-    snapshot, views, first_frame = draw(source, view_config, labels, preview,
-                                        first_frame=state.pop("pg_first_frame", False), reuse=reuse,
-                                        predictions_every=predictions_seconds(refresh_every))
+    snapshot, views, first_frame = draw(
+        source,
+        view_config,
+        labels,
+        preview,
+        first_frame=state.pop("pg_first_frame", False),
+        reuse=reuse,
+        predictions_every=predictions_seconds(refresh_every),
+    )
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)), icon="▶️")
@@ -253,9 +288,18 @@ def draw_views() -> None:
             st.info(t("v_waiting"), icon="▶️")
     else:
         progress = views.progress
-        st.progress(progress.fraction, text=t("progress", state=t(f"state_{progress.state}"), epoch=progress.epoch,
-                                              epochs=progress.epochs, step=progress.step, total=progress.total_steps,
-                                              rate=progress.samples_per_second))
+        st.progress(
+            progress.fraction,
+            text=t(
+                "progress",
+                state=t(f"state_{progress.state}"),
+                epoch=progress.epoch,
+                epochs=progress.epochs,
+                step=progress.step,
+                total=progress.total_steps,
+                rate=progress.samples_per_second,
+            ),
+        )
     if scrub is not None:
         st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
         prepare_members(sweeps.runner, labels, preview, reuse)
@@ -273,8 +317,15 @@ def draw_views() -> None:
             st.markdown(latest_markdown(views.metrics, labels))
         started = snapshot.started if snapshot is not None else None
         if started is not None and 0 < started.eval_test_examples < started.final_test_examples:
-            st.caption(t("eval_subsample", train=started.eval_train_examples, test=started.eval_test_examples,
-                         final_train=started.final_train_examples, final_test=started.final_test_examples))
+            st.caption(
+                t(
+                    "eval_subsample",
+                    train=started.eval_train_examples,
+                    test=started.eval_test_examples,
+                    final_train=started.final_train_examples,
+                    final_test=started.final_test_examples,
+                )
+            )
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:
@@ -308,18 +359,30 @@ def draw_views() -> None:
         st.caption(t("v_units_caption"))
         pairs = views.unit_pairs or {}
         if "baseline" in pairs:
-            st.markdown(t("v_units_summary", method=labels["method"], method_pairs=" · ".join(map(str, pairs["method"])),
-                          twin_pairs=" · ".join(map(str, pairs["baseline"]))))
+            st.markdown(
+                t(
+                    "v_units_summary",
+                    method=labels["method"],
+                    method_pairs=" · ".join(map(str, pairs["method"])),
+                    twin_pairs=" · ".join(map(str, pairs["baseline"])),
+                )
+            )
         for index, figure in enumerate(views.units):
             live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale)
-    now_refreshing = any(should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
-                         for run in (holder.runner, sweeps.runner) if run is not None)
+    now_refreshing = any(
+        should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+        for run in (holder.runner, sweeps.runner)
+        if run is not None
+    )
     if was_refreshing and not now_refreshing:
         st.rerun()  # the run stopped: one full rerun turns the fragment's timer off
 
 
-was_refreshing = any(should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
-                     for run in (holder.runner, sweeps.runner) if run is not None)
+was_refreshing = any(
+    should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+    for run in (holder.runner, sweeps.runner)
+    if run is not None
+)
 refresh_every = refresh_seconds(REFRESH_SECONDS)
 
 
@@ -337,8 +400,9 @@ st.fragment(run_every=refresh_every if was_refreshing else None)(timed_views)()
 
 def current_source():
     if sweeps.runner is not None:
-        return sweeps.runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p,
-                                                          sweeps.runner.keep_grid))
+        return sweeps.runner.member(
+            controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, sweeps.runner.keep_grid)
+        )
     return holder.runner
 
 
@@ -346,30 +410,76 @@ with st.expander(t("downloads")):
     # Built when clicked, from the run as it is then (not re-sent with every live refresh).
     # deferred(): the callables Streamlit keeps must not carry this page's globals (issue 17.3).
     shown_p = state.get(controls.SCRUB) or config.keep_p
-    st.download_button(f"⬇ {t('dl_csv')}", deferred(source_view, holder, sweeps, keep_p=shown_p, view=metrics_csv),
-                       "dropviz-metrics.csv", "text/csv",
-                       key="pg_dl_csv", on_click="ignore", disabled=current_source() is None)
-    st.download_button(f"⬇ {t('dl_json')}", config.to_json(), "dropviz-settings.json", "application/json",
-                       key="pg_dl_json", on_click="ignore")
+    st.download_button(
+        f"⬇ {t('dl_csv')}",
+        deferred(source_view, holder, sweeps, keep_p=shown_p, view=metrics_csv),
+        "dropviz-metrics.csv",
+        "text/csv",
+        key="pg_dl_csv",
+        on_click="ignore",
+        disabled=current_source() is None,
+    )
+    st.download_button(
+        f"⬇ {t('dl_json')}",
+        config.to_json(),
+        "dropviz-settings.json",
+        "application/json",
+        key="pg_dl_json",
+        on_click="ignore",
+    )
     st.caption(t("share"))
     st.markdown(f"**{t('exports')}**")
     exports = st.columns(3)
     exports[0].download_button(
         f"⬇ {t('x_network')} (HTML)",
-        deferred(source_view, holder, sweeps, keep_p=shown_p, view=network_replay, view_args=(figure_labels(t, config),),
-                 render=standalone_html, render_args=("dropviz-masked-network",)),
-        "dropviz-masked-network.html", "text/html", key="pg_x_network", on_click="ignore",
-        disabled=current_source() is None)
+        deferred(
+            source_view,
+            holder,
+            sweeps,
+            keep_p=shown_p,
+            view=network_replay,
+            view_args=(figure_labels(t, config),),
+            render=standalone_html,
+            render_args=("dropviz-masked-network",),
+        ),
+        "dropviz-masked-network.html",
+        "text/html",
+        key="pg_x_network",
+        on_click="ignore",
+        disabled=current_source() is None,
+    )
     exports[1].download_button(
         f"⬇ {t('x_response')} (HTML)",
-        deferred(sweep_view, sweeps, view=response_view, view_args=(state.get(controls.SCRUB), response_labels(t)),
-                 render=standalone_html, render_args=("dropviz-p-response",)),
-        "dropviz-p-response.html", "text/html", key="pg_x_response", on_click="ignore", disabled=sweeps.runner is None)
+        deferred(
+            sweep_view,
+            sweeps,
+            view=response_view,
+            view_args=(state.get(controls.SCRUB), response_labels(t)),
+            render=standalone_html,
+            render_args=("dropviz-p-response",),
+        ),
+        "dropviz-p-response.html",
+        "text/html",
+        key="pg_x_response",
+        on_click="ignore",
+        disabled=sweeps.runner is None,
+    )
     exports[2].download_button(
         f"⬇ {t('x_strip')} (HTML)",
-        deferred(sweep_view, sweeps, view=strip_view, view_args=(state.get(controls.SCRUB), {}),
-                 render=standalone_html, render_args=("dropviz-boundary-strip",)),
-        "dropviz-boundary-strip.html", "text/html", key="pg_x_strip", on_click="ignore",
-        disabled=sweeps.runner is None or sweeps.runner.trained_dataset is None
-        or not sweeps.runner.trained_dataset.is_2d)
+        deferred(
+            sweep_view,
+            sweeps,
+            view=strip_view,
+            view_args=(state.get(controls.SCRUB), {}),
+            render=standalone_html,
+            render_args=("dropviz-boundary-strip",),
+        ),
+        "dropviz-boundary-strip.html",
+        "text/html",
+        key="pg_x_strip",
+        on_click="ignore",
+        disabled=sweeps.runner is None
+        or sweeps.runner.trained_dataset is None
+        or not sweeps.runner.trained_dataset.is_2d,
+    )
     st.caption(t("x_png_browser"))

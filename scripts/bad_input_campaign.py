@@ -8,6 +8,7 @@ A "clear message" is exit status 2 (CLI) or a ConfigError / DatasetError (librar
 naming what is wrong. Browser-only cases (Markdown echo, shared links, the Ray address) are the
 tests in tests/e2e/test_hardening.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -38,13 +39,34 @@ def cli_cases(tmp: Path) -> list[tuple[str, list[str], dict]]:
     train = ["train", "--epochs", "1", "--quiet"]
     big = "8192,8192,8192,8192,8192,8192"
     experiment = ["experiment", "fig11", "--preset", "tiny", "--dataset", "digits", "--quiet", "--workers", "0"]
-    flags = [("keep-p", v) for v in ("1.5", "0", "-1", "nan", "abc", "1e-300", "")] + \
-            [("keep-p-input", "2"), ("lr", "0"), ("lr", "inf"), ("momentum", "1"), ("batch-size", "0"),
-             ("batch-size", "1e9"), ("epochs", "0"), ("seed", "-1"), ("seed", "99999999999"), ("hidden", "0"),
-             ("hidden", "10,x"), ("hidden", "1,2,3,4,5,6,7"), ("hidden", "9000"), ("method", "magic"),
-             ("activation", "gelu"), ("optimizer", "lbfgs"), ("scaling", "none"), ("max-norm", "0"),
-             ("noise", "2"), ("train-size", "5"), ("dataset", "nope"), ("dataset", "/nonexistent.csv"),
-             ("dataset", str(tmp / "fifo.csv")), ("dataset", "mnist"), ("eval-every", "0"), ("device", "tpu")]
+    flags = [("keep-p", v) for v in ("1.5", "0", "-1", "nan", "abc", "1e-300", "")] + [
+        ("keep-p-input", "2"),
+        ("lr", "0"),
+        ("lr", "inf"),
+        ("momentum", "1"),
+        ("batch-size", "0"),
+        ("batch-size", "1e9"),
+        ("epochs", "0"),
+        ("seed", "-1"),
+        ("seed", "99999999999"),
+        ("hidden", "0"),
+        ("hidden", "10,x"),
+        ("hidden", "1,2,3,4,5,6,7"),
+        ("hidden", "9000"),
+        ("method", "magic"),
+        ("activation", "gelu"),
+        ("optimizer", "lbfgs"),
+        ("scaling", "none"),
+        ("max-norm", "0"),
+        ("noise", "2"),
+        ("train-size", "5"),
+        ("dataset", "nope"),
+        ("dataset", "/nonexistent.csv"),
+        ("dataset", str(tmp / "fifo.csv")),
+        ("dataset", "mnist"),
+        ("eval-every", "0"),
+        ("device", "tpu"),
+    ]
     cases = [(f"train --{flag} {value!r}", [*train, f"--{flag}", value], {}) for flag, value in flags]
     cases += [
         ("train --device cuda (no GPU)", [*train, "--device", "cuda"], no_gpu),
@@ -55,29 +77,46 @@ def cli_cases(tmp: Path) -> list[tuple[str, list[str], dict]]:
     ]
     for name in ("latin1.json", "deep.json", "list.json", "unknown.json", "bad.json", "missing.json"):
         cases.append((f"train --config {name}", [*train, "--config", str(tmp / name)], {}))
-    cases += [("train --config /dev/zero", [*train, "--config", "/dev/zero"], {}),
-              ("train --config a folder", [*train, "--config", str(tmp)], {}),
-              ("experiment unknown", ["experiment", "fig99"], {}),
-              ("experiment no name", ["experiment"], {}),
-              ("experiment --preset huge", [*experiment, "--preset", "huge"], {}),
-              ("experiment --db under a file", [*experiment, "--db", str(tmp / "file" / "x.sqlite")], {}),
-              ("experiment $DROPVIZ_RESULTS_DB under a file", experiment,
-               {"DROPVIZ_RESULTS_DB": str(tmp / "file" / "x.sqlite")}),
-              ("experiment --export under a file", [*experiment, "--db", str(tmp / "ok.sqlite"), "--export",
-                                                    str(tmp / "file" / "x.json")], {}),
-              ("experiment --db a folder", [*experiment, "--db", str(tmp)], {}),
-              ("experiment --ray-address without ray", [*experiment, "--ray-address", "auto"], {}),
-              ("experiment --device cuda (no GPU)", [*experiment, "--device", "cuda", "--db", str(tmp / "ok.sqlite")],
-               no_gpu),
-              ("experiment --workers -1", [*experiment, "--workers", "-1"], {}),
-              ("experiment --seeds x", [*experiment, "--seeds", "x"], {})]
+    cases += [
+        ("train --config /dev/zero", [*train, "--config", "/dev/zero"], {}),
+        ("train --config a folder", [*train, "--config", str(tmp)], {}),
+        ("experiment unknown", ["experiment", "fig99"], {}),
+        ("experiment no name", ["experiment"], {}),
+        ("experiment --preset huge", [*experiment, "--preset", "huge"], {}),
+        ("experiment --db under a file", [*experiment, "--db", str(tmp / "file" / "x.sqlite")], {}),
+        (
+            "experiment $DROPVIZ_RESULTS_DB under a file",
+            experiment,
+            {"DROPVIZ_RESULTS_DB": str(tmp / "file" / "x.sqlite")},
+        ),
+        (
+            "experiment --export under a file",
+            [*experiment, "--db", str(tmp / "ok.sqlite"), "--export", str(tmp / "file" / "x.json")],
+            {},
+        ),
+        ("experiment --db a folder", [*experiment, "--db", str(tmp)], {}),
+        ("experiment --ray-address without ray", [*experiment, "--ray-address", "auto"], {}),
+        (
+            "experiment --device cuda (no GPU)",
+            [*experiment, "--device", "cuda", "--db", str(tmp / "ok.sqlite")],
+            no_gpu,
+        ),
+        ("experiment --workers -1", [*experiment, "--workers", "-1"], {}),
+        ("experiment --seeds x", [*experiment, "--seeds", "x"], {}),
+    ]
     return cases
 
 
 def run_cli(args: list[str], env: dict) -> tuple[str, str]:
     try:
-        result = subprocess.run([sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True,
-                                timeout=TIMEOUT_S, env={**os.environ, "DROPVIZ_RESULTS_DB": "", **env})
+        result = subprocess.run(
+            [sys.executable, "-m", "dropviz", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            env={**os.environ, "DROPVIZ_RESULTS_DB": "", **env},
+        )
     except subprocess.TimeoutExpired:
         return "hang", f"no answer in {TIMEOUT_S} s"
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -118,10 +157,20 @@ def library_case(function) -> tuple[str, str]:
 def url_cases() -> list[tuple[str, object]]:
     from dropviz.config import from_query_params
 
-    values = {"keep_p": ["abc", "1.5", "0", "1e-300", "nan", ""], "hidden": ["0,5", "8192," * 7, "x"],
-              "lr": ["99", "-1", "inf"], "epochs": ["0", "1e12"], "batch_size": ["0", "4097"],
-              "method": ["![x](http://host/t.png)", "[a](https://e.com)"], "seed": ["-5"], "noise": ["3"],
-              "max_norm": ["0"], "momentum": ["1"], "twin": ["maybe"], "train_size": ["1"]}
+    values = {
+        "keep_p": ["abc", "1.5", "0", "1e-300", "nan", ""],
+        "hidden": ["0,5", "8192," * 7, "x"],
+        "lr": ["99", "-1", "inf"],
+        "epochs": ["0", "1e12"],
+        "batch_size": ["0", "4097"],
+        "method": ["![x](http://host/t.png)", "[a](https://e.com)"],
+        "seed": ["-5"],
+        "noise": ["3"],
+        "max_norm": ["0"],
+        "momentum": ["1"],
+        "twin": ["maybe"],
+        "train_size": ["1"],
+    }
 
     def case(name, raw):
         def check():
@@ -131,6 +180,7 @@ def url_cases() -> list[tuple[str, object]]:
             from dropviz.config import ConfigError
 
             raise ConfigError([notices[0]])  # reported as the clear line the page shows
+
         return check
 
     return [(f"URL {name}={raw!r}", case(name, raw)) for name, raws in values.items() for raw in raws]
@@ -144,7 +194,9 @@ def data_cases(tmp: Path) -> list[tuple[str, object]]:
 
     rows = "\n".join(f"{i},{i % 2}" for i in range(30))
     return [
-        ("CSV empty", csv("")), ("CSV header only", csv("a,label\n")), ("CSV one column", csv("a\n" + "1\n" * 20)),
+        ("CSV empty", csv("")),
+        ("CSV header only", csv("a,label\n")),
+        ("CSV one column", csv("a\n" + "1\n" * 20)),
         ("CSV text feature", csv("a,label\n" + "\n".join(f"x{i},{i % 2}" for i in range(30)))),
         ("CSV missing label", csv("a,label\n" + "\n".join(f"{i}," for i in range(30)))),
         ("CSV one class", csv("a,label\n" + "\n".join(f"{i},0" for i in range(30)))),
@@ -159,8 +211,14 @@ def data_cases(tmp: Path) -> list[tuple[str, object]]:
         ("CSV binary garbage", lambda: data.load_csv(os.urandom(4096))),
         ("CSV a FIFO", lambda: data.load_dataset(str(tmp / "fifo.csv"))),
         ("CSV a folder", lambda: data.load_dataset(str(tmp) + "/.csv")),
-        ("CSV +-1e308 values", lambda: _finite(data.load_csv(
-            ("a,label\n" + "\n".join(f"{'1e308' if i % 2 else '-1e308'},{i % 2}" for i in range(30))).encode()))),
+        (
+            "CSV +-1e308 values",
+            lambda: _finite(
+                data.load_csv(
+                    ("a,label\n" + "\n".join(f"{'1e308' if i % 2 else '-1e308'},{i % 2}" for i in range(30))).encode()
+                )
+            ),
+        ),
         ("data_dir missing", lambda: data.load_dataset("mnist", data_dir=tmp / "nowhere", allow_download=False)),
         ("data set unknown", lambda: data.load_dataset("cifar")),
         ("IDX truncated", lambda: _idx_truncated(tmp)),
@@ -215,11 +273,21 @@ def main() -> None:
     for kind in [*kinds, "all"]:
         chosen = [r for r in results if kind in ("all", r[0])]
         count = lambda outcome: sum(1 for r in chosen if r[2] == outcome)  # noqa: E731
-        rows.append([kind, len(chosen), count("clear"), count("accepted"), count("traceback"), count("hang"),
-                     len(chosen) - sum(count(o) for o in ("clear", "accepted", "traceback", "hang"))])
+        rows.append(
+            [
+                kind,
+                len(chosen),
+                count("clear"),
+                count("accepted"),
+                count("traceback"),
+                count("hang"),
+                len(chosen) - sum(count(o) for o in ("clear", "accepted", "traceback", "hang")),
+            ]
+        )
     print()
-    print_table(["cases", "tried", "clear one-line message", "accepted (valid after all)", "traceback", "hang",
-                 "other"], rows)
+    print_table(
+        ["cases", "tried", "clear one-line message", "accepted (valid after all)", "traceback", "hang", "other"], rows
+    )
 
 
 if __name__ == "__main__":

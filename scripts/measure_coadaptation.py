@@ -11,6 +11,7 @@ momentum 0.9 batch 100, 3 seeds. Two steps, so the slow one runs once:
 artifacts/coadaptation/; ``report`` loads them and computes every measure of
 dropviz.analysis on the full 10k test set, printing a Markdown table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,23 @@ MC_EXAMPLES = 5000  # 100 sampled nets x 5000 images x 3.7 MFLOP: minutes on one
 
 def config_for(seed: int, epochs: int) -> RunConfig:
     return RunConfig(
-        dataset="fashion-mnist", train_size=5000, hidden=(1024, 1024), activation="relu",
-        method="dropout", scaling="inverted", keep_p=0.5, keep_p_input=0.8,
-        optimizer="sgd", lr=0.05, momentum=0.9, batch_size=100, epochs=epochs, seed=seed,
-        twin=True, eval_every=250, device="cpu",
+        dataset="fashion-mnist",
+        train_size=5000,
+        hidden=(1024, 1024),
+        activation="relu",
+        method="dropout",
+        scaling="inverted",
+        keep_p=0.5,
+        keep_p_input=0.8,
+        optimizer="sgd",
+        lr=0.05,
+        momentum=0.9,
+        batch_size=100,
+        epochs=epochs,
+        seed=seed,
+        twin=True,
+        eval_every=250,
+        device="cpu",
     )
 
 
@@ -54,20 +68,36 @@ def train_seed(seed: int, epochs: int) -> None:
 
     def record(event) -> None:
         if isinstance(event, Evaluation):
-            history.append({"step": event.step, "epoch": event.epoch, **{
-                f"{run}_{key}": value for run, metrics in event.metrics.items() for key, value in metrics.items()}})
-            print(f"seed {seed} epoch {event.epoch:.0f}: "
-                  + ", ".join(f"{run} test {m['test_error']:.4f} train {m['train_error']:.4f}"
-                              for run, m in event.metrics.items()), flush=True)
+            history.append(
+                {
+                    "step": event.step,
+                    "epoch": event.epoch,
+                    **{
+                        f"{run}_{key}": value
+                        for run, metrics in event.metrics.items()
+                        for key, value in metrics.items()
+                    },
+                }
+            )
+            print(
+                f"seed {seed} epoch {event.epoch:.0f}: "
+                + ", ".join(
+                    f"{run} test {m['test_error']:.4f} train {m['train_error']:.4f}" for run, m in event.metrics.items()
+                ),
+                flush=True,
+            )
 
     run_to_end(trainer, record)
-    torch.save({
-        "config": config.model_dump(mode="json"),
-        "state": {run: model.state_dict() for run, model in trainer.models.items()},
-        "history": history,
-        "wall_seconds": time.perf_counter() - started,
-        "status": trainer.status,
-    }, path)
+    torch.save(
+        {
+            "config": config.model_dump(mode="json"),
+            "state": {run: model.state_dict() for run, model in trainer.models.items()},
+            "history": history,
+            "wall_seconds": time.perf_counter() - started,
+            "status": trainer.status,
+        },
+        path,
+    )
     print(f"seed {seed}: {trainer.status} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -112,7 +142,14 @@ def report(seeds) -> str:
             add("test error %", run, 100 * (logits.argmax(1) != y).float().mean().item())
             for layer, layer_acts in enumerate(acts):
                 measures = analysis.layer_measures(layer_acts.numpy())
-                for key in ("mean_abs_corr", "decov", "decov_normalized", "mean_activation", "zero_fraction", "dead_units"):
+                for key in (
+                    "mean_abs_corr",
+                    "decov",
+                    "decov_normalized",
+                    "mean_activation",
+                    "zero_fraction",
+                    "dead_units",
+                ):
                     add(f"h{layer + 1} {key}", run, measures[key])
                 # h1 feeds a 1024x1024 layer: every draw costs a pass through it, so 3 draws on 5000 images
                 xa, ya = (x, y) if layer == 1 else (x[:5000], y[:5000])
@@ -121,8 +158,11 @@ def report(seeds) -> str:
                 for q in (0.5, 0.9):
                     index = int(np.argmin(np.abs(curve.qs - q)))
                     add(f"h{layer + 1} ablation: error % at q={q}", run, 100 * curve.mean_error[index])
-                    add(f"h{layer + 1} ablation: rise at q={q} (points)", run,
-                        100 * (curve.mean_error[index] - curve.mean_error[0]))
+                    add(
+                        f"h{layer + 1} ablation: rise at q={q} (points)",
+                        run,
+                        100 * (curve.mean_error[index] - curve.mean_error[0]),
+                    )
             print(f"seed {seed} {run}: done", flush=True)
         curve = analysis.mc_curve(models["method"], x[:MC_EXAMPLES], y[:MC_EXAMPLES], max_k=100, repeats=20, seed=seed)
         mc_rows.append(curve)
@@ -143,14 +183,23 @@ def report(seeds) -> str:
         method = rows.get((measure, "method"), {}).get("v", [])
         twin = rows.get((measure, "baseline"), {}).get("v", [])
         lines.append(f"| {measure} | {_fmt(method, percent_digits)} | {_fmt(twin, percent_digits)} |")
-    lines += ["", "MC model averaging of the dropout net on the first 5,000 test images (pool of 100 sampled thinned nets, one mask each,",
-              "20 random orders), test error % (mean over repeats; mean ± sd over seeds):", "",
-              "| k | " + " | ".join(str(k) for k in ks_shown) + " | weight scaling | first k with MC <= weight scaling |",
-              "|---|" + "---|" * (len(ks_shown) + 2)]
+    lines += [
+        "",
+        "MC model averaging of the dropout net on the first 5,000 test images (pool of 100 sampled thinned nets, one mask each,",
+        "20 random orders), test error % (mean over repeats; mean ± sd over seeds):",
+        "",
+        "| k | " + " | ".join(str(k) for k in ks_shown) + " | weight scaling | first k with MC <= weight scaling |",
+        "|---|" + "---|" * (len(ks_shown) + 2),
+    ]
     cells = [_fmt([100 * c.mean_error[list(c.ks).index(k)] for c in mc_rows], 2) for k in ks_shown]
     reach = [c.k_reaching for c in mc_rows]
-    lines.append("| MC | " + " | ".join(cells) + f" | {_fmt([100 * c.weight_scaled_error for c in mc_rows], 2)} | "
-                 + ", ".join("never (≤100)" if r is None else str(r) for r in reach) + " |")
+    lines.append(
+        "| MC | "
+        + " | ".join(cells)
+        + f" | {_fmt([100 * c.weight_scaled_error for c in mc_rows], 2)} | "
+        + ", ".join("never (≤100)" if r is None else str(r) for r in reach)
+        + " |"
+    )
     lines += ["", f"Training wall time per seed (method + twin, 1 thread, shared CPU): {_fmt(timing, 0)} s"]
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,5 @@
 """Co-adaptation measures and model averaging on constructed inputs with known answers."""
+
 import math
 
 import numpy as np
@@ -15,6 +16,7 @@ torch.set_num_threads(1)
 
 
 # --- correlation and DeCov ------------------------------------------------------------
+
 
 def test_duplicated_units_have_correlation_one():
     rng = np.random.default_rng(0)
@@ -90,6 +92,7 @@ def test_bad_shapes_are_rejected_with_a_message():
 
 # --- unit ablation -------------------------------------------------------------------
 
+
 def one_unit_net() -> MLP:
     """2 inputs -> 4 hidden -> 2 classes; only hidden unit 0 carries the class (sign of x0)."""
     net = MLP(2, [4], 2)
@@ -148,6 +151,7 @@ def test_ablation_rejects_bad_arguments():
 
 
 # --- model averaging ------------------------------------------------------------------
+
 
 def test_mc_average_with_keep_p_one_equals_the_plain_net():
     torch.manual_seed(1)
@@ -219,8 +223,18 @@ def test_dropconnect_inference_rules_agree_in_the_limit():
 
 def test_inverted_and_weight_scaling_agree_only_with_matched_learning_rates():
     dataset = load_dataset("moons", train_size=200, seed=0)
-    config = RunConfig(dataset="moons", hidden=(16, 16), keep_p=0.5, keep_p_input=0.8, lr=0.05, momentum=0.9,
-                       batch_size=20, epochs=3, seed=0, device="cpu")
+    config = RunConfig(
+        dataset="moons",
+        hidden=(16, 16),
+        keep_p=0.5,
+        keep_p_input=0.8,
+        lr=0.05,
+        momentum=0.9,
+        batch_size=20,
+        epochs=3,
+        seed=0,
+        device="cpu",
+    )
     matched = analysis.compare_scalings(config, dataset, matched=True)
     assert matched.max_logit_diff < 1e-4
     assert matched.agreement == 1.0
@@ -232,6 +246,7 @@ def test_inverted_and_weight_scaling_agree_only_with_matched_learning_rates():
 
 
 # --- features and frames ------------------------------------------------------------
+
 
 def test_first_layer_features_shapes():
     net = MLP(16, [5], 2)

@@ -3,6 +3,7 @@
 With no Playground run in the session, each page trains its small built-in
 example (cached for the process), so the pages are never empty.
 """
+
 import json
 
 import pytest
@@ -59,8 +60,18 @@ def playground_then_page(page_file: str):
     from ui.session import session_trainer
 
     holder = session_trainer()
-    runner = holder.ensure(RunConfig(dataset="moons", train_size=100, noise=0.25, hidden=(16, 16), epochs=4,
-                                     batch_size=20, keep_p=0.5, device="cpu"))
+    runner = holder.ensure(
+        RunConfig(
+            dataset="moons",
+            train_size=100,
+            noise=0.25,
+            hidden=(16, 16),
+            epochs=4,
+            batch_size=20,
+            keep_p=0.5,
+            device="cpu",
+        )
+    )
     runner.start()
     runner.wait(120)
     runpy.run_path(os.path.join(os.getcwd(), page_file), run_name="__main__")

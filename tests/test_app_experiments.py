@@ -1,4 +1,5 @@
 """AppTest of the Experiments page: shipped results drawn at once, a background sweep, reopening saved sweeps."""
+
 import json
 import time
 from pathlib import Path

@@ -3,6 +3,7 @@
 Runs app.py (navigation, language switch) and switches to the page, so the
 page links resolve exactly as in the app.
 """
+
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,20 @@ from dropviz import lecture as L
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 THEORY_HEADERS = {
-    "en": ["1. Dropout as a regularizer (Baldi & Sadowski 2013)",
-           "2. Ridge equivalence for linear regression",
-           "3. The lecture's numpy function",
-           "4. Dropout vs DropConnect masks",
-           "5. Weight scaling for a logistic unit (NWGM)"],
-    "zh": ["1. Dropout 是一种正则（Baldi 与 Sadowski 2013）",
-           "2. 线性回归与岭回归的等价",
-           "3. 讲义中的 numpy 函数",
-           "4. Dropout 与 DropConnect 的掩码",
-           "5. logistic 单元的权重缩放（NWGM）"],
+    "en": [
+        "1. Dropout as a regularizer (Baldi & Sadowski 2013)",
+        "2. Ridge equivalence for linear regression",
+        "3. The lecture's numpy function",
+        "4. Dropout vs DropConnect masks",
+        "5. Weight scaling for a logistic unit (NWGM)",
+    ],
+    "zh": [
+        "1. Dropout 是一种正则（Baldi 与 Sadowski 2013）",
+        "2. 线性回归与岭回归的等价",
+        "3. 讲义中的 numpy 函数",
+        "4. Dropout 与 DropConnect 的掩码",
+        "5. logistic 单元的权重缩放（NWGM）",
+    ],
 }
 
 
@@ -49,8 +54,11 @@ def test_lecture_renders_every_section_in_order(lang):
     assert at.title[0].value == ("Lecture" if lang == "en" else "讲义")
     # The model equations are typeset.
     latex = " ".join(x.value for x in at.latex)
-    for piece in (r"\sim \mathrm{Bernoulli}(p)", r"\tilde{\mathbf{y}}^{(l)} = \mathbf{r}^{(l)} * \mathbf{y}^{(l)}",
-                  r"\tfrac12\sum_{i=1}^n p_i(1-p_i)"):
+    for piece in (
+        r"\sim \mathrm{Bernoulli}(p)",
+        r"\tilde{\mathbf{y}}^{(l)} = \mathbf{r}^{(l)} * \mathbf{y}^{(l)}",
+        r"\tfrac12\sum_{i=1}^n p_i(1-p_i)",
+    ):
         assert piece in latex
     assert len(at.dataframe) >= 6
 
@@ -79,8 +87,7 @@ def test_lecture_page_links_carry_settings():
     assert "exp_name=Figure+9a" in by_label["Full page: Re-run the p sweep (n fixed)"].query_string
 
 
-@pytest.mark.parametrize("section_id,target", [("effect-of-p", "playground"),
-                                               ("effect-of-p", "experiments")])
+@pytest.mark.parametrize("section_id,target", [("effect-of-p", "playground"), ("effect-of-p", "experiments")])
 def test_a_lecture_link_opens_its_page_with_the_settings(section_id, target):
     """Follow a link's query parameters into the linked page (built by others)."""
     link = next(l for l in L.section(section_id).links if l.page == target)
@@ -106,7 +113,7 @@ def test_lecture_resample_button_draws_a_new_mask():
         at.button(key="lec_eq_btn").click().run()
         assert any(c.value == f"draw #{k}" for c in at.caption)
         seen.add(r_latex(at))
-    assert len(seen) > 1          # new masks were drawn (seeded: deterministic)
+    assert len(seen) > 1  # new masks were drawn (seeded: deterministic)
     # Re-running without a click keeps the current mask.
     last = r_latex(at)
     at.run()
@@ -158,14 +165,14 @@ def test_theory_inputs_change_numbers_and_bad_input_is_refused():
 
     at.number_input(key="th_ridge_rows").set_value(1000)
     at.number_input(key="th_ridge_steps").set_value(8000).run()
-    assert any("1,600 steps" in w.value for w in at.warning)      # work cap, said plainly
+    assert any("1,600 steps" in w.value for w in at.warning)  # work cap, said plainly
     assert float(metric(at, "SGD vs closed form")) < 1e-2
 
     shown = metric(at, "analytic E[")
     at.text_input(key="th_bs_p").set_value("0.5, 2").run()
     # (the input is echoed escaped, as text: "p\\_i" in the Markdown source)
     assert any("p_i" in e.value.replace("\\", "") and "last valid" in e.value for e in at.error)
-    assert metric(at, "analytic E[") == shown          # the last valid values are kept
+    assert metric(at, "analytic E[") == shown  # the last valid values are kept
     assert not at.exception
 
 

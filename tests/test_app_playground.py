@@ -3,6 +3,7 @@
 ``run_every`` never fires under AppTest, so the fragment's computation
 (ui.playground_views.build_views) is tested directly on a real runner.
 """
+
 import dataclasses
 import time
 from pathlib import Path
@@ -198,23 +199,32 @@ def test_views_build_only_the_parts_asked_for_and_the_mask_sample_changes_on_its
     reuse = {}
     first = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0).mask_matrix
     assert first is idle_views(config, {}, data, parts=SLOW_PARTS).mask_matrix
-    again = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS / 2)
+    again = build_views(
+        training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS / 2
+    )
     assert again.mask_matrix is first
-    later = build_views(training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS)
+    later = build_views(
+        training, config, models, data, parts=SLOW_PARTS, reuse=reuse, now=100.0 + MASK_RESAMPLE_SECONDS
+    )
     assert later.mask_matrix is not first
     # The Train click's own frame: new curves over the pre-Train pictures (identical figures are not redrawn).
     opening = first_frame_views(training, config, {}, data)
     before = idle_views(config, {}, data)
     assert opening.curves is not None and len(opening.curves.data[0].x) == len(done.evaluations)
-    assert opening.network.to_json() == before.network.to_json() and opening.boundary.to_json() == before.boundary.to_json()
+    assert (
+        opening.network.to_json() == before.network.to_json()
+        and opening.boundary.to_json() == before.boundary.to_json()
+    )
     # A run that already ended gets its finished views, even on the first frame.
     snapshot, views, first_frame = fragment_views(runner, config, {}, data, parts=SLOW_PARTS, first_frame=True)
     assert snapshot.state == "completed" and not first_frame
     assert views.boundary.to_json() != before.boundary.to_json()
     table = latest_markdown(build_views(done, config, models, data).metrics, {"method": "dropout", "baseline": "twin"})
     last = done.evaluations[-1].metrics
-    assert (f"| twin | {last['baseline']['train_loss']:.4f} / {last['baseline']['test_loss']:.4f} | "
-            f"{last['baseline']['train_error']:.1%} / {last['baseline']['test_error']:.1%} |") in table
+    assert (
+        f"| twin | {last['baseline']['train_loss']:.4f} / {last['baseline']['test_loss']:.4f} | "
+        f"{last['baseline']['train_error']:.1%} / {last['baseline']['test_error']:.1%} |"
+    ) in table
 
 
 def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():
@@ -241,7 +251,7 @@ def test_idle_page_draws_labelled_empty_curves_and_the_mask_illustration():
     drawn = []
     for x, label in zip(data.x_train.numpy(), data.y_train.numpy()):
         row, col = int(round((x[1] - panels[0].y0) / panels[0].dy)), int(round((x[0] - panels[0].x0) / panels[0].dx))
-        colour = [int(CLASS_COLOURS[int(label)][i:i + 2], 16) for i in (1, 3, 5)]
+        colour = [int(CLASS_COLOURS[int(label)][i : i + 2], 16) for i in (1, 3, 5)]
         drawn.append(np.abs(pixels[row, col] - colour).max() < 60)
     assert np.mean(drawn) > 0.9  # training points in their class colour where they are (a few may overlap)
     assert dropped_unit_count(preview.network) == 0
@@ -335,7 +345,11 @@ def test_every_hidden_unit_is_drawn_for_2d_data_with_its_near_duplicate_count():
     at.run()
     layer1, layer2 = chart_figure(at, "pg_units_0"), chart_figure(at, "pg_units_1")
     titles = [annotation["text"] for annotation in layer1["layout"]["annotations"]]
-    assert "12 units" in titles[0] and "near-duplicate pairs" in titles[0] and "6 units" in layer2["layout"]["annotations"][0]["text"]
+    assert (
+        "12 units" in titles[0]
+        and "near-duplicate pairs" in titles[0]
+        and "6 units" in layer2["layout"]["annotations"][0]["text"]
+    )
     assert "Near-duplicate pairs per hidden layer" in texts(at.markdown)
 
 

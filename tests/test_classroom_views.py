@@ -1,5 +1,6 @@
 """A live refresh's costly part (views drawn from copies of the models) is redrawn at most every
 ``predictions_every`` seconds while training, so that many sessions can refresh on one server."""
+
 from dropviz.config import RunConfig
 from dropviz.data import load_dataset
 from dropviz.runner import BackgroundRunner

@@ -1,4 +1,5 @@
 """python -m dropviz: JSON output, determinism, one-line errors."""
+
 import json
 import subprocess
 import sys
@@ -8,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_train_json_has_method_and_baseline_and_is_deterministic():
@@ -19,7 +22,7 @@ def test_train_json_has_method_and_baseline_and_is_deterministic():
     assert payload["status"] == "completed" and payload["config"]["keep_p"] == 0.5
     for run in ("method", "baseline"):
         assert set(payload[run]) == {"train_loss", "train_error", "test_loss", "test_error"}
-    assert json.loads(second.stdout)[ "method"] == payload["method"]
+    assert json.loads(second.stdout)["method"] == payload["method"]
     assert json.loads(second.stdout)["baseline"] == payload["baseline"]
 
 

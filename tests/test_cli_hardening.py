@@ -1,4 +1,5 @@
 """Issue 17.6: bad CLI input exits 2 with one line naming the problem, never a traceback, never a hang."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args, env=None, timeout=120):
     import os
 
-    return subprocess.run([sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "dropviz", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def one_line_error(result, needle: str) -> None:
@@ -32,13 +39,18 @@ def files(tmp_path):
 
 def test_cuda_without_a_gpu():
     no_gpu = {"CUDA_VISIBLE_DEVICES": ""}  # what a machine without one sees, here or on a GPU machine
-    one_line_error(run_cli("train", "--device", "cuda", "--epochs", "1", "--quiet", env=no_gpu), "no CUDA GPU is available")
+    one_line_error(
+        run_cli("train", "--device", "cuda", "--epochs", "1", "--quiet", env=no_gpu), "no CUDA GPU is available"
+    )
 
 
-@pytest.mark.parametrize("name,needle", [
-    ("latin1.json", "is not UTF-8 text (byte 0xff at position 0)"),
-    ("deep.json", "settings JSON is nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "name,needle",
+    [
+        ("latin1.json", "is not UTF-8 text (byte 0xff at position 0)"),
+        ("deep.json", "settings JSON is nested too deeply"),
+    ],
+)
 def test_bad_config_files(files, name, needle):
     one_line_error(run_cli("train", "--config", str(files / name)), needle)
 
@@ -52,8 +64,10 @@ def test_outputs_under_a_file_are_refused_before_the_sweep_runs(files):
     db = files / "results.sqlite"
     common = ("experiment", "fig11", "--preset", "tiny", "--dataset", "digits", "--quiet", "--workers", "0")
     one_line_error(run_cli(*common, "--db", f"{under}.sqlite"), f"--db {under}.sqlite: {files / 'a-file'} is a file")
-    one_line_error(run_cli(*common, "--db", str(db), "--export", f"{under}.json"),
-                   f"--export {under}.json: {files / 'a-file'} is a file, not a folder")
+    one_line_error(
+        run_cli(*common, "--db", str(db), "--export", f"{under}.json"),
+        f"--export {under}.json: {files / 'a-file'} is a file, not a folder",
+    )
     assert not db.exists()  # refused before anything ran or was written
     one_line_error(run_cli(*common, env={"DROPVIZ_RESULTS_DB": f"{under}.sqlite"}), "$DROPVIZ_RESULTS_DB")
     one_line_error(run_cli(*common, "--db", str(files)), "is a folder; give a file path")

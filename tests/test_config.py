@@ -1,4 +1,5 @@
 """One config, validated in one place: mapping, JSON, URL and CLI text forms."""
+
 import json
 
 import pytest
@@ -21,11 +22,20 @@ def test_defaults_are_valid_and_keep_p_convention():
     assert config.changed(keep_p=0.8).torch_dropout_p == pytest.approx(0.2)
 
 
-@pytest.mark.parametrize("field,value,needle", [
-    ("keep_p", 0.0, "keep_p"), ("keep_p", 1.2, "<= 1.0"), ("keep_p", float("nan"), "NaN"),
-    ("keep_p_input", -1, ">= 0.001"), ("lr", 0, "lr"), ("batch_size", 0, ">= 1"),
-    ("hidden", (0,), "1 to 8192"), ("hidden", (8,) * 7, "1 to 6"), ("method", "magic", "dropconnect"),
-])
+@pytest.mark.parametrize(
+    "field,value,needle",
+    [
+        ("keep_p", 0.0, "keep_p"),
+        ("keep_p", 1.2, "<= 1.0"),
+        ("keep_p", float("nan"), "NaN"),
+        ("keep_p_input", -1, ">= 0.001"),
+        ("lr", 0, "lr"),
+        ("batch_size", 0, ">= 1"),
+        ("hidden", (0,), "1 to 8192"),
+        ("hidden", (8,) * 7, "1 to 6"),
+        ("method", "magic", "dropconnect"),
+    ],
+)
 def test_bad_values_name_the_field_and_the_allowed_range(field, value, needle):
     with pytest.raises(ConfigError) as error:
         from_mapping({field: value})
@@ -54,8 +64,15 @@ def test_json_round_trip_and_errors():
 
 
 def test_query_params_round_trip():
-    config = RunConfig(dataset="spiral", hidden=(32, 16, 8), method="dropconnect", keep_p=0.3, max_norm=None,
-                       twin=False, train_size=200)
+    config = RunConfig(
+        dataset="spiral",
+        hidden=(32, 16, 8),
+        method="dropconnect",
+        keep_p=0.3,
+        max_norm=None,
+        twin=False,
+        train_size=200,
+    )
     params = to_query_params(config)
     assert params["hidden"] == "32,16,8" and params["twin"] == "false"
     parsed, notices = from_query_params(params)
@@ -63,7 +80,9 @@ def test_query_params_round_trip():
 
 
 def test_bad_url_values_fall_back_to_defaults_with_notices():
-    parsed, notices = from_query_params({"keep_p": "7", "hidden": "abc", "epochs": "ten", "method": "dropout", "lang": "zh"})
+    parsed, notices = from_query_params(
+        {"keep_p": "7", "hidden": "abc", "epochs": "ten", "method": "dropout", "lang": "zh"}
+    )
     default = RunConfig()
     assert parsed.keep_p == default.keep_p and parsed.hidden == default.hidden and parsed.epochs == default.epochs
     assert parsed.method == "dropout"

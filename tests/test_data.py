@@ -35,6 +35,7 @@ def isolated_lookup(tmp_path_factory, monkeypatch):
 
 # --------------------------------------------------------------------------- IDX helpers
 
+
 def idx_bytes(array: np.ndarray) -> bytes:
     magic = 0x0800 | array.ndim
     return struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
@@ -60,6 +61,7 @@ def write_idx_set(folder: pathlib.Path, n_train: int = 50, n_test: int = 20, gz:
 
 
 # --------------------------------------------------------------------------- toys
+
 
 @pytest.mark.parametrize("name", data.TOY_DATASETS)
 def test_toy_shapes_balance_and_scale(name):
@@ -133,6 +135,7 @@ def test_default_train_size():
 
 # --------------------------------------------------------------------------- digits and subsets
 
+
 def test_digits_full_split():
     ds = data.load_dataset("digits")
     assert ds.image_shape == (8, 8) and ds.n_features == 64 and not ds.is_2d
@@ -181,6 +184,7 @@ def test_returned_tensors_do_not_alias_cache():
 
 
 # --------------------------------------------------------------------------- IDX reading
+
 
 @pytest.mark.parametrize("gz", [True, False])
 def test_idx_round_trip(tmp_path, gz):
@@ -291,6 +295,7 @@ def test_idx_subset_limits(tmp_path):
 
 # --------------------------------------------------------------------------- lookup order and download
 
+
 def test_lookup_order(tmp_path, monkeypatch, isolated_lookup):
     system_root = tmp_path / "system"
     monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", system_root)
@@ -372,8 +377,10 @@ def test_download_verifies_md5_and_writes_into_cache(tmp_path, monkeypatch, isol
     monkeypatch.setattr(data_idx, "SYSTEM_DATA_ROOT", tmp_path / "system")
     mirror = tmp_path / "mirror"
     write_idx_set(mirror, n_train=30)
-    md5 = {key: hashlib.md5((mirror / (data.IDX_FILE_STEMS[key] + ".gz")).read_bytes()).hexdigest()
-           for key in data.IDX_KEYS}
+    md5 = {
+        key: hashlib.md5((mirror / (data.IDX_FILE_STEMS[key] + ".gz")).read_bytes()).hexdigest()
+        for key in data.IDX_KEYS
+    }
     monkeypatch.setattr(data_idx, "_urlopen", serve_files(mirror))
 
     monkeypatch.setitem(data_idx.IDX_MD5, "mnist", {**md5, "test-labels": "0" * 32})
@@ -401,6 +408,7 @@ def test_list_datasets_offline(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------- CSV
+
 
 def iris_like_csv(n_per_class: int = 12) -> str:
     rng = np.random.default_rng(0)
@@ -454,21 +462,27 @@ def csv_rows(n=12, label=lambda i: "ab"[i % 2], feature=lambda i: str(i)):
     return ("x1,x2,label\n" + "".join(f"{feature(i)},{i * 0.5},{label(i)}\n" for i in range(n))).encode()
 
 
-@pytest.mark.parametrize("content, pattern", [
-    (b"", "is empty"),
-    (b"   \n\n", "is empty"),
-    (b"x1,x2,label\n", "0 data rows; at least 10"),
-    (csv_rows(n=5), "5 data rows; at least 10"),
-    (b"only\n" + b"1\n" * 12, "at least one numeric feature column and a label column"),
-    (csv_rows(feature=lambda i: "oops" if i == 4 else str(i)), "feature column 'x1' .* not numeric: data row 5 holds 'oops'"),
-    (csv_rows(feature=lambda i: "" if i == 2 else str(i)), "feature column 'x1' .*missing value in data row 3"),
-    (csv_rows(label=lambda i: "" if i == 7 else "ab"[i % 2]), "label column 'label' .*missing value in data row 8"),
-    (csv_rows(label=lambda i: "same"), "only one class \\('same'\\)"),
-    (csv_rows(n=120, label=lambda i: f"c{i}"), "120 distinct values; the limit is 100 classes"),
-    (csv_rows(label=lambda i: i * 0.5), "labels must be class names or whole numbers"),
-    (b"a,b,label\n1,2,x\n1,2,3,4,5\n" + b"1,2,y\n" * 10, "could not be parsed as CSV"),
-    (b"\xff\xfe\x00bad" * 30, "could not be parsed as CSV"),
-])
+@pytest.mark.parametrize(
+    "content, pattern",
+    [
+        (b"", "is empty"),
+        (b"   \n\n", "is empty"),
+        (b"x1,x2,label\n", "0 data rows; at least 10"),
+        (csv_rows(n=5), "5 data rows; at least 10"),
+        (b"only\n" + b"1\n" * 12, "at least one numeric feature column and a label column"),
+        (
+            csv_rows(feature=lambda i: "oops" if i == 4 else str(i)),
+            "feature column 'x1' .* not numeric: data row 5 holds 'oops'",
+        ),
+        (csv_rows(feature=lambda i: "" if i == 2 else str(i)), "feature column 'x1' .*missing value in data row 3"),
+        (csv_rows(label=lambda i: "" if i == 7 else "ab"[i % 2]), "label column 'label' .*missing value in data row 8"),
+        (csv_rows(label=lambda i: "same"), "only one class \\('same'\\)"),
+        (csv_rows(n=120, label=lambda i: f"c{i}"), "120 distinct values; the limit is 100 classes"),
+        (csv_rows(label=lambda i: i * 0.5), "labels must be class names or whole numbers"),
+        (b"a,b,label\n1,2,x\n1,2,3,4,5\n" + b"1,2,y\n" * 10, "could not be parsed as CSV"),
+        (b"\xff\xfe\x00bad" * 30, "could not be parsed as CSV"),
+    ],
+)
 def test_csv_errors(content, pattern):
     with pytest.raises(DatasetError, match=pattern):
         data.load_csv(content)
@@ -495,6 +509,7 @@ def test_csv_path_errors(tmp_path):
 
 
 # --------------------------------------------------------------------------- the real Debian Fashion-MNIST
+
 
 def test_real_debian_fashion_mnist():
     """dataset-fashion-mnist is installed by .ci/run; this must not be skipped."""

@@ -1,4 +1,5 @@
 """Issue 17.5: the analysis pages after a diverged Playground run show a message, not a traceback."""
+
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ def fresh_sessions():
 
 
 def test_histograms_of_non_finite_activations_draw_what_is_finite():
-    figure = activation_histograms({"method": np.array([[0.0, np.nan], [1.0, np.inf]]),
-                                    "baseline": np.full((2, 2), np.nan)})
+    figure = activation_histograms(
+        {"method": np.array([[0.0, np.nan], [1.0, np.inf]]), "baseline": np.full((2, 2), np.nan)}
+    )
     bars = [trace for trace in figure.data if trace.type == "bar"]
     assert sum(sum(bar.y) for bar in bars[:1]) == pytest.approx(1.0)  # the two finite values of "method"
     assert all(np.isfinite(x) for bar in bars for x in bar.x)

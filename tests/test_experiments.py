@@ -1,4 +1,5 @@
 """Experiment specs: expansion into trials, identities, presets, MC averaging, summaries, paper values, figures."""
+
 import math
 
 import pytest
@@ -108,14 +109,25 @@ def test_mc_average_falls_toward_weight_scaling_and_equals_it_without_noise():
 
 def _stored(experiment, series, x, seed, test, train, extra=None, status="completed"):
     condition = series if x is None else f"{series}, p={x}"
-    return {"experiment": experiment, "series": series, "x": x, "condition": condition, "seed": seed,
-            "status": status, "metrics": {"test_error": test, "train_error": train}, "extra": extra,
-            "curves": [{"step": 10, "test_error": test, "train_error": train}]}
+    return {
+        "experiment": experiment,
+        "series": series,
+        "x": x,
+        "condition": condition,
+        "seed": seed,
+        "status": status,
+        "metrics": {"test_error": test, "train_error": train},
+        "extra": extra,
+        "curves": [{"step": 10, "test_error": test, "train_error": train}],
+    }
 
 
 def test_summarize_mean_std_in_percent_and_skips_unfinished():
-    rows = [_stored("fig9a", "dropout", 0.5, 0, 0.10, 0.05), _stored("fig9a", "dropout", 0.5, 1, 0.20, 0.07),
-            _stored("fig9a", "dropout", 0.5, 2, 0.90, 0.9, status="failed")]
+    rows = [
+        _stored("fig9a", "dropout", 0.5, 0, 0.10, 0.05),
+        _stored("fig9a", "dropout", 0.5, 1, 0.20, 0.07),
+        _stored("fig9a", "dropout", 0.5, 2, 0.90, 0.9, status="failed"),
+    ]
     (row,) = summarize(rows)
     assert row["n"] == 2 and row["test_error_pct_mean"] == pytest.approx(15.0)
     assert row["test_error_pct_std"] == pytest.approx(100 * math.sqrt(0.005), abs=1e-3)
@@ -148,12 +160,24 @@ def test_every_experiment_draws_with_both_panels_labelled():
         stored = []
         for i, trial in enumerate(trials):
             extra = {"mc": {str(k): 0.3 / k for k in trial.mc_ks}, "weight_scaling": 0.1} if trial.mc_ks else None
-            stored.append({**trial.to_dict(), "status": "completed", "extra": extra,
-                           "metrics": {"test_error": 0.1 + i / 1000, "train_error": 0.05},
-                           "curves": [{"step": s, "test_error": 0.2 / s, "train_error": 0.1 / s} for s in (1, 2)]})
+            stored.append(
+                {
+                    **trial.to_dict(),
+                    "status": "completed",
+                    "extra": extra,
+                    "metrics": {"test_error": 0.1 + i / 1000, "train_error": 0.05},
+                    "curves": [{"step": s, "test_error": 0.2 / s, "train_error": 0.1 / s} for s in (1, 2)],
+                }
+            )
         summary = summarize(stored)
-        figure = experiment_figure(name, summary, curves=mean_curves(stored), paper_rows=paper.reference_rows(name),
-                                   dataset="digits", preset="tiny")
+        figure = experiment_figure(
+            name,
+            summary,
+            curves=mean_curves(stored),
+            paper_rows=paper.reference_rows(name),
+            dataset="digits",
+            preset="tiny",
+        )
         titles = [a.text for a in figure.layout.annotations]
         assert titles[0].startswith("This run: digits") and "Paper's values: MNIST" in titles[1]
         axes = {trace.xaxis for trace in figure.data}

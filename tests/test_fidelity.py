@@ -1,4 +1,5 @@
 """Issue 15: what the pages state must be true, and max-norm's c must be the paper's c."""
+
 from __future__ import annotations
 
 import ast
@@ -21,6 +22,7 @@ from ui import lecture_text, playground_text, theory_text
 
 # --- max-norm: c is the paper's c in both implementations ----------------------------------------
 
+
 def test_max_norm_radius_is_c_on_the_papers_weights():
     c = 3.0
     inverted = MLP(4, (8, 8), 2, method="dropout", keep_p=0.5, keep_p_input=0.8, scaling="inverted")
@@ -34,8 +36,19 @@ def test_max_norm_radius_is_c_on_the_papers_weights():
 
 
 def test_inverted_run_holds_w_over_p_to_c():
-    config = RunConfig(dataset="moons", train_size=64, hidden=(16, 16), batch_size=16, epochs=3, method="dropout",
-                       keep_p=0.5, keep_p_input=0.8, max_norm=0.5, lr=0.5, twin=False)
+    config = RunConfig(
+        dataset="moons",
+        train_size=64,
+        hidden=(16, 16),
+        batch_size=16,
+        epochs=3,
+        method="dropout",
+        keep_p=0.5,
+        keep_p_input=0.8,
+        max_norm=0.5,
+        lr=0.5,
+        twin=False,
+    )
     trainer = Trainer(config)
     for _ in range(6):
         trainer.step()
@@ -48,10 +61,21 @@ def test_inverted_run_holds_w_over_p_to_c():
 @pytest.mark.parametrize("method", ["dropout", "dropconnect"])
 def test_inverted_and_weight_scaling_with_the_same_c_stay_equivalent(method):
     dataset = load_dataset("moons", train_size=200, seed=0)
-    config = RunConfig(dataset="moons", hidden=(16, 16), method=method, keep_p=0.5,
-                       keep_p_input=0.8 if method == "dropout" else 1.0, lr=0.2, momentum=0.9,
-                       batch_size=20, epochs=3, seed=0, device="cpu", max_norm=0.6,
-                       dropconnect_mask="per-batch")
+    config = RunConfig(
+        dataset="moons",
+        hidden=(16, 16),
+        method=method,
+        keep_p=0.5,
+        keep_p_input=0.8 if method == "dropout" else 1.0,
+        lr=0.2,
+        momentum=0.9,
+        batch_size=20,
+        epochs=3,
+        seed=0,
+        device="cpu",
+        max_norm=0.6,
+        dropconnect_mask="per-batch",
+    )
     unconstrained = analysis.compare_scalings(config.model_copy(update={"max_norm": None}), dataset, matched=True)
     matched = analysis.compare_scalings(config, dataset, matched=True)
     assert matched.max_logit_diff < 1e-4 and matched.agreement == 1.0
@@ -153,8 +177,15 @@ def test_mc_uncertainty_ranks_by_entropy_not_by_the_spread_of_one_probability():
     text = page_text("inference")
     assert "predictive entropy" in text["least"][0] and "预测熵" in text["least"][1]
     assert "mutual information" in text["unc_titles"][2] and "互信息" in text["unc_titles_zh"][2]
-    plane = vi.uncertainty_plane(np.arange(3), np.arange(3), np.zeros((3, 3)), [np.ones((3, 3)), np.zeros((3, 3))],
-                                 np.zeros((2, 2)), np.array([0, 1]), titles=text["unc_titles"])
+    plane = vi.uncertainty_plane(
+        np.arange(3),
+        np.arange(3),
+        np.zeros((3, 3)),
+        [np.ones((3, 3)), np.zeros((3, 3))],
+        np.zeros((2, 2)),
+        np.array([0, 1]),
+        titles=text["unc_titles"],
+    )
     assert sum(trace.type == "heatmap" for trace in plane.data) == 3
 
 

@@ -1,4 +1,5 @@
 """Issue 17, points 5 (CSV), 13 (data paths), 15 (upload size) and 16 (listen address): bad input, clear outcome."""
+
 import io
 import os
 import subprocess
@@ -46,12 +47,16 @@ def finishes(function, seconds: float = 10.0):
 
 # --- 16: the listen address -------------------------------------------------------------------
 
+
 def _streamlit_option(name: str, *flags: str) -> str:
-    code = ("import sys; from streamlit import config; "
-            "flags = dict(arg.split('=', 1) for arg in sys.argv[1:]); "
-            f"config.get_config_options(force_reparse=True, options_from_flags=flags); print(config.get_option({name!r}))")
-    return subprocess.run([sys.executable, "-c", code, *flags], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=True).stdout.strip()
+    code = (
+        "import sys; from streamlit import config; "
+        "flags = dict(arg.split('=', 1) for arg in sys.argv[1:]); "
+        f"config.get_config_options(force_reparse=True, options_from_flags=flags); print(config.get_option({name!r}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *flags], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    ).stdout.strip()
 
 
 def test_a_plain_streamlit_run_listens_on_this_machine_only_and_make_run_can_open_it():
@@ -61,6 +66,7 @@ def test_a_plain_streamlit_run_listens_on_this_machine_only_and_make_run_can_ope
 
 
 # --- 15: upload size ------------------------------------------------------------------------
+
 
 def test_upload_limit_is_what_the_loader_accepts():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -104,6 +110,7 @@ def test_rows_times_columns_is_bounded(monkeypatch):
 
 # --- 5: huge finite values ------------------------------------------------------------------
 
+
 def test_values_near_the_float_limit_standardize_to_finite_features_and_train():
     from dropviz.train import train
 
@@ -118,6 +125,7 @@ def test_values_near_the_float_limit_standardize_to_finite_features_and_train():
 
 # --- 13: data paths -------------------------------------------------------------------------
 
+
 def test_a_fifo_named_as_a_data_set_is_refused_at_once(tmp_path):
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
@@ -129,14 +137,22 @@ def _idx(array: np.ndarray) -> bytes:
     import struct
 
     magic = 0x00000801 if array.ndim == 1 else 0x00000803
-    return struct.pack(">I", magic) + b"".join(struct.pack(">I", n) for n in array.shape) + array.astype(np.uint8).tobytes()
+    return (
+        struct.pack(">I", magic)
+        + b"".join(struct.pack(">I", n) for n in array.shape)
+        + array.astype(np.uint8).tobytes()
+    )
 
 
 def _idx_set(folder: Path, test_labels: np.ndarray) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    arrays = {"train-images": rng.integers(0, 255, (30, 28, 28)), "train-labels": np.arange(30) % 10,
-              "test-images": rng.integers(0, 255, (len(test_labels), 28, 28)), "test-labels": test_labels}
+    arrays = {
+        "train-images": rng.integers(0, 255, (30, 28, 28)),
+        "train-labels": np.arange(30) % 10,
+        "test-images": rng.integers(0, 255, (len(test_labels), 28, 28)),
+        "test-labels": test_labels,
+    }
     for key, array in arrays.items():
         (folder / data.IDX_FILE_STEMS[key]).write_bytes(_idx(np.asarray(array)))
     return folder
@@ -169,13 +185,29 @@ def test_loose_files_that_cannot_be_told_apart_need_their_folder(tmp_path, no_ot
 def test_a_missing_data_dir_is_an_error_not_another_copy(tmp_path):
     with pytest.raises(DatasetError, match="data_dir .*/nowhere is not a folder"):
         load_dataset("fashion-mnist", data_dir=tmp_path / "nowhere", allow_download=False)
-    result = subprocess.run([sys.executable, "-m", "dropviz", "train", "--dataset", "fashion-mnist", "--data-dir",
-                             str(tmp_path / "nowhere"), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dropviz",
+            "train",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            str(tmp_path / "nowhere"),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
     assert "is not a folder" in result.stderr
 
 
 # --- 14: a tiny keep probability --------------------------------------------------------------
+
 
 def test_keep_p_is_bounded_where_one_over_p_stops_making_sense():
     from dropviz.config import ConfigError, from_mapping, from_query_params

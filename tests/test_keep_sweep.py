@@ -1,4 +1,5 @@
 """The keep-probability sweep: shared start and batches, the p = 1 member is the twin, every method, runner views."""
+
 import math
 import time
 
@@ -69,14 +70,18 @@ def test_members_see_the_run_s_mini_batches_in_order():
 def test_the_keep_1_member_is_the_twin_of_the_default_demo(optimizer):
     # The default demo (adam with a smaller rate): batched kernels must not drift from the twin.
     # (fewer epochs than the demo's 1,000 to keep the suite quick on a shared 2-core machine)
-    config = RunConfig(optimizer=optimizer, epochs=250 if optimizer == "sgd" else 100,
-                       **({"lr": 0.01} if optimizer == "adam" else {}))
+    config = RunConfig(
+        optimizer=optimizer, epochs=250 if optimizer == "sgd" else 100, **({"lr": 0.01} if optimizer == "adam" else {})
+    )
     sweep, trainer = KeepSweep(config), Trainer(config, record_masks=False)
     assert not sweep.twin_separate  # no input dropout, no max-norm: the keep_p = 1.0 member is the twin
     sweep_events, trainer_events = run(sweep), run(trainer)
     assert_same_parameters(sweep.member_models(1.0)["method"], trainer.models["baseline"])
-    sweep_losses = [e.event.losses["method"] for e in sweep_events
-                    if isinstance(e, MemberEvent) and e.keep_p == 1.0 and isinstance(e.event, Step)]
+    sweep_losses = [
+        e.event.losses["method"]
+        for e in sweep_events
+        if isinstance(e, MemberEvent) and e.keep_p == 1.0 and isinstance(e.event, Step)
+    ]
     trainer_losses = [e.losses["baseline"] for e in trainer_events if isinstance(e, Step)]
     np.testing.assert_allclose(sweep_losses, trainer_losses, rtol=1e-5, atol=1e-6)
     final = sweep.last_metrics[1.0]["method"]
@@ -93,7 +98,8 @@ def test_with_input_dropout_the_twin_rides_along_and_still_matches():
     # the keep_p = 1.0 member still drops inputs, so it is not the twin
     method = sweep.member_models(1.0)["method"]
     assert method.keep_ps[0] == 0.8 and any(
-        not torch.equal(a, b) for a, b in zip(method.parameters(), trainer.models["baseline"].parameters()))
+        not torch.equal(a, b) for a, b in zip(method.parameters(), trainer.models["baseline"].parameters())
+    )
 
 
 def test_max_norm_member_at_keep_1_matches_the_trainer_and_every_member_keeps_its_radius():
@@ -119,8 +125,9 @@ METHODS = {
     "dropout weight-scaling": dict(method="dropout", scaling="weight-scaling"),
     "gaussian": dict(method="gaussian"),
     "dropconnect per-batch": dict(method="dropconnect", dropconnect_mask="per-batch"),
-    "dropconnect per-batch weight-scaling": dict(method="dropconnect", dropconnect_mask="per-batch",
-                                                 scaling="weight-scaling"),
+    "dropconnect per-batch weight-scaling": dict(
+        method="dropconnect", dropconnect_mask="per-batch", scaling="weight-scaling"
+    ),
     "dropconnect per-example": dict(method="dropconnect", dropconnect_mask="per-example"),
 }
 
@@ -164,8 +171,15 @@ def test_members_draw_their_own_masks_at_their_own_keep_p():
 
 
 def test_dropconnect_weight_masks_per_member():
-    config = RunConfig(dataset="moons", hidden=(256, 256), batch_size=32, train_size=64, epochs=1,
-                       method="dropconnect", dropconnect_mask="per-batch")
+    config = RunConfig(
+        dataset="moons",
+        hidden=(256, 256),
+        batch_size=32,
+        train_size=64,
+        epochs=1,
+        method="dropconnect",
+        dropconnect_mask="per-batch",
+    )
     sweep = KeepSweep(config, (0.3, 0.9))
     _, shown = sweep._forward_train(sweep._schedule.x_train[:32])
     masks = shown[1].float()  # (members, 256, 256)
@@ -184,13 +198,21 @@ def test_divergent_member_stops_alone():
         assert sweep.status == "completed"
     for event in finished:
         assert event.event.status == "diverged" and f"keep_p {event.keep_p}" in event.event.message
-        later = [e for e in events if isinstance(e, MemberEvent) and e.keep_p == event.keep_p
-                 and isinstance(e.event, Step) and e.event.step > event.event.step]
+        later = [
+            e
+            for e in events
+            if isinstance(e, MemberEvent)
+            and e.keep_p == event.keep_p
+            and isinstance(e.event, Step)
+            and e.event.step > event.event.step
+        ]
         assert later == []
 
 
 def test_bad_grid_and_method_none_get_clear_messages():
-    with pytest.raises(ValueError, match=r"keep_grid must be keep probabilities in \(0, 1\] \(the paper's p\), got \[0.5, 0.0\]"):
+    with pytest.raises(
+        ValueError, match=r"keep_grid must be keep probabilities in \(0, 1\] \(the paper's p\), got \[0.5, 0.0\]"
+    ):
         check_keep_grid([0.5, 0.0])
     with pytest.raises(ValueError, match="1 to 20 distinct"):
         check_keep_grid([])
@@ -257,7 +279,8 @@ def test_estimate_grows_with_the_grid_and_per_example_dropconnect_costs_more():
     config = RunConfig(epochs=50)
     small = estimate_sweep_seconds(config, (0.5, 1.0))
     batch = estimate_sweep_seconds(config.model_copy(update={"method": "dropconnect", "dropconnect_mask": "per-batch"}))
-    example = estimate_sweep_seconds(config.model_copy(update={"method": "dropconnect",
-                                                                "dropconnect_mask": "per-example"}))
+    example = estimate_sweep_seconds(
+        config.model_copy(update={"method": "dropconnect", "dropconnect_mask": "per-example"})
+    )
     assert 0 < small < math.inf and 0 < batch < example
     assert DEFAULT_KEEP_GRID == tuple(round(0.1 * i, 1) for i in range(1, 11))

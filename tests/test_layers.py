@@ -1,4 +1,5 @@
 """Dropout modules: statistics of masks and outputs, exact formulas, validation."""
+
 import math
 
 import numpy as np
@@ -128,8 +129,9 @@ def test_per_example_masks_are_independent_per_example_and_per_batch_masks_are_s
     weight = torch.ones(3, 10)
     generator = torch.Generator().manual_seed(1)
     per_example, _ = dropconnect_linear(x, weight, None, 0.5, scaling="weight-scaling", generator=generator)
-    per_batch, mask = dropconnect_linear(x, weight, None, 0.5, scaling="weight-scaling", per_example=False,
-                                         generator=generator, record=True)
+    per_batch, mask = dropconnect_linear(
+        x, weight, None, 0.5, scaling="weight-scaling", per_example=False, generator=generator, record=True
+    )
     # with all-ones inputs/weights each output counts the kept weights of its row
     assert len({tuple(row.tolist()) for row in per_example}) > 32
     assert len({tuple(row.tolist()) for row in per_batch}) == 1
@@ -155,8 +157,9 @@ def test_recorded_dropconnect_mask_is_the_one_used_for_the_first_example():
     x = torch.zeros(3, 6)
     x[0] = torch.arange(1.0, 7.0)
     weight = torch.eye(6)
-    out, mask = dropconnect_linear(x, weight, None, 0.5, scaling="weight-scaling",
-                                   generator=torch.Generator().manual_seed(11), record=True)
+    out, mask = dropconnect_linear(
+        x, weight, None, 0.5, scaling="weight-scaling", generator=torch.Generator().manual_seed(11), record=True
+    )
     assert torch.equal(out[0], (mask.float() * weight) @ x[0])
 
 
@@ -171,10 +174,12 @@ def test_gaussian_moment_matching_inference_has_the_dropconnect_moments():
     weight = torch.randn(3, 4)
     v = torch.randn(1, 4)
     keep_p = 0.7
-    out = dropconnect_gaussian_inference(v, weight, None, keep_p, lambda u: u, 200_000,
-                                         torch.Generator().manual_seed(0), scaling="weight-scaling")
-    squared = dropconnect_gaussian_inference(v, weight, None, keep_p, lambda u: u * u, 200_000,
-                                             torch.Generator().manual_seed(0), scaling="weight-scaling")
+    out = dropconnect_gaussian_inference(
+        v, weight, None, keep_p, lambda u: u, 200_000, torch.Generator().manual_seed(0), scaling="weight-scaling"
+    )
+    squared = dropconnect_gaussian_inference(
+        v, weight, None, keep_p, lambda u: u * u, 200_000, torch.Generator().manual_seed(0), scaling="weight-scaling"
+    )
     mean = keep_p * (v @ weight.T)
     var = keep_p * (1 - keep_p) * ((v * v) @ (weight * weight).T)
     assert torch.allclose(out, mean, atol=0.02)

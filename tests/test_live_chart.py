@@ -1,4 +1,5 @@
 """Live charts: plotly.js served from the plotly package, figures themed like st.plotly_chart, a fallback."""
+
 import json
 import logging
 import os

@@ -1,4 +1,5 @@
 """Issue 17.4: user values are echoed as text or code, never as Markdown (no image, link, directive or math)."""
+
 import re
 from pathlib import Path
 
@@ -43,8 +44,9 @@ def test_code_spans_survive_backticks():
 
 
 def _all_text(at) -> str:
-    return "\n".join(str(e.value) for kind in ("warning", "error", "info", "markdown", "caption")
-                     for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value) for kind in ("warning", "error", "info", "markdown", "caption") for e in getattr(at, kind)
+    )
 
 
 def test_url_values_are_echoed_as_text():

@@ -1,4 +1,5 @@
 """The MLP: method/twin share a parameter layout; activations capture; DropConnect inference modes."""
+
 import pytest
 import torch
 
@@ -42,8 +43,17 @@ def test_weight_scaling_net_scales_at_test_time():
 def test_dropconnect_inference_modes():
     torch.manual_seed(0)
     mean_net = MLP(3, (5,), 2, method="dropconnect", keep_p=0.5, keep_p_input=0.5, scaling="weight-scaling")
-    gauss_net = MLP(3, (5,), 2, method="dropconnect", keep_p=0.5, keep_p_input=0.5, scaling="weight-scaling",
-                    dropconnect_inference="gaussian", dropconnect_samples=256)
+    gauss_net = MLP(
+        3,
+        (5,),
+        2,
+        method="dropconnect",
+        keep_p=0.5,
+        keep_p_input=0.5,
+        scaling="weight-scaling",
+        dropconnect_inference="gaussian",
+        dropconnect_samples=256,
+    )
     gauss_net.load_state_dict(mean_net.state_dict())
     mean_net.eval(), gauss_net.eval()
     x = torch.randn(8, 3)
@@ -51,7 +61,9 @@ def test_dropconnect_inference_modes():
     plain.load_state_dict(mean_net.state_dict())
     expected = torch.nn.functional.linear(
         torch.relu(torch.nn.functional.linear(x, 0.5 * plain.linears[0].weight, plain.linears[0].bias)),
-        0.5 * plain.linears[1].weight, plain.linears[1].bias)
+        0.5 * plain.linears[1].weight,
+        plain.linears[1].bias,
+    )
     assert torch.allclose(mean_net(x), expected, atol=1e-6)
     log_probs = gauss_net(x)
     assert torch.allclose(log_probs.exp().sum(1), torch.ones(8), atol=1e-5)

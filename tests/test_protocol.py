@@ -1,4 +1,5 @@
 """Issue 15's fair protocol: learning rate and stopping point chosen on a validation split, never the test set."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -105,8 +106,13 @@ def test_paper_recipe_in_standard_and_paper_presets():
 def test_chosen_values_are_in_the_results_table():
     trial = tiny_trial()
     outcome = sweep.execute_trial(trial.to_dict(), threads=1)
-    stored = {**trial.to_dict(), "status": "completed", "metrics": outcome["final"], "curves": outcome["curves"],
-              "extra": outcome["extra"]}
+    stored = {
+        **trial.to_dict(),
+        "status": "completed",
+        "metrics": outcome["final"],
+        "curves": outcome["curves"],
+        "extra": outcome["extra"],
+    }
     summary = summarize([stored])
     selection = outcome["extra"]["selection"]
     assert summary[0]["lr_chosen"] == [selection["lr"]]
@@ -127,8 +133,16 @@ def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_pat
     for trial in trials:
         outcome = sweep.execute_trial(trial.to_dict(), threads=1)
         # shown as the shipped quick results (the page lists shipped files under the quick preset)
-        rows.append({**trial.to_dict(), "preset": "quick", "status": "completed", "metrics": outcome["final"],
-                     "curves": outcome["curves"], "extra": outcome["extra"]})
+        rows.append(
+            {
+                **trial.to_dict(),
+                "preset": "quick",
+                "status": "completed",
+                "metrics": outcome["final"],
+                "curves": outcome["curves"],
+                "extra": outcome["extra"],
+            }
+        )
     export_json(rows, tmp_path / "shipped" / "tiny-digits.json", meta={"preset": "tiny", "dataset": "digits"})
     monkeypatch.setenv("DROPVIZ_SHIPPED_RESULTS", str(tmp_path / "shipped"))
     monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))

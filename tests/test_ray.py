@@ -1,4 +1,5 @@
 """Ray engine: same conditions and numbers as the local engine; a killed Ray worker is retried."""
+
 import os
 import signal
 import threading
@@ -20,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
+    )
     try:
         yield
     finally:
@@ -47,8 +53,18 @@ def test_ray_sweep_matches_local_engine(local_ray, tmp_path):
 def _slow_trials(count=3, epochs=60):
     trials = []
     for seed in range(count):
-        config = RunConfig(dataset="digits", hidden=(128, 128), method="dropout", keep_p=0.5, epochs=epochs,
-                           batch_size=32, seed=seed, twin=False, eval_every=1000, device="cpu")
+        config = RunConfig(
+            dataset="digits",
+            hidden=(128, 128),
+            method="dropout",
+            keep_p=0.5,
+            epochs=epochs,
+            batch_size=32,
+            seed=seed,
+            twin=False,
+            eval_every=1000,
+            device="cpu",
+        )
         trials.append(Trial("gaussian", "test-kill", "digits", "dropout", None, "", config))
     return trials
 
@@ -66,8 +82,11 @@ def test_a_killed_ray_worker_is_retried_and_the_sweep_completes(local_ray, tmp_p
     trials = _slow_trials()
     outcome = {}
     with Store(tmp_path / "kill.sqlite") as store:
-        thread = threading.Thread(target=lambda: outcome.setdefault(
-            "report", run_sweep(trials, store, engine="ray", workers=2, max_attempts=3)))
+        thread = threading.Thread(
+            target=lambda: outcome.setdefault(
+                "report", run_sweep(trials, store, engine="ray", workers=2, max_attempts=3)
+            )
+        )
         thread.start()
         killed = None
         deadline = time.monotonic() + 120

@@ -1,5 +1,6 @@
 """Trainers on Ray actors (DROPVIZ_TRAINER_BACKEND=ray) with a local Ray: the same numbers as local
 training, the same controls, and a killed actor fails its run with a message."""
+
 import time
 from pathlib import Path
 
@@ -26,8 +27,13 @@ def wait_for(predicate, timeout=60.0):
 
 @pytest.fixture(scope="module")
 def ray_pool():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
+    )
     pool = TrainerPool(2, resident_capacity=4, backend="ray")
     try:
         pool.start_hosts()

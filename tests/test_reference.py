@@ -27,6 +27,7 @@ def _restore_global_numpy_rng():
 
 # ---------------------------------------------------------------- statistics
 
+
 @pytest.mark.parametrize("keep_p", [0.1, 0.5, 0.8])
 def test_mask_density_within_binomial_bound(keep_p):
     n = 200_000
@@ -130,6 +131,7 @@ def test_rng_none_rejected_and_bad_scaling_rejected():
 
 # ---------------------------------------------------------------- the lecture
 
+
 def test_lecture_source_is_verbatim_and_is_what_runs():
     lines = LECTURE_DROPOUT_SOURCE.splitlines()
     assert lines[0] == "import numpy as np"
@@ -148,13 +150,11 @@ def _defects():
 
 def test_defect_records_are_complete():
     defects = lecture_defects()
-    assert [d.key for d in defects][:4] == [
-        "global-seed", "in-place", "integer-input", "discard-all"]
+    assert [d.key for d in defects][:4] == ["global-seed", "in-place", "integer-input", "discard-all"]
     for d in defects:
         assert d.name and d.explanation_en and d.code and d.outcome
         assert any("\u4e00" <= ch <= "\u9fff" for ch in d.explanation_zh)
-        assert set(d.as_dict()) == {"key", "name", "explanation_en",
-                                    "explanation_zh", "code", "outcome"}
+        assert set(d.as_dict()) == {"key", "name", "explanation_en", "explanation_zh", "code", "outcome"}
 
 
 def test_defect_global_seed_demonstrated():

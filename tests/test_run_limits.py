@@ -1,4 +1,5 @@
 """Issue 17.2: what a run may cost is bounded (parameters, memory), by the server's own limits, before Train."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +30,11 @@ def fresh_sessions():
 
 
 def test_parameter_count_is_the_models_own():
-    for config, shape in [(RunConfig(hidden=(128, 128)), (2, 2)), (RunConfig(hidden=(100, 7, 3)), (784, 10)),
-                          (RunConfig(hidden=(5,), method="dropconnect"), (64, 10))]:
+    for config, shape in [
+        (RunConfig(hidden=(128, 128)), (2, 2)),
+        (RunConfig(hidden=(100, 7, 3)), (784, 10)),
+        (RunConfig(hidden=(5,), method="dropconnect"), (64, 10)),
+    ]:
         cost = estimate_run(config, *shape)
         assert cost.n_parameters == build_model(config, *shape).n_parameters
         assert cost.layer_sizes == (shape[0], *config.hidden, shape[1])
@@ -80,8 +84,13 @@ def test_trainer_refuses_before_allocating_weights():
 
 def test_cli_allows_more_than_the_web_app_and_refuses_with_one_line():
     assert cli_limits().max_parameters is None and cli_limits().max_memory_bytes > web_run_limits().max_memory_bytes
-    result = subprocess.run([sys.executable, "-m", "dropviz", "train", "--hidden", ISSUE_HIDDEN, "--max-memory-mb", "4000"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "dropviz", "train", "--hidden", ISSUE_HIDDEN, "--max-memory-mb", "4000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert "needs about 8.02 GB of memory, the limit is 3.91 GB (set by --max-memory-mb)" in result.stderr

@@ -1,4 +1,5 @@
 """Background runner: controls, bounded thread-safe log, prompt stop, no orphan threads."""
+
 import gc
 import os
 import sys

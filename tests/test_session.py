@@ -1,4 +1,5 @@
 """Session trainer holder: one run per session on the server's backend, nobody refused, load-adaptive refresh."""
+
 import time
 
 import pytest

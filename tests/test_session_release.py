@@ -1,4 +1,5 @@
 """Issue 17.3: a released session holds nothing, even while Streamlit still keeps its download callables."""
+
 import gc
 import threading
 import weakref
@@ -42,7 +43,9 @@ def kept_download_data(monkeypatch):
 
 
 def test_a_released_session_keeps_no_runner_or_models(monkeypatch, kept_download_data):
-    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "thread")  # the models live in this process: weak references reach them
+    monkeypatch.setenv(
+        "DROPVIZ_TRAINER_BACKEND", "thread"
+    )  # the models live in this process: weak references reach them
     # The warm-up ends with gc.freeze(): no warm-up (this one, or one an earlier test started) may
     # freeze this test's objects, or the cyclic collector would never free them.
     for thread in [*threading.enumerate(), session.warm_up()]:

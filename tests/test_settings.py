@@ -3,6 +3,7 @@
 A link's values reach the page unchanged, or with a notice and the address bar rewritten to what
 is used; links from the README, the Lessons and the Lecture reopen the settings they name.
 """
+
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -55,6 +56,7 @@ def warnings(at: AppTest) -> str:
 
 # --- the table ---------------------------------------------------------------------------------------------------
 
+
 def test_the_table_is_read_from_the_fields_declarations():
     method = SETTINGS["method"]
     assert method.kind == "choice" and set(method.choices) == {"none", "dropout", "gaussian", "dropconnect"}
@@ -62,8 +64,10 @@ def test_the_table_is_read_from_the_fields_declarations():
     for name, spec in SETTINGS.items():  # the bounds are the field's own (pydantic's JSON schema says the same)
         schema = RunConfig.model_json_schema()["properties"][name]
         schema = next((option for option in schema.get("anyOf", []) if option.get("type") != "null"), schema)
-        low_key, high_key = ("exclusiveMinimum" if spec.low_open else "minimum"), ("exclusiveMaximum" if spec.high_open
-                                                                                    else "maximum")
+        low_key, high_key = (
+            ("exclusiveMinimum" if spec.low_open else "minimum"),
+            ("exclusiveMaximum" if spec.high_open else "maximum"),
+        )
         assert (spec.low, spec.high) == (schema.get(low_key), schema.get(high_key)), name
     keep_p = SETTINGS["keep_p"]
     assert keep_p.high == 1.0 and 0.0 <= keep_p.low <= keep_p.widget_low
@@ -127,6 +131,7 @@ def test_every_setting_has_a_cli_flag(capsys):
 
 # --- point 12: no silent change to a link's values -----------------------------------------------------------
 
+
 def test_a_value_on_the_widget_grid_is_kept_exactly():
     at = app(keep_p="0.33", keep_p_input="0.87")
     assert at.slider(key="keep_p").value == pytest.approx(0.33)
@@ -135,13 +140,16 @@ def test_a_value_on_the_widget_grid_is_kept_exactly():
     assert url(at)["keep_p"] == "0.33" and url(at)["keep_p_input"] == "0.87"
 
 
-@pytest.mark.parametrize("field,given,used,needle", [
-    ("keep_p", "0.333", 0.33, "steps of 0.01"),
-    ("keep_p", "0.005", 0.01, "below the smallest"),
-    ("lr", "0.00005", 0.0001, "below the smallest"),
-    ("max_norm", "0.05", 0.1, "below the smallest"),
-    ("momentum", "0.995", 0.99, "above the largest"),
-])
+@pytest.mark.parametrize(
+    "field,given,used,needle",
+    [
+        ("keep_p", "0.333", 0.33, "steps of 0.01"),
+        ("keep_p", "0.005", 0.01, "below the smallest"),
+        ("lr", "0.00005", 0.0001, "below the smallest"),
+        ("max_norm", "0.05", 0.1, "below the smallest"),
+        ("momentum", "0.995", 0.99, "above the largest"),
+    ],
+)
 def test_a_value_the_widget_cannot_show_gets_a_notice_and_the_url_says_what_is_used(field, given, used, needle):
     assert from_query_params({field: given})[1] == []  # valid for the config ...
     assert fit_to_widget(field, float(given)) == pytest.approx(used)  # ... but not what the widget shows
@@ -164,8 +172,10 @@ def test_a_bad_value_is_named_and_removed_from_the_url():
 
 
 def test_eval_every_and_device_are_settable_by_link_and_data_dir_is_not(tmp_path):
-    values, notices = playground_sidebar.read_link({"eval_every": "5", "device": "cpu", "dropconnect_samples": "8",
-                                                    "data_dir": str(tmp_path)}, lambda key, **fmt: key)
+    values, notices = playground_sidebar.read_link(
+        {"eval_every": "5", "device": "cpu", "dropconnect_samples": "8", "data_dir": str(tmp_path)},
+        lambda key, **fmt: key,
+    )
     assert (values["eval_every"], values["device"], values["dropconnect_samples"]) == (5, "cpu", 8)
     assert "data_dir" not in values
     assert len(notices) == 1 and "data_dir cannot be set from a link" in notices[0]
@@ -182,8 +192,9 @@ def test_a_cuda_link_on_a_server_without_a_gpu_says_so(monkeypatch):
 
 
 def test_settings_that_do_not_apply_are_named():
-    values, notices = playground_sidebar.read_link({"dataset": "digits", "noise": "0.2", "dropconnect_mask": "per-batch"},
-                                                   lambda key, **fmt: key)
+    values, notices = playground_sidebar.read_link(
+        {"dataset": "digits", "noise": "0.2", "dropconnect_mask": "per-batch"}, lambda key, **fmt: key
+    )
     assert values["dataset"] == "digits"
     assert len(notices) == 2
     assert notices[0].startswith("noise: 0.2") and "2D toy data sets only" in notices[0]
@@ -192,12 +203,15 @@ def test_settings_that_do_not_apply_are_named():
 
 # --- links that exist today reopen the same settings -----------------------------------------------------------
 
+
 def _playground_links():
     links = [("lesson " + preset.key, preset.url()) for preset in PRESETS]
     for section in SECTIONS:
         for link in section.links:
             if link.page == "playground":
-                links.append((f"lecture {section.id}", "?" + "&".join(f"{k}={v}" for k, v in link.query_params().items())))
+                links.append(
+                    (f"lecture {section.id}", "?" + "&".join(f"{k}={v}" for k, v in link.query_params().items()))
+                )
     links.append(("README ?lang=zh", "?lang=zh"))
     links.append(("issue 17.11 teacher link", "?keep_p=0.3"))
     return links

@@ -1,4 +1,5 @@
 """SQLite results store: WAL, one transaction per trial, resumable keys, export/import of shipped results."""
+
 import json
 import sqlite3
 
@@ -14,17 +15,24 @@ def trials():
 
 
 def _result(test_error=0.25):
-    return {"status": "completed", "message": "done", "final": {"test_error": test_error, "train_error": 0.1},
-            "curves": [{"step": 3, "epoch": 1.0, "test_error": test_error, "train_error": 0.1}],
-            "wall_s": 0.5, "device": "cpu", "worker": "host:1"}
+    return {
+        "status": "completed",
+        "message": "done",
+        "final": {"test_error": test_error, "train_error": 0.1},
+        "curves": [{"step": 3, "epoch": 1.0, "test_error": test_error, "train_error": 0.1}],
+        "wall_s": 0.5,
+        "device": "cpu",
+        "worker": "host:1",
+    }
 
 
 def test_wal_mode_schema_and_record_roundtrip(tmp_path, trials):
     path = tmp_path / "r.sqlite"
     with Store(path) as store:
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        sweep = store.start_sweep(["gaussian"], "tiny", "digits", engine="local", workers=1, n_trials=len(trials),
-                                  n_skipped=0)
+        sweep = store.start_sweep(
+            ["gaussian"], "tiny", "digits", engine="local", workers=1, n_trials=len(trials), n_skipped=0
+        )
         assert store.register(trials, sweep) == len(trials)
         assert store.register(trials, sweep) == 0  # already there
         store.record(trials[0], _result(), attempts=1, engine="local", sweep_id=sweep)
@@ -37,7 +45,12 @@ def test_wal_mode_schema_and_record_roundtrip(tmp_path, trials):
         assert rows[trials[1].key]["error"] == "boom" and rows[trials[1].key]["attempts"] == 3
         assert rows[trials[2].key]["status"] == "pending"
         (group,) = store.groups()
-        assert (group["n"], group["completed"], group["failed"], group["pending"]) == (len(trials), 1, 1, len(trials) - 2)
+        assert (group["n"], group["completed"], group["failed"], group["pending"]) == (
+            len(trials),
+            1,
+            1,
+            len(trials) - 2,
+        )
         assert store.integrity_check() == "ok"
     # a second connection sees the committed rows (each trial was its own transaction)
     with Store(path, readonly=True) as reader:

@@ -1,4 +1,5 @@
 """Sweeps: local engine, resume, retries, SIGKILL safety, CLI."""
+
 import json
 import os
 import signal
@@ -20,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _metrics(store):
@@ -100,10 +102,26 @@ def test_ray_engine_without_ray_says_how_to_install(monkeypatch):
 
 def test_sigkill_mid_sweep_loses_no_completed_trial_and_rerun_completes_the_rest(tmp_path):
     db = tmp_path / "kill.sqlite"
-    args = ("experiment", "fig9a", "--preset", "tiny", "--dataset", "digits", "--workers", "1", "--db", str(db),
-            "--quiet")
-    process = subprocess.Popen([sys.executable, "-m", "dropviz", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
+    args = (
+        "experiment",
+        "fig9a",
+        "--preset",
+        "tiny",
+        "--dataset",
+        "digits",
+        "--workers",
+        "1",
+        "--db",
+        str(db),
+        "--quiet",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dropviz", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     total = 20
     completed_before = 0
     deadline = time.monotonic() + 180
@@ -113,7 +131,8 @@ def test_sigkill_mid_sweep_loses_no_completed_trial_and_rerun_completes_the_rest
                 try:
                     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
                     completed_before = connection.execute(
-                        "SELECT COUNT(*) FROM trials WHERE status='completed'").fetchone()[0]
+                        "SELECT COUNT(*) FROM trials WHERE status='completed'"
+                    ).fetchone()[0]
                     connection.close()
                 except sqlite3.OperationalError:
                     completed_before = 0
@@ -141,20 +160,34 @@ def test_sigkill_mid_sweep_loses_no_completed_trial_and_rerun_completes_the_rest
     with Store(db, readonly=True) as store:
         after = {row["key"]: row for row in store.trials()}
         assert all(row["status"] == "completed" for row in after.values()) and len(after) == total
-        assert all(json.dumps(after[key]["metrics"], separators=(",", ":")) == metrics
-                   for key, metrics in completed.items())  # untouched by the re-run
+        assert all(
+            json.dumps(after[key]["metrics"], separators=(",", ":")) == metrics for key, metrics in completed.items()
+        )  # untouched by the re-run
 
 
 def test_cli_json_summary_list_and_errors(tmp_path):
-    result = run_cli("experiment", "gaussian", "--preset", "tiny", "--dataset", "digits", "--workers", "0",
-                     "--db", str(tmp_path / "c.sqlite"), "--json")
+    result = run_cli(
+        "experiment",
+        "gaussian",
+        "--preset",
+        "tiny",
+        "--dataset",
+        "digits",
+        "--workers",
+        "0",
+        "--db",
+        str(tmp_path / "c.sqlite"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["trials"] == 4 and summary["ran"] == 4 and summary["experiments"] == ["gaussian"]
     conditions = {row["condition"]: row for row in summary["conditions"]}
     assert set(conditions) == {"Bernoulli dropout", "Gaussian dropout"}
-    assert all(row["n"] == 2 and row["test_error_pct_mean"] is not None and row["test_error_pct_std"] is not None
-               for row in conditions.values())
+    assert all(
+        row["n"] == 2 and row["test_error_pct_mean"] is not None and row["test_error_pct_std"] is not None
+        for row in conditions.values()
+    )
     listing = run_cli("experiment", "--list")
     assert listing.returncode == 0 and "fig10" in listing.stdout and "quick" in listing.stdout
     for args, needle in [

@@ -1,5 +1,6 @@
 """Issue 17, points 7-10: sweeps checked against their data, no pointless retries, --data-dir,
 workers that die with their driver, interrupted sweeps marked, foreign databases refused."""
+
 from __future__ import annotations
 
 import json
@@ -22,16 +23,31 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dropviz", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 # --- 7 + 8: a sweep fits itself to the data set, with --data-dir as for `train` ----------------------------
 
+
 def test_sweep_on_a_small_idx_copy_caps_sizes_with_notices_and_runs(tmp_path):
     write_idx_set(tmp_path / "data" / "mnist", n_train=120, n_test=60)
-    result = run_cli("experiment", "fig10", "--preset", "tiny", "--dataset", "mnist", "--data-dir",
-                     str(tmp_path / "data"), "--workers", "0", "--db", str(tmp_path / "r.sqlite"), "--json")
+    result = run_cli(
+        "experiment",
+        "fig10",
+        "--preset",
+        "tiny",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--workers",
+        "0",
+        "--db",
+        str(tmp_path / "r.sqlite"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["failed"] == 0 and summary["ran"] == summary["trials"] == 8  # sizes 50, 100 x 2 arms x 2 seeds
@@ -43,8 +59,18 @@ def test_sweep_on_a_small_idx_copy_caps_sizes_with_notices_and_runs(tmp_path):
 
 
 def test_missing_data_dir_is_one_line(tmp_path):
-    result = run_cli("experiment", "fig10", "--preset", "tiny", "--dataset", "mnist", "--data-dir",
-                     str(tmp_path / "nope"), "--db", str(tmp_path / "r.sqlite"))
+    result = run_cli(
+        "experiment",
+        "fig10",
+        "--preset",
+        "tiny",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        str(tmp_path / "nope"),
+        "--db",
+        str(tmp_path / "r.sqlite"),
+    )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "--data-dir" in lines[0] and "not a folder" in lines[0]
 
@@ -57,8 +83,11 @@ def test_configuration_errors_are_not_retried_but_lost_workers_are(tmp_path, mon
     def flaky(payload, threads=1):
         calls.append(payload["series"])
         if payload["series"] == "Gaussian dropout":
-            return {"status": "error", "error": "ValueError: test_size must be between 10 and 200, got 5000",
-                    "error_kind": "config"}
+            return {
+                "status": "error",
+                "error": "ValueError: test_size must be between 10 and 200, got 5000",
+                "error_kind": "config",
+            }
         if calls.count(payload["series"]) == 1:
             return {"status": "error", "error": "RuntimeError: worker lost", "error_kind": "runtime"}
         return real(payload, threads)
@@ -71,8 +100,23 @@ def test_configuration_errors_are_not_retried_but_lost_workers_are(tmp_path, mon
     assert "test_size must be between" in report.progress.first_errors["ValueError"]
 
     # the CLI prints the reason (also with --json, on stderr) and exits non-zero
-    code = cli.main(["experiment", "gaussian", "--preset", "tiny", "--dataset", "digits", "--workers", "0",
-                     "--seeds", "1", "--db", str(tmp_path / "c.sqlite"), "--json"])
+    code = cli.main(
+        [
+            "experiment",
+            "gaussian",
+            "--preset",
+            "tiny",
+            "--dataset",
+            "digits",
+            "--workers",
+            "0",
+            "--seeds",
+            "1",
+            "--db",
+            str(tmp_path / "c.sqlite"),
+            "--json",
+        ]
+    )
     out, err = capsys.readouterr()
     payload = json.loads(out)
     assert code == 1 and payload["failed"] == 1
@@ -81,6 +125,7 @@ def test_configuration_errors_are_not_retried_but_lost_workers_are(tmp_path, mon
 
 
 # --- 9: workers die with their driver; a later run marks the sweep interrupted ------------------------------
+
 
 def _session_members(session: int) -> set[int]:
     members = set()
@@ -101,10 +146,26 @@ def _session_members(session: int) -> set[int]:
 def test_worker_processes_exit_when_the_driver_is_killed_and_the_sweep_is_marked_interrupted(tmp_path):
     db = tmp_path / "kill.sqlite"
     # quick trials run for many seconds: the worker is busy mid-trial when its driver dies
-    args = ("experiment", "fig9a", "--preset", "quick", "--dataset", "digits", "--workers", "1", "--db", str(db),
-            "--quiet")
-    driver = subprocess.Popen([sys.executable, "-m", "dropviz", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    args = (
+        "experiment",
+        "fig9a",
+        "--preset",
+        "quick",
+        "--dataset",
+        "digits",
+        "--workers",
+        "1",
+        "--db",
+        str(db),
+        "--quiet",
+    )
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "dropviz", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(_session_members(driver.pid) - {driver.pid}) < 2:
@@ -125,8 +186,9 @@ def test_worker_processes_exit_when_the_driver_is_killed_and_the_sweep_is_marked
             os.kill(pid, signal.SIGKILL)
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT status FROM sweeps").fetchall() == [("running",)]
-    rerun = run_cli("experiment", "gaussian", "--preset", "tiny", "--dataset", "digits", "--workers", "0",
-                    "--db", str(db), "--json")
+    rerun = run_cli(
+        "experiment", "gaussian", "--preset", "tiny", "--dataset", "digits", "--workers", "0", "--db", str(db), "--json"
+    )
     assert rerun.returncode == 0, rerun.stderr
     with sqlite3.connect(db) as connection:
         statuses = [row[0] for row in connection.execute("SELECT status FROM sweeps ORDER BY id")]
@@ -134,6 +196,7 @@ def test_worker_processes_exit_when_the_driver_is_killed_and_the_sweep_is_marked
 
 
 # --- 10: another application's SQLite file is refused, untouched ------------------------------------------
+
 
 def test_another_applications_database_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "app.sqlite"

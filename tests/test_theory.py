@@ -43,7 +43,7 @@ def _enumerate_expectation(inputs, weights, target, keep_ps):
         prob = np.prod(np.where(d == 1, p, 1 - p))
         resid = target - np.sum(d * w * I)
         grad += prob * (-resid * d * I)
-        err += prob * 0.5 * resid ** 2
+        err += prob * 0.5 * resid**2
     return grad, err
 
 
@@ -51,8 +51,9 @@ def _enumerate_expectation(inputs, weights, target, keep_ps):
 def test_expected_gradient_and_error_match_exact_enumeration(seed):
     rng = np.random.default_rng(seed)
     n = 5
-    args = dict(inputs=rng.normal(size=n), weights=rng.normal(size=n),
-                target=float(rng.normal()), keep_ps=rng.uniform(0, 1, n))
+    args = dict(
+        inputs=rng.normal(size=n), weights=rng.normal(size=n), target=float(rng.normal()), keep_ps=rng.uniform(0, 1, n)
+    )
     grad, err = _enumerate_expectation(**args)
     np.testing.assert_allclose(th.expected_dropout_gradient(**args), grad, atol=1e-12)
     assert th.regularized_error(**args) == pytest.approx(err, abs=1e-12)
@@ -62,13 +63,16 @@ def test_regularized_error_gradient_is_expected_gradient():
     rng = np.random.default_rng(3)
     I, w, p = rng.normal(size=4), rng.normal(size=4), rng.uniform(0.1, 0.9, 4)
     h = 1e-6
-    fd = [(th.regularized_error(I, w + h * e, 0.7, p)
-           - th.regularized_error(I, w - h * e, 0.7, p)) / (2 * h) for e in np.eye(4)]
+    fd = [
+        (th.regularized_error(I, w + h * e, 0.7, p) - th.regularized_error(I, w - h * e, 0.7, p)) / (2 * h)
+        for e in np.eye(4)
+    ]
     np.testing.assert_allclose(fd, th.expected_dropout_gradient(I, w, 0.7, p), atol=1e-7)
 
 
 def test_z99_constant():
     from scipy.stats import norm
+
     assert th.Z_99 == pytest.approx(norm.ppf(0.995), abs=1e-12)
 
 
@@ -121,6 +125,7 @@ def test_keep_ps_validated():
 
 # ------------------------------------------------------- ridge equivalence
 
+
 @pytest.fixture(scope="module")
 def problem():
     return th.make_regression_problem(200, 5, 0.5, 0)
@@ -152,15 +157,14 @@ def test_dropout_ridge_solution_minimizes_expected_loss(problem):
 @pytest.mark.parametrize("keep_p", [0.2, 0.5, 0.9])
 def test_rescaled_solution_is_p_times_w(problem, keep_p):
     X, y, _ = problem
-    np.testing.assert_allclose(th.dropout_ridge_solution_rescaled(X, y, keep_p),
-                               keep_p * th.dropout_ridge_solution(X, y, keep_p),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        th.dropout_ridge_solution_rescaled(X, y, keep_p), keep_p * th.dropout_ridge_solution(X, y, keep_p), rtol=1e-10
+    )
 
 
 def test_keep_p_one_is_least_squares(problem):
     X, y, _ = problem
-    np.testing.assert_allclose(th.dropout_ridge_solution(X, y, 1.0),
-                               th.least_squares_solution(X, y), rtol=1e-10)
+    np.testing.assert_allclose(th.dropout_ridge_solution(X, y, 1.0), th.least_squares_solution(X, y), rtol=1e-10)
 
 
 def test_penalty_weighs_high_energy_columns(problem):
@@ -177,11 +181,13 @@ def test_penalty_weighs_high_energy_columns(problem):
 def test_sgd_converges_to_closed_form(problem, keep_p, scaling):
     X, y, _ = problem
     start = time.perf_counter()
-    res = th.sgd_dropout_regression(X, y, keep_p, steps=20_000, lr=None, rng=5,
-                                    record_every=500, scaling=scaling)
+    res = th.sgd_dropout_regression(X, y, keep_p, steps=20_000, lr=None, rng=5, record_every=500, scaling=scaling)
     assert time.perf_counter() - start < 10
-    target = (th.dropout_ridge_solution(X, y, keep_p) if scaling == "weight-scaling"
-              else th.dropout_ridge_solution_rescaled(X, y, keep_p))
+    target = (
+        th.dropout_ridge_solution(X, y, keep_p)
+        if scaling == "weight-scaling"
+        else th.dropout_ridge_solution_rescaled(X, y, keep_p)
+    )
     np.testing.assert_allclose(res.target, target)
     rel = np.linalg.norm(res.w - target) / np.linalg.norm(target)
     assert rel < 1e-2
@@ -195,6 +201,7 @@ def test_sgd_converges_to_closed_form(problem, keep_p, scaling):
 
 
 # ------------------------------------------------------- masks and counts
+
 
 def test_dropout_mask_zeroes_whole_columns_dropconnect_does_not():
     m = th.effective_weight_mask_dropout(6, 8, 0.5, 0)
@@ -235,7 +242,7 @@ def test_count_subnetworks_by_brute_force(n_out, n_in):
 
 def test_count_subnetworks_exact_and_formatted():
     c = th.count_subnetworks(3, 1024, "dropout")
-    assert c.mask_configurations == 2 ** 1024 and c.log2_configurations == 1024
+    assert c.mask_configurations == 2**1024 and c.log2_configurations == 1024
     assert c.text == "2^1024 ≈ 1.8e308"
     big = th.count_subnetworks(800, 784, "dropconnect")
     assert big.mask_configurations == 2 ** (800 * 784)
@@ -247,13 +254,14 @@ def test_count_subnetworks_exact_and_formatted():
 
 # ------------------------------------------------------- weight scaling (NWGM)
 
+
 @pytest.mark.parametrize("n,seed", [(2, 0), (3, 1), (6, 2), (9, 3), (12, 4)])
 def test_nwgm_equals_weight_scaled_output(n, seed):
     rng = np.random.default_rng(seed)
     I, w = rng.normal(size=n), rng.normal(size=n)
     b, p = float(rng.normal()), rng.uniform(0.1, 0.95, n)
     subs = th.enumerate_subnetworks(I, w, b, p)
-    assert subs.masks.shape == (2 ** n, n)
+    assert subs.masks.shape == (2**n, n)
     assert subs.probs.sum() == pytest.approx(1.0, abs=1e-12)
     ws = th.weight_scaled_output(I, w, b, p)
     assert th.nwgm(subs.outputs, subs.probs) == pytest.approx(ws, abs=1e-12)
@@ -271,6 +279,7 @@ def test_enumerate_subnetworks_small_by_hand():
 
 
 # ------------------------------------------------------- moments
+
 
 @pytest.mark.parametrize("keep_p", [0.2, 0.5, 0.8])
 def test_gaussian_dropout_matches_inverted_bernoulli_moments(keep_p):
@@ -291,6 +300,6 @@ def test_dropconnect_moments_match_sampling():
     mean, var = th.dropconnect_moments(W, v, p)
     np.testing.assert_allclose(mean, p * W @ v)
     M = rng.random((100_000, 3, 4)) < p
-    u = ((M * W) @ v)
+    u = (M * W) @ v
     np.testing.assert_allclose(u.mean(axis=0), mean, atol=5 * np.sqrt(var.max() / 1e5))
     np.testing.assert_allclose(u.var(axis=0), var, rtol=0.03)

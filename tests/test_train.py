@@ -1,4 +1,5 @@
 """The twin trainer: determinism, identical start and batch order, events, divergence."""
+
 import math
 import time
 
@@ -75,8 +76,16 @@ def test_events_of_a_run(method):
 
 
 def test_mask_snapshots_show_the_display_subnetwork():
-    config = RunConfig(dataset="moons", hidden=(32, 4), epochs=1, train_size=32, batch_size=32, method="dropout",
-                       keep_p=0.5, keep_p_input=1.0)
+    config = RunConfig(
+        dataset="moons",
+        hidden=(32, 4),
+        epochs=1,
+        train_size=32,
+        batch_size=32,
+        method="dropout",
+        keep_p=0.5,
+        keep_p_input=1.0,
+    )
     trainer = Trainer(config, max_display_units=8)
     events = trainer.step()
     (snapshot,) = [e for e in events if isinstance(e, MaskSnapshot)]
@@ -127,8 +136,18 @@ def test_no_twin_trains_only_the_method():
 
 def test_dropout_beats_its_overfitting_twin_on_the_default_demo_data():
     """Real behaviour, not a fixed number: a big net on 60 noisy points overfits, dropout less."""
-    config = RunConfig(dataset="moons", noise=0.3, train_size=60, hidden=(256, 256), epochs=150, batch_size=30,
-                       method="dropout", keep_p=0.5, lr=0.1, seed=0)
+    config = RunConfig(
+        dataset="moons",
+        noise=0.3,
+        train_size=60,
+        hidden=(256, 256),
+        epochs=150,
+        batch_size=30,
+        method="dropout",
+        keep_p=0.5,
+        lr=0.1,
+        seed=0,
+    )
     result = train(config)
     assert result.final["baseline"]["train_loss"] < result.final["method"]["train_loss"]
     assert result.final["baseline"]["test_loss"] > result.final["method"]["test_loss"]
@@ -221,6 +240,7 @@ def test_background_runner_keep_change_reaches_the_log_and_the_csv():
 
 # --- alive from the first step -------------------------------------------------------------------
 
+
 def test_smoothed_losses_are_a_bias_corrected_moving_average_from_the_first_step():
     steps = [Step(1, 0.5, {"method": 2.0}), Step(2, 1.0, {"method": 1.0}), Step(3, 1.5, {"method": 4.0})]
     numbers, smoothed = smoothed_losses(steps, "method", smoothing=0.5)
@@ -235,11 +255,15 @@ def test_smoothed_losses_are_a_bias_corrected_moving_average_from_the_first_step
 def large_dataset(n_train=20_000, n_test=5_000, n_features=20) -> Dataset:
     generator = torch.Generator().manual_seed(0)
     return Dataset(
-        name="large", x_train=torch.randn(n_train, n_features, generator=generator),
+        name="large",
+        x_train=torch.randn(n_train, n_features, generator=generator),
         y_train=torch.randint(0, 3, (n_train,), generator=generator),
         x_test=torch.randn(n_test, n_features, generator=generator),
         y_test=torch.randint(0, 3, (n_test,), generator=generator),
-        n_classes=3, class_names=("a", "b", "c"), image_shape=None, description="large",
+        n_classes=3,
+        class_names=("a", "b", "c"),
+        image_shape=None,
+        description="large",
     )
 
 

@@ -1,4 +1,5 @@
 """One training driver (train.run_to_end), the built-in example run, and the MLP's public API for analyses."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """Figure builders of the Co-adaptation and Inference pages: arrays in, go.Figure out."""
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -25,7 +26,10 @@ def test_correlation_heatmaps_side_by_side_with_animation_frames():
 
 
 def test_measures_ablation_histograms_features():
-    series = {run: {"step": np.arange(4), "decov": np.arange(4.0), "mean_abs_corr": np.ones(4)} for run in ("method", "baseline")}
+    series = {
+        run: {"step": np.arange(4), "decov": np.arange(4.0), "mean_abs_corr": np.ones(4)}
+        for run in ("method", "baseline")
+    }
     fig = vc.measures_over_training(series, ["mean_abs_corr", "decov"])
     assert len(fig.data) == 4
     abl = vc.ablation_figure({"method": (np.array([0, 0.5]), np.array([0.1, 0.2]), np.array([0, 0.01]))})
@@ -50,9 +54,11 @@ def test_inference_figures():
     assert len(sc.data) == 4
     dc = vi.dropconnect_figure(0.1, {1: 0.2, 16: 0.11}, np.arange(1, 5), np.full(4, 0.1), np.zeros(4))
     assert len(dc.data) == 3
-    plane = vi.uncertainty_plane(np.arange(3), np.arange(3), np.zeros((3, 3)), np.ones((3, 3)),
-                                 np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+    plane = vi.uncertainty_plane(
+        np.arange(3), np.arange(3), np.zeros((3, 3)), np.ones((3, 3)), np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    )
     assert sum(trace.type == "heatmap" for trace in plane.data) == 2
-    imgs = vi.certainty_examples({"most": np.zeros((2, 4, 4)), "least": np.ones((2, 4, 4))},
-                                 {"most": ["a", "b"], "least": ["c", "d"]}, columns=2)
+    imgs = vi.certainty_examples(
+        {"most": np.zeros((2, 4, 4)), "least": np.ones((2, 4, 4))}, {"most": ["a", "b"], "least": ["c", "d"]}, columns=2
+    )
     assert len(imgs.data) == 2

@@ -1,4 +1,5 @@
 """Figures of the p sweep and the hidden-unit maps: arrays in, figures out; checked against hand-made data."""
+
 import re
 
 import numpy as np
@@ -93,9 +94,16 @@ def test_network_unit_maps_of_a_trained_pair_have_one_entry_per_hidden_layer():
 
 
 def test_response_chart_marks_the_scrubbed_p_and_leaves_gaps_for_members_not_evaluated():
-    frame = pd.DataFrame({"keep_p": [0.1, 0.5, 1.0], "step": [10, 0, 10], "train_loss": [0.9, np.nan, 0.1],
-                          "train_error": [0.4, np.nan, 0.0], "test_loss": [1.0, np.nan, 0.8],
-                          "test_error": [0.45, np.nan, 0.2]})
+    frame = pd.DataFrame(
+        {
+            "keep_p": [0.1, 0.5, 1.0],
+            "step": [10, 0, 10],
+            "train_loss": [0.9, np.nan, 0.1],
+            "train_error": [0.4, np.nan, 0.0],
+            "test_loss": [1.0, np.nan, 0.8],
+            "test_error": [0.45, np.nan, 0.2],
+        }
+    )
     fig = response_figure(frame, 0.5)
     test_loss = next(trace for trace in fig.data if trace.name == "test" and trace.xaxis == "x")
     assert list(test_loss.x) == [0.1, 0.5, 1.0] and np.isnan(test_loss.y[1])
@@ -120,8 +128,11 @@ def test_boundary_strip_has_one_panel_per_member_in_p_order_with_the_scrubbed_on
 
 
 def test_standalone_html_embeds_plotly_js_and_the_figure():
-    html = standalone_html(response_figure(pd.DataFrame(columns=["keep_p", "step", "train_loss", "train_error",
-                                                                 "test_loss", "test_error"]), None))
+    html = standalone_html(
+        response_figure(
+            pd.DataFrame(columns=["keep_p", "step", "train_loss", "train_error", "test_loss", "test_error"]), None
+        )
+    )
     assert html.lstrip().lower().startswith("<!doctype html>") and "This data's p-response" in html
     assert not re.search(r"<script[^>]*\bsrc=", html)  # no script fetched from anywhere: works offline
     assert len(html) > 3_000_000  # plotly.js itself is inside

@@ -1,4 +1,5 @@
 """Playground figure builders: arrays in, go.Figure out; inspect the traces, no browser."""
+
 import numpy as np
 import pytest
 import torch
@@ -48,6 +49,7 @@ def test_network_draws_the_recorded_dropped_units_and_one_frame_per_mask():
 def go_frame(fig, index):
     class Holder:
         data = fig.frames[index].data
+
     return Holder
 
 
@@ -83,7 +85,9 @@ def test_network_from_a_real_trainer_shows_dropped_units():
                 history.append(event.masks)
                 steps.append(event.step)
     state = trainer.state_snapshot()
-    fig = network_figure(trainer.started_event().layer_sizes, trainer.display, state.weights["method"], history, steps=steps)
+    fig = network_figure(
+        trainer.started_event().layer_sizes, trainer.display, state.weights["method"], history, steps=steps
+    )
     assert len(fig.frames) == 4
     assert sum(dropped_unit_count(go_frame(fig, i)) for i in range(4)) > 0
 
@@ -92,8 +96,16 @@ def evaluations(n=5):
     class Eval:
         def __init__(self, step):
             self.step, self.epoch = step, step / 2
-            self.metrics = {run: {"train_loss": 1 / step, "train_error": 0.1, "test_loss": 1 / step + (0.5 if run == "baseline" else 0.1),
-                                  "test_error": 0.2} for run in ("method", "baseline")}
+            self.metrics = {
+                run: {
+                    "train_loss": 1 / step,
+                    "train_error": 0.1,
+                    "test_loss": 1 / step + (0.5 if run == "baseline" else 0.1),
+                    "test_error": 0.2,
+                }
+                for run in ("method", "baseline")
+            }
+
     return [Eval(step) for step in range(1, n + 1)]
 
 
@@ -149,7 +161,7 @@ def test_boundary_picture_has_regions_the_boundary_line_and_the_points_where_the
     panel = boundary_figure({"method": (xs, ys, probs)}, x_train, y_train, x_test, y_test).data[0]
     pixels = boundary_panel_pixels(panel)
     assert pixels.shape[0] == pixels.shape[1]  # square data range, square picture: round dots
-    blue, red = (np.array([int(CLASS_COLOURS[c][i:i + 2], 16) for i in (1, 3, 5)]) for c in (0, 1))
+    blue, red = (np.array([int(CLASS_COLOURS[c][i : i + 2], 16) for i in (1, 3, 5)]) for c in (0, 1))
     white = np.array([255, 255, 255])
     # Regions: at certainty the class colour over white at the region opacity.
     assert np.abs(_pixel(panel, pixels, -0.9, -0.9) - (white + (blue - white) * 0.45)).max() < 12
@@ -170,7 +182,9 @@ def test_boundary_picture_has_regions_the_boundary_line_and_the_points_where_the
 
 def test_image_grid_marks_right_and_wrong_predictions():
     images = np.random.default_rng(0).random((4, 64))
-    fig = image_grid_figure(images, (8, 8), np.array([1, 2, 3, 4]), {"method": np.array([1, 2, 0, 4])}, [str(i) for i in range(10)])
+    fig = image_grid_figure(
+        images, (8, 8), np.array([1, 2, 3, 4]), {"method": np.array([1, 2, 0, 4])}, [str(i) for i in range(10)]
+    )
     marks = [annotation.text for annotation in fig.layout.annotations]
     assert len(marks) == 5  # one label per image, and the note saying which line is which run
     assert sum("✗" in text for text in marks) == 1
@@ -190,7 +204,7 @@ def test_image_grid_labels_have_a_tile_each_and_a_band_under_their_row():
     canvas = np.asarray(fig.data[0].z, float)
     for annotation in labels:
         row = int(annotation.y + 1)  # the label hangs from the bottom edge of its tile
-        assert np.isnan(canvas[row:row + 14]).all()  # an empty band of two label lines under the tile
+        assert np.isnan(canvas[row : row + 14]).all()  # an empty band of two label lines under the tile
         assert annotation.text.count("<br>") == 1  # one line per run
 
 
@@ -211,8 +225,9 @@ def test_curves_show_the_batch_loss_before_any_evaluation_and_mark_keep_changes(
     from dropviz.viz.playground import smoothed_losses
 
     steps = [Step(i + 1, (i + 1) / 10, {"method": 1.0 / (i + 1), "baseline": 0.5}) for i in range(30)]
-    fig = curves_figure(metrics_frame([]), smoothed=smoothed_losses(steps), keep_changes=[(1.5, "p 0.5 → 0.2")],
-                        subtitle="p = 0.5")
+    fig = curves_figure(
+        metrics_frame([]), smoothed=smoothed_losses(steps), keep_changes=[(1.5, "p 0.5 → 0.2")], subtitle="p = 0.5"
+    )
     batch = [trace for trace in fig.data if "mini-batch" in (trace.name or "")]
     assert len(batch) == 2 and len(batch[0].x) == 30
     assert fig.layout.title.text.startswith("p = 0.5")
@@ -224,8 +239,12 @@ def test_metrics_frame_records_the_keep_probability_of_each_evaluation():
     from dropviz.train import Evaluation
 
     metrics = {"method": {"train_loss": 1.0, "train_error": 0.5, "test_loss": 1.2, "test_error": 0.6}}
-    frame = metrics_frame([Evaluation(2, 1.0, metrics, keep_p=0.5, keep_p_input=1.0),
-                           Evaluation(4, 2.0, metrics, keep_p=0.2, keep_p_input=0.8)])
+    frame = metrics_frame(
+        [
+            Evaluation(2, 1.0, metrics, keep_p=0.5, keep_p_input=1.0),
+            Evaluation(4, 2.0, metrics, keep_p=0.2, keep_p_input=0.8),
+        ]
+    )
     assert frame["keep_p"].tolist() == [0.5, 0.2] and frame["keep_p_input"].tolist() == [1.0, 0.8]
 
 
@@ -258,8 +277,9 @@ def test_live_figures_pass_plotly_full_validation():
     figures = {
         "curves": curves_figure(metrics_frame(evaluations())),
         "network": network_figure(SIZES, DISPLAY, WEIGHTS, history, method="dropout", steps=[1, 2]),
-        "dropconnect": network_figure(SIZES, DISPLAY, WEIGHTS, [(np.ones((4, 2)), np.eye(2, 4), np.ones((2, 2)))],
-                                      method="dropconnect"),
+        "dropconnect": network_figure(
+            SIZES, DISPLAY, WEIGHTS, [(np.ones((4, 2)), np.eye(2, 4), np.ones((2, 2)))], method="dropconnect"
+        ),
         "boundary": boundary_figure({"method": (xs, ys, probs), "baseline": (xs, ys, probs)}, x, y, x, y),
     }
     for name, fig in figures.items():

@@ -1,5 +1,6 @@
 """Figure builders of dropviz.viz.theory, the lecture's data (dropviz.lecture)
 and the Theory page's input parsing: plain arrays in, checked without a browser."""
+
 import ast
 from pathlib import Path
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # ------------------------------------------------------------ figures
 
+
 def test_log_subsample_keeps_ends_and_bounds_size():
     idx = vt.log_subsample(50_000, 400)
     assert idx[0] == 0 and idx[-1] == 49_999
@@ -28,8 +30,7 @@ def test_log_subsample_keeps_ends_and_bounds_size():
 def test_mc_convergence_figure_band_line_and_analytic():
     mc = th.mc_dropout_gradient([1.0, -2.0], [0.5, 0.3], 1.0, 0.5, 5_000, 0)
     analytic = th.expected_dropout_gradient([1.0, -2.0], [0.5, 0.3], 1.0, 0.5)
-    fig = vt.mc_convergence_figure(mc.counts, mc.mean[:, 0], mc.half_width[:, 0],
-                                   float(analytic[0]), ensemble=-0.3)
+    fig = vt.mc_convergence_figure(mc.counts, mc.mean[:, 0], mc.half_width[:, 0], float(analytic[0]), ensemble=-0.3)
     assert isinstance(fig, go.Figure)
     band, line, ana, ens = fig.data
     # The band skips n = 1 (infinite half-width) and is finite everywhere.
@@ -105,7 +106,7 @@ def test_thinned_network_figure_removes_dropped_units_and_edges():
     masks = [np.array([1, 0, 1], bool), np.array([1, 1, 0, 0], bool), np.ones(2, bool)]
     thin = vt.thinned_network_figure(sizes, masks)
     assert sum(1 for v in thin.data[0].x if v is None) == 2 * 2 + 2 * 2
-    assert len(thin.data[1].x) == 6 and len(thin.data[2].x) == 3   # kept, dropped
+    assert len(thin.data[1].x) == 6 and len(thin.data[2].x) == 3  # kept, dropped
     with pytest.raises(ValueError, match="do not match"):
         vt.thinned_network_figure(sizes, masks[:2])
 
@@ -114,7 +115,7 @@ def test_paper_figures_carry_the_reference_numbers():
     p, at, atr, bt, btr = L.fig9_columns()
     fig = vt.paper_fig9_figure(p, at, atr, bt, btr)
     assert len(fig.data) == 4 and list(fig.data[0].y) == list(at)
-    assert fig.data[2].y[list(p).index(0.6)] == 1.1   # (b) best at p = 0.6
+    assert fig.data[2].y[list(p).index(0.6)] == 1.1  # (b) best at p = 0.6
     n, w, wo = L.fig10_columns()
     fig = vt.paper_fig10_figure(n, w, wo)
     assert list(fig.data[1].y) == list(w) and fig.layout.xaxis.type == "log"
@@ -127,14 +128,30 @@ def test_paper_figures_carry_the_reference_numbers():
 
 # ------------------------------------------------------------ lecture data
 
+
 def test_sections_follow_the_lecture_order():
     assert L.SECTION_IDS == (
-        "coadaptation", "what-is-dropout", "model", "train-vs-inference", "mnist",
-        "robustness", "effect-of-p", "data-size", "mathematics", "dropconnect",
-        "implementation", "ridge", "numpy", "summary")
+        "coadaptation",
+        "what-is-dropout",
+        "model",
+        "train-vs-inference",
+        "mnist",
+        "robustness",
+        "effect-of-p",
+        "data-size",
+        "mathematics",
+        "dropconnect",
+        "implementation",
+        "ridge",
+        "numpy",
+        "summary",
+    )
     # Each section's slide heading appears in the lecture text, in this order.
-    lecture = next((ROOT.parent / "shared" / "seed").glob("*.txt"), None) \
-        if (ROOT.parent / "shared" / "seed").exists() else None
+    lecture = (
+        next((ROOT.parent / "shared" / "seed").glob("*.txt"), None)
+        if (ROOT.parent / "shared" / "seed").exists()
+        else None
+    )
     if lecture is not None:
         text = lecture.read_text(encoding="utf-8")
         positions = [text.find(s.slide.split(" / ")[0]) for s in L.SECTIONS]
@@ -151,7 +168,7 @@ def test_section_links_are_valid_pages_and_configs():
             assert (ROOT / link.page_file).exists() and link.page_file in app
             assert isinstance(link.config(), RunConfig)
             params = link.query_params()
-            for name in link.settings:   # named settings are always in the URL
+            for name in link.settings:  # named settings are always in the URL
                 assert name in params
     dc = L.section("dropconnect").links[0].query_params()
     assert dc["method"] == "dropconnect" and dc["keep_p"] == "0.5"
@@ -208,7 +225,7 @@ def test_run_lecture_function_shows_defects_and_restores_global_state():
     np.random.seed(7)
     state = np.random.get_state()[1].copy()
     run = L.run_lecture_function(np.array([1.0, 2.0, 3.0, 4.0]), 0.5, 1)
-    assert np.array_equal(np.random.get_state()[1], state)      # global RNG untouched
+    assert np.array_equal(np.random.get_state()[1], state)  # global RNG untouched
     assert run.returned_is_input and not np.array_equal(run.x_before, run.x_after)
     run = L.run_lecture_function(np.array([1, 2, 3]), 0.5, 1)
     assert run.error and "UFuncTypeError" in run.error and run.result is None
@@ -223,20 +240,24 @@ def test_paper_table2_matches_reference():
 
 # ------------------------------------------------------------ parse_vector
 
+
 def test_parse_vector_accepts_separators_and_broadcast():
     np.testing.assert_array_equal(th.parse_vector("1, 2，3;4 5", "x", 5), [1, 2, 3, 4, 5])
     np.testing.assert_array_equal(th.parse_vector("0.5", "p", 3, 0, 1), [0.5] * 3)
     np.testing.assert_array_equal(th.parse_vector("1,2", "x", None), [1, 2])
 
 
-@pytest.mark.parametrize("text,n,lo,hi,message", [
-    ("1, a", 2, -1, 10, r"'a' \(item 2\) is not a number"),
-    ("1, 2, 3", 2, -1, 10, r"expected 2 numbers"),
-    ("0.5, 1.5", 2, 0, 1, r"item 2 is 1.5; allowed range is \[0, 1\]"),
-    ("", 2, 0, 1, r"enter 2 numbers"),
-    ("inf", 1, 0, 1, r"only finite numbers"),
-    (",".join(["1"] * 21), None, 0, 1, r"at most 20 numbers"),
-])
+@pytest.mark.parametrize(
+    "text,n,lo,hi,message",
+    [
+        ("1, a", 2, -1, 10, r"'a' \(item 2\) is not a number"),
+        ("1, 2, 3", 2, -1, 10, r"expected 2 numbers"),
+        ("0.5, 1.5", 2, 0, 1, r"item 2 is 1.5; allowed range is \[0, 1\]"),
+        ("", 2, 0, 1, r"enter 2 numbers"),
+        ("inf", 1, 0, 1, r"only finite numbers"),
+        (",".join(["1"] * 21), None, 0, 1, r"at most 20 numbers"),
+    ],
+)
 def test_parse_vector_messages_name_the_problem(text, n, lo, hi, message):
     with pytest.raises(ValueError, match=message):
         th.parse_vector(text, "x", n, lo, hi)
@@ -245,11 +266,15 @@ def test_parse_vector_messages_name_the_problem(text, n, lo, hi, message):
 def test_no_streamlit_in_engine_modules():
     for path in ("dropviz/lecture.py", "dropviz/viz/theory.py"):
         tree = ast.parse((ROOT / path).read_text())
-        names = {a.name.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, (ast.Import, ast.ImportFrom))
-                 for a in getattr(node, "names", [])}
-        mods = {node.module.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.module}
+        names = {
+            a.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for a in getattr(node, "names", [])
+        }
+        mods = {
+            node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+        }
         assert "streamlit" not in names | mods, path
 
 

@@ -1,5 +1,6 @@
 """Trainers in worker processes: same numbers as in-process, queueing, slots freed on close and on a
 crashed worker, controls, and no worker outliving the server."""
+
 import os
 import signal
 import subprocess
@@ -58,7 +59,7 @@ def test_worker_process_gives_the_same_numbers_as_in_process(pool):
     assert [s.losses for s in snap.steps] == [s.losses for s in steps]
     assert snap.step == trainer.step_count == 60
     # The bounded parts arrive as the log keeps them: the newest masks and the thinned states.
-    masks = [event for event in events if type(event).__name__ == "MaskSnapshot"][-len(snap.masks):]
+    masks = [event for event in events if type(event).__name__ == "MaskSnapshot"][-len(snap.masks) :]
     assert [m.step for m in snap.masks] == [m.step for m in masks]
     for got, want in zip(snap.masks[-1].masks, masks[-1].masks):
         assert (got is None and want is None) or np.array_equal(got, want)

@@ -6,6 +6,7 @@ training). When the session has no run yet, a built-in example
 (:mod:`dropviz.example_run`) is trained once per server (``st.cache_resource``
 keyed by its config), so the pages are never empty.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,8 +53,16 @@ def train_default_run(config: RunConfig) -> AnalysisRun:
     # Like the Playground's runner: more threads than free cores makes torch spin and crawl.
     torch.set_num_threads(default_num_threads())
     example = train_example(config)
-    return AnalysisRun("default", f"default-{config.model_dump_json()}", config, example.models, example.dataset,
-                       example.state_history, example.step, example.status)
+    return AnalysisRun(
+        "default",
+        f"default-{config.model_dump_json()}",
+        config,
+        example.models,
+        example.dataset,
+        example.state_history,
+        example.step,
+        example.status,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -81,8 +90,16 @@ def playground_run() -> AnalysisRun | None:
     if not models or dataset is None:
         return None
     snapshot = runner.snapshot()
-    return AnalysisRun("playground", f"pg-{id(runner)}-{snapshot.step}-{snapshot.version}", runner.config, models,
-                       dataset, tuple(snapshot.state_history), snapshot.step, snapshot.state)
+    return AnalysisRun(
+        "playground",
+        f"pg-{id(runner)}-{snapshot.step}-{snapshot.version}",
+        runner.config,
+        models,
+        dataset,
+        tuple(snapshot.state_history),
+        snapshot.step,
+        snapshot.state,
+    )
 
 
 def test_tensors(run: AnalysisRun, limit: int) -> tuple[torch.Tensor, torch.Tensor]:

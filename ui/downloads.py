@@ -6,6 +6,7 @@ keeps the page's globals with it: the session's holder, its runner and models,
 an uploaded data set, all alive after the session is released (issue 17.3).
 :func:`deferred` holds the session's objects weakly and nothing of the page.
 """
+
 from __future__ import annotations
 
 import weakref

@@ -8,6 +8,7 @@ that carry a user's text (a URL parameter, a CSV's cell or file name, a typed
 vector) go through :func:`plain`; a single value shown as code goes through
 :func:`code`.
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ streamlit; this module only keeps it in a session-scoped ``cache_resource`` so
 that closing the tab stops it, and limits how many sweeps the server runs at
 once (each sweep already uses every CPU core).
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Each page keeps its strings next to it as ``TEXT = {key: (english, chinese)}``
 and gets a translator with :func:`translator`; the language comes from the
 sidebar switch (``st.session_state["lang"]``, bound to the URL as ``lang``).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Mapping

@@ -33,8 +33,8 @@ TEXT = {
     "torch_p": ("= PyTorch nn.Dropout(p={p:g})", "= PyTorch nn.Dropout(p={p:g})"),
     # 1 co-adaptation
     "coadaptation.body": (
-        "Why dropout? To fight **co-adaptation**: \"co-adaptation refers to when different "
-        "hidden units in a neural network have highly correlated behavior\". A unit can "
+        'Why dropout? To fight **co-adaptation**: "co-adaptation refers to when different '
+        'hidden units in a neural network have highly correlated behavior". A unit can '
         "learn to fix the mistakes of particular partners; the team works on the training "
         "set and fails on new data. If any partner may be missing at any step, each unit "
         "has to be useful on its own.\n\n"
@@ -77,8 +77,7 @@ TEXT = {
     "model.body": (
         "Standard layer (left) and the same layer with dropout (right): a Bernoulli mask "
         "r multiplies the previous layer's outputs y before the weights see them.",
-        "标准网络层（左）与加上 Dropout 的同一层（右）：伯努利掩码 r 先与上一层输出 y 相乘，"
-        "然后才进入权重计算。",
+        "标准网络层（左）与加上 Dropout 的同一层（右）：伯努利掩码 r 先与上一层输出 y 相乘，然后才进入权重计算。",
     ),
     "standard": ("Standard network", "标准网络"),
     "with_dropout": ("Dropout network", "Dropout 网络"),
@@ -190,8 +189,10 @@ TEXT = {
     ),
     "pen_metric": ("p(1 − p)", "p(1 − p)"),
     "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
-    "pen_title": ("Penalty factor: p(1 − p) on w, (1 − p)/p on the test weights p·w",
-                  "惩罚系数：对 w 为 p(1 − p)，对测试权重 p·w 为 (1 − p)/p"),
+    "pen_title": (
+        "Penalty factor: p(1 − p) on w, (1 − p)/p on the test weights p·w",
+        "惩罚系数：对 w 为 p(1 − p)，对测试权重 p·w 为 (1 − p)/p",
+    ),
     "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
     "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
     # 10 DropConnect
@@ -212,11 +213,12 @@ TEXT = {
     "mask_resample": ("Re-sample masks", "重新采样掩码"),
     "mask_dropout": ("dropout: whole rows and columns", "Dropout：整行与整列"),
     "mask_dropconnect": ("DropConnect: independent entries", "DropConnect：逐元素独立"),
-    "mask_title": ("Effective masks on an 8 × 12 weight matrix (dark = kept)",
-                   "8 × 12 权重矩阵上的有效掩码（深色 = 保留）"),
+    "mask_title": (
+        "Effective masks on an 8 × 12 weight matrix (dark = kept)",
+        "8 × 12 权重矩阵上的有效掩码（深色 = 保留）",
+    ),
     "mask_counts": (
-        "Sub-networks of this layer: dropout on inputs and outputs {d} mask draws; "
-        "DropConnect {c}.",
+        "Sub-networks of this layer: dropout on inputs and outputs {d} mask draws; DropConnect {c}.",
         "该层的子网络数：对输入和输出做 Dropout 共 {d} 种掩码；DropConnect 共 {c} 种。",
     ),
     "input_unit": ("input unit j", "输入单元 j"),
@@ -265,8 +267,7 @@ TEXT = {
     "numpy.body": (
         "The lecture's function, exactly as printed. It means well, but running it shows "
         "these defects (found by executing it now, with the installed numpy):",
-        "讲义中的函数，原样照录。它的意图没有问题，但实际运行会暴露以下缺陷（由本应用此刻用已安装的 "
-        "numpy 执行得出）：",
+        "讲义中的函数，原样照录。它的意图没有问题，但实际运行会暴露以下缺陷（由本应用此刻用已安装的 numpy 执行得出）：",
     ),
     # 14 summary
     "summary.body": (

@@ -15,6 +15,7 @@ by Streamlit's static file serving: no network, no second copy in the repo.
 Where that is not possible (static serving off, a read-only checkout) the
 chart falls back to ``st.plotly_chart`` and the server log says why.
 """
+
 from __future__ import annotations
 
 import functools
@@ -98,8 +99,10 @@ def scale_fonts(spec, factor: float, default_size: float = 12.0):
         out = {}
         for name, value in spec.items():
             if name in ("font", "tickfont", "textfont", "titlefont") and isinstance(value, dict):
-                out[name] = {**scale_fonts(value, factor, default_size),
-                             "size": round(float(value.get("size") or default_size) * factor, 1)}
+                out[name] = {
+                    **scale_fonts(value, factor, default_size),
+                    "size": round(float(value.get("size") or default_size) * factor, 1),
+                }
             else:
                 out[name] = scale_fonts(value, factor, default_size)
         return out
@@ -150,8 +153,12 @@ def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0) -> None
     if src is None:
         if font_scale != 1.0:
             themed_spec = themed(figure, font_scale)
-            figure = Figure(data=themed_spec["data"], layout={**themed_spec["layout"], "template": None},
-                            frames=themed_spec["frames"] or None, skip_invalid=True)
+            figure = Figure(
+                data=themed_spec["data"],
+                layout={**themed_spec["layout"], "template": None},
+                frames=themed_spec["frames"] or None,
+                skip_invalid=True,
+            )
         st.plotly_chart(figure, key=key, width="stretch")
         return
     _component(key=key, data=figure_payload(figure, src, font_scale), width="stretch", height="content")

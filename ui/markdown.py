@@ -5,6 +5,7 @@ follows it, and Chinese has no spaces: "解决**共适应（co-adaptation）**�
 :func:`safe_emphasis` moves such leading/trailing punctuation just outside the delimiters
 ("解决**共适应（co-adaptation**）问题"), which the renderer then accepts. Code spans are left alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,7 @@ def safe_emphasis(text: str) -> str:
         return text
     parts, last = [], 0
     for code in _CODE_SPAN.finditer(text):
-        parts.append(_fix_plain(text[last:code.start()]))
+        parts.append(_fix_plain(text[last : code.start()]))
         parts.append(code.group(0))
         last = code.end()
     parts.append(_fix_plain(text[last:]))

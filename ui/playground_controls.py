@@ -5,6 +5,7 @@ fields. Each is in the URL under its own name, written by hand with a plain valu
 (``present=1``, ``sweep=1``, ``scrub_p=0.3``) so a link reads the same in both languages,
 and a bad value gets the page's usual "replaced by defaults" notice.
 """
+
 from __future__ import annotations
 
 import math
@@ -91,8 +92,11 @@ def seed_from_url() -> None:
 def sync_to_url() -> None:
     """The page settings into the address bar (left out when off / unset), so a shared link keeps them."""
     state = st.session_state
-    wanted = {PRESENT: "1" if state.get(PRESENT) else None, SWEEP: "1" if state.get(SWEEP) else None,
-              SCRUB: f"{state[SCRUB]:g}" if state.get(SWEEP) and state.get(SCRUB) is not None else None}
+    wanted = {
+        PRESENT: "1" if state.get(PRESENT) else None,
+        SWEEP: "1" if state.get(SWEEP) else None,
+        SCRUB: f"{state[SCRUB]:g}" if state.get(SWEEP) and state.get(SCRUB) is not None else None,
+    }
     for name, value in wanted.items():
         if value is None:
             if name in st.query_params:
@@ -127,8 +131,12 @@ def _copy_proxy_to_keep_p() -> None:
     st.session_state["keep_p"] = st.session_state[PROXY_KEEP_P]
 
 
-def presenter_keep_p(t: Callable[..., str], low: float = SETTINGS["keep_p"].widget_low,
-                     high: float = SETTINGS["keep_p"].widget_high, step: float = SETTINGS["keep_p"].step) -> None:
+def presenter_keep_p(
+    t: Callable[..., str],
+    low: float = SETTINGS["keep_p"].widget_low,
+    high: float = SETTINGS["keep_p"].widget_high,
+    step: float = SETTINGS["keep_p"].step,
+) -> None:
     """The hidden keep-probability slider on the main canvas (presenter mode), a proxy of the sidebar's:
     the sidebar's widget (key ``keep_p``, in the URL) stays the one source of the setting."""
     st.session_state[PROXY_KEEP_P] = st.session_state.get("keep_p", 0.5)
@@ -156,6 +164,12 @@ def scrub_slider(t: Callable[..., str], grid, default: float) -> float:
         st.session_state[SCRUB] = snap_to_grid(current if current is not None else default, grid)
     else:
         st.session_state[SCRUB] = snap_to_grid(current, grid)
-    value = st.select_slider(t("scrub"), options=grid, key=SCRUB, help=t("scrub_help"),
-                             format_func=lambda keep: f"{keep:g}", on_change=sync_to_url)
+    value = st.select_slider(
+        t("scrub"),
+        options=grid,
+        key=SCRUB,
+        help=t("scrub_help"),
+        format_func=lambda keep: f"{keep:g}",
+        on_change=sync_to_url,
+    )
     return float(value)

@@ -7,6 +7,7 @@ only turns that table into widgets. The session's settings live in one dict
 hand their typed values to :func:`dropviz.config.from_values`, and the address bar is rewritten
 on every run to the settings in use (so a link always reopens what the page shows).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,14 @@ REFRESH_SECONDS = 0.3
 CSV_OPTION = "csv"
 SETTINGS_STATE = "pg_settings"  # field -> typed value, for every field a link may set
 # Text-table prefixes of each choice's label (ui/playground_text.py: "m_dropout", ...).
-CHOICE_LABELS = {"dataset": "ds_", "activation": "act_", "method": "m_", "scaling": "s_", "dropconnect_mask": "dc_",
-                 "optimizer": "o_"}
+CHOICE_LABELS = {
+    "dataset": "ds_",
+    "activation": "act_",
+    "method": "m_",
+    "scaling": "s_",
+    "dropconnect_mask": "dc_",
+    "optimizer": "o_",
+}
 
 
 @dataclass
@@ -100,8 +107,11 @@ def read_link(params: dict[str, Any], t: Callable[..., str]) -> tuple[dict[str, 
         notices.append(t("link_no_cuda"))
     if "noise" in params and values["dataset"] not in TOY_DATASETS and values["noise"] != DEFAULT.noise:
         notices.append(t("link_unused_noise", value=values["noise"], dataset=values["dataset"]))
-    if "dropconnect_mask" in params and values["method"] != "dropconnect" \
-            and values["dropconnect_mask"] != DEFAULT.dropconnect_mask:
+    if (
+        "dropconnect_mask" in params
+        and values["method"] != "dropconnect"
+        and values["dropconnect_mask"] != DEFAULT.dropconnect_mask
+    ):
         notices.append(t("link_unused_mask", value=values["dropconnect_mask"], method=values["method"]))
     for name in WIDGET_FIELDS:
         given, used = values[name], fit_to_widget(name, values[name])
@@ -238,8 +248,14 @@ def render(t: Callable[..., str]) -> Sidebar:
             for preset in PRESETS:
                 index = 1 if current_language() == "zh" else 0
                 title, lesson = preset.title[index], preset.lesson[index]
-                st.button(title, key=f"preset_{preset.key}", help=lesson, on_click=apply_preset, args=(preset.query, preset.page),
-                          width="stretch")
+                st.button(
+                    title,
+                    key=f"preset_{preset.key}",
+                    help=lesson,
+                    on_click=apply_preset,
+                    args=(preset.query, preset.page),
+                    width="stretch",
+                )
                 st.caption(f"[{t('preset_link')}]({preset.url()}) · {lesson}")
         for name in WIDGET_FIELDS:
             spec = SETTINGS[name]
@@ -286,8 +302,9 @@ def render(t: Callable[..., str]) -> Sidebar:
             values["dataset"] = name
             dataset_key = digest
             try:
-                sidebar_dataset = _load_uploaded_csv(digest, content, name, values.get("train_size"),
-                                                     int(values.get("seed", 0)))
+                sidebar_dataset = _load_uploaded_csv(
+                    digest, content, name, values.get("train_size"), int(values.get("seed", 0))
+                )
             except DatasetError as error:
                 problem = t("csv_error", error=error)
     config, problems = from_values(values)
@@ -299,10 +316,23 @@ def render(t: Callable[..., str]) -> Sidebar:
         state["pg_fixed_notices"] = [t("widget_notice", problem=problems[name]) for name in bad]
         st.rerun()
     _sync_url(config, dataset)
-    return Sidebar(config=config, notices=fixed_notices,
-                   dataset=sidebar_dataset, dataset_key=dataset_key, data_problem=problem, bound_fields=bound)
+    return Sidebar(
+        config=config,
+        notices=fixed_notices,
+        dataset=sidebar_dataset,
+        dataset_key=dataset_key,
+        data_problem=problem,
+        bound_fields=bound,
+    )
 
 
 def speed_widget(t) -> int | str:
-    return st.select_slider(t("speed"), SPEEDS, value="max", key="speed", help=t("speed_help", seconds=REFRESH_SECONDS),
-                            format_func=lambda s: t("speed_max") if s == "max" else str(s), bind="query-params")
+    return st.select_slider(
+        t("speed"),
+        SPEEDS,
+        value="max",
+        key="speed",
+        help=t("speed_help", seconds=REFRESH_SECONDS),
+        format_func=lambda s: t("speed_max") if s == "max" else str(s),
+        bind="query-params",
+    )

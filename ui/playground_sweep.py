@@ -4,6 +4,7 @@ The holder lives in ``st.cache_resource(scope="session", on_release=...)`` like 
 (ui.session), so closing the tab stops the sweep, and it is counted with the server's training
 sessions (ui.session.REGISTRY). The view logic is plain functions, tested without Streamlit.
 """
+
 from __future__ import annotations
 
 import threading
@@ -102,6 +103,7 @@ def needs_asking(seconds: float | None) -> bool:
 
 # ----------------------------------------------------------------------------- views
 
+
 def member_views(member, config: RunConfig, labels: dict[str, str], preview, *, reuse: dict, **options):
     """fragment_views(...) of a sweep member, kept per member while its log is unchanged: scrubbing
     back and forth over a finished sweep redraws from the same figures (the browser and the chart
@@ -143,7 +145,9 @@ def response_view(runner: SweepRunner, scrub_keep_p: float | None, labels: dict[
     return response_figure(runner.response(), scrub_keep_p, labels)
 
 
-def strip_view(runner: SweepRunner, scrub_keep_p: float | None, reuse: dict, *, now: float | None = None) -> go.Figure | None:
+def strip_view(
+    runner: SweepRunner, scrub_keep_p: float | None, reuse: dict, *, now: float | None = None
+) -> go.Figure | None:
     """The small-multiple decision boundaries, one per member (2-D data only; None otherwise or before
     the sweep has a data set). Recomputed at most every STRIP_REFRESH_SECONDS while the sweep trains;
     a changed scrub only re-titles the cached pictures' figure."""
@@ -154,24 +158,31 @@ def strip_view(runner: SweepRunner, scrub_keep_p: float | None, reuse: dict, *, 
     cached = reuse.get("strip")
     version = runner.snapshot().version
     training = runner.state in ACTIVE_STATES
-    fresh_enough = cached is not None and cached["runner"] is runner and (
-        cached["version"] == version or (training and now - cached["time"] < STRIP_REFRESH_SECONDS))
+    fresh_enough = (
+        cached is not None
+        and cached["runner"] is runner
+        and (cached["version"] == version or (training and now - cached["time"] < STRIP_REFRESH_SECONDS))
+    )
     if not fresh_enough:
         x_train, x_test = dataset.x_train.numpy(), dataset.x_test.numpy()
         x_range, y_range = plot_range(x_train, x_test[:200])
         grids = {}
         for keep in runner.keep_grid:
             models = runner.member_models(keep)
-            grids[keep] = (predict_grid(models["method"], x_range, y_range, STRIP_RESOLUTION) if models
-                           else (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None))
+            grids[keep] = (
+                predict_grid(models["method"], x_range, y_range, STRIP_RESOLUTION)
+                if models
+                else (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None)
+            )
         cached = {"runner": runner, "version": version, "time": now, "grids": grids, "figures": {}}
         reuse["strip"] = cached
     figures = cached["figures"]
     if scrub_keep_p not in figures:
         base = figures.get("base")
         if base is None:
-            base = figures["base"] = boundary_strip_figure(cached["grids"], dataset.x_train.numpy(),
-                                                           dataset.y_train.numpy())
+            base = figures["base"] = boundary_strip_figure(
+                cached["grids"], dataset.x_train.numpy(), dataset.y_train.numpy()
+            )
         figures[scrub_keep_p] = highlight_member(base, scrub_keep_p)
     return figures[scrub_keep_p]
 
@@ -183,15 +194,24 @@ def highlight_member(strip: go.Figure, keep_p: float | None) -> go.Figure:
 
     mark = f"p = {keep_label(keep_p)}" if keep_p is not None else None
     layout = strip.layout.to_plotly_json()
-    layout["annotations"] = [{**annotation, "text": f"<b>{annotation['text']}</b>"} if annotation.get("text") == mark
-                             else annotation for annotation in layout.get("annotations", [])]
+    layout["annotations"] = [
+        {**annotation, "text": f"<b>{annotation['text']}</b>"} if annotation.get("text") == mark else annotation
+        for annotation in layout.get("annotations", [])
+    ]
     return live_figure([trace.to_plotly_json() for trace in strip.data], layout)
 
 
 def response_labels(t) -> dict[str, str]:
-    return {"loss": t("r_loss"), "error": t("r_error"), "train": t("f_train"), "test": t("f_test"),
-            "keep_p": t("r_keep_p"), "scrubbed": t("r_scrubbed", keep_p="{keep_p}"), "response_title": t("r_title"),
-            "response_sub": t("r_sub", done="{done}", total="{total}")}
+    return {
+        "loss": t("r_loss"),
+        "error": t("r_error"),
+        "train": t("f_train"),
+        "test": t("f_test"),
+        "keep_p": t("r_keep_p"),
+        "scrubbed": t("r_scrubbed", keep_p="{keep_p}"),
+        "response_title": t("r_title"),
+        "response_sub": t("r_sub", done="{done}", total="{total}"),
+    }
 
 
 def progress_text(runner: SweepRunner, t) -> str:

@@ -3,6 +3,7 @@
 ``run_every`` never fires under AppTest, so the fragment only *draws* what
 :func:`build_views` returns; tests call :func:`build_views` on a real runner.
 """
+
 from __future__ import annotations
 
 import functools
@@ -81,9 +82,34 @@ class Views:
 
 def figure_labels(t: Callable[..., str], config: RunConfig) -> dict[str, str]:
     """Translated labels for the figure builders."""
-    keys = ("baseline", "train", "test", "loss", "error", "epoch", "gap", "no_data", "kept", "dropped", "input", "hidden",
-            "output", "shown", "play", "step", "mask_dropout", "mask_dropconnect", "sub_networks", "to_unit",
-            "from_unit", "pred", "twin_pred", "batch_loss", "no_eval_yet", "lines")
+    keys = (
+        "baseline",
+        "train",
+        "test",
+        "loss",
+        "error",
+        "epoch",
+        "gap",
+        "no_data",
+        "kept",
+        "dropped",
+        "input",
+        "hidden",
+        "output",
+        "shown",
+        "play",
+        "step",
+        "mask_dropout",
+        "mask_dropconnect",
+        "sub_networks",
+        "to_unit",
+        "from_unit",
+        "pred",
+        "twin_pred",
+        "batch_loss",
+        "no_eval_yet",
+        "lines",
+    )
     labels = {key: t(f"f_{key}") for key in keys if key not in ("shown", "sub_networks", "lines")}
     labels["shown"] = t("f_shown", shown="{shown}", total="{total}")
     labels["sub_networks"] = t("f_sub_networks", text="{text}")
@@ -93,8 +119,15 @@ def figure_labels(t: Callable[..., str], config: RunConfig) -> dict[str, str]:
     labels["keep_change"] = t("keep_change", old="{old}", new="{new}")
     labels["keep_change_input"] = t("keep_change_input", old="{old}", new="{new}")
     for key in ("duplicates", "sampled", "all", "counted", "layer"):
-        labels[f"u_{key}"] = t(f"u_{key}", pairs="{pairs}", threshold="{threshold}", shown="{shown}", total="{total}",
-                               counted="{counted}", layer="{layer}")
+        labels[f"u_{key}"] = t(
+            f"u_{key}",
+            pairs="{pairs}",
+            threshold="{threshold}",
+            shown="{shown}",
+            total="{total}",
+            counted="{counted}",
+            layer="{layer}",
+        )
     return labels
 
 
@@ -106,11 +139,17 @@ def keep_change_marks(snapshot: LogSnapshot, labels: dict[str, str]) -> list[tup
     for change in getattr(snapshot, "keep_changes", ()):
         parts = []
         if change.new_keep_p != change.old_keep_p:
-            parts.append(labels.get("keep_change", "p {old} → {new}").format(old=f"{change.old_keep_p:g}",
-                                                                           new=f"{change.new_keep_p:g}"))
+            parts.append(
+                labels.get("keep_change", "p {old} → {new}").format(
+                    old=f"{change.old_keep_p:g}", new=f"{change.new_keep_p:g}"
+                )
+            )
         if change.new_keep_p_input != change.old_keep_p_input:
-            parts.append(labels.get("keep_change_input", "input p {old} → {new}").format(
-                old=f"{change.old_keep_p_input:g}", new=f"{change.new_keep_p_input:g}"))
+            parts.append(
+                labels.get("keep_change_input", "input p {old} → {new}").format(
+                    old=f"{change.old_keep_p_input:g}", new=f"{change.new_keep_p_input:g}"
+                )
+            )
         if parts:
             marks.append((change.step / per_epoch, ", ".join(parts)))
     return marks
@@ -122,8 +161,13 @@ def live_curves(snapshot: LogSnapshot, config: RunConfig, frame: pd.DataFrame, l
     subtitle = ""
     if config.method != "none":  # the keep probability the curves are of (a sweep member's, 1.0 included)
         subtitle = labels.get("keep_subtitle", "p = {keep_p}").format(keep_p=f"{config.keep_p:g}")
-    return curves_figure(thin_rows(frame, CURVE_POINTS), labels, smoothed=smoothed_losses(snapshot.steps, max_points=CURVE_POINTS),
-                         keep_changes=keep_change_marks(snapshot, labels), subtitle=subtitle)
+    return curves_figure(
+        thin_rows(frame, CURVE_POINTS),
+        labels,
+        smoothed=smoothed_losses(snapshot.steps, max_points=CURVE_POINTS),
+        keep_changes=keep_change_marks(snapshot, labels),
+        subtitle=subtitle,
+    )
 
 
 def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
@@ -131,8 +175,9 @@ def progress_of(snapshot: LogSnapshot, config: RunConfig) -> Progress:
     return Progress(snapshot.state, snapshot.epoch, config.epochs, snapshot.step, total, snapshot.samples_per_second)
 
 
-def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=None, *,
-               parts: frozenset[str] = ALL_PARTS) -> Views:
+def idle_views(
+    config: RunConfig, labels: dict[str, str] | None = None, dataset=None, *, parts: frozenset[str] = ALL_PARTS
+) -> Views:
     """What the page shows before the first Train: empty labelled curves, the mask illustration and,
     for a 2-D data set, its points and the untrained architecture (as TensorFlow Playground does).
 
@@ -158,8 +203,14 @@ def idle_views(config: RunConfig, labels: dict[str, str] | None = None, dataset=
     return views
 
 
-def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str, str] | None = None,
-                      dataset=None, *, parts: frozenset[str] = ALL_PARTS) -> Views:
+def first_frame_views(
+    snapshot: LogSnapshot,
+    config: RunConfig,
+    labels: dict[str, str] | None = None,
+    dataset=None,
+    *,
+    parts: frozenset[str] = ALL_PARTS,
+) -> Views:
     """The Train click's own frame: the live progress and curves over the pictures already on the page.
 
     Copying the models and drawing a trained network and boundary would hold up the first point;
@@ -176,9 +227,18 @@ def first_frame_views(snapshot: LogSnapshot, config: RunConfig, labels: dict[str
     return views
 
 
-def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, dataset,
-                labels: dict[str, str] | None = None, *, parts: frozenset[str] = ALL_PARTS,
-                reuse: dict | None = None, now: float | None = None, replay: bool = True) -> Views:
+def build_views(
+    snapshot: LogSnapshot,
+    config: RunConfig,
+    models: dict | None,
+    dataset,
+    labels: dict[str, str] | None = None,
+    *,
+    parts: frozenset[str] = ALL_PARTS,
+    reuse: dict | None = None,
+    now: float | None = None,
+    replay: bool = True,
+) -> Views:
     """The figures named in ``parts`` for one snapshot of the run (None until there is data for them).
 
     ``reuse`` (a dict the caller keeps between refreshes) holds which sample of the mask
@@ -187,7 +247,9 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
     """
     labels = labels or {}
     now = time.monotonic() if now is None else now
-    views = Views(progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message)
+    views = Views(
+        progress=progress_of(snapshot, config), metrics=metrics_frame(snapshot.evaluations), message=snapshot.message
+    )
     if "curves" in parts and (snapshot.evaluations or snapshot.steps):
         views.curves = live_curves(snapshot, config, views.metrics, labels)
     started = snapshot.started
@@ -201,19 +263,33 @@ def build_views(snapshot: LogSnapshot, config: RunConfig, models: dict | None, d
             recorded = recorded[-1:]
         history = [mask.masks for mask in recorded]
         steps = [mask.step for mask in recorded]
-        views.network = network_figure(started.layer_sizes, started.display_units, weights, history,
-                                       method=config.method, steps=steps, labels=labels)
+        views.network = network_figure(
+            started.layer_sizes,
+            started.display_units,
+            weights,
+            history,
+            method=config.method,
+            steps=steps,
+            labels=labels,
+        )
     if "mask" in parts:
-        views.mask_matrix = _mask_matrix(config.keep_p, config.seed + _mask_sample(reuse, started, now),
-                                         tuple(sorted(labels.items())))
+        views.mask_matrix = _mask_matrix(
+            config.keep_p, config.seed + _mask_sample(reuse, started, now), tuple(sorted(labels.items()))
+        )
     if "predictions" in parts and models and dataset is not None:
         if dataset.is_2d:
             views.boundary = _boundary(dataset, labels, tuple(models), models)
         elif dataset.image_shape is not None:
             inputs = dataset.x_test[:IMAGE_COUNT]
             predictions = predict_classes(models, inputs)
-            views.images = image_grid_figure(inputs.numpy(), dataset.image_shape, dataset.y_test[:IMAGE_COUNT].numpy(),
-                                             predictions, dataset.class_names, labels=labels)
+            views.images = image_grid_figure(
+                inputs.numpy(),
+                dataset.image_shape,
+                dataset.y_test[:IMAGE_COUNT].numpy(),
+                predictions,
+                dataset.class_names,
+                labels=labels,
+            )
     if "units" in parts and models and dataset is not None and dataset.is_2d:
         views.units, views.unit_pairs = unit_views(dataset, models, labels)
     return views
@@ -224,23 +300,40 @@ def unit_views(dataset, models: dict, labels: dict[str, str]) -> tuple[list[go.F
     and the near-duplicate pair count of each layer of each run."""
     x_range, y_range = plot_range(dataset.x_train.numpy(), dataset.x_test[:BOUNDARY_TEST_POINTS].numpy())
     per_run = {run: network_unit_maps(model, x_range, y_range) for run, model in models.items()}
-    text = {"duplicates": labels.get("u_duplicates"), "sampled": labels.get("u_sampled"), "all_units": labels.get("u_all"),
-            "counted": labels.get("u_counted"), "method": labels.get("method"), "baseline": labels.get("baseline")}
+    text = {
+        "duplicates": labels.get("u_duplicates"),
+        "sampled": labels.get("u_sampled"),
+        "all_units": labels.get("u_all"),
+        "counted": labels.get("u_counted"),
+        "method": labels.get("method"),
+        "baseline": labels.get("baseline"),
+    }
     text = {key: value for key, value in text.items() if value}
     figures = []
     n_layers = min(len(layers) for layers in per_run.values())
     for layer in range(n_layers):
         figure = unit_maps_figure({run: layers[layer] for run, layers in per_run.items()}, labels=text)
-        figure.layout.title = {"text": labels.get("u_layer", "hidden layer {layer}").format(layer=layer + 1),
-                               "font": {"size": 13}}
+        figure.layout.title = {
+            "text": labels.get("u_layer", "hidden layer {layer}").format(layer=layer + 1),
+            "font": {"size": 13},
+        }
         figure.layout.margin.t = 92
         figures.append(figure)
     return figures, {run: [maps.duplicate_pairs for maps in layers] for run, layers in per_run.items()}
 
 
-def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *, parts: frozenset[str] = ALL_PARTS,
-                   first_frame: bool = False, reuse: dict | None = None,
-                   predictions_every: float = 0.0, replay: bool = True) -> tuple[LogSnapshot | None, Views, bool]:
+def fragment_views(
+    runner,
+    config: RunConfig,
+    labels: dict[str, str],
+    preview,
+    *,
+    parts: frozenset[str] = ALL_PARTS,
+    first_frame: bool = False,
+    reuse: dict | None = None,
+    predictions_every: float = 0.0,
+    replay: bool = True,
+) -> tuple[LogSnapshot | None, Views, bool]:
     """What the page's live fragment draws: (snapshot or None before Train, views, whether this is
     the Train click's first frame). A run that already ended gets its finished views at once."""
     if runner is None:
@@ -254,14 +347,22 @@ def fragment_views(runner, config: RunConfig, labels: dict[str, str], preview, *
     model_parts = parts & MODEL_PARTS
     previous = reuse.get("predicted") if reuse is not None else None
     now = time.monotonic()
-    if (model_parts and snapshot.state in ACTIVE_STATES and previous is not None and previous[0] is snapshot.started
-            and now - previous[1] < predictions_every):
-        views = build_views(snapshot, config, {}, runner.trained_dataset, labels, parts=parts - MODEL_PARTS, reuse=reuse,
-                            replay=replay)
+    if (
+        model_parts
+        and snapshot.state in ACTIVE_STATES
+        and previous is not None
+        and previous[0] is snapshot.started
+        and now - previous[1] < predictions_every
+    ):
+        views = build_views(
+            snapshot, config, {}, runner.trained_dataset, labels, parts=parts - MODEL_PARTS, reuse=reuse, replay=replay
+        )
         views.boundary, views.images, views.units, views.unit_pairs = previous[2]
         return snapshot, views, False
     models = runner.copy_models() if model_parts and snapshot.step > 0 else {}
-    views = build_views(snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse, replay=replay)
+    views = build_views(
+        snapshot, config, models, runner.trained_dataset, labels, parts=parts, reuse=reuse, replay=replay
+    )
     if reuse is not None and models:
         reuse["predicted"] = (snapshot.started, now, (views.boundary, views.images, views.units, views.unit_pairs))
     return snapshot, views, False
@@ -290,8 +391,16 @@ def _boundary(dataset, labels: dict[str, str], runs: tuple[str, ...], models: di
         grids = {run: predict_grid(models[run], x_range, y_range) for run in runs}
     else:
         grids = {run: (np.linspace(*x_range, 2), np.linspace(*y_range, 2), None) for run in runs}
-    return boundary_figure(grids, x_train, y_train, x_test, y_test, titles={run: labels.get(run, run) for run in runs},
-                           labels=labels, max_test_points=BOUNDARY_TEST_POINTS)
+    return boundary_figure(
+        grids,
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        titles={run: labels.get(run, run) for run in runs},
+        labels=labels,
+        max_test_points=BOUNDARY_TEST_POINTS,
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -307,12 +416,16 @@ def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
         return ""
     last = frame.iloc[-1]
     train, test = labels.get("train", "train"), labels.get("test", "test")
-    lines = [f"| | {labels.get('loss', 'loss')}: {train} / {test} | {labels.get('error', 'error')}: {train} / {test} |",
-             "|---|---:|---:|"]
+    lines = [
+        f"| | {labels.get('loss', 'loss')}: {train} / {test} | {labels.get('error', 'error')}: {train} / {test} |",
+        "|---|---:|---:|",
+    ]
     for run in ("method", "baseline"):
         if f"{run}_test_loss" in frame:
-            lines.append(f"| {labels.get(run, run)} | {last[f'{run}_train_loss']:.4f} / {last[f'{run}_test_loss']:.4f} | "
-                         f"{last[f'{run}_train_error']:.1%} / {last[f'{run}_test_error']:.1%} |")
+            lines.append(
+                f"| {labels.get(run, run)} | {last[f'{run}_train_loss']:.4f} / {last[f'{run}_test_loss']:.4f} | "
+                f"{last[f'{run}_train_error']:.1%} / {last[f'{run}_test_error']:.1%} |"
+            )
     return "\n".join(lines)
 
 
@@ -332,8 +445,15 @@ def network_replay(runner, labels: dict[str, str] | None = None) -> go.Figure | 
     if started is None:
         return None
     weights = snapshot.latest_state.weights.get("method") if snapshot.latest_state else None
-    return network_figure(started.layer_sizes, started.display_units, weights, [mask.masks for mask in snapshot.masks],
-                          method=runner.config.method, steps=[mask.step for mask in snapshot.masks], labels=labels)
+    return network_figure(
+        started.layer_sizes,
+        started.display_units,
+        weights,
+        [mask.masks for mask in snapshot.masks],
+        method=runner.config.method,
+        steps=[mask.step for mask in snapshot.masks],
+        labels=labels,
+    )
 
 
 def applies_live(holder, config: RunConfig, dataset_key: str | None) -> bool:

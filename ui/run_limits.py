@@ -5,6 +5,7 @@ Set by whoever runs the server: ``DROPVIZ_MAX_PARAMETERS`` (per network, default
 memory of one run with the snapshots the views keep, default 1536). The check
 itself is :func:`dropviz.limits.check_run`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,12 +24,16 @@ DEFAULT_MAX_PARAMETERS = 4_000_000
 DEFAULT_MAX_RUN_MB = 1536
 
 TEXT = {
-    "too_large": ("This run is too large for this server: {problems}. Use fewer or narrower hidden layers. "
-                  "(The server's limits are set by whoever runs it: `{env_parameters}`, `{env_memory}`.)",
-                  "该训练对本服务器来说太大：{problems}。请减少隐藏层数或每层单元数。"
-                  "（服务器限制由运行它的人设置：`{env_parameters}`、`{env_memory}`。）"),
-    "too_many_parameters": ("the network {architecture} has {size} parameters, the limit is {limit}",
-                            "网络 {architecture} 有 {size} 个参数，上限为 {limit}"),
+    "too_large": (
+        "This run is too large for this server: {problems}. Use fewer or narrower hidden layers. "
+        "(The server's limits are set by whoever runs it: `{env_parameters}`, `{env_memory}`.)",
+        "该训练对本服务器来说太大：{problems}。请减少隐藏层数或每层单元数。"
+        "（服务器限制由运行它的人设置：`{env_parameters}`、`{env_memory}`。）",
+    ),
+    "too_many_parameters": (
+        "the network {architecture} has {size} parameters, the limit is {limit}",
+        "网络 {architecture} 有 {size} 个参数，上限为 {limit}",
+    ),
     "too_much_memory": ("it needs about {size} of memory, the limit is {limit}", "约需 {size} 内存，上限为 {limit}"),
 }
 
@@ -48,9 +53,11 @@ def _env_positive(name: str, default: int) -> int:
 
 
 def web_run_limits() -> RunLimits:
-    return RunLimits(max_parameters=_env_positive(MAX_PARAMETERS_ENV, DEFAULT_MAX_PARAMETERS),
-                     max_memory_bytes=_env_positive(MAX_RUN_MB_ENV, DEFAULT_MAX_RUN_MB) * (1 << 20),
-                     source=f"{MAX_PARAMETERS_ENV}, {MAX_RUN_MB_ENV}")
+    return RunLimits(
+        max_parameters=_env_positive(MAX_PARAMETERS_ENV, DEFAULT_MAX_PARAMETERS),
+        max_memory_bytes=_env_positive(MAX_RUN_MB_ENV, DEFAULT_MAX_RUN_MB) * (1 << 20),
+        source=f"{MAX_PARAMETERS_ENV}, {MAX_RUN_MB_ENV}",
+    )
 
 
 def run_size_problem(config: RunConfig, dataset) -> str | None:
@@ -68,11 +75,19 @@ def run_size_problem(config: RunConfig, dataset) -> str | None:
         cost, limits = error.cost, error.limits
         problems = []
         if "parameters" in error.over:
-            problems.append(t("too_many_parameters", architecture=cost.architecture, size=format_count(cost.n_parameters),
-                              limit=format_count(limits.max_parameters)))
+            problems.append(
+                t(
+                    "too_many_parameters",
+                    architecture=cost.architecture,
+                    size=format_count(cost.n_parameters),
+                    limit=format_count(limits.max_parameters),
+                )
+            )
         if "memory" in error.over:
-            problems.append(t("too_much_memory", size=format_bytes(cost.memory_bytes),
-                              limit=format_bytes(limits.max_memory_bytes)))
-        return t("too_large", problems="; ".join(problems), env_parameters=MAX_PARAMETERS_ENV,
-                 env_memory=MAX_RUN_MB_ENV)
+            problems.append(
+                t("too_much_memory", size=format_bytes(cost.memory_bytes), limit=format_bytes(limits.max_memory_bytes))
+            )
+        return t(
+            "too_large", problems="; ".join(problems), env_parameters=MAX_PARAMETERS_ENV, env_memory=MAX_RUN_MB_ENV
+        )
     return None

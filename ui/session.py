@@ -9,6 +9,7 @@ worker processes (:mod:`dropviz.workers`), ``ray`` on Ray actors
 a thread of this process as before (tests, a single user). Nobody is refused:
 beyond the pool's resident capacity a run is queued and starts by itself.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -103,8 +104,13 @@ def trainer_pool(backend: str | None = None):
         pool = _POOLS.get(backend)
         if pool is None:
             address = os.environ.get("DROPVIZ_RAY_ADDRESS") or None if backend == "ray" else None
-            pool = TrainerPool(max_concurrent_trainers(), resident_capacity=max_resident_runs(), nice=worker_nice(),
-                               backend=backend, ray_address=address)
+            pool = TrainerPool(
+                max_concurrent_trainers(),
+                resident_capacity=max_resident_runs(),
+                nice=worker_nice(),
+                backend=backend,
+                ray_address=address,
+            )
             _POOLS[backend] = pool
         return pool
 

@@ -13,6 +13,7 @@ calls ``st.navigation`` with the app's pages (which ends that mode, Streamlit's
 documented behaviour) and reruns; the rerun goes through app.py and lands on
 the same page. Only public API: no private Streamlit classes.
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,8 +38,9 @@ def app_pages(t: Callable[[str], str]) -> list:
         st.Page("pages/theory.py", title=t("page_theory"), icon="📐", url_path="theory"),
         st.Page("pages/experiments.py", title=t("page_experiments"), icon="🧪", url_path="experiments"),
         # Shared links name the Playground by its path; the default page answers only at "/".
-        st.Page("pages/playground.py", title=t("page_playground"), icon="🎛️", url_path="playground",
-                visibility="hidden"),
+        st.Page(
+            "pages/playground.py", title=t("page_playground"), icon="🎛️", url_path="playground", visibility="hidden"
+        ),
     ]
 
 

@@ -8,7 +8,10 @@ TEXT = {
         "讲义中的每个数学公式，都可以用你自己的数字验证。p 始终表示**保留**单元的概率（论文的 p）。"
         "输入均有范围限制；超出范围的值会被拒绝并给出提示，其余内容不受影响。",
     ),
-    "sec_bs": ("1. Dropout as a regularizer (Baldi & Sadowski 2013)", "1. Dropout 是一种正则（Baldi 与 Sadowski 2013）"),
+    "sec_bs": (
+        "1. Dropout as a regularizer (Baldi & Sadowski 2013)",
+        "1. Dropout 是一种正则（Baldi 与 Sadowski 2013）",
+    ),
     "sec_ridge": ("2. Ridge equivalence for linear regression", "2. 线性回归与岭回归的等价"),
     "sec_numpy": ("3. The lecture's numpy function", "3. 讲义中的 numpy 函数"),
     "sec_masks": ("4. Dropout vs DropConnect masks", "4. Dropout 与 DropConnect 的掩码"),
@@ -40,13 +43,17 @@ TEXT = {
     "bs_new": ("New random I, w, p", "随机生成新的 I、w、p"),
     "bs_I": ("inputs I (n numbers in [−10, 10])", "输入 I（n 个数，范围 [−10, 10]）"),
     "bs_w": ("weights w (n numbers in [−10, 10])", "权重 w（n 个数，范围 [−10, 10]）"),
-    "bs_p": ("keep probabilities p_i (n numbers in [0, 1], or one for all)",
-             "保留概率 p_i（n 个数，范围 [0, 1]，或一个数表示全部相同）"),
+    "bs_p": (
+        "keep probabilities p_i (n numbers in [0, 1], or one for all)",
+        "保留概率 p_i（n 个数，范围 [0, 1]，或一个数表示全部相同）",
+    ),
     "bs_t": ("target t", "目标 t"),
     "bs_samples": ("Monte-Carlo samples (100–50,000)", "蒙特卡洛样本数（100–50,000）"),
     "bs_weight": ("show weight i", "显示权重 i"),
-    "bs_fig_title": ("Monte-Carlo estimate of E[∂E_D/∂w_{i}] as samples grow",
-                     "E[∂E_D/∂w_{i}] 的蒙特卡洛估计随样本数的变化"),
+    "bs_fig_title": (
+        "Monte-Carlo estimate of E[∂E_D/∂w_{i}] as samples grow",
+        "E[∂E_D/∂w_{i}] 的蒙特卡洛估计随样本数的变化",
+    ),
     "bs_x": ("number of sampled masks", "采样的掩码个数"),
     "bs_mc": ("MC running mean", "MC 累计平均"),
     "bs_band": ("99 % confidence band", "99 % 置信带"),
@@ -63,14 +70,14 @@ TEXT = {
     "col_ci": ("± 99 % CI", "± 99 % 置信区间"),
     "col_inside": ("analytic inside CI", "解析值在区间内"),
     "bs_inside": (
-        "{k} of {n} analytic values lie inside their 99 % interval (about 1 in 100 may "
-        "fall outside by chance).",
+        "{k} of {n} analytic values lie inside their 99 % interval (about 1 in 100 may fall outside by chance).",
         "{n} 个解析值中有 {k} 个落在各自的 99 % 置信区间内（约百分之一可能偶然落在区间外）。",
     ),
     "er_title": ("E_R, with the ½", "E_R（带 ½）"),
-    "pen_title": ("Penalty factor: p(1 − p) on w is largest at p = 0.5; (1 − p)/p on the test weights p·w "
-                  "grows as p falls",
-                  "惩罚系数：对 w 的 p(1 − p) 在 p = 0.5 时最大；对测试权重 p·w 的 (1 − p)/p 随 p 减小而增大"),
+    "pen_title": (
+        "Penalty factor: p(1 − p) on w is largest at p = 0.5; (1 − p)/p on the test weights p·w grows as p falls",
+        "惩罚系数：对 w 的 p(1 − p) 在 p = 0.5 时最大；对测试权重 p·w 的 (1 − p)/p 随 p 减小而增大",
+    ),
     "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
     "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
     "pen_note": (
@@ -80,7 +87,8 @@ TEXT = {
         "(p < 0.3 under-fits).",
         "p(1 − p) 只在训练时权重 w 固定时衡量惩罚大小。网络预测时用的是 p·w，对它们系数为 (1 − p)/p"
         "（p = 0.5、0.2、0.1 时 λ = 1、4、9）：p 越小，对测试时权重的正则越强，与下面的岭回归一节及论文图 9a"
-        "（p < 0.3 时欠拟合）一致。"),
+        "（p < 0.3 时欠拟合）一致。",
+    ),
     "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
     "pen_marked": ("your p_i", "你的 p_i"),
     # 2 ridge
@@ -177,8 +185,7 @@ TEXT = {
     "m_count_do_distinct": ("dropout: distinct weight patterns", "Dropout：不同的权重模式"),
     "m_count_dc": ("DropConnect: mask draws (all distinct)", "DropConnect：掩码种数（互不相同）"),
     "m_density": (
-        "kept fraction of W in this draw: dropout {a:.2f}, DropConnect {b:.2f} (expected "
-        "{ea:.2f} and {eb:.2f})",
+        "kept fraction of W in this draw: dropout {a:.2f}, DropConnect {b:.2f} (expected {ea:.2f} and {eb:.2f})",
         "本次采样中 W 的保留比例：Dropout {a:.2f}，DropConnect {b:.2f}（期望 {ea:.2f} 与 {eb:.2f}）",
     ),
     # 5 NWGM
@@ -201,8 +208,10 @@ TEXT = {
     "nw_arith": ("arithmetic mean", "算术平均"),
     "nw_diff": ("|NWGM − σ(mean input)|", "|NWGM − σ(平均输入)|"),
     "nw_diff_arith": ("|arithmetic − NWGM|", "|算术平均 − NWGM|"),
-    "nw_title": ("Outputs of all 2^{n} = {m:,} sub-networks (probability-weighted)",
-                 "全部 2^{n} = {m:,} 个子网络的输出（按概率加权）"),
+    "nw_title": (
+        "Outputs of all 2^{n} = {m:,} sub-networks (probability-weighted)",
+        "全部 2^{n} = {m:,} 个子网络的输出（按概率加权）",
+    ),
     "nw_x": ("sub-network output", "子网络输出"),
     "nw_y": ("probability", "概率"),
     "nw_hist": ("sub-networks", "子网络"),

@@ -18,6 +18,7 @@ from .coadaptation import _eval_copy
 
 # --- model averaging ---------------------------------------------------------------------
 
+
 def _sampling_copy(model: MLP, seed: int) -> MLP:
     """A copy whose forward draws thinned networks from its own generator."""
     clone = copy.deepcopy(model)
@@ -75,8 +76,9 @@ def thinned_logits(model: MLP, inputs: torch.Tensor, masks: Sequence[torch.Tenso
 
 
 @torch.no_grad()
-def sampled_probabilities(model: MLP, inputs: torch.Tensor, samples: int, seed: int = 0,
-                          chunk: int = 8192) -> torch.Tensor:
+def sampled_probabilities(
+    model: MLP, inputs: torch.Tensor, samples: int, seed: int = 0, chunk: int = 8192
+) -> torch.Tensor:
     """Class probabilities of ``samples`` sampled thinned networks: (samples, examples, classes).
 
     Each sample is one thinned network (one mask, shared by all examples, as the
@@ -91,8 +93,12 @@ def sampled_probabilities(model: MLP, inputs: torch.Tensor, samples: int, seed: 
     if model.method in ("dropout", "none"):
         generator = torch.Generator().manual_seed(seed)
         eval_model = _eval_copy(model)
-        return torch.stack([torch.softmax(thinned_logits(eval_model, inputs, draw_unit_masks(eval_model, generator)), -1)
-                            for _ in range(samples)])
+        return torch.stack(
+            [
+                torch.softmax(thinned_logits(eval_model, inputs, draw_unit_masks(eval_model, generator)), -1)
+                for _ in range(samples)
+            ]
+        )
     sampler = _sampling_copy(model, seed)
     out = torch.empty(samples, inputs.shape[0], sampler.layer_sizes[-1])
     if sampler.method == "dropconnect":
@@ -125,8 +131,14 @@ class MCCurve:
         return int(self.ks[hits[0]]) if hits.size else None
 
 
-def mc_curve_from_samples(samples: torch.Tensor, labels: torch.Tensor, weight_scaled: torch.Tensor,
-                          ks: Sequence[int] | None = None, repeats: int = 20, seed: int = 0) -> MCCurve:
+def mc_curve_from_samples(
+    samples: torch.Tensor,
+    labels: torch.Tensor,
+    weight_scaled: torch.Tensor,
+    ks: Sequence[int] | None = None,
+    repeats: int = 20,
+    seed: int = 0,
+) -> MCCurve:
     """Error of averaging k of the sampled networks' probabilities, k in ``ks``, over ``repeats``
     random orders of the pool; at k = pool size every repeat uses the whole pool."""
     pool = samples.shape[0]
@@ -142,19 +154,22 @@ def mc_curve_from_samples(samples: torch.Tensor, labels: torch.Tensor, weight_sc
     return MCCurve(ks, errors.mean(0), errors.std(0), ws_error, repeats, pool, int(labels.shape[0]))
 
 
-def mc_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, max_k: int = 100,
-             repeats: int = 20, seed: int = 0) -> MCCurve:
+def mc_curve(
+    model: MLP, inputs: torch.Tensor, labels: torch.Tensor, max_k: int = 100, repeats: int = 20, seed: int = 0
+) -> MCCurve:
     """The paper's Figure 11 for ``model``: MC average of k = 1..max_k thinned nets vs weight scaling.
 
     A pool of ``max_k`` sampled thinned networks is drawn once; each repeat averages
     the first k of a random order of the pool, so the spread shrinks to 0 at k = max_k.
     """
     samples = sampled_probabilities(model, inputs, max_k, seed=seed)
-    return mc_curve_from_samples(samples, labels, weight_scaled_probabilities(model, inputs),
-                                 repeats=repeats, seed=seed + 1)
+    return mc_curve_from_samples(
+        samples, labels, weight_scaled_probabilities(model, inputs), repeats=repeats, seed=seed + 1
+    )
 
 
 # --- MC-dropout uncertainty --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Uncertainty:
@@ -182,8 +197,7 @@ def mc_uncertainty(model: MLP, inputs: torch.Tensor, samples: int = 50, seed: in
     entropy = -(mean * mean.clamp_min(1e-12).log()).sum(-1)
     per_sample = -(draws * draws.clamp_min(1e-12).log()).sum(-1).mean(0)
     information = (entropy - per_sample).clamp_min(0.0)
-    return Uncertainty(mean.numpy(), predicted.numpy(), spread.numpy(), entropy.numpy(), samples,
-                       information.numpy())
+    return Uncertainty(mean.numpy(), predicted.numpy(), spread.numpy(), entropy.numpy(), samples, information.numpy())
 
 
 def plane_grid(x: np.ndarray, resolution: int = 60, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -197,6 +211,7 @@ def plane_grid(x: np.ndarray, resolution: int = 60, margin: float = 0.5) -> tupl
 
 # --- DropConnect inference -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DropConnectInference:
     mean_error: float  # the mean network (weights scaled by keep_p)
@@ -207,9 +222,15 @@ class DropConnectInference:
 
 
 @torch.no_grad()
-def dropconnect_inference_compare(model: MLP, inputs: torch.Tensor, labels: torch.Tensor,
-                                  gaussian_samples: Sequence[int] = (1, 4, 16, 64, 256),
-                                  max_k: int = 64, repeats: int = 10, seed: int = 0) -> DropConnectInference:
+def dropconnect_inference_compare(
+    model: MLP,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    gaussian_samples: Sequence[int] = (1, 4, 16, 64, 256),
+    max_k: int = 64,
+    repeats: int = 10,
+    seed: int = 0,
+) -> DropConnectInference:
     """Wan et al.'s three inference rules for a DropConnect net, on one test set."""
     if model.method != "dropconnect":
         raise ValueError(f"DropConnect inference needs a DropConnect model, got method {model.method!r}")
@@ -228,6 +249,7 @@ def dropconnect_inference_compare(model: MLP, inputs: torch.Tensor, labels: torc
 
 
 # --- inverted vs weight-scaling -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ScalingComparison:
@@ -281,8 +303,12 @@ def compare_scalings(config: RunConfig, dataset: Dataset, *, matched: bool = Tru
         raise ValueError("the matched comparison needs SGD (Adam is not scale-equivariant)")
     trainers = {}
     for scaling in ("inverted", "weight-scaling"):
-        trainer = Trainer(config.model_copy(update={"scaling": scaling, "twin": False}), dataset,
-                          record_masks=False, state_every=10**9)
+        trainer = Trainer(
+            config.model_copy(update={"scaling": scaling, "twin": False}),
+            dataset,
+            record_masks=False,
+            state_every=10**9,
+        )
         if matched and scaling == "weight-scaling":
             _matched_learning_rates(trainer, config.lr)
         trainers[scaling] = trainer

@@ -30,6 +30,7 @@ def _as_2d(acts) -> np.ndarray:
 
 # --- correlation ------------------------------------------------------------------
 
+
 def alive_units(acts, tolerance: float = CONSTANT_TOLERANCE) -> np.ndarray:
     """Boolean mask of units whose activation varies over the examples."""
     return _as_2d(acts).var(axis=0) > tolerance
@@ -84,12 +85,16 @@ def cluster_order(corr) -> np.ndarray:
     distance = (distance + distance.T) / 2.0
     np.fill_diagonal(distance, 0.0)
     tree = hierarchy.linkage(squareform(distance, checks=False), method="average")
-    leaves = hierarchy.leaves_list(hierarchy.optimal_leaf_ordering(tree, squareform(distance, checks=False))) \
-        if alive.size <= 200 else hierarchy.leaves_list(tree)
+    leaves = (
+        hierarchy.leaves_list(hierarchy.optimal_leaf_ordering(tree, squareform(distance, checks=False)))
+        if alive.size <= 200
+        else hierarchy.leaves_list(tree)
+    )
     return np.concatenate([alive[leaves], dead]).astype(int)[:n]
 
 
 # --- DeCov ------------------------------------------------------------------------
+
 
 def covariance_matrix(acts) -> np.ndarray:
     """Batch covariance C_ij = mean_n (h_ni - mu_i)(h_nj - mu_j) (1/N, as in Cogswell et al.)."""
@@ -124,6 +129,7 @@ def decov_normalized(acts) -> float:
 
 # --- activation statistics -----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ActivationStats:
     mean_activation: float
@@ -136,8 +142,11 @@ class ActivationStats:
 
     def as_dict(self) -> dict[str, float]:
         return {
-            "mean_activation": self.mean_activation, "zero_fraction": self.zero_fraction,
-            "dead_units": self.dead_units, "constant_units": self.constant_units, "n_units": self.n_units,
+            "mean_activation": self.mean_activation,
+            "zero_fraction": self.zero_fraction,
+            "dead_units": self.dead_units,
+            "constant_units": self.constant_units,
+            "n_units": self.n_units,
         }
 
 
@@ -214,13 +223,15 @@ def measures_over_training(state_history, run: str, layer: int, max_points: int 
 
 # --- forward passes with surgery -----------------------------------------------------
 
+
 def _eval_copy(model: MLP) -> MLP:
     return model.inference_copy(keep_generator=True)
 
 
 @torch.no_grad()
-def predict_with_units_removed(model: MLP, inputs: torch.Tensor, layer: int, removed: Sequence[int],
-                               rescale: bool = True) -> torch.Tensor:
+def predict_with_units_removed(
+    model: MLP, inputs: torch.Tensor, layer: int, removed: Sequence[int], rescale: bool = True
+) -> torch.Tensor:
     """Logits at test time with units ``removed`` of hidden layer ``layer`` set to 0.
 
     With ``rescale`` the remaining units are multiplied by n / n_remaining so the
@@ -248,9 +259,16 @@ class AblationCurve:
 
 
 @torch.no_grad()
-def ablation_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, layer: int,
-                   qs: Sequence[float] = DEFAULT_ABLATION_QS, draws: int = 5, seed: int = 0,
-                   rescale: bool = True) -> AblationCurve:
+def ablation_curve(
+    model: MLP,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    layer: int,
+    qs: Sequence[float] = DEFAULT_ABLATION_QS,
+    draws: int = 5,
+    seed: int = 0,
+    rescale: bool = True,
+) -> AblationCurve:
     """Test error when a random fraction q of hidden layer ``layer``'s units is removed.
 
     For each q, ``draws`` random sets of round(q * n) units are removed (the same
@@ -286,8 +304,10 @@ def ablation_curve(model: MLP, inputs: torch.Tensor, labels: torch.Tensor, layer
 
 # --- learned features ----------------------------------------------------------------
 
-def first_layer_features(model: MLP, image_shape: tuple[int, int], units: Sequence[int] | None = None,
-                         count: int = 16) -> tuple[np.ndarray, np.ndarray]:
+
+def first_layer_features(
+    model: MLP, image_shape: tuple[int, int], units: Sequence[int] | None = None, count: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
     """First-layer weight vectors of ``units`` (default: the first ``count``) as images.
 
     Returns (units, images of shape (k, h, w)). The twin starts from the same
@@ -302,6 +322,7 @@ def first_layer_features(model: MLP, image_shape: tuple[int, int], units: Sequen
 
 
 # --- explanations --------------------------------------------------------------------------
+
 
 def relative_change(method: float, baseline: float) -> float:
     """(method - baseline) / |baseline|; NaN when undefined."""
@@ -329,6 +350,7 @@ def ablation_summary(curve: AblationCurve, q: float = 0.5) -> tuple[float, float
 
 # --- replay frames -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CorrelationFrames:
     steps: np.ndarray
@@ -336,8 +358,9 @@ class CorrelationFrames:
     matrices: np.ndarray  # (frames, k, k) correlation of the shown units, NaN for constant units
 
 
-def correlation_frames(state_history, run: str, layer: int, max_units: int = 64, max_frames: int = 12,
-                       seed: int = 0) -> CorrelationFrames:
+def correlation_frames(
+    state_history, run: str, layer: int, max_units: int = 64, max_frames: int = 12, seed: int = 0
+) -> CorrelationFrames:
     """Correlation matrices of ``run``'s layer over training, ready to animate.
 
     At most ``max_units`` units (a fixed random subset, so the browser gets small

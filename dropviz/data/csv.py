@@ -91,13 +91,16 @@ def _read_csv_frame(source):
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, DatasetError):
             raise
-        raise DatasetError(f"{where} could not be parsed as CSV (comma-separated UTF-8 text with a header "
-                           f"line): {exc}") from exc
+        raise DatasetError(
+            f"{where} could not be parsed as CSV (comma-separated UTF-8 text with a header line): {exc}"
+        ) from exc
     if len(frame) > max_rows:
         if max_rows == MAX_CSV_ROWS:
             raise DatasetError(f"{where} has more than {MAX_CSV_ROWS} data rows; the limit is {MAX_CSV_ROWS}")
-        raise DatasetError(f"{where} has more than {max_rows} data rows; with {len(frame.columns)} columns that is "
-                           f"the limit ({MAX_CSV_CELLS:,} cells)")
+        raise DatasetError(
+            f"{where} has more than {max_rows} data rows; with {len(frame.columns)} columns that is "
+            f"the limit ({MAX_CSV_CELLS:,} cells)"
+        )
     return frame, where
 
 
@@ -108,8 +111,9 @@ def _pick_label_column(columns: list[str], label_column: str | None, where: str)
         matches = [c for c in columns if str(c).strip().lower() == str(label_column).strip().lower()]
         if matches:
             return matches[0]
-        raise DatasetError(f"label column {label_column!r} is not in {where}; its columns are "
-                           f"{', '.join(map(str, columns))}")
+        raise DatasetError(
+            f"label column {label_column!r} is not in {where}; its columns are {', '.join(map(str, columns))}"
+        )
     for wanted in _LABEL_COLUMN_NAMES:
         for column in columns:
             if str(column).strip().lower() == wanted:
@@ -127,27 +131,33 @@ def _encode_labels(values, column: str, where: str) -> tuple[np.ndarray, tuple[s
         values = text
     if missing.any():
         row = int(np.flatnonzero(np.asarray(missing))[0]) + 1
-        raise DatasetError(f"label column {column!r} of {where} has a missing value in data row {row}; "
-                           "every row needs a label")
+        raise DatasetError(
+            f"label column {column!r} of {where} has a missing value in data row {row}; every row needs a label"
+        )
     if pd.api.types.is_bool_dtype(values):
         values = values.astype(np.int64)
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
             bad = int(np.flatnonzero(~np.isfinite(numbers) | (numbers != np.round(numbers)))[0])
-            raise DatasetError(f"label column {column!r} of {where} holds {numbers[bad]!r} in data row {bad + 1}; "
-                               "labels must be class names or whole numbers (dropviz classifies, it does not regress)")
+            raise DatasetError(
+                f"label column {column!r} of {where} holds {numbers[bad]!r} in data row {bad + 1}; "
+                "labels must be class names or whole numbers (dropviz classifies, it does not regress)"
+            )
         classes, codes = np.unique(numbers.astype(np.int64), return_inverse=True)
         names = tuple(str(c) for c in classes)
     else:
         classes, codes = np.unique(values.to_numpy(dtype=str), return_inverse=True)
         names = tuple(str(c) for c in classes)
     if len(names) < 2:
-        raise DatasetError(f"label column {column!r} of {where} has only one class ({names[0]!r}); "
-                           "classification needs at least 2")
+        raise DatasetError(
+            f"label column {column!r} of {where} has only one class ({names[0]!r}); classification needs at least 2"
+        )
     if len(names) > MAX_CLASSES:
-        raise DatasetError(f"label column {column!r} of {where} has {len(names)} distinct values; the limit is "
-                           f"{MAX_CLASSES} classes (is it the right column? pass label_column=...)")
+        raise DatasetError(
+            f"label column {column!r} of {where} has {len(names)} distinct values; the limit is "
+            f"{MAX_CLASSES} classes (is it the right column? pass label_column=...)"
+        )
     return codes.astype(np.int64), names
 
 
@@ -166,10 +176,14 @@ def _numeric_features(frame, feature_columns: list[str], where: str) -> np.ndarr
             row = int(np.flatnonzero(not_a_number)[0])
             cell = raw.iloc[row]
             if pd.isna(cell) or (isinstance(cell, str) and not cell.strip()):
-                raise DatasetError(f"feature column {column!r} of {where} has a missing value in data row {row + 1}; "
-                                   "every feature cell must hold a number")
-            raise DatasetError(f"feature column {column!r} of {where} is not numeric: data row {row + 1} holds "
-                               f"{cell!r}; feature columns must hold finite numbers")
+                raise DatasetError(
+                    f"feature column {column!r} of {where} has a missing value in data row {row + 1}; "
+                    "every feature cell must hold a number"
+                )
+            raise DatasetError(
+                f"feature column {column!r} of {where} is not numeric: data row {row + 1} holds "
+                f"{cell!r}; feature columns must hold finite numbers"
+            )
         columns.append(numbers)
     return np.stack(columns, axis=1)
 
@@ -185,11 +199,13 @@ def load_csv(source, *, train_size=None, seed=0, label_column: str | None = None
     frame, where = _read_csv_frame(source)
     columns = list(frame.columns)
     if len(columns) < 2:
-        raise DatasetError(f"{where} has {len(columns)} column; it needs at least one numeric feature column "
-                           "and a label column")
+        raise DatasetError(
+            f"{where} has {len(columns)} column; it needs at least one numeric feature column and a label column"
+        )
     if len(frame) < MIN_CSV_ROWS:
-        raise DatasetError(f"{where} has {len(frame)} data rows; at least {MIN_CSV_ROWS} are needed "
-                           f"(the limit is {MAX_CSV_ROWS})")
+        raise DatasetError(
+            f"{where} has {len(frame)} data rows; at least {MIN_CSV_ROWS} are needed (the limit is {MAX_CSV_ROWS})"
+        )
     label = _pick_label_column(columns, label_column, where)
     feature_columns = [c for c in columns if c != label]
     y, class_names = _encode_labels(frame[label], str(label), where)
@@ -215,8 +231,16 @@ def load_csv(source, *, train_size=None, seed=0, label_column: str | None = None
     x_train, y_train = _tensors_from_rows(x, y, train_rows)
     x_test, y_test = _tensors_from_rows(x, y, test_rows)
     return Dataset(
-        name=str(name), x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-        n_classes=len(class_names), class_names=class_names, image_shape=None,
-        description=(f"{pathlib.PurePath(where).name} (CSV, {len(feature_columns)} features, label column "
-                     f"{str(label)!r}, {len(class_names)} classes), {len(y_train)} train / {len(y_test)} test"),
+        name=str(name),
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        n_classes=len(class_names),
+        class_names=class_names,
+        image_shape=None,
+        description=(
+            f"{pathlib.PurePath(where).name} (CSV, {len(feature_columns)} features, label column "
+            f"{str(label)!r}, {len(class_names)} classes), {len(y_train)} train / {len(y_test)} test"
+        ),
     )

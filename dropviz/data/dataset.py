@@ -48,9 +48,13 @@ class Dataset:
         # would otherwise surface as an obscure error deep in training.
         for split, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
             if x.dtype != torch.float32 or x.ndim != 2:
-                raise DatasetError(f"x_{split} must be a float32 (n, n_features) tensor, got {x.dtype} {tuple(x.shape)}")
+                raise DatasetError(
+                    f"x_{split} must be a float32 (n, n_features) tensor, got {x.dtype} {tuple(x.shape)}"
+                )
             if y.dtype != torch.int64 or y.ndim != 1 or len(y) != len(x):
-                raise DatasetError(f"y_{split} must be an int64 (n,) tensor matching x_{split}, got {y.dtype} {tuple(y.shape)}")
+                raise DatasetError(
+                    f"y_{split} must be an int64 (n,) tensor matching x_{split}, got {y.dtype} {tuple(y.shape)}"
+                )
         if self.x_train.shape[1] != self.x_test.shape[1]:
             raise DatasetError("x_train and x_test have different numbers of features")
         if len(self.class_names) != self.n_classes:
@@ -67,8 +71,10 @@ class Dataset:
         return self.n_features == 2
 
     def __repr__(self) -> str:
-        return (f"Dataset(name={self.name!r}, train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
-                f"n_classes={self.n_classes}, image_shape={self.image_shape})")
+        return (
+            f"Dataset(name={self.name!r}, train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
+            f"n_classes={self.n_classes}, image_shape={self.image_shape})"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class DatasetInfo:
 
 
 # --------------------------------------------------------------------------- validation helpers
+
 
 def _canonical_name(name: str) -> str:
     key = str(name).strip().lower().replace("_", "-")
@@ -103,11 +110,13 @@ def _check_seed(seed) -> int:
 
 
 def _unknown_name_error(name) -> DatasetError:
-    return DatasetError(f"unknown dataset {str(name)!r}; choose one of {', '.join(DATASET_NAMES)}, "
-                        "or give a path to a .csv file")
+    return DatasetError(
+        f"unknown dataset {str(name)!r}; choose one of {', '.join(DATASET_NAMES)}, or give a path to a .csv file"
+    )
 
 
 # --------------------------------------------------------------------------- stratified subsets
+
 
 def stratified_indices(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Sorted indices of ``size`` items keeping each class's share (largest remainder).
@@ -140,8 +149,10 @@ def _subset_size(train_size, n_available: int, n_classes: int, what: str) -> int
     if train_size is None:
         return None
     if isinstance(train_size, (int, np.integer)) and not isinstance(train_size, bool) and train_size > n_available:
-        raise DatasetError(f"train_size {train_size} is larger than the {n_available} training examples of "
-                           f"{what}; the maximum is {n_available}")
+        raise DatasetError(
+            f"train_size {train_size} is larger than the {n_available} training examples of "
+            f"{what}; the maximum is {n_available}"
+        )
     return _check_int(train_size, f"train_size for {what}", n_classes, n_available)
 
 
@@ -150,5 +161,7 @@ def _tensors_from_rows(x: np.ndarray, y: np.ndarray, rows: np.ndarray | None) ->
     # the cached (read-only) arrays.
     if rows is not None:
         x, y = x[rows], y[rows]
-    return (torch.from_numpy(np.array(x, dtype=np.float32, copy=True)),
-            torch.from_numpy(np.array(y, dtype=np.int64, copy=True)))
+    return (
+        torch.from_numpy(np.array(x, dtype=np.float32, copy=True)),
+        torch.from_numpy(np.array(y, dtype=np.int64, copy=True)),
+    )

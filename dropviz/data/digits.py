@@ -42,8 +42,15 @@ def _load_digits(train_size, test_size, seed) -> Dataset:
     x_train, y_train = _tensors_from_rows(images, labels, train_rows)
     x_test, y_test = _tensors_from_rows(images, labels, test_rows)
     return Dataset(
-        name="digits", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
-        n_classes=10, class_names=DIGIT_CLASSES, image_shape=(8, 8),
-        description=(f"8x8 digits (scikit-learn, {n} images, fixed 25 % test split), "
-                     f"{len(y_train)} train / {len(y_test)} test"),
+        name="digits",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        n_classes=10,
+        class_names=DIGIT_CLASSES,
+        image_shape=(8, 8),
+        description=(
+            f"8x8 digits (scikit-learn, {n} images, fixed 25 % test split), {len(y_train)} train / {len(y_test)} test"
+        ),
     )

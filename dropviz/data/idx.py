@@ -71,10 +71,19 @@ DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024  # the largest official file is ~26 MB
 _urlopen = urllib.request.urlopen
 
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 # --------------------------------------------------------------------------- IDX files
+
 
 def _default_cache_dir() -> pathlib.Path:
     return pathlib.Path(os.path.expanduser("~/.cache/dropviz"))
@@ -148,8 +157,10 @@ def _check_data_dir(data_dir) -> None:
     """A named data folder that is missing is an error, not a silent fall-back to another copy."""
     for where, folder in (("data_dir", data_dir), (ENV_DATA_DIR, os.environ.get(ENV_DATA_DIR, "").strip() or None)):
         if folder is not None and not pathlib.Path(folder).expanduser().is_dir():
-            raise DatasetError(f"{where} {folder} is not a folder (it does not exist or is a file); give the folder "
-                               "that holds the IDX files (directly or in an mnist/ or fashion-mnist/ subfolder)")
+            raise DatasetError(
+                f"{where} {folder} is not a folder (it does not exist or is a file); give the folder "
+                "that holds the IDX files (directly or in an mnist/ or fashion-mnist/ subfolder)"
+            )
 
 
 def _folder_verdict(canonical: str, folder: pathlib.Path) -> tuple[dict[str, pathlib.Path] | None, str]:
@@ -209,8 +220,10 @@ def _read_idx_cached(resolved: str, mtime_ns: int, size: int) -> np.ndarray:
         raise DatasetError(f"{path} is too short to be an IDX file ({len(data)} bytes)")
     (magic,) = struct.unpack(">I", data[:4])
     if magic not in (IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC):
-        raise DatasetError(f"{path} is not an IDX file of unsigned bytes: magic number 0x{magic:08x}, expected "
-                           f"0x{IDX_IMAGES_MAGIC:08x} (images) or 0x{IDX_LABELS_MAGIC:08x} (labels)")
+        raise DatasetError(
+            f"{path} is not an IDX file of unsigned bytes: magic number 0x{magic:08x}, expected "
+            f"0x{IDX_IMAGES_MAGIC:08x} (images) or 0x{IDX_LABELS_MAGIC:08x} (labels)"
+        )
     n_dims = magic & 0xFF
     header_len = 4 + 4 * n_dims
     if len(data) < header_len:
@@ -219,8 +232,10 @@ def _read_idx_cached(resolved: str, mtime_ns: int, size: int) -> np.ndarray:
     expected = header_len + math.prod(dims)
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "longer than its header says"
-        raise DatasetError(f"{path} is {problem}: its header {dims} implies {expected} bytes, "
-                           f"the (decompressed) file has {len(data)} bytes")
+        raise DatasetError(
+            f"{path} is {problem}: its header {dims} implies {expected} bytes, "
+            f"the (decompressed) file has {len(data)} bytes"
+        )
     array = np.frombuffer(data, dtype=np.uint8, offset=header_len).reshape(dims)
     array.setflags(write=False)
     return array
@@ -243,16 +258,21 @@ def read_idx(path) -> np.ndarray:
 def _validated_idx_split(images_path: pathlib.Path, labels_path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3:
-        raise DatasetError(f"{images_path} holds labels (magic 0x{IDX_LABELS_MAGIC:08x}), expected images "
-                           f"(0x{IDX_IMAGES_MAGIC:08x}); are the file names swapped?")
+        raise DatasetError(
+            f"{images_path} holds labels (magic 0x{IDX_LABELS_MAGIC:08x}), expected images "
+            f"(0x{IDX_IMAGES_MAGIC:08x}); are the file names swapped?"
+        )
     if labels.ndim != 1:
         raise DatasetError(f"{labels_path} holds images, expected labels; are the file names swapped?")
     if images.shape[1:] != (IDX_IMAGE_SIDE, IDX_IMAGE_SIDE):
-        raise DatasetError(f"{images_path} holds {images.shape[1]}x{images.shape[2]} images, expected "
-                           f"{IDX_IMAGE_SIDE}x{IDX_IMAGE_SIDE}")
+        raise DatasetError(
+            f"{images_path} holds {images.shape[1]}x{images.shape[2]} images, expected "
+            f"{IDX_IMAGE_SIDE}x{IDX_IMAGE_SIDE}"
+        )
     if len(images) != len(labels):
-        raise DatasetError(f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels; "
-                           "they must match")
+        raise DatasetError(
+            f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels; they must match"
+        )
     if len(labels) == 0:
         raise DatasetError(f"{labels_path} holds no examples")
     if labels.max() >= IDX_N_CLASSES:
@@ -299,7 +319,7 @@ def _not_found_error(name: str, data_dir, download_failure: str | None) -> Datas
         how.append("install Debian's package: apt-get install dataset-fashion-mnist")
     how.append(f"put the 4 IDX files ({stems}; .gz or unpacked) in {_default_cache_dir() / name}/")
     how.append(f"or pass --data-dir DIR (or set {ENV_DATA_DIR}=DIR) with the files in DIR/{name}/ or DIR/")
-    message = (f"{_DISPLAY_NAMES[name]} IDX files not found. Looked in:\n{_search_report(name, data_dir)}\n")
+    message = f"{_DISPLAY_NAMES[name]} IDX files not found. Looked in:\n{_search_report(name, data_dir)}\n"
     if download_failure is not None:
         message += f"Download from {DOWNLOAD_MIRRORS[name]} failed: {download_failure}\n"
     else:
@@ -343,7 +363,11 @@ def _load_idx_dataset(name, train_size, test_size, seed, data_dir, allow_downloa
     x_test /= 255.0
     folder = files["train-images"].parent
     return Dataset(
-        name=name, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+        name=name,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
         n_classes=IDX_N_CLASSES,
         class_names=FASHION_MNIST_CLASSES if name == "fashion-mnist" else DIGIT_CLASSES,
         image_shape=(IDX_IMAGE_SIDE, IDX_IMAGE_SIDE),

@@ -36,17 +36,27 @@ def default_train_size(name: str) -> int | None:
     raise _unknown_name_error(name)
 
 
-def load_dataset(name: str, *, train_size: int | None = None, noise: float = 0.2, seed: int = 0,
-                 data_dir: str | os.PathLike | None = None, test_size: int | None = None,
-                 allow_download: bool = True) -> Dataset:
+def load_dataset(
+    name: str,
+    *,
+    train_size: int | None = None,
+    noise: float = 0.2,
+    seed: int = 0,
+    data_dir: str | os.PathLike | None = None,
+    test_size: int | None = None,
+    allow_download: bool = True,
+) -> Dataset:
     """Load a registry dataset (see DATASET_NAMES) or a ``.csv`` file by path.
 
     ``noise`` (0..1) only shapes the toys; ``train_size`` None means the
     default (40 for toys, everything otherwise); ``test_size`` None means
     1000 toy points or the whole test set.
     """
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)) \
-            or not 0.0 <= float(noise) <= 1.0:
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, (int, float, np.floating, np.integer))
+        or not 0.0 <= float(noise) <= 1.0
+    ):
         raise DatasetError(f"noise must be a number between 0 and 1, got {noise!r}")
     noise = float(noise)
     seed = _check_seed(seed)

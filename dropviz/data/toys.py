@@ -63,10 +63,16 @@ _TOY_CLASS_NAMES = {
 
 
 def _load_toy(name: str, train_size: int | None, test_size: int | None, noise: float, seed: int) -> Dataset:
-    n_train = TOY_DEFAULT_TRAIN_SIZE if train_size is None else _check_int(
-        train_size, f"train_size for {name}", MIN_SAMPLES, MAX_SAMPLES)
-    n_test = TOY_DEFAULT_TEST_SIZE if test_size is None else _check_int(
-        test_size, f"test_size for {name}", MIN_SAMPLES, MAX_SAMPLES)
+    n_train = (
+        TOY_DEFAULT_TRAIN_SIZE
+        if train_size is None
+        else _check_int(train_size, f"train_size for {name}", MIN_SAMPLES, MAX_SAMPLES)
+    )
+    n_test = (
+        TOY_DEFAULT_TEST_SIZE
+        if test_size is None
+        else _check_int(test_size, f"test_size for {name}", MIN_SAMPLES, MAX_SAMPLES)
+    )
     # Separate seed streams: the test points are not a continuation of the
     # training stream, so they do not change when train_size changes.
     x_train, y_train = _toy_points(name, n_train, noise, random_state=2 * seed)
@@ -74,8 +80,12 @@ def _load_toy(name: str, train_size: int | None, test_size: int | None, noise: f
     class_names = _TOY_CLASS_NAMES[name]
     return Dataset(
         name=name,
-        x_train=torch.from_numpy(x_train), y_train=torch.from_numpy(y_train),
-        x_test=torch.from_numpy(x_test), y_test=torch.from_numpy(y_test),
-        n_classes=len(class_names), class_names=class_names, image_shape=None,
+        x_train=torch.from_numpy(x_train),
+        y_train=torch.from_numpy(y_train),
+        x_test=torch.from_numpy(x_test),
+        y_test=torch.from_numpy(y_test),
+        n_classes=len(class_names),
+        class_names=class_names,
+        image_shape=None,
         description=f"{name} (2D toy, noise {noise:g}, seed {seed}), {n_train} train / {n_test} test",
     )

@@ -1,6 +1,7 @@
 """Figures of the keep-probability sweep: the p-response chart and the strip of decision boundaries,
 and standalone exports of any figure for slides. Arrays in, ``go.Figure`` out; no Streamlit.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -22,8 +23,12 @@ from .playground import (
 STRIP_PIXELS = 150  # pixels across one small-multiple boundary
 
 DEFAULT_LABELS = {
-    "loss": "cross-entropy loss", "error": "error rate", "train": "train", "test": "test",
-    "keep_p": "keep probability p", "scrubbed": "p = {keep_p}",
+    "loss": "cross-entropy loss",
+    "error": "error rate",
+    "train": "train",
+    "test": "test",
+    "keep_p": "keep probability p",
+    "scrubbed": "p = {keep_p}",
     "response_title": "This data's p-response (your run, not the paper's figure)",
     "response_sub": "{done} of {total} members evaluated",
 }
@@ -37,8 +42,9 @@ def keep_label(keep_p: float) -> str:
     return f"{keep_p:.2f}".rstrip("0").rstrip(".") if keep_p != 1 else "1.0"
 
 
-def response_figure(response: pd.DataFrame, scrub_keep_p: float | None = None,
-                    labels: Mapping[str, str] | None = None) -> go.Figure:
+def response_figure(
+    response: pd.DataFrame, scrub_keep_p: float | None = None, labels: Mapping[str, str] | None = None
+) -> go.Figure:
     """Train and test loss (left) and error (right) of every sweep member against keep_p (the paper's
     Figure 9a on the user's data); members not evaluated yet are gaps; the scrubbed p is a vertical line."""
     text = _labels(labels)
@@ -50,32 +56,67 @@ def response_figure(response: pd.DataFrame, scrub_keep_p: float | None = None,
         for split in ("train", "test"):
             column = f"{split}_{metric}"
             values = frame[column].to_numpy(np.float64) if column in frame else np.full(len(keep), np.nan)
-            traces.append({
-                "type": "scatter", **_axis_ref(col), "x": keep, "y": values, "mode": "lines+markers",
-                "name": text[split], "legendgroup": split, "showlegend": col == 1, "connectgaps": False,
-                "line": {"color": SPLIT_COLOUR[split], "width": 2.2}, "marker": {"size": 8},
-                "hovertemplate": f"p %{{x:.2f}} · {text[split]} %{{y:.3f}}<extra></extra>",
-            })
+            traces.append(
+                {
+                    "type": "scatter",
+                    **_axis_ref(col),
+                    "x": keep,
+                    "y": values,
+                    "mode": "lines+markers",
+                    "name": text[split],
+                    "legendgroup": split,
+                    "showlegend": col == 1,
+                    "connectgaps": False,
+                    "line": {"color": SPLIT_COLOUR[split], "width": 2.2},
+                    "marker": {"size": 8},
+                    "hovertemplate": f"p %{{x:.2f}} · {text[split]} %{{y:.3f}}<extra></extra>",
+                }
+            )
     done = int(np.isfinite(frame["test_loss"].to_numpy(np.float64)).sum()) if "test_loss" in frame else 0
     shapes = []
     if scrub_keep_p is not None:
         for col in (1, 2):
             suffix = "" if col == 1 else str(col)
-            shapes.append({"type": "line", "xref": f"x{suffix}", "yref": f"y{suffix} domain", "x0": scrub_keep_p,
-                           "x1": scrub_keep_p, "y0": 0, "y1": 1, "line": {"color": "#555555", "width": 2, "dash": "dot"}})
-        layout["annotations"].append({"text": text["scrubbed"].format(keep_p=keep_label(scrub_keep_p)), "x": scrub_keep_p,
-                                      "xref": "x", "y": 1.0, "yref": "y domain", "xanchor": "left", "yanchor": "top",
-                                      "showarrow": False, "font": {"size": 12, "color": "#555555"}})
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": f"x{suffix}",
+                    "yref": f"y{suffix} domain",
+                    "x0": scrub_keep_p,
+                    "x1": scrub_keep_p,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#555555", "width": 2, "dash": "dot"},
+                }
+            )
+        layout["annotations"].append(
+            {
+                "text": text["scrubbed"].format(keep_p=keep_label(scrub_keep_p)),
+                "x": scrub_keep_p,
+                "xref": "x",
+                "y": 1.0,
+                "yref": "y domain",
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#555555"},
+            }
+        )
     for suffix in ("", "2"):
         layout[f"xaxis{suffix}"].update(title={"text": text["keep_p"]}, range=[0.0, 1.05], dtick=0.1)
     # Log scale: a member that diverged (p too small for the learning rate) would flatten all the others.
     layout["yaxis"].update(title={"text": text["loss"]}, type="log")
     layout["yaxis2"].update(title={"text": text["error"]}, tickformat=".0%", rangemode="tozero")
     layout.update(
-        title={"text": f"{text['response_title']}<br><sup>{text['response_sub'].format(done=done, total=len(frame))}</sup>",
-               "font": {"size": 13}},
-        shapes=shapes, height=380, margin={"l": 56, "r": 20, "t": 80, "b": 48},
-        legend={"orientation": "h", "y": -0.22, "x": 0}, uirevision="response",
+        title={
+            "text": f"{text['response_title']}<br><sup>{text['response_sub'].format(done=done, total=len(frame))}</sup>",
+            "font": {"size": 13},
+        },
+        shapes=shapes,
+        height=380,
+        margin={"l": 56, "r": 20, "t": 80, "b": 48},
+        legend={"orientation": "h", "y": -0.22, "x": 0},
+        uirevision="response",
     )
     return live_figure(traces, layout)
 
@@ -92,25 +133,51 @@ def _grid_layout(titles: Sequence[str], columns: int, *, h_gap: float = 0.012, v
         suffix = "" if index == 0 else str(index + 1)
         x0, y1 = col * (width + h_gap), 1.0 - row * (height + v_gap)
         # Rounded into [0, 1]: 1 - rows * height can come out as -5e-17, which Plotly rejects.
-        layout[f"xaxis{suffix}"] = {"domain": [round(max(0.0, x0), 6), round(min(1.0, x0 + width), 6)],
-                                    "anchor": f"y{suffix}", "automargin": False}
-        layout[f"yaxis{suffix}"] = {"domain": [round(max(0.0, y1 - height), 6), round(min(1.0, y1), 6)],
-                                    "anchor": f"x{suffix}", "automargin": False}
+        layout[f"xaxis{suffix}"] = {
+            "domain": [round(max(0.0, x0), 6), round(min(1.0, x0 + width), 6)],
+            "anchor": f"y{suffix}",
+            "automargin": False,
+        }
+        layout[f"yaxis{suffix}"] = {
+            "domain": [round(max(0.0, y1 - height), 6), round(min(1.0, y1), 6)],
+            "anchor": f"x{suffix}",
+            "automargin": False,
+        }
         if index < len(titles) and titles[index]:
-            layout["annotations"].append({"text": titles[index], "x": x0 + width / 2, "y": y1, "xref": "paper",
-                                          "yref": "paper", "xanchor": "center", "yanchor": "bottom",
-                                          "showarrow": False, "font": {"size": 12}})
+            layout["annotations"].append(
+                {
+                    "text": titles[index],
+                    "x": x0 + width / 2,
+                    "y": y1,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 12},
+                }
+            )
     return layout
 
 
-def boundary_strip_figure(grids: Mapping[float, tuple[np.ndarray, np.ndarray, np.ndarray | None]],
-                          x_train: np.ndarray, y_train: np.ndarray, *, scrub_keep_p: float | None = None,
-                          pixels: int = STRIP_PIXELS, columns: int = 5) -> go.Figure:
+def boundary_strip_figure(
+    grids: Mapping[float, tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    scrub_keep_p: float | None = None,
+    pixels: int = STRIP_PIXELS,
+    columns: int = 5,
+) -> go.Figure:
     """One small decision-boundary panel per keep_p (training points only), by p in rows of
     ``columns``, the scrubbed member's title in bold: under- and over-fitting side by side."""
     keeps = sorted(grids)
-    titles = [f"<b>p = {keep_label(k)}</b>" if scrub_keep_p is not None and abs(k - scrub_keep_p) < 1e-9
-              else f"p = {keep_label(k)}" for k in keeps]
+    titles = [
+        f"<b>p = {keep_label(k)}</b>"
+        if scrub_keep_p is not None and abs(k - scrub_keep_p) < 1e-9
+        else f"p = {keep_label(k)}"
+        for k in keeps
+    ]
     columns = max(1, min(columns, len(keeps)))
     rows = int(np.ceil(max(1, len(keeps)) / columns))
     layout = _grid_layout(titles or [""], columns)
@@ -125,28 +192,49 @@ def boundary_strip_figure(grids: Mapping[float, tuple[np.ndarray, np.ndarray, np
         aspect = (y_range[1] - y_range[0]) / (x_range[1] - x_range[0])
         key = (x_range, y_range)
         if key not in dots_by_range:
-            dots_by_range[key] = _dots_layer(*_panel_size(x_range, y_range, pixels), x_range, y_range,
-                                             x_train, y_train, empty, np.zeros(0))
-        source, width, height = boundary_panel_image(probs, x_range, y_range, x_train, y_train, empty, np.zeros(0),
-                                                     pixels=pixels, dots=dots_by_range[key])
+            dots_by_range[key] = _dots_layer(
+                *_panel_size(x_range, y_range, pixels), x_range, y_range, x_train, y_train, empty, np.zeros(0)
+            )
+        source, width, height = boundary_panel_image(
+            probs, x_range, y_range, x_train, y_train, empty, np.zeros(0), pixels=pixels, dots=dots_by_range[key]
+        )
         dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
-        traces.append({"type": "image", **_axis_ref(col), "name": f"p={keep_label(keep)} regions", "source": source,
-                       "x0": x_range[0] + dx / 2, "dx": dx, "y0": y_range[0] + dy / 2, "dy": dy, "hoverinfo": "skip"})
+        traces.append(
+            {
+                "type": "image",
+                **_axis_ref(col),
+                "name": f"p={keep_label(keep)} regions",
+                "source": source,
+                "x0": x_range[0] + dx / 2,
+                "dx": dx,
+                "y0": y_range[0] + dy / 2,
+                "dy": dy,
+                "hoverinfo": "skip",
+            }
+        )
         suffix = "" if col == 1 else str(col)
         bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
         layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
         layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
     # Rows as tall as a panel is on a ~1,000-pixel-wide page, plus room for the titles.
     panel_height = 1000 / columns * aspect
-    layout.update(height=int(rows * (panel_height + 30) + 10), margin={"l": 4, "r": 4, "t": 24, "b": 4},
-                  showlegend=False, uirevision="strip")
+    layout.update(
+        height=int(rows * (panel_height + 30) + 10),
+        margin={"l": 4, "r": 4, "t": 24, "b": 4},
+        showlegend=False,
+        uirevision="strip",
+    )
     return live_figure(traces, layout)
 
 
 def standalone_html(figure: go.Figure, title: str = "dropviz") -> str:
     """The figure as one self-contained interactive HTML page (plotly.js embedded: works offline,
     e.g. from a slide deck); the mode bar's camera button saves a PNG."""
-    return figure.to_html(include_plotlyjs=True, full_html=True, validate=False,
-                          config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2,
-                                                                                 "filename": title}},
-                          default_width="100%", default_height=f"{int(figure.layout.height or 450)}px")
+    return figure.to_html(
+        include_plotlyjs=True,
+        full_html=True,
+        validate=False,
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": title}},
+        default_width="100%",
+        default_height=f"{int(figure.layout.height or 450)}px",
+    )

@@ -4,6 +4,7 @@ Each builder takes plain data (lists, numpy arrays, the engine's event
 objects) so that it is tested without a browser. ``labels`` arguments carry
 the already-translated UI text; every builder has English defaults.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,19 +22,50 @@ from ..theory import count_subnetworks, effective_weight_mask_dropconnect, effec
 RUN_STYLE = {"method": "solid", "baseline": "dash"}
 SPLIT_COLOUR = {"train": "#1f77b4", "test": "#d62728"}
 POSITIVE, NEGATIVE, DROPPED = "#e4572e", "#2e86ab", "#c8c8c8"
-CLASS_COLOURS = ("#2e86ab", "#e4572e", "#3bb273", "#7768ae", "#f2a541", "#8d6a9f", "#4d9de0", "#e15554", "#7bc950", "#333333")
+CLASS_COLOURS = (
+    "#2e86ab",
+    "#e4572e",
+    "#3bb273",
+    "#7768ae",
+    "#f2a541",
+    "#8d6a9f",
+    "#4d9de0",
+    "#e15554",
+    "#7bc950",
+    "#333333",
+)
 WIDTH_BUCKETS = (0.6, 1.4, 2.6, 4.2)  # line widths for the |w| quartiles
 
 DEFAULT_LABELS = {
-    "method": "dropout", "baseline": "no-dropout twin", "train": "train", "test": "test",
-    "loss": "cross-entropy loss", "error": "error rate", "epoch": "epoch",
-    "gap": "generalization gap (test − train loss)", "no_data": "press Train to see the curves",
-    "kept": "kept", "dropped": "dropped", "input": "input", "hidden": "hidden", "output": "output",
-    "shown": "{shown} of {total} shown", "play": "▶ play", "pause": "❚❚", "step": "step",
-    "mask_dropout": "dropout: whole rows and columns", "mask_dropconnect": "DropConnect: independent entries",
-    "sub_networks": "{text} sub-networks", "to_unit": "to unit", "from_unit": "from unit",
-    "pred": "pred", "true": "true", "twin_pred": "twin",
-    "lines": "lines under each image: {order}", "batch_loss": "mini-batch loss (smoothed)", "no_eval_yet": "mini-batch loss until the first evaluation",
+    "method": "dropout",
+    "baseline": "no-dropout twin",
+    "train": "train",
+    "test": "test",
+    "loss": "cross-entropy loss",
+    "error": "error rate",
+    "epoch": "epoch",
+    "gap": "generalization gap (test − train loss)",
+    "no_data": "press Train to see the curves",
+    "kept": "kept",
+    "dropped": "dropped",
+    "input": "input",
+    "hidden": "hidden",
+    "output": "output",
+    "shown": "{shown} of {total} shown",
+    "play": "▶ play",
+    "pause": "❚❚",
+    "step": "step",
+    "mask_dropout": "dropout: whole rows and columns",
+    "mask_dropconnect": "DropConnect: independent entries",
+    "sub_networks": "{text} sub-networks",
+    "to_unit": "to unit",
+    "from_unit": "from unit",
+    "pred": "pred",
+    "true": "true",
+    "twin_pred": "twin",
+    "lines": "lines under each image: {order}",
+    "batch_loss": "mini-batch loss (smoothed)",
+    "no_eval_yet": "mini-batch loss until the first evaluation",
 }
 
 
@@ -79,8 +111,11 @@ def latest_gaps(frame: pd.DataFrame) -> dict[str, float]:
     if frame.empty:
         return {}
     last = frame.iloc[-1]
-    return {run: float(last[f"{run}_test_loss"] - last[f"{run}_train_loss"])
-            for run in ("method", "baseline") if f"{run}_test_loss" in frame}
+    return {
+        run: float(last[f"{run}_test_loss"] - last[f"{run}_train_loss"])
+        for run in ("method", "baseline")
+        if f"{run}_test_loss" in frame
+    }
 
 
 def panels_layout(titles: Sequence[str], *, spacing: float = 0.08, title_size: int = 14) -> dict:
@@ -99,9 +134,19 @@ def panels_layout(titles: Sequence[str], *, spacing: float = 0.08, title_size: i
         layout[f"xaxis{suffix}"] = {"domain": [start, start + width], "anchor": f"y{suffix}", "automargin": False}
         layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "automargin": False}
         if index < len(titles) and titles[index]:
-            layout["annotations"].append({
-                "text": titles[index], "x": start + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-                "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": title_size}})
+            layout["annotations"].append(
+                {
+                    "text": titles[index],
+                    "x": start + width / 2,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": title_size},
+                }
+            )
     return layout
 
 
@@ -134,9 +179,15 @@ def smoothed_losses(steps: Sequence, *, max_points: int = 200) -> pd.DataFrame:
     return thin_rows(frame, max_points)
 
 
-def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, *, log_loss: bool = False,
-                  smoothed: pd.DataFrame | None = None, keep_changes: Sequence[tuple[float, str]] = (),
-                  subtitle: str = "") -> go.Figure:
+def curves_figure(
+    frame: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    *,
+    log_loss: bool = False,
+    smoothed: pd.DataFrame | None = None,
+    keep_changes: Sequence[tuple[float, str]] = (),
+    subtitle: str = "",
+) -> go.Figure:
     """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run.
 
     ``smoothed`` (:func:`smoothed_losses`) adds the smoothed mini-batch loss of each run to the loss
@@ -153,34 +204,76 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
     for col, metric in ((1, "loss"), (2, "error")):
         for run in runs:
             for split in ("train", "test"):
-                traces.append({
-                    "type": "scatter", **_axis_ref(col), "x": epochs, "y": frame[f"{run}_{split}_{metric}"].to_numpy(np.float32),
-                    "mode": "lines", "name": f"{text[run]} · {text[split]}", "legendgroup": f"{run}{split}",
-                    "showlegend": col == 1,
-                    "line": {"color": SPLIT_COLOUR[split], "dash": RUN_STYLE[run], "width": 2.4 if run == "method" else 1.8},
-                    # The gap between train and test is shaded: a wide band is overfitting.
-                    "fill": "tonexty" if split == "test" and metric == "loss" else "none",
-                    "fillcolor": "rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
-                    "hovertemplate": f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
-                })
+                traces.append(
+                    {
+                        "type": "scatter",
+                        **_axis_ref(col),
+                        "x": epochs,
+                        "y": frame[f"{run}_{split}_{metric}"].to_numpy(np.float32),
+                        "mode": "lines",
+                        "name": f"{text[run]} · {text[split]}",
+                        "legendgroup": f"{run}{split}",
+                        "showlegend": col == 1,
+                        "line": {
+                            "color": SPLIT_COLOUR[split],
+                            "dash": RUN_STYLE[run],
+                            "width": 2.4 if run == "method" else 1.8,
+                        },
+                        # The gap between train and test is shaded: a wide band is overfitting.
+                        "fill": "tonexty" if split == "test" and metric == "loss" else "none",
+                        "fillcolor": "rgba(214,39,40,0.10)" if run == "baseline" else "rgba(31,119,180,0.10)",
+                        "hovertemplate": f"{text[run]} {text[split]}: %{{y:.3f}} @ {text['epoch']} %{{x:.0f}}<extra></extra>",
+                    }
+                )
     if smoothed is not None and len(smoothed):
         smooth_epochs = smoothed["epoch"].to_numpy(np.float32)
         for run in [run for run in ("method", "baseline") if run in smoothed]:
-            traces.append({
-                "type": "scatter", "xaxis": "x", "yaxis": "y", "x": smooth_epochs, "y": smoothed[run].to_numpy(np.float32),
-                "mode": "lines", "name": f"{text[run]} · {text['batch_loss']}", "legendgroup": f"{run}batch",
-                "line": {"color": "#7f7f7f", "dash": RUN_STYLE[run], "width": 1.4}, "opacity": 0.8,
-                "hovertemplate": f"{text[run]} {text['batch_loss']}: %{{y:.3f}} @ {text['epoch']} %{{x:.2f}}<extra></extra>",
-            })
+            traces.append(
+                {
+                    "type": "scatter",
+                    "xaxis": "x",
+                    "yaxis": "y",
+                    "x": smooth_epochs,
+                    "y": smoothed[run].to_numpy(np.float32),
+                    "mode": "lines",
+                    "name": f"{text[run]} · {text['batch_loss']}",
+                    "legendgroup": f"{run}batch",
+                    "line": {"color": "#7f7f7f", "dash": RUN_STYLE[run], "width": 1.4},
+                    "opacity": 0.8,
+                    "hovertemplate": f"{text[run]} {text['batch_loss']}: %{{y:.3f}} @ {text['epoch']} %{{x:.2f}}<extra></extra>",
+                }
+            )
     shapes = []
     for epoch, label in keep_changes:
         for col in (1, 2):
             suffix = "" if col == 1 else str(col)
-            shapes.append({"type": "line", "xref": f"x{suffix}", "yref": f"y{suffix} domain", "x0": epoch, "x1": epoch,
-                           "y0": 0, "y1": 1, "line": {"color": "#6d3fc0", "width": 1.5, "dash": "dash"}})
-        layout["annotations"].append({"text": label, "x": epoch, "xref": "x", "y": 1.0, "yref": "y domain",
-                                      "xanchor": "left", "yanchor": "top", "showarrow": False, "textangle": 0,
-                                      "font": {"size": 11, "color": "#6d3fc0"}, "bgcolor": "rgba(255,255,255,0.7)"})
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": f"x{suffix}",
+                    "yref": f"y{suffix} domain",
+                    "x0": epoch,
+                    "x1": epoch,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#6d3fc0", "width": 1.5, "dash": "dash"},
+                }
+            )
+        layout["annotations"].append(
+            {
+                "text": label,
+                "x": epoch,
+                "xref": "x",
+                "y": 1.0,
+                "yref": "y domain",
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "textangle": 0,
+                "font": {"size": 11, "color": "#6d3fc0"},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            }
+        )
     layout["shapes"] = shapes
     layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": text["epoch"]}
     layout["yaxis"].update(title={"text": text["loss"]}, type="log" if log_loss else "linear")
@@ -200,13 +293,16 @@ def curves_figure(frame: pd.DataFrame, labels: Mapping[str, str] | None = None, 
         title_text = f"{subtitle} · {text['no_data']}" if subtitle else text["no_data"]
     layout.update(
         title={"text": title_text, "font": {"size": 13}},
-        height=420, margin={"l": 50, "r": 20, "t": 80, "b": 40},
-        legend={"orientation": "h", "y": -0.28, "x": 0}, uirevision="curves",
+        height=420,
+        margin={"l": 50, "r": 20, "t": 80, "b": 40},
+        legend={"orientation": "h", "y": -0.28, "x": 0},
+        uirevision="curves",
     )
     return live_figure(traces, layout)
 
 
 # ----------------------------------------------------------------------------- masked network
+
 
 def _layer_positions(display: Sequence[Sequence[int]]) -> list[np.ndarray]:
     """(x, y) of each drawn unit, layer by layer, centred vertically."""
@@ -235,11 +331,17 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
     gauss = []
     for layer in range(n_layers):
         mask = masks[layer] if layer < len(masks) and method in ("dropout", "gaussian") else None
-        kept.append(_kept_units(mask, len(display[layer])) if method == "dropout" else np.ones(len(display[layer]), bool))
-        gauss.append(np.asarray(mask, float) if method == "gaussian" and mask is not None and np.ndim(mask) == 1 else None)
+        kept.append(
+            _kept_units(mask, len(display[layer])) if method == "dropout" else np.ones(len(display[layer]), bool)
+        )
+        gauss.append(
+            np.asarray(mask, float) if method == "gaussian" and mask is not None and np.ndim(mask) == 1 else None
+        )
     magnitudes = np.concatenate([np.abs(np.asarray(w, float)).ravel() for w in weights]) if weights else np.zeros(0)
     edges = np.quantile(magnitudes, [0.25, 0.5, 0.75]) if magnitudes.size else np.zeros(3)
-    buckets: dict[tuple[int, int], tuple[list, list]] = {(s, b): ([], []) for s in (0, 1) for b in range(len(WIDTH_BUCKETS))}
+    buckets: dict[tuple[int, int], tuple[list, list]] = {
+        (s, b): ([], []) for s in (0, 1) for b in range(len(WIDTH_BUCKETS))
+    }
     dropped_xy: tuple[list, list] = ([], [])
     for layer, weight in enumerate(weights):
         weight = np.asarray(weight, float)
@@ -262,14 +364,32 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
                 buckets[(sign, bucket)][1].extend(ys)
     traces = []
     for (sign, bucket), (xs, ys) in buckets.items():
-        traces.append({
-            "type": "scatter", "x": xs, "y": ys, "mode": "lines", "hoverinfo": "skip", "showlegend": False,
-            "line": {"color": POSITIVE if sign == 0 else NEGATIVE, "width": WIDTH_BUCKETS[bucket]}, "opacity": 0.75,
-            "name": f"w{'+' if sign == 0 else '−'}{bucket}",
-        })
-    traces.append({"type": "scatter", "x": dropped_xy[0], "y": dropped_xy[1], "mode": "lines", "hoverinfo": "skip",
-                   "showlegend": False, "line": {"color": DROPPED, "width": 0.8, "dash": "dot"},
-                   "name": "dropped connections", "legendgroup": "dropped-connections"})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "line": {"color": POSITIVE if sign == 0 else NEGATIVE, "width": WIDTH_BUCKETS[bucket]},
+                "opacity": 0.75,
+                "name": f"w{'+' if sign == 0 else '−'}{bucket}",
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": dropped_xy[0],
+            "y": dropped_xy[1],
+            "mode": "lines",
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "line": {"color": DROPPED, "width": 0.8, "dash": "dot"},
+            "name": "dropped connections",
+            "legendgroup": "dropped-connections",
+        }
+    )
     kept_x, kept_y, kept_text, kept_size, drop_x, drop_y, drop_text = [], [], [], [], [], [], []
     for layer, units in enumerate(display):
         for k, unit in enumerate(units):
@@ -288,18 +408,37 @@ def _frame_traces(positions, display, weights, masks, method: str, text: dict) -
                 drop_x.append(x)
                 drop_y.append(y)
                 drop_text.append(label)
-    traces.append({
-        "type": "scatter", "x": kept_x, "y": kept_y, "mode": "markers", "text": kept_text, "name": text["kept"],
-        "legendgroup": "kept-units", "hovertemplate": "%{text}<extra></extra>",
-        # A scalar size unless it varies (Gaussian): per-point styles are slow to draw.
-        "marker": {"size": kept_size if len(set(kept_size)) > 1 else 16.0, "color": "#ffffff",
-                   "line": {"color": "#333333", "width": 2}},
-    })
-    traces.append({
-        "type": "scatter", "x": drop_x, "y": drop_y, "mode": "markers", "text": drop_text, "name": text["dropped"],
-        "legendgroup": "dropped-units", "hovertemplate": "%{text}<extra></extra>",
-        "marker": {"size": 16, "color": DROPPED, "symbol": "x", "line": {"color": "#888888", "width": 1}},
-    })
+    traces.append(
+        {
+            "type": "scatter",
+            "x": kept_x,
+            "y": kept_y,
+            "mode": "markers",
+            "text": kept_text,
+            "name": text["kept"],
+            "legendgroup": "kept-units",
+            "hovertemplate": "%{text}<extra></extra>",
+            # A scalar size unless it varies (Gaussian): per-point styles are slow to draw.
+            "marker": {
+                "size": kept_size if len(set(kept_size)) > 1 else 16.0,
+                "color": "#ffffff",
+                "line": {"color": "#333333", "width": 2},
+            },
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": drop_x,
+            "y": drop_y,
+            "mode": "markers",
+            "text": drop_text,
+            "name": text["dropped"],
+            "legendgroup": "dropped-units",
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"size": 16, "color": DROPPED, "symbol": "x", "line": {"color": "#888888", "width": 1}},
+        }
+    )
     return traces
 
 
@@ -328,36 +467,78 @@ def network_figure(
     history = list(mask_history) or [tuple(None for _ in display)]
     steps = list(steps) if steps is not None else list(range(len(history)))
     positions = _layer_positions(display)
-    frames = [{"data": _frame_traces(positions, display, weights, masks, method, text), "name": str(step)}
-              for masks, step in zip(history, steps)]
+    frames = [
+        {"data": _frame_traces(positions, display, weights, masks, method, text), "name": str(step)}
+        for masks, step in zip(history, steps)
+    ]
     n_layers = len(display)
     annotations = []
     for layer, units in enumerate(display):
         kind = text["input"] if layer == 0 else text["output"] if layer == n_layers - 1 else f"{text['hidden']} {layer}"
         total = layer_sizes[layer]
         subtitle = text["shown"].format(shown=len(units), total=total) if len(units) < total else f"{total}"
-        annotations.append({"x": layer, "y": 1.28, "text": f"<b>{kind}</b><br>{subtitle}", "showarrow": False,
-                            "font": {"size": 12}})
-    layout = {"height": 380, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "#ffffff",
-              "showlegend": False, "uirevision": "network", "annotations": annotations,
-              "xaxis": {"visible": False, "range": [-0.4, n_layers - 0.6], "automargin": False},
-              "yaxis": {"visible": False, "range": [-1.25, 1.5], "automargin": False}}
+        annotations.append(
+            {"x": layer, "y": 1.28, "text": f"<b>{kind}</b><br>{subtitle}", "showarrow": False, "font": {"size": 12}}
+        )
+    layout = {
+        "height": 380,
+        "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
+        "plot_bgcolor": "#ffffff",
+        "showlegend": False,
+        "uirevision": "network",
+        "annotations": annotations,
+        "xaxis": {"visible": False, "range": [-0.4, n_layers - 0.6], "automargin": False},
+        "yaxis": {"visible": False, "range": [-1.25, 1.5], "automargin": False},
+    }
     if len(frames) > 1:
-        layout["updatemenus"] = [{
-            "type": "buttons", "showactive": False, "x": 0.0, "y": -0.02, "xanchor": "left", "yanchor": "top", "direction": "left",
-            "buttons": [
-                {"label": text["play"], "method": "animate",
-                 "args": [None, {"frame": {"duration": 450, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}]},
-                {"label": text["pause"], "method": "animate",
-                 "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}]},
-            ],
-        }]
-        layout["sliders"] = [{
-            "active": len(frames) - 1, "x": 0.2, "y": 0.0, "len": 0.8, "yanchor": "top", "currentvalue": {"prefix": f"{text['step']} "},
-            "steps": [{"label": frame["name"], "method": "animate",
-                       "args": [[frame["name"]], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}]}
-                      for frame in frames],
-        }]
+        layout["updatemenus"] = [
+            {
+                "type": "buttons",
+                "showactive": False,
+                "x": 0.0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "direction": "left",
+                "buttons": [
+                    {
+                        "label": text["play"],
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": 450, "redraw": True},
+                                "fromcurrent": True,
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
+                    {
+                        "label": text["pause"],
+                        "method": "animate",
+                        "args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
+                    },
+                ],
+            }
+        ]
+        layout["sliders"] = [
+            {
+                "active": len(frames) - 1,
+                "x": 0.2,
+                "y": 0.0,
+                "len": 0.8,
+                "yanchor": "top",
+                "currentvalue": {"prefix": f"{text['step']} "},
+                "steps": [
+                    {
+                        "label": frame["name"],
+                        "method": "animate",
+                        "args": [[frame["name"]], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"}],
+                    }
+                    for frame in frames
+                ],
+            }
+        ]
         layout["margin"]["b"] = 70
         layout["height"] = 440
     return live_figure(frames[-1]["data"], layout, frames if len(frames) > 1 else None)
@@ -382,8 +563,9 @@ def _group_size(traces, group: str) -> int:
 
 # ----------------------------------------------------------------------------- mask matrix
 
+
 def _break_title(title: str) -> str:
-    """"dropout: whole rows and columns" -> "dropout:<br>whole rows and columns" (either colon)."""
+    """ "dropout: whole rows and columns" -> "dropout:<br>whole rows and columns" (either colon)."""
     for colon in (": ", "："):
         if colon in title:
             head, tail = title.split(colon, 1)
@@ -391,7 +573,9 @@ def _break_title(title: str) -> str:
     return title
 
 
-def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, labels: Mapping[str, str] | None = None) -> go.Figure:
+def mask_matrix_figure(
+    n_out: int, n_in: int, keep_p: float, *, seed: int = 0, labels: Mapping[str, str] | None = None
+) -> go.Figure:
     """Effective mask on one (n_out, n_in) weight matrix: dropout (rows and columns) vs DropConnect (entries)."""
     text = _labels(labels)
     rng = np.random.default_rng(seed)
@@ -404,15 +588,34 @@ def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, l
         except ValueError:
             counts[name] = ""
     # Each title on two lines (a half-width panel on a 1280-pixel screen cut one line off).
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
-        f"{_break_title(text['mask_dropout'])}<br><sub>{counts['dropout']}</sub>",
-        f"{_break_title(text['mask_dropconnect'])}<br><sub>{counts['dropconnect']}</sub>"))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.06,
+        subplot_titles=(
+            f"{_break_title(text['mask_dropout'])}<br><sub>{counts['dropout']}</sub>",
+            f"{_break_title(text['mask_dropconnect'])}<br><sub>{counts['dropconnect']}</sub>",
+        ),
+    )
     colours = [[0, "#f0f0f0"], [1, "#2e86ab"]]
     for col, matrix in ((1, dropout), (2, dropconnect)):
-        fig.add_trace(go.Heatmap(z=matrix, zmin=0, zmax=1, colorscale=colours, showscale=False, xgap=1, ygap=1,
-                                 hovertemplate=f"{text['to_unit']} %{{y}}, {text['from_unit']} %{{x}}: %{{z}}<extra></extra>"),
-                      row=1, col=col)
-        fig.update_yaxes(autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col)
+        fig.add_trace(
+            go.Heatmap(
+                z=matrix,
+                zmin=0,
+                zmax=1,
+                colorscale=colours,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                hovertemplate=f"{text['to_unit']} %{{y}}, {text['from_unit']} %{{x}}: %{{z}}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        fig.update_yaxes(
+            autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col
+        )
         fig.update_xaxes(showticklabels=False, row=1, col=col)
     fig.update_layout(height=350, margin={"l": 10, "r": 10, "t": 90, "b": 10})
     fig.update_annotations(font_size=13)
@@ -421,9 +624,11 @@ def mask_matrix_figure(n_out: int, n_in: int, keep_p: float, *, seed: int = 0, l
 
 # ----------------------------------------------------------------------------- decision boundary
 
+
 @torch.no_grad()
-def predict_grid(model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float],
-                 resolution: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def predict_grid(
+    model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float], resolution: int = 60
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class probabilities of an eval-mode model on a resolution x resolution grid: (xs, ys, probs[ny, nx, k])."""
     xs = np.linspace(*x_range, resolution, dtype=np.float32)
     ys = np.linspace(*y_range, resolution, dtype=np.float32)
@@ -456,7 +661,7 @@ BOUNDARY_LINE = (34, 34, 34)
 
 
 def _rgb(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
 
 
 def _region_palette(n_classes: int) -> np.ndarray:
@@ -527,14 +732,27 @@ def _dots_layer(width: int, height: int, x_range, y_range, x_train, y_train, x_t
         draw.ellipse((px - radius, py - radius, px + radius, py + radius), outline=colour(label), width=scale)
     for (px, py), label in zip(to_pixel(np.asarray(x_train, float)), np.asarray(y_train)):
         radius = 5 * scale
-        draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=colour(label),
-                     outline=(255, 255, 255, 255), width=scale)
+        draw.ellipse(
+            (px - radius, py - radius, px + radius, py + radius),
+            fill=colour(label),
+            outline=(255, 255, 255, 255),
+            width=scale,
+        )
     return dots.resize((width, height), Image.Resampling.LANCZOS)
 
 
-def boundary_panel_image(probs: np.ndarray | None, x_range: tuple[float, float], y_range: tuple[float, float],
-                         x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-                         *, pixels: int = BOUNDARY_PIXELS, dots=None) -> tuple[str, int, int]:
+def boundary_panel_image(
+    probs: np.ndarray | None,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    pixels: int = BOUNDARY_PIXELS,
+    dots=None,
+) -> tuple[str, int, int]:
     """One panel of the decision-boundary view as a WebP data URI (row 0 of the image is the lowest y),
     ``pixels`` wide and as high as keeps the data's aspect (dots stay round); returns (uri, width, height).
 
@@ -571,8 +789,14 @@ def boundary_panel_pixels(trace) -> np.ndarray:
 
 def boundary_figure(
     grids: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-    *, titles: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None, max_test_points: int = 400,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    titles: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    max_test_points: int = 400,
 ) -> go.Figure:
     """Decision regions of each run side by side, with training points (filled) and test points (rings).
 
@@ -595,32 +819,55 @@ def boundary_figure(
         x_range, y_range = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
         key = (x_range, y_range)
         if key not in dots_by_range:
-            dots_by_range[key] = _dots_layer(*_panel_size(x_range, y_range), x_range, y_range,
-                                             x_train, y_train, x_test, y_test)
+            dots_by_range[key] = _dots_layer(
+                *_panel_size(x_range, y_range), x_range, y_range, x_train, y_train, x_test, y_test
+            )
         if probs is None and key in untrained_by_range:
             source, width, height = untrained_by_range[key]
         else:
-            source, width, height = boundary_panel_image(probs, x_range, y_range, x_train, y_train, x_test, y_test,
-                                                         dots=dots_by_range[key])
+            source, width, height = boundary_panel_image(
+                probs, x_range, y_range, x_train, y_train, x_test, y_test, dots=dots_by_range[key]
+            )
             if probs is None:
                 untrained_by_range[key] = (source, width, height)
         dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
-        traces.append({
-            "type": "image", **_axis_ref(col), "name": f"{run} regions", "source": source,
-            "x0": x_range[0] + dx / 2, "dx": dx, "y0": y_range[0] + dy / 2, "dy": dy, "hoverinfo": "skip",
-        })
+        traces.append(
+            {
+                "type": "image",
+                **_axis_ref(col),
+                "name": f"{run} regions",
+                "source": source,
+                "x0": x_range[0] + dx / 2,
+                "dx": dx,
+                "y0": y_range[0] + dy / 2,
+                "dy": dy,
+                "hoverinfo": "skip",
+            }
+        )
         suffix = "" if col == 1 else str(col)
         bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
         layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
         layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
-    layout["annotations"].append({
-        "text": f"● {text['train']}    ○ {text['test']}", "x": 0, "y": 0, "xref": "paper", "yref": "paper",
-        "xanchor": "left", "yanchor": "top", "yshift": -4, "showarrow": False, "font": {"size": 12}})
+    layout["annotations"].append(
+        {
+            "text": f"● {text['train']}    ○ {text['test']}",
+            "x": 0,
+            "y": 0,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "left",
+            "yanchor": "top",
+            "yshift": -4,
+            "showarrow": False,
+            "font": {"size": 12},
+        }
+    )
     layout.update(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 24}, showlegend=False, uirevision="boundary")
     return live_figure(traces, layout)
 
 
 # ----------------------------------------------------------------------------- image predictions
+
 
 @torch.no_grad()
 def predict_classes(models: Mapping[str, torch.nn.Module], inputs: torch.Tensor) -> dict[str, np.ndarray]:
@@ -634,8 +881,14 @@ def predict_classes(models: Mapping[str, torch.nn.Module], inputs: torch.Tensor)
 
 
 def image_grid_figure(
-    images: np.ndarray, image_shape: tuple[int, int], y_true: np.ndarray, predictions: Mapping[str, np.ndarray],
-    class_names: Sequence[str], *, columns: int = 4, labels: Mapping[str, str] | None = None,
+    images: np.ndarray,
+    image_shape: tuple[int, int],
+    y_true: np.ndarray,
+    predictions: Mapping[str, np.ndarray],
+    class_names: Sequence[str],
+    *,
+    columns: int = 4,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Test images tiled into one heatmap; under each, one line per run: its predicted class, ✓ or ✗.
 
@@ -657,21 +910,52 @@ def image_grid_figure(
         r, c = divmod(index, columns)
         tile = images[index].reshape(h, w)
         span = tile.max() - tile.min()
-        canvas[r * row_height: r * row_height + h, c * (w + pad): c * (w + pad) + w] = (tile - tile.min()) / (span or 1)
+        canvas[r * row_height : r * row_height + h, c * (w + pad) : c * (w + pad) + w] = (tile - tile.min()) / (
+            span or 1
+        )
         parts = []
         for run, predicted in predictions.items():
             ok = int(predicted[index]) == int(y_true[index])
-            name = class_names[int(predicted[index])] if int(predicted[index]) < len(class_names) else str(predicted[index])
+            name = (
+                class_names[int(predicted[index])]
+                if int(predicted[index]) < len(class_names)
+                else str(predicted[index])
+            )
             colour = "#2a9d4b" if ok else "#d62728"
             parts.append(f"<span style='color:{colour}'>{name} {'✓' if ok else '✗'}</span>")
-        annotations.append({"x": c * (w + pad) + w / 2 - 0.5, "y": r * row_height + h - 0.5, "text": "<br>".join(parts),
-                            "showarrow": False, "yanchor": "top", "font": {"size": 11}, "yshift": -1})
+        annotations.append(
+            {
+                "x": c * (w + pad) + w / 2 - 0.5,
+                "y": r * row_height + h - 0.5,
+                "text": "<br>".join(parts),
+                "showarrow": False,
+                "yanchor": "top",
+                "font": {"size": 11},
+                "yshift": -1,
+            }
+        )
     order = " / ".join(text["pred"] if run == "method" else text["twin_pred"] for run in predictions)
-    annotations.append({"x": 0, "y": 0, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
-                        "yshift": -2, "showarrow": False, "text": text["lines"].format(order=order), "font": {"size": 11}})
+    annotations.append(
+        {
+            "x": 0,
+            "y": 0,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "left",
+            "yanchor": "top",
+            "yshift": -2,
+            "showarrow": False,
+            "text": text["lines"].format(order=order),
+            "font": {"size": 11},
+        }
+    )
     fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray_r", showscale=False, hoverinfo="skip"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
-    fig.update_layout(annotations=annotations, height=120 + 140 * rows, margin={"l": 5, "r": 5, "t": 10, "b": 28},
-                      plot_bgcolor="#ffffff")
+    fig.update_layout(
+        annotations=annotations,
+        height=120 + 140 * rows,
+        margin={"l": 5, "r": 5, "t": 10, "b": 28},
+        plot_bgcolor="#ffffff",
+    )
     return fig

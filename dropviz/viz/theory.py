@@ -4,6 +4,7 @@ No streamlit here. Every text shown inside a figure (titles, axis labels,
 legend names) is an argument with an English default, so the pages pass the
 translated strings and the tests call the builders with plain arrays.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -23,9 +24,13 @@ _MARGIN = dict(l=50, r=20, t=50, b=45)
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=_MARGIN,
-                      template="plotly_white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=_MARGIN,
+        template="plotly_white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    )
     return fig
 
 
@@ -50,16 +55,23 @@ def log_subsample(n: int, max_points: int = 400) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def mc_convergence_figure(counts, mean, half_width, analytic: float, *,
-                          ensemble: float | None = None, max_points: int = 400,
-                          title: str = "Monte-Carlo estimate of E[∂E_D/∂w_i]",
-                          x_label: str = "number of sampled masks",
-                          y_label: str = "gradient",
-                          mc_label: str = "MC running mean",
-                          band_label: str = "99 % confidence band",
-                          analytic_label: str = "analytic ∂E_N/∂w_i + w_i p_i(1−p_i) I_i²",
-                          ensemble_label: str = "∂E_N/∂w_i alone (no penalty)",
-                          height: int = 380) -> go.Figure:
+def mc_convergence_figure(
+    counts,
+    mean,
+    half_width,
+    analytic: float,
+    *,
+    ensemble: float | None = None,
+    max_points: int = 400,
+    title: str = "Monte-Carlo estimate of E[∂E_D/∂w_i]",
+    x_label: str = "number of sampled masks",
+    y_label: str = "gradient",
+    mc_label: str = "MC running mean",
+    band_label: str = "99 % confidence band",
+    analytic_label: str = "analytic ∂E_N/∂w_i + w_i p_i(1−p_i) I_i²",
+    ensemble_label: str = "∂E_N/∂w_i alone (no penalty)",
+    height: int = 380,
+) -> go.Figure:
     """Running MC mean of one gradient component with its 99 % band, vs the analytic value.
 
     ``counts``, ``mean``, ``half_width``: 1-D arrays for one weight (rows of
@@ -70,31 +82,57 @@ def mc_convergence_figure(counts, mean, half_width, analytic: float, *,
     mean = np.asarray(mean, dtype=float)
     half = np.asarray(half_width, dtype=float)
     if not counts.shape == mean.shape == half.shape or counts.ndim != 1:
-        raise ValueError(f"counts, mean and half_width must be 1-D of one length, got "
-                         f"{counts.shape}, {mean.shape}, {half.shape}")
+        raise ValueError(
+            f"counts, mean and half_width must be 1-D of one length, got {counts.shape}, {mean.shape}, {half.shape}"
+        )
     idx = log_subsample(counts.size, max_points)
     x, m, h = counts[idx], mean[idx], half[idx]
     finite = np.isfinite(h)
     xb, lo, hi = x[finite], (m - h)[finite], (m + h)[finite]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=np.concatenate([xb, xb[::-1]]),
-                             y=np.concatenate([hi, lo[::-1]]), fill="toself",
-                             fillcolor="rgba(31,119,180,0.18)", line=dict(width=0),
-                             hoverinfo="skip", name=band_label))
-    fig.add_trace(go.Scatter(x=x, y=m, mode="lines", line=dict(color=BLUE, width=2),
-                             name=mc_label))
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([xb, xb[::-1]]),
+            y=np.concatenate([hi, lo[::-1]]),
+            fill="toself",
+            fillcolor="rgba(31,119,180,0.18)",
+            line=dict(width=0),
+            hoverinfo="skip",
+            name=band_label,
+        )
+    )
+    fig.add_trace(go.Scatter(x=x, y=m, mode="lines", line=dict(color=BLUE, width=2), name=mc_label))
     x_end = [x[0], x[-1]] if x.size else [1, 1]
-    fig.add_trace(go.Scatter(x=x_end, y=[analytic, analytic], mode="lines",
-                             line=dict(color=RED, width=2, dash="dash"), name=analytic_label))
+    fig.add_trace(
+        go.Scatter(
+            x=x_end,
+            y=[analytic, analytic],
+            mode="lines",
+            line=dict(color=RED, width=2, dash="dash"),
+            name=analytic_label,
+        )
+    )
     if ensemble is not None:
-        fig.add_trace(go.Scatter(x=x_end, y=[ensemble, ensemble], mode="lines",
-                                 line=dict(color=GREY, width=1.5, dash="dot"),
-                                 name=ensemble_label))
+        fig.add_trace(
+            go.Scatter(
+                x=x_end,
+                y=[ensemble, ensemble],
+                mode="lines",
+                line=dict(color=GREY, width=1.5, dash="dot"),
+                name=ensemble_label,
+            )
+        )
     # Keep the y-range on the converged part: the first few samples swing wildly.
     tail = m[x >= min(30, x[-1])] if x.size else m
     ref = [analytic] + ([ensemble] if ensemble is not None else [])
-    spread = np.concatenate([tail, (m + h)[finite & (x >= min(30, x[-1] if x.size else 1))],
-                             (m - h)[finite & (x >= min(30, x[-1] if x.size else 1))], ref])
+    spread = np.concatenate(
+        [
+            tail,
+            (m + h)[finite & (x >= min(30, x[-1] if x.size else 1))],
+            (m - h)[finite & (x >= min(30, x[-1] if x.size else 1))],
+            ref,
+        ]
+    )
     spread = spread[np.isfinite(spread)]
     if spread.size:
         lo_y, hi_y = float(spread.min()), float(spread.max())
@@ -105,45 +143,81 @@ def mc_convergence_figure(counts, mean, half_width, analytic: float, *,
     return _layout(fig, title, height)
 
 
-def regularization_strength_figure(keep_ps=None, marked: Sequence[float] = (), *,
-                                   title: str = "Penalty factors p(1 − p) and (1 − p)/p",
-                                   x_label: str = "keep probability p",
-                                   y_label: str = "p(1 − p)",
-                                   y2_label: str = "(1 − p)/p",
-                                   train_label: str = "p(1 − p): on training weights w",
-                                   test_label: str = "(1 − p)/p: on test weights p·w",
-                                   max_label: str = "maximum at p = 0.5",
-                                   marked_label: str = "your p_i",
-                                   y2_max: float = 10.0,
-                                   height: int = 300) -> go.Figure:
+def regularization_strength_figure(
+    keep_ps=None,
+    marked: Sequence[float] = (),
+    *,
+    title: str = "Penalty factors p(1 − p) and (1 − p)/p",
+    x_label: str = "keep probability p",
+    y_label: str = "p(1 − p)",
+    y2_label: str = "(1 − p)/p",
+    train_label: str = "p(1 − p): on training weights w",
+    test_label: str = "(1 − p)/p: on test weights p·w",
+    max_label: str = "maximum at p = 0.5",
+    marked_label: str = "your p_i",
+    y2_max: float = 10.0,
+    height: int = 300,
+) -> go.Figure:
     """Both readings of the dropout penalty against p: p(1 − p) on the training-time weights w
     (left axis, maximum 1/4 at p = 0.5) and (1 − p)/p on the test-time weights p·w (right axis,
     growing as p falls; drawn where it is at most ``y2_max``), with marked p values on each."""
     p = np.linspace(0.0, 1.0, 201) if keep_ps is None else np.asarray(keep_ps, dtype=float)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=p, y=p * (1 - p), mode="lines", line=dict(color=BLUE, width=2),
-                             name=train_label))
+    fig.add_trace(go.Scatter(x=p, y=p * (1 - p), mode="lines", line=dict(color=BLUE, width=2), name=train_label))
     shown = p[(p > 0) & ((1 - p) / np.where(p > 0, p, 1) <= y2_max)]
-    fig.add_trace(go.Scatter(x=shown, y=(1 - shown) / shown, mode="lines", yaxis="y2",
-                             line=dict(color=GREEN, width=2, dash="dash"), name=test_label))
-    fig.add_trace(go.Scatter(x=[0.5], y=[0.25], mode="markers+text", text=[max_label],
-                             textposition="top center", marker=dict(color=RED, size=10),
-                             name=max_label, showlegend=False))
+    fig.add_trace(
+        go.Scatter(
+            x=shown,
+            y=(1 - shown) / shown,
+            mode="lines",
+            yaxis="y2",
+            line=dict(color=GREEN, width=2, dash="dash"),
+            name=test_label,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0.5],
+            y=[0.25],
+            mode="markers+text",
+            text=[max_label],
+            textposition="top center",
+            marker=dict(color=RED, size=10),
+            name=max_label,
+            showlegend=False,
+        )
+    )
     marked = np.asarray(list(marked), dtype=float)
     if marked.size:
-        fig.add_trace(go.Scatter(x=marked, y=marked * (1 - marked), mode="markers",
-                                 marker=dict(color=ORANGE, size=9, symbol="diamond"),
-                                 name=marked_label))
+        fig.add_trace(
+            go.Scatter(
+                x=marked,
+                y=marked * (1 - marked),
+                mode="markers",
+                marker=dict(color=ORANGE, size=9, symbol="diamond"),
+                name=marked_label,
+            )
+        )
         inside = marked[(marked > 0) & ((1 - marked) / np.where(marked > 0, marked, 1) <= y2_max)]
-        fig.add_trace(go.Scatter(x=inside, y=(1 - inside) / inside, mode="markers", yaxis="y2",
-                                 marker=dict(color=ORANGE, size=9, symbol="diamond-open"),
-                                 name=marked_label, showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=inside,
+                y=(1 - inside) / inside,
+                mode="markers",
+                yaxis="y2",
+                marker=dict(color=ORANGE, size=9, symbol="diamond-open"),
+                name=marked_label,
+                showlegend=False,
+            )
+        )
     fig.update_xaxes(title=x_label, range=[0, 1])
     fig.update_yaxes(title=y_label, range=[0, 0.3])
     fig = _layout(fig, title, height)
-    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.3),
-                      yaxis2=dict(title=y2_label, overlaying="y", side="right", range=[0, y2_max],
-                                  showgrid=False))
+    fig.update_layout(
+        showlegend=True,
+        legend=dict(orientation="h", y=-0.3),
+        yaxis2=dict(title=y2_label, overlaying="y", side="right", range=[0, y2_max], showgrid=False),
+    )
     return fig
 
 
@@ -152,15 +226,20 @@ def regularization_strength_figure(keep_ps=None, marked: Sequence[float] = (), *
 # --------------------------------------------------------------------------
 
 
-def ridge_convergence_figure(steps, rel_error, rel_error_last=None, *,
-                             threshold: float | None = 1e-2,
-                             title: str = "SGD with Bernoulli input masks → closed form",
-                             x_label: str = "SGD step",
-                             y_label: str = "‖w − w*‖ / ‖w*‖",
-                             avg_label: str = "averaged iterate",
-                             last_label: str = "raw iterate",
-                             threshold_label: str = "1 % relative error",
-                             height: int = 340) -> go.Figure:
+def ridge_convergence_figure(
+    steps,
+    rel_error,
+    rel_error_last=None,
+    *,
+    threshold: float | None = 1e-2,
+    title: str = "SGD with Bernoulli input masks → closed form",
+    x_label: str = "SGD step",
+    y_label: str = "‖w − w*‖ / ‖w*‖",
+    avg_label: str = "averaged iterate",
+    last_label: str = "raw iterate",
+    threshold_label: str = "1 % relative error",
+    height: int = 340,
+) -> go.Figure:
     """Relative distance to the closed-form minimizer as SGD goes (log y)."""
     steps = np.asarray(steps, dtype=float)
     rel = np.asarray(rel_error, dtype=float)
@@ -168,25 +247,39 @@ def ridge_convergence_figure(steps, rel_error, rel_error_last=None, *,
         raise ValueError(f"steps and rel_error must match, got {steps.shape} and {rel.shape}")
     fig = go.Figure()
     if rel_error_last is not None:
-        fig.add_trace(go.Scatter(x=steps, y=np.asarray(rel_error_last, dtype=float),
-                                 mode="lines", line=dict(color=GREY, width=1),
-                                 name=last_label))
-    fig.add_trace(go.Scatter(x=steps, y=rel, mode="lines", line=dict(color=BLUE, width=2.5),
-                             name=avg_label))
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=np.asarray(rel_error_last, dtype=float),
+                mode="lines",
+                line=dict(color=GREY, width=1),
+                name=last_label,
+            )
+        )
+    fig.add_trace(go.Scatter(x=steps, y=rel, mode="lines", line=dict(color=BLUE, width=2.5), name=avg_label))
     if threshold is not None and steps.size:
-        fig.add_trace(go.Scatter(x=[steps[0], steps[-1]], y=[threshold, threshold],
-                                 mode="lines", line=dict(color=RED, dash="dash", width=1.5),
-                                 name=threshold_label))
+        fig.add_trace(
+            go.Scatter(
+                x=[steps[0], steps[-1]],
+                y=[threshold, threshold],
+                mode="lines",
+                line=dict(color=RED, dash="dash", width=1.5),
+                name=threshold_label,
+            )
+        )
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label, type="log")
     return _layout(fig, title, height)
 
 
-def weights_comparison_figure(series: Mapping[str, Sequence[float]], *,
-                              title: str = "Weights side by side",
-                              x_label: str = "weight",
-                              y_label: str = "value",
-                              height: int = 340) -> go.Figure:
+def weights_comparison_figure(
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Weights side by side",
+    x_label: str = "weight",
+    y_label: str = "value",
+    height: int = 340,
+) -> go.Figure:
     """Grouped bars, one group per weight index, one bar per named solution."""
     if not series:
         raise ValueError("series must name at least one weight vector")
@@ -211,13 +304,16 @@ def weights_comparison_figure(series: Mapping[str, Sequence[float]], *,
 # --------------------------------------------------------------------------
 
 
-def mask_comparison_figure(mask_dropout, mask_dropconnect, *,
-                           titles: tuple[str, str] = ("dropout: whole rows / columns",
-                                                      "DropConnect: independent weights"),
-                           title: str = "Effective weight masks on W (kept = dark)",
-                           x_label: str = "input unit j",
-                           y_label: str = "output unit i",
-                           height: int = 340) -> go.Figure:
+def mask_comparison_figure(
+    mask_dropout,
+    mask_dropconnect,
+    *,
+    titles: tuple[str, str] = ("dropout: whole rows / columns", "DropConnect: independent weights"),
+    title: str = "Effective weight masks on W (kept = dark)",
+    x_label: str = "input unit j",
+    y_label: str = "output unit i",
+    height: int = 340,
+) -> go.Figure:
     """Two 0/1 heat maps side by side, same colour scale, kept weights dark."""
     a = np.asarray(mask_dropout, dtype=float)
     b = np.asarray(mask_dropconnect, dtype=float)
@@ -226,13 +322,29 @@ def mask_comparison_figure(mask_dropout, mask_dropconnect, *,
     fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), horizontal_spacing=0.08)
     scale = [[0.0, "#f2f2f2"], [1.0, "#1f3b73"]]
     for col, m in ((1, a), (2, b)):
-        fig.add_trace(go.Heatmap(z=m, zmin=0, zmax=1, colorscale=scale, showscale=False,
-                                 xgap=1, ygap=1,
-                                 hovertemplate="i=%{y}, j=%{x}: %{z}<extra></extra>"),
-                      row=1, col=col)
+        fig.add_trace(
+            go.Heatmap(
+                z=m,
+                zmin=0,
+                zmax=1,
+                colorscale=scale,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                hovertemplate="i=%{y}, j=%{x}: %{z}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
         fig.update_xaxes(title=x_label, row=1, col=col, showgrid=False)
-        fig.update_yaxes(title=y_label if col == 1 else None, autorange="reversed",
-                         row=1, col=col, showgrid=False, scaleanchor=f"x{'' if col == 1 else 2}")
+        fig.update_yaxes(
+            title=y_label if col == 1 else None,
+            autorange="reversed",
+            row=1,
+            col=col,
+            showgrid=False,
+            scaleanchor=f"x{'' if col == 1 else 2}",
+        )
     return _layout(fig, title, height)
 
 
@@ -241,16 +353,23 @@ def mask_comparison_figure(mask_dropout, mask_dropconnect, *,
 # --------------------------------------------------------------------------
 
 
-def nwgm_figure(outputs, probs, *, nwgm: float, weight_scaled: float, arithmetic: float,
-                bins: int = 40,
-                title: str = "Outputs of all 2ⁿ sub-networks (probability-weighted)",
-                x_label: str = "sub-network output σ(Σ δ_i w_i I_i + b)",
-                y_label: str = "probability",
-                hist_label: str = "sub-networks",
-                nwgm_label: str = "NWGM (normalized geometric mean)",
-                scaled_label: str = "σ(mean input) = weight scaling",
-                arithmetic_label: str = "arithmetic mean",
-                height: int = 360) -> go.Figure:
+def nwgm_figure(
+    outputs,
+    probs,
+    *,
+    nwgm: float,
+    weight_scaled: float,
+    arithmetic: float,
+    bins: int = 40,
+    title: str = "Outputs of all 2ⁿ sub-networks (probability-weighted)",
+    x_label: str = "sub-network output σ(Σ δ_i w_i I_i + b)",
+    y_label: str = "probability",
+    hist_label: str = "sub-networks",
+    nwgm_label: str = "NWGM (normalized geometric mean)",
+    scaled_label: str = "σ(mean input) = weight scaling",
+    arithmetic_label: str = "arithmetic mean",
+    height: int = 360,
+) -> go.Figure:
     """Probability-weighted histogram of the sub-network outputs with three means as lines.
 
     NWGM and σ(mean input) coincide (drawn as a solid and a dashed line on
@@ -263,15 +382,22 @@ def nwgm_figure(outputs, probs, *, nwgm: float, weight_scaled: float, arithmetic
     hist, edges = np.histogram(o, bins=int(bins), range=(0.0, 1.0), weights=P)
     centers = 0.5 * (edges[:-1] + edges[1:])
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=centers, y=hist, width=np.diff(edges), marker_color="#9ecae1",
-                         name=hist_label))
+    fig.add_trace(go.Bar(x=centers, y=hist, width=np.diff(edges), marker_color="#9ecae1", name=hist_label))
     top = float(hist.max()) if hist.size else 1.0
     for value, label, color, dash, width in (
-            (nwgm, nwgm_label, RED, "solid", 4),
-            (weight_scaled, scaled_label, "#111111", "dash", 2),
-            (arithmetic, arithmetic_label, GREEN, "dot", 2.5)):
-        fig.add_trace(go.Scatter(x=[value, value], y=[0, top * 1.05], mode="lines",
-                                 line=dict(color=color, dash=dash, width=width), name=label))
+        (nwgm, nwgm_label, RED, "solid", 4),
+        (weight_scaled, scaled_label, "#111111", "dash", 2),
+        (arithmetic, arithmetic_label, GREEN, "dot", 2.5),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=[value, value],
+                y=[0, top * 1.05],
+                mode="lines",
+                line=dict(color=color, dash=dash, width=width),
+                name=label,
+            )
+        )
     fig.update_xaxes(title=x_label, range=[0, 1])
     fig.update_yaxes(title=y_label)
     return _layout(fig, title, height)
@@ -282,10 +408,15 @@ def nwgm_figure(outputs, probs, *, nwgm: float, weight_scaled: float, arithmetic
 # --------------------------------------------------------------------------
 
 
-def thinned_network_figure(layer_sizes: Sequence[int], masks=None, *,
-                           title: str = "", kept_label: str = "kept unit",
-                           dropped_label: str = "dropped unit",
-                           height: int = 300) -> go.Figure:
+def thinned_network_figure(
+    layer_sizes: Sequence[int],
+    masks=None,
+    *,
+    title: str = "",
+    kept_label: str = "kept unit",
+    dropped_label: str = "dropped unit",
+    height: int = 300,
+) -> go.Figure:
     """A small fully connected net; with ``masks`` the dropped units are crossed
     out and their connections removed (the paper's Figure 1b)."""
     sizes = [int(s) for s in layer_sizes]
@@ -306,32 +437,52 @@ def thinned_network_figure(layer_sizes: Sequence[int], masks=None, *,
                     ex += [xa, xc, None]
                     ey += [ya, yc, None]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#9aa7b8", width=1),
-                             hoverinfo="skip", showlegend=False))
+    fig.add_trace(
+        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#9aa7b8", width=1), hoverinfo="skip", showlegend=False)
+    )
     kx = [p[0] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if keep]
     ky = [p[1] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if keep]
     dx = [p[0] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if not keep]
     dy = [p[1] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if not keep]
-    fig.add_trace(go.Scatter(x=kx, y=ky, mode="markers", name=kept_label,
-                             marker=dict(size=18, color="white", line=dict(color="#1f3b73", width=2))))
-    fig.add_trace(go.Scatter(x=dx, y=dy, mode="markers", name=dropped_label,
-                             marker=dict(size=18, color="#dddddd", symbol="x-thin-open",
-                                         line=dict(color=RED, width=3))))
+    fig.add_trace(
+        go.Scatter(
+            x=kx,
+            y=ky,
+            mode="markers",
+            name=kept_label,
+            marker=dict(size=18, color="white", line=dict(color="#1f3b73", width=2)),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=dx,
+            y=dy,
+            mode="markers",
+            name=dropped_label,
+            marker=dict(size=18, color="#dddddd", symbol="x-thin-open", line=dict(color=RED, width=3)),
+        )
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=0.6)
     fig = _layout(fig, title, height)
-    fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      legend=dict(orientation="h", yanchor="top", y=-0.02, x=0))
+    fig.update_layout(
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10), legend=dict(orientation="h", yanchor="top", y=-0.02, x=0)
+    )
     return fig
 
 
-def paper_fig4_figure(updates, without_ranges, with_ranges, *,
-                      title: str = "Paper's Figure 4 (MNIST, 6 architectures; ≈ read off the plot)",
-                      x_label: str = "weight updates",
-                      y_label: str = "test error %",
-                      without_label: str = "without dropout (range)",
-                      with_label: str = "with dropout (range)",
-                      height: int = 320) -> go.Figure:
+def paper_fig4_figure(
+    updates,
+    without_ranges,
+    with_ranges,
+    *,
+    title: str = "Paper's Figure 4 (MNIST, 6 architectures; ≈ read off the plot)",
+    x_label: str = "weight updates",
+    y_label: str = "test error %",
+    without_label: str = "without dropout (range)",
+    with_label: str = "with dropout (range)",
+    height: int = 320,
+) -> go.Figure:
     """Ranges of test error over the six architectures at a few points of training."""
     u = np.asarray(updates, dtype=float)
     wo = np.asarray(without_ranges, dtype=float)
@@ -339,53 +490,92 @@ def paper_fig4_figure(updates, without_ranges, with_ranges, *,
     fig = go.Figure()
     for arr, label, color in ((wo, without_label, RED), (wi, with_label, BLUE)):
         mid = arr.mean(axis=1)
-        fig.add_trace(go.Scatter(
-            x=u, y=mid, mode="lines+markers", name=label, line=dict(color=color),
-            error_y=dict(type="data", symmetric=False, array=arr[:, 1] - mid,
-                         arrayminus=mid - arr[:, 0], thickness=4, width=0)))
+        fig.add_trace(
+            go.Scatter(
+                x=u,
+                y=mid,
+                mode="lines+markers",
+                name=label,
+                line=dict(color=color),
+                error_y=dict(
+                    type="data",
+                    symmetric=False,
+                    array=arr[:, 1] - mid,
+                    arrayminus=mid - arr[:, 0],
+                    thickness=4,
+                    width=0,
+                ),
+            )
+        )
     fig.update_xaxes(title=x_label, type="log")
     fig.update_yaxes(title=y_label, range=[0.8, 2.0])
     return _layout(fig, title, height)
 
 
-def paper_fig9_figure(p, a_test, a_train, b_test, b_train, *,
-                      titles: tuple[str, str] = ("(a) n fixed", "(b) p·n fixed"),
-                      title: str = "Paper's Figure 9 (MNIST; ≈ read off the plot)",
-                      x_label: str = "keep probability p",
-                      y_label: str = "error %",
-                      test_label: str = "test", train_label: str = "train",
-                      height: int = 320) -> go.Figure:
+def paper_fig9_figure(
+    p,
+    a_test,
+    a_train,
+    b_test,
+    b_train,
+    *,
+    titles: tuple[str, str] = ("(a) n fixed", "(b) p·n fixed"),
+    title: str = "Paper's Figure 9 (MNIST; ≈ read off the plot)",
+    x_label: str = "keep probability p",
+    y_label: str = "error %",
+    test_label: str = "test",
+    train_label: str = "train",
+    height: int = 320,
+) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), shared_yaxes=True)
     for col, test, train in ((1, a_test, a_train), (2, b_test, b_train)):
-        fig.add_trace(go.Scatter(x=p, y=test, mode="lines+markers", name=test_label,
-                                 line=dict(color=BLUE), showlegend=col == 1), row=1, col=col)
-        fig.add_trace(go.Scatter(x=p, y=train, mode="lines+markers", name=train_label,
-                                 line=dict(color=ORANGE, dash="dash"), showlegend=col == 1),
-                      row=1, col=col)
+        fig.add_trace(
+            go.Scatter(x=p, y=test, mode="lines+markers", name=test_label, line=dict(color=BLUE), showlegend=col == 1),
+            row=1,
+            col=col,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=p,
+                y=train,
+                mode="lines+markers",
+                name=train_label,
+                line=dict(color=ORANGE, dash="dash"),
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
         fig.update_xaxes(title=x_label, row=1, col=col)
     fig.update_yaxes(title=y_label, row=1, col=1)
     return _layout(fig, title, height)
 
 
-def paper_fig10_figure(sizes, with_dropout, without_dropout, *,
-                       title: str = "Paper's Figure 10 (MNIST; ≈ read off the plot)",
-                       x_label: str = "training set size",
-                       y_label: str = "test error %",
-                       with_label: str = "with dropout",
-                       without_label: str = "without dropout",
-                       height: int = 320) -> go.Figure:
+def paper_fig10_figure(
+    sizes,
+    with_dropout,
+    without_dropout,
+    *,
+    title: str = "Paper's Figure 10 (MNIST; ≈ read off the plot)",
+    x_label: str = "training set size",
+    y_label: str = "test error %",
+    with_label: str = "with dropout",
+    without_label: str = "without dropout",
+    height: int = 320,
+) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=sizes, y=without_dropout, mode="lines+markers",
-                             name=without_label, line=dict(color=RED)))
-    fig.add_trace(go.Scatter(x=sizes, y=with_dropout, mode="lines+markers",
-                             name=with_label, line=dict(color=BLUE)))
+    fig.add_trace(
+        go.Scatter(x=sizes, y=without_dropout, mode="lines+markers", name=without_label, line=dict(color=RED))
+    )
+    fig.add_trace(go.Scatter(x=sizes, y=with_dropout, mode="lines+markers", name=with_label, line=dict(color=BLUE)))
     fig.update_xaxes(title=x_label, type="log")
     fig.update_yaxes(title=y_label, type="log", tickvals=[1, 2, 5, 10, 20, 30])
     return _layout(fig, title, height)
 
 
-def layer_values_figure(values: Mapping[str, Sequence[float]], *, title: str = "",
-                        x_label: str = "unit", height: int = 260) -> go.Figure:
+def layer_values_figure(
+    values: Mapping[str, Sequence[float]], *, title: str = "", x_label: str = "unit", height: int = 260
+) -> go.Figure:
     """Small grouped bars of a few named vectors (e.g. y and ỹ = r * y)."""
     if not values:
         raise ValueError("values must name at least one vector")
@@ -393,8 +583,9 @@ def layer_values_figure(values: Mapping[str, Sequence[float]], *, title: str = "
     fig = go.Figure()
     for k, (name, v) in enumerate(values.items()):
         v = np.asarray(v, dtype=float).ravel()
-        fig.add_trace(go.Bar(x=[str(j + 1) for j in range(v.size)], y=v, name=name,
-                             marker_color=palette[k % len(palette)]))
+        fig.add_trace(
+            go.Bar(x=[str(j + 1) for j in range(v.size)], y=v, name=name, marker_color=palette[k % len(palette)])
+        )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title=x_label)
     fig = _layout(fig, title, height)

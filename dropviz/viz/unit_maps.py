@@ -8,6 +8,7 @@ above :data:`DUPLICATE_CORRELATION`) are counted: co-adaptation made visible on
 the user's own data. Computation here (testable), pictures as one image per
 panel (as the decision boundary is: cheap to resend on every refresh).
 """
+
 from __future__ import annotations
 
 import base64
@@ -54,8 +55,9 @@ def sample_units(n_units: int, max_units: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def activation_maps(model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float],
-                    resolution: int = MAP_RESOLUTION) -> list[np.ndarray]:
+def activation_maps(
+    model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float], resolution: int = MAP_RESOLUTION
+) -> list[np.ndarray]:
     """Each hidden layer's activations over a resolution x resolution grid of the input plane (eval mode):
     a list of (units, resolution, resolution) arrays, row 0 at the lowest y."""
     xs = np.linspace(*x_range, resolution, dtype=np.float32)
@@ -110,8 +112,14 @@ def similarity_order(maps: np.ndarray, correlations: tuple[np.ndarray, np.ndarra
     return np.concatenate([live[order], dead])
 
 
-def layer_maps(maps: np.ndarray, dropped: np.ndarray | None, layer: int, *, max_tiles: int = MAX_TILES,
-               max_correlated: int = MAX_CORRELATED_UNITS) -> LayerMaps:
+def layer_maps(
+    maps: np.ndarray,
+    dropped: np.ndarray | None,
+    layer: int,
+    *,
+    max_tiles: int = MAX_TILES,
+    max_correlated: int = MAX_CORRELATED_UNITS,
+) -> LayerMaps:
     """Count the near-duplicates of one layer and choose and order the units to draw."""
     n_units = len(maps)
     counted = sample_units(n_units, max_correlated)
@@ -123,8 +131,16 @@ def layer_maps(maps: np.ndarray, dropped: np.ndarray | None, layer: int, *, max_
     else:
         order = drawn[similarity_order(maps[drawn])]
     dropped_flags = np.zeros(n_units, bool) if dropped is None else np.asarray(dropped, bool)
-    return LayerMaps(layer=layer, n_units=n_units, units=order, maps=maps[order], dropped=dropped_flags[order],
-                     duplicate_pairs=pairs, counted_units=len(counted), dead_units=int((~alive).sum()))
+    return LayerMaps(
+        layer=layer,
+        n_units=n_units,
+        units=order,
+        maps=maps[order],
+        dropped=dropped_flags[order],
+        duplicate_pairs=pairs,
+        counted_units=len(counted),
+        dead_units=int((~alive).sum()),
+    )
 
 
 def dropped_units_of(model: torch.nn.Module) -> list[np.ndarray | None]:
@@ -141,13 +157,16 @@ def dropped_units_of(model: torch.nn.Module) -> list[np.ndarray | None]:
     return out
 
 
-def network_unit_maps(model: torch.nn.Module, x_range, y_range, *, resolution: int = MAP_RESOLUTION,
-                      max_tiles: int = MAX_TILES) -> list[LayerMaps]:
+def network_unit_maps(
+    model: torch.nn.Module, x_range, y_range, *, resolution: int = MAP_RESOLUTION, max_tiles: int = MAX_TILES
+) -> list[LayerMaps]:
     """:class:`LayerMaps` of every hidden layer of ``model``."""
     maps = activation_maps(model, x_range, y_range, resolution)
     dropped = dropped_units_of(model)
-    return [layer_maps(layer, dropped[index] if index < len(dropped) else None, index + 1, max_tiles=max_tiles)
-            for index, layer in enumerate(maps)]
+    return [
+        layer_maps(layer, dropped[index] if index < len(dropped) else None, index + 1, max_tiles=max_tiles)
+        for index, layer in enumerate(maps)
+    ]
 
 
 def tiles_picture(maps: np.ndarray, dropped: np.ndarray, *, columns: int = TILE_COLUMNS) -> tuple[str, int, int]:
@@ -171,7 +190,7 @@ def tiles_picture(maps: np.ndarray, dropped: np.ndarray, *, columns: int = TILE_
             colour = colour * 0.35 + DROPPED_TINT * 0.65
         block = np.repeat(np.repeat(colour, TILE_SCALE, 0), TILE_SCALE, 1)
         y0, x0 = r * (tile + TILE_GAP), c * (tile + TILE_GAP)
-        canvas[y0:y0 + tile, x0:x0 + tile] = np.clip(block, 0, 255).astype(np.uint8)
+        canvas[y0 : y0 + tile, x0 : x0 + tile] = np.clip(block, 0, 255).astype(np.uint8)
         boxes.append((x0, y0, index))
     image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)
@@ -185,15 +204,19 @@ def tiles_picture(maps: np.ndarray, dropped: np.ndarray, *, columns: int = TILE_
 
 
 DEFAULT_LABELS = {
-    "method": "dropout", "baseline": "no-dropout twin", "hidden": "hidden",
+    "method": "dropout",
+    "baseline": "no-dropout twin",
+    "hidden": "hidden",
     "duplicates": "{pairs} near-duplicate pairs (|r| > {threshold})",
-    "sampled": "{shown} of {total} units shown", "all_units": "{total} units",
+    "sampled": "{shown} of {total} units shown",
+    "all_units": "{total} units",
     "counted": "counted over {counted} sampled units",
 }
 
 
-def unit_maps_figure(runs: Mapping[str, LayerMaps], *, labels: Mapping[str, str] | None = None,
-                     columns: int = TILE_COLUMNS) -> go.Figure:
+def unit_maps_figure(
+    runs: Mapping[str, LayerMaps], *, labels: Mapping[str, str] | None = None, columns: int = TILE_COLUMNS
+) -> go.Figure:
     """One hidden layer, one panel per run (method | twin): its units' maps as tiles, the panel title
     saying how many near-duplicate pairs it has and how many units are drawn."""
     text = {**DEFAULT_LABELS, **(labels or {})}
@@ -202,8 +225,11 @@ def unit_maps_figure(runs: Mapping[str, LayerMaps], *, labels: Mapping[str, str]
     for run in names:
         maps = runs[run]
         count = text["duplicates"].format(pairs=maps.duplicate_pairs, threshold=DUPLICATE_CORRELATION)
-        shown = (text["sampled"].format(shown=len(maps.units), total=maps.n_units) if len(maps.units) < maps.n_units
-                 else text["all_units"].format(total=maps.n_units))
+        shown = (
+            text["sampled"].format(shown=len(maps.units), total=maps.n_units)
+            if len(maps.units) < maps.n_units
+            else text["all_units"].format(total=maps.n_units)
+        )
         if maps.counted_units < maps.n_units:
             shown += " · " + text["counted"].format(counted=maps.counted_units)
         titles.append(f"<b>{text.get(run, run)}</b><br>{count}<br>{shown}")
@@ -215,14 +241,30 @@ def unit_maps_figure(runs: Mapping[str, LayerMaps], *, labels: Mapping[str, str]
         source, width, height = tiles_picture(maps.maps, maps.dropped, columns=columns)
         heights.append(height / max(1, width))
         suffix = "" if col == 1 else str(col)
-        traces.append({"type": "image", "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "source": source,
-                       "x0": 0, "y0": 0, "dx": 1, "dy": 1, "hoverinfo": "skip", "name": f"{run} units"})
+        traces.append(
+            {
+                "type": "image",
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "source": source,
+                "x0": 0,
+                "y0": 0,
+                "dx": 1,
+                "dy": 1,
+                "hoverinfo": "skip",
+                "name": f"{run} units",
+            }
+        )
         layout[f"xaxis{suffix}"].update(range=[-0.5, width - 0.5], visible=False)
         layout[f"yaxis{suffix}"].update(range=[height - 0.5, -0.5], visible=False, scaleanchor=f"x{suffix}")
     aspect = max(heights or [0.5])
-    layout.update(height=int(90 + 420 * aspect * (1 if len(names) < 2 else 0.5)) + 20,
-                  margin={"l": 4, "r": 4, "t": 64, "b": 4}, showlegend=False, uirevision="unit-maps",
-                  plot_bgcolor="#ffffff")
+    layout.update(
+        height=int(90 + 420 * aspect * (1 if len(names) < 2 else 0.5)) + 20,
+        margin={"l": 4, "r": 4, "t": 64, "b": 4},
+        showlegend=False,
+        uirevision="unit-maps",
+        plot_bgcolor="#ffffff",
+    )
     return live_figure(traces, layout)
 
 

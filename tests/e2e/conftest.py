@@ -2,6 +2,7 @@
 
 A missing browser is a test failure, not a skip: CI installs Chromium in .ci/run.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,13 @@ CHROMIUM = os.environ.get("DROPVIZ_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -33,9 +39,21 @@ def free_port() -> int:
 
 def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
@@ -103,9 +121,7 @@ def open_app(page, url: str, timeout: float = 60_000):
 
 def wait_idle(page, timeout: float = 60_000) -> None:
     # The status widget shows while a script run is in progress.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def screenshot(page, name: str) -> Path:

@@ -1,4 +1,5 @@
 """Real browser: the Co-adaptation page draws its correlation heat maps, the Inference page its k-curve."""
+
 import pytest
 
 from .conftest import CONNECTED, screenshot, wait_idle
@@ -24,7 +25,9 @@ def test_coadaptation_page_draws_correlation_heatmaps(page, app_url):
     # two heat maps (method, twin) rendered as images inside the first Plotly chart
     page.wait_for_function(
         "() => { const c = document.querySelector('.js-plotly-plot');"
-        " return c && c.querySelectorAll('.heatmaplayer image').length >= 2; }", timeout=TIMEOUT)
+        " return c && c.querySelectorAll('.heatmaplayer image').length >= 2; }",
+        timeout=TIMEOUT,
+    )
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     assert count(page, ".js-plotly-plot .slider-container") >= 1  # replay slider over training
     screenshot(page, "coadaptation")
@@ -36,6 +39,8 @@ def test_inference_page_draws_the_k_curve(page, app_url):
     page.wait_for_function(
         "() => { const c = document.querySelector('.js-plotly-plot');"
         " return c && [...c.querySelectorAll('.scatterlayer path.js-line')]"
-        ".some(p => (p.getAttribute('d') || '').length > 200); }", timeout=TIMEOUT)
+        ".some(p => (p.getAttribute('d') || '').length > 200); }",
+        timeout=TIMEOUT,
+    )
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     screenshot(page, "inference")

@@ -1,4 +1,5 @@
 """Browser: the Experiments page draws a shipped result (ours beside the paper's MNIST values)."""
+
 import pytest
 
 from .conftest import open_app, screenshot

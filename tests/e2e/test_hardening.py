@@ -1,4 +1,5 @@
 """Issue 17 in a real browser: no visitor-chosen Ray address, no HTML from a URL value, shared deep links."""
+
 import pytest
 
 from .conftest import free_port, open_app, screenshot, start_server, wait_healthy
@@ -36,7 +37,9 @@ def test_url_values_are_shown_as_text_not_markdown(page, app_url):
     # (the page's own navigation links may carry the query string; none may point at the value's host)
     assert app.locator("a[href^='https://example.com'], a[href^='http://www.example.com']").count() == 0
     assert notice.locator("a, img").count() == 0
-    assert not [url for url in requested if url.startswith(("http://127.0.0.1:9/", "https://example.com", "http://www."))]
+    assert not [
+        url for url in requested if url.startswith(("http://127.0.0.1:9/", "https://example.com", "http://www."))
+    ]
     screenshot(page, "url-values-as-text")
 
 

@@ -1,4 +1,5 @@
 """Real browser: walk the Lecture page section by section, then open the Theory page."""
+
 import pytest
 
 from dropviz import lecture as L

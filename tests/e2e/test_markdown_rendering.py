@@ -4,6 +4,7 @@ CommonMark does not close ``**`` after punctuation when a CJK character follows
 ("为了解决**共适应（co-adaptation）**问题"); ui.markdown.safe_emphasis places the delimiters so that
 it does. Code (``pre``/``code``: the lecture's numpy has ``**`` as the power operator) is left out.
 """
+
 import pytest
 
 from .conftest import CONNECTED, wait_idle
@@ -29,7 +30,7 @@ def literal_bold(text: str) -> list[str]:
     """Each place where ``**`` survives in the rendered text, with a little context."""
     found, start = [], text.find("**")
     while start != -1:
-        found.append(text[max(0, start - 30):start + 32].replace("\n", " "))
+        found.append(text[max(0, start - 30) : start + 32].replace("\n", " "))
         start = text.find("**", start + 2)
     return found
 

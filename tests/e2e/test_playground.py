@@ -21,13 +21,17 @@ def plot_data(page, key: str) -> str:
 
 
 def curve_points(page) -> int:
-    return page.evaluate(f"() => {{ const d = {plot_data(page, 'pg_curves')}; "
-                         "return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }")
+    return page.evaluate(
+        f"() => {{ const d = {plot_data(page, 'pg_curves')}; "
+        "return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }"
+    )
 
 
 def dropped_units(page) -> int:
-    return page.evaluate(f"() => {{ const d = {plot_data(page, 'pg_network')}; if (!d) return 0; "
-                         "const t = d.find(t => t.legendgroup === 'dropped-units'); return t ? t.x.length : 0; }")
+    return page.evaluate(
+        f"() => {{ const d = {plot_data(page, 'pg_network')}; if (!d) return 0; "
+        "const t = d.find(t => t.legendgroup === 'dropped-units'); return t ? t.x.length : 0; }"
+    )
 
 
 def test_playground_trains_live_and_shares_its_settings(browser, app_url):
@@ -50,17 +54,23 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         wait_idle(page)
 
         page.locator(".st-key-pg_train button:visible").first.click()
-        page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_curves')}; "
-                               "return d && d.some(t => (t.x || []).length > 2); }", timeout=60_000)
-        page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_network')}; if (!d) return false; "
-                               "const t = d.find(t => t.legendgroup === 'dropped-units'); return t && t.x.length > 0; }",
-                               timeout=60_000)
+        page.wait_for_function(
+            f"() => {{ const d = {plot_data(page, 'pg_curves')}; return d && d.some(t => (t.x || []).length > 2); }}",
+            timeout=60_000,
+        )
+        page.wait_for_function(
+            f"() => {{ const d = {plot_data(page, 'pg_network')}; if (!d) return false; "
+            "const t = d.find(t => t.legendgroup === 'dropped-units'); return t && t.x.length > 0; }",
+            timeout=60_000,
+        )
         assert curve_points(page) > 2
         assert dropped_units(page) > 0
         # The live charts are updated in place (Plotly.react), not rebuilt on every refresh.
         last_x = f"(() => {{ const d = {plot_data(page, 'pg_curves')}; const x = d[0].x; return x[x.length - 1]; }})()"
-        page.evaluate(f"() => {{ window.__curves = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
-                      f" window.__lastX = {last_x}; }}")
+        page.evaluate(
+            f"() => {{ window.__curves = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+            f" window.__lastX = {last_x}; }}"
+        )
         page.wait_for_function(f"() => {last_x} > window.__lastX", timeout=30_000)
         assert page.evaluate("() => document.querySelector('.st-key-pg_curves .js-plotly-plot') === window.__curves")
         # The decision boundaries of the method and its twin are drawn too.
@@ -71,9 +81,12 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
         # Paused, the masked network becomes an animation over the recorded masks (frames + slider).
-        page.wait_for_function("() => { const gd = document.querySelector('.st-key-pg_network .js-plotly-plot');"
-                               " return gd && gd._transitionData && gd._transitionData._frames.length > 1"
-                               " && gd.querySelector('.slider-container'); }", timeout=30_000)
+        page.wait_for_function(
+            "() => { const gd = document.querySelector('.st-key-pg_network .js-plotly-plot');"
+            " return gd && gd._transitionData && gd._transitionData._frames.length > 1"
+            " && gd.querySelector('.slider-container'); }",
+            timeout=30_000,
+        )
 
         # Switch to Chinese: the language is in the URL as well.
         page.locator("[data-testid='stSidebar']").get_by_text("中文", exact=True).click()
@@ -135,12 +148,16 @@ def legibility_problems(charts) -> list[str]:
     for chart in charts:
         svg, boxes = chart["svg"], chart["boxes"]
         for box in boxes:
-            if box["left"] < svg["left"] - 1 or box["right"] > svg["right"] + 1 or box["top"] < svg["top"] - 1 \
-                    or box["bottom"] > svg["bottom"] + 1:
+            if (
+                box["left"] < svg["left"] - 1
+                or box["right"] > svg["right"] + 1
+                or box["top"] < svg["top"] - 1
+                or box["bottom"] > svg["bottom"] + 1
+            ):
                 problems.append(f"{chart['key']}: {box['text']!r} is cut off by the chart's edge")
         labels = [box for box in boxes if box["kind"] != "legendtext"]
         for index, first in enumerate(labels):
-            for second in labels[index + 1:]:
+            for second in labels[index + 1 :]:
                 width = min(first["right"], second["right"]) - max(first["left"], second["left"])
                 height = min(first["bottom"], second["bottom"]) - max(first["top"], second["top"])
                 if width > 2 and height > 2:
@@ -164,7 +181,8 @@ def test_every_view_is_legible_at_1280x720(browser, app_url, language, dataset):
             wait_idle(page)
         page.locator(".st-key-pg_train button:visible").first.click(timeout=120_000)
         page.locator("[data-testid='stProgress']").get_by_text(
-            "Completed" if language == "English" else "已完成").last.wait_for(timeout=180_000)
+            "Completed" if language == "English" else "已完成"
+        ).last.wait_for(timeout=180_000)
         wait_idle(page)
         page.locator(".st-key-pg_mask .js-plotly-plot").last.wait_for(timeout=30_000)
         charts = page.evaluate(CHART_TEXT_BOXES)
@@ -241,8 +259,10 @@ def boundary_source(page) -> str:
 
 
 def curves_title(page) -> str:
-    return page.evaluate("() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
-                         " return gd ? gd._fullLayout.title.text : ''; }")
+    return page.evaluate(
+        "() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+        " return gd ? gd._fullLayout.title.text : ''; }"
+    )
 
 
 def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
@@ -257,16 +277,24 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
         page.locator(".st-key-pg_train button:visible").first.click()
         page.get_by_text("p sweep: Completed").first.wait_for(timeout=180_000)
         wait_idle(page)
-        page.wait_for_function(f"() => {{ const d = {plot_data(page, 'pg_boundary')}; return d && d[0].source; }}",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const d = {plot_data(page, 'pg_boundary')}; return d && d[0].source; }}", timeout=30_000
+        )
         assert curves_title(page).startswith("<b>p = 0.5")
         before = boundary_source(page)
         page.locator(".st-key-scrub_p input[type='range']").first.focus()
         page.keyboard.press("ArrowLeft")
-        page.wait_for_function("() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
-                               " return gd && gd._fullLayout.title.text.startsWith('<b>p = 0.4'); }", timeout=30_000)
-        page.wait_for_function(f"(before) => {{ const d = {plot_data(page, 'pg_boundary')}; "
-                               "return d && d[0].source && d[0].source !== before; }", arg=before, timeout=30_000)
+        page.wait_for_function(
+            "() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
+            " return gd && gd._fullLayout.title.text.startsWith('<b>p = 0.4'); }",
+            timeout=30_000,
+        )
+        page.wait_for_function(
+            f"(before) => {{ const d = {plot_data(page, 'pg_boundary')}; "
+            "return d && d[0].source && d[0].source !== before; }",
+            arg=before,
+            timeout=30_000,
+        )
         page.wait_for_function("() => location.search.includes('scrub_p=0.4')", timeout=15_000)
         page.locator(".st-key-pg_response .js-plotly-plot").last.wait_for(timeout=30_000)
         page.locator(".st-key-pg_strip .js-plotly-plot").last.wait_for(timeout=30_000)

@@ -1,5 +1,6 @@
 """Real browser: a link's values reach the Playground unchanged, or with a notice and the address bar
 rewritten to what is used (issue 17.12); a value on the slider's grid is not snapped by the browser."""
+
 import pytest
 
 from .conftest import open_app, screenshot, wait_idle
