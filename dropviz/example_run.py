@@ -18,53 +18,15 @@ from .models import MLP
 from .train import StateSnapshot, Trainer, run_to_end
 
 # 8x8 digits, 64-128-128-10, hidden dropout 0.5 (or DropConnect); moons for a 2D picture.
+_DIGITS_DROPOUT = RunConfig(
+    dataset="digits", hidden=(128, 128), method="dropout", keep_p=0.5, lr=0.05, momentum=0.9, batch_size=32,
+    epochs=10, seed=0, device="cpu",
+)  # fmt: skip
 EXAMPLE_CONFIGS = {
-    "dropout": RunConfig(
-        dataset="digits",
-        train_size=None,
-        hidden=(128, 128),
-        method="dropout",
-        keep_p=0.5,
-        keep_p_input=1.0,
-        optimizer="sgd",
-        lr=0.05,
-        momentum=0.9,
-        batch_size=32,
-        epochs=10,
-        seed=0,
-        device="cpu",
-    ),
-    "dropconnect": RunConfig(
-        dataset="digits",
-        train_size=None,
-        hidden=(128, 128),
-        method="dropconnect",
-        keep_p=0.5,
-        keep_p_input=1.0,
-        dropconnect_mask="per-batch",
-        optimizer="sgd",
-        lr=0.05,
-        momentum=0.9,
-        batch_size=32,
-        epochs=10,
-        seed=0,
-        device="cpu",
-    ),
-    "moons": RunConfig(
-        dataset="moons",
-        train_size=300,
-        noise=0.25,
-        hidden=(64, 64),
-        method="dropout",
-        keep_p=0.5,
-        keep_p_input=1.0,
-        optimizer="sgd",
-        lr=0.05,
-        momentum=0.9,
-        batch_size=32,
-        epochs=60,
-        seed=0,
-        device="cpu",
+    "dropout": _DIGITS_DROPOUT,
+    "dropconnect": _DIGITS_DROPOUT.model_copy(update={"method": "dropconnect", "dropconnect_mask": "per-batch"}),
+    "moons": _DIGITS_DROPOUT.model_copy(
+        update={"dataset": "moons", "train_size": 300, "noise": 0.25, "hidden": (64, 64), "epochs": 60}
     ),
 }
 SNAPSHOTS = 12  # probe-activation snapshots over an example run
