@@ -770,9 +770,14 @@ class TrainerPool:
             with self._lock:
                 hosts = [(index, host) for index, host in enumerate(self._hosts) if host is not None and not host.dead]
             waitables = [self._wake_r] + [item for _, host in hosts for item in host.waitables()]
-            ready = wait_for_connections(waitables, timeout=1.0)
-            if self._wake_r in ready:
-                os.read(self._wake_r, 4096)
+            try:
+                ready = wait_for_connections(waitables, timeout=1.0)
+                if self._wake_r in ready:
+                    os.read(self._wake_r, 4096)
+            except OSError:
+                if self._closed:  # shutdown closed the wake pipe under this wait: nothing left to read
+                    return
+                raise
             for index, host in hosts:
                 try:
                     messages = host.receive(ready)
