@@ -365,8 +365,7 @@ def format_x(x: float) -> str:
 class ExperimentSpec:
     name: str
     title: str
-    paper_ref: str
-    description: str
+    paper_ref: str  # what the experiment shows is text: "desc.<name>" in ui/text/experiments.py
     kind: str  # bars | curves | xy | mc
     x_name: str
     x_log: bool
@@ -607,7 +606,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "table2",
             "Standard net vs dropout, max-norm, Gaussian dropout, DropConnect",
             "Table 2",
-            "Final test error of each kind of net (the paper's Table 2, plus Gaussian dropout and DropConnect rows).",
             "bars",
             "",
             False,
@@ -617,7 +615,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "fig4",
             "Test error during training, 3 depths x 2 widths, with and without dropout",
             "Figure 4",
-            "Test error against weight updates for every architecture, with and without dropout.",
             "curves",
             "",
             False,
@@ -627,7 +624,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "fig9a",
             "Keep probability p with n fixed",
             "Figure 9a",
-            "Train and test error against p for a 3-hidden-layer net of fixed width (no input dropout).",
             "xy",
             "p",
             False,
@@ -637,7 +633,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "fig9b",
             "Keep probability p with p x n fixed",
             "Figure 9b",
-            "Train and test error against p when the expected number of kept units p x n is fixed.",
             "xy",
             "p",
             False,
@@ -647,7 +642,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "fig10",
             "Training-set size, with and without dropout",
             "Figure 10",
-            "Test error against the number of training examples (random stratified subsets).",
             "xy",
             "train size",
             True,
@@ -657,7 +651,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "fig11",
             "Monte-Carlo model averaging vs weight scaling",
             "Figure 11",
-            "Test error of the average of k sampled thinned nets against k, and of the weight-scaled net.",
             "mc",
             "k",
             True,
@@ -667,7 +660,6 @@ EXPERIMENTS: dict[str, ExperimentSpec] = {
             "gaussian",
             "Bernoulli vs Gaussian dropout",
             "Table 10",
-            "Bernoulli dropout against Gaussian dropout with the same mean and variance, several seeds.",
             "bars",
             "",
             False,

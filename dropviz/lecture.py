@@ -4,10 +4,8 @@ small computations its live examples show.
 Nothing here imports streamlit. ``pages/lecture.py`` walks :data:`SECTIONS`
 and draws each one; the tests check the order, that every link's settings are
 a valid :class:`~dropviz.config.RunConfig`, and the example's arithmetic.
-
-The paper's numbers quoted on the lecture page (Srivastava et al. 2014,
-MNIST) are kept here too, copied from REFERENCE.md; "≈" values were read off
-the paper's plots. They are always shown labelled as the paper's.
+The sections' titles and link labels are text (ui/text/lecture.py, keyed by
+section id); the paper's numbers the page quotes are in :mod:`dropviz.paper`.
 """
 
 from __future__ import annotations
@@ -39,9 +37,7 @@ class SectionLink:
     experiment the Experiments page should select).
     """
 
-    page: str  # key of PAGES
-    label_en: str
-    label_zh: str
+    page: str  # key of PAGES; the label is the text "<section id>.link.<page>" (ui/text/lecture.py)
     settings: Mapping[str, object] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -71,9 +67,6 @@ class SectionLink:
         params.update({k: str(v) for k, v in extra.items()})
         return params
 
-    def label(self, lang: str) -> str:
-        return self.label_zh if lang == "zh" else self.label_en
-
 
 def experiment_query_params(name: str) -> dict[str, str]:
     """URL parameters that open the Experiments page on experiment ``name``.
@@ -96,19 +89,14 @@ class LectureSection:
     """One slide group of the lecture.
 
     ``element`` names the small live element the page draws inline (the page
-    maps names to drawing functions; "" for none); ``slide`` is the lecture's
-    own Chinese heading, shown so a teacher can follow the slides.
+    maps names to drawing functions; "" for none). Its title, the lecture's
+    own heading and its links' labels are text keyed by ``id`` in
+    ui/text/lecture.py.
     """
 
     id: str
-    title_en: str
-    title_zh: str
-    slide: str
     element: str
     links: tuple[SectionLink, ...] = ()
-
-    def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
 
 
 _PLAY = "playground"
@@ -121,200 +109,54 @@ _EXP = "experiments"
 SECTIONS: tuple[LectureSection, ...] = (
     LectureSection(
         "coadaptation",
-        "1. Motivation: co-adaptation",
-        "1. 研究动机：共适应",
-        "Dropout研究动机",
         "coadaptation",
-        (
-            SectionLink(
-                _CO,
-                "Measure co-adaptation with and without dropout",
-                "度量有无 Dropout 时的共适应",
-                {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)},
-            ),
-        ),
+        (SectionLink(_CO, {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)}),),
     ),
+    LectureSection("what-is-dropout", "thinned-network", (SectionLink(_PLAY, {"method": "dropout", "keep_p": 0.5}),)),
+    LectureSection("model", "equations", (SectionLink(_PLAY, {"method": "dropout", "keep_p": 0.5}),)),
     LectureSection(
-        "what-is-dropout",
-        "2. What is dropout?",
-        "2. 什么是 Dropout？",
-        "什么是Dropout? / 网络对比",
-        "thinned-network",
-        (
-            SectionLink(
-                _PLAY,
-                "Train a dropout net beside its no-dropout twin",
-                "训练 Dropout 网络及其无 Dropout 对照",
-                {"method": "dropout", "keep_p": 0.5},
-            ),
-        ),
+        "train-vs-inference", "train-vs-inference", (SectionLink(_INF, {"method": "dropout", "keep_p": 0.5}),)
     ),
-    LectureSection(
-        "model",
-        "3. Model equations",
-        "3. 模型描述",
-        "模型描述",
-        "equations",
-        (
-            SectionLink(
-                _PLAY,
-                "See the real masks of each mini-batch",
-                "查看每个小批量的真实掩码",
-                {"method": "dropout", "keep_p": 0.5},
-            ),
-        ),
-    ),
-    LectureSection(
-        "train-vs-inference",
-        "4. Training vs inference",
-        "4. 训练与推理",
-        "训练与推理",
-        "train-vs-inference",
-        (
-            SectionLink(
-                _INF,
-                "Weight scaling vs Monte-Carlo averaging",
-                "权重缩放与蒙特卡洛平均对比",
-                {"method": "dropout", "keep_p": 0.5},
-            ),
-        ),
-    ),
-    LectureSection(
-        "mnist",
-        "5. Comparison on MNIST (paper's Table 2)",
-        "5. 横向比较（论文表 2）",
-        "横向比较",
-        "table2",
-        (SectionLink(_EXP, "Re-run the comparison here", "在本应用中重新运行该比较", extra={"experiment": "table2"}),),
-    ),
-    LectureSection(
-        "robustness",
-        "6. Robustness across architectures (paper's Fig. 4)",
-        "6. 鲁棒性结果（论文图 4）",
-        "鲁棒性结果",
-        "fig4",
-        (
-            SectionLink(
-                _EXP,
-                "Re-run: several architectures with and without dropout",
-                "重新运行：多种结构、有无 Dropout",
-                extra={"experiment": "fig4"},
-            ),
-        ),
-    ),
+    LectureSection("mnist", "table2", (SectionLink(_EXP, extra={"experiment": "table2"}),)),
+    LectureSection("robustness", "fig4", (SectionLink(_EXP, extra={"experiment": "fig4"}),)),
     LectureSection(
         "effect-of-p",
-        "7. Effect of p (paper's Fig. 9)",
-        "7. p 值的影响（论文图 9）",
-        "P值影响",
         "fig9",
-        (
-            SectionLink(
-                _EXP, "Re-run the p sweep (n fixed)", "重新运行 p 扫描（n 固定）", extra={"experiment": "fig9a"}
-            ),
-            SectionLink(
-                _PLAY, "p = 0.1: watch it under-fit", "p = 0.1：观察欠拟合", {"method": "dropout", "keep_p": 0.1}
-            ),
-        ),
+        (SectionLink(_EXP, extra={"experiment": "fig9a"}), SectionLink(_PLAY, {"method": "dropout", "keep_p": 0.1})),
     ),
     LectureSection(
         "data-size",
-        "8. Effect of data set size (paper's Fig. 10)",
-        "8. 训练数据大小的影响（论文图 10）",
-        "训练数据大小影响",
         "fig10",
         (
-            SectionLink(_EXP, "Re-run the data-size sweep", "重新运行数据量扫描", extra={"experiment": "fig10"}),
-            SectionLink(
-                _PLAY,
-                "Few training points, big net",
-                "训练点很少、网络很大",
-                {"method": "dropout", "keep_p": 0.5, "train_size": 30, "hidden": (256, 256)},
-            ),
+            SectionLink(_EXP, extra={"experiment": "fig10"}),
+            SectionLink(_PLAY, {"method": "dropout", "keep_p": 0.5, "train_size": 30, "hidden": (256, 256)}),
         ),
     ),
-    LectureSection(
-        "mathematics",
-        "9. The mathematics: an expected regularizer",
-        "9. Dropout 的数学原理：期望意义下的正则",
-        "Dropout的数学原理 / Dropout网络的期望值是一种正则",
-        "regularizer",
-        (SectionLink(_TH, "Check it with your own numbers (Theory page)", "用你自己的数字验证（理论页）"),),
-    ),
+    LectureSection("mathematics", "regularizer", (SectionLink(_TH),)),
     LectureSection(
         "dropconnect",
-        "10. DropConnect",
-        "10. DropConnect 网络",
-        "DropConnect网络 / DropConnect网络的动机 / 实验对比",
         "masks",
         (
-            SectionLink(
-                _PLAY, "Train with DropConnect", "使用 DropConnect 训练", {"method": "dropconnect", "keep_p": 0.5}
-            ),
-            SectionLink(
-                _INF,
-                "DropConnect inference: mean vs Gaussian sampling",
-                "DropConnect 推理：均值与高斯采样",
-                {"method": "dropconnect", "keep_p": 0.5},
-            ),
+            SectionLink(_PLAY, {"method": "dropconnect", "keep_p": 0.5}),
+            SectionLink(_INF, {"method": "dropconnect", "keep_p": 0.5}),
         ),
     ),
     LectureSection(
         "implementation",
-        "11. Original vs current implementation",
-        "11. 实现方式：原始实现与目前实现",
-        "实现方式",
         "implementation",
         (
-            SectionLink(
-                _INF,
-                "Inverted vs weight-scaling: same predictions",
-                "反向缩放与权重缩放：预测相同",
-                {"method": "dropout", "scaling": "weight-scaling"},
-            ),
-            SectionLink(
-                _PLAY,
-                "Train with the original (weight-scaling) version",
-                "用原始（权重缩放）实现训练",
-                {"method": "dropout", "scaling": "weight-scaling"},
-            ),
+            SectionLink(_INF, {"method": "dropout", "scaling": "weight-scaling"}),
+            SectionLink(_PLAY, {"method": "dropout", "scaling": "weight-scaling"}),
         ),
     ),
-    LectureSection(
-        "ridge",
-        "12. Why it works for linear regression: ridge",
-        "12. 实现原理：与岭回归等价",
-        "实现原理",
-        "ridge",
-        (SectionLink(_TH, "SGD with masks vs the closed form (Theory page)", "带掩码的 SGD 与闭式解（理论页）"),),
-    ),
-    LectureSection(
-        "numpy",
-        "13. A numpy function",
-        "13. 函数实现",
-        "函数实现",
-        "numpy",
-        (SectionLink(_TH, "Run it and see each defect (Theory page)", "运行它并查看每个缺陷（理论页）"),),
-    ),
+    LectureSection("ridge", "ridge", (SectionLink(_TH),)),
+    LectureSection("numpy", "numpy", (SectionLink(_TH),)),
     LectureSection(
         "summary",
-        "14. Summary: model averaging, less co-adaptation",
-        "14. 总结：模型平均，减少共适应",
-        "总结",
         "summary",
         (
-            SectionLink(
-                _INF,
-                "Model averaging: k sampled nets vs weight scaling",
-                "模型平均：k 个采样网络与权重缩放",
-                {"method": "dropout", "keep_p": 0.5},
-            ),
-            SectionLink(
-                _CO,
-                "Co-adaptation: what the measures show",
-                "共适应：各项度量显示了什么",
-                {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)},
-            ),
+            SectionLink(_INF, {"method": "dropout", "keep_p": 0.5}),
+            SectionLink(_CO, {"dataset": "digits", "method": "dropout", "keep_p": 0.5, "hidden": (256, 256)}),
         ),
     ),
 )
@@ -327,71 +169,6 @@ def section(section_id: str) -> LectureSection:
         if s.id == section_id:
             return s
     raise KeyError(f"no lecture section {section_id!r} (known: {', '.join(SECTION_IDS)})")
-
-
-# --------------------------------------------------------------------------
-# The paper's numbers (Srivastava et al. 2014, MNIST; from REFERENCE.md)
-# --------------------------------------------------------------------------
-
-#: Table 2: (model, unit type, architecture, error %).
-PAPER_TABLE2: tuple[tuple[str, str, str, float], ...] = (
-    ("Standard Neural Net (Simard et al., 2003)", "Logistic", "2 layers, 800 units", 1.60),
-    ("SVM Gaussian kernel", "NA", "NA", 1.40),
-    ("Dropout NN", "Logistic", "3 layers, 1024 units", 1.35),
-    ("Dropout NN", "ReLU", "3 layers, 1024 units", 1.25),
-    ("Dropout NN + max-norm constraint", "ReLU", "3 layers, 1024 units", 1.06),
-    ("Dropout NN + max-norm constraint", "ReLU", "3 layers, 2048 units", 1.04),
-    ("Dropout NN + max-norm constraint", "ReLU", "2 layers, 4096 units", 1.01),
-    ("Dropout NN + max-norm constraint", "ReLU", "2 layers, 8192 units", 0.95),
-    ("Dropout NN + max-norm constraint (Goodfellow et al., 2013)", "Maxout", "2 layers, (5 × 240) units", 0.94),
-    ("DBN + finetuning (Hinton and Salakhutdinov, 2006)", "Logistic", "500-500-2000", 1.18),
-    ("DBM + finetuning (Salakhutdinov and Hinton, 2009)", "Logistic", "500-500-2000", 0.96),
-    ("DBN + dropout finetuning", "Logistic", "500-500-2000", 0.92),
-    ("DBM + dropout finetuning", "Logistic", "500-500-2000", 0.79),
-)
-
-#: Figure 4, as summarized in REFERENCE.md (read off the plot): test error %
-#: at (weight updates) for nets with and without dropout. The six
-#: architectures are summarized by ranges (low, high).
-PAPER_FIG4 = {
-    "updates": (50_000, 200_000, 1_000_000),
-    "without": ((1.6, 1.9), (1.6, 1.9), (1.6, 1.9)),  # plateaued by ≈50k
-    "with": ((1.45, 1.45), (1.25, 1.25), (1.0, 1.15)),
-}
-
-#: Figure 9: keep p -> ((a) test, (a) train, (b) test, (b) train), error %.
-PAPER_FIG9: tuple[tuple[float, float, float, float, float], ...] = (
-    (0.1, 3.2, 2.7, 2.4, 1.7),
-    (0.2, 1.8, 0.65, 1.8, 0.87),
-    (0.3, 1.2, 0.0, 1.5, 0.48),
-    (0.4, 1.12, 0.0, 1.27, 0.11),
-    (0.5, 1.05, 0.0, 1.2, 0.07),
-    (0.6, 1.09, 0.0, 1.1, 0.0),
-    (0.7, 1.10, 0.0, 1.2, 0.0),
-    (0.8, 1.08, 0.0, 1.43, 0.0),
-    (0.9, 1.26, 0.0, 1.46, 0.0),
-    (1.0, 1.65, 0.0, 1.7, 0.0),
-)
-
-#: Figure 10: training-set size -> (with dropout, without dropout), error %.
-PAPER_FIG10: tuple[tuple[int, float, float], ...] = (
-    (100, 26.6, 22.8),
-    (500, 13.2, 13.1),
-    (1_000, 10.6, 10.7),
-    (5_000, 2.9, 4.7),
-    (10_000, 2.4, 3.3),
-    (50_000, 1.3, 1.7),
-)
-
-
-def fig9_columns():
-    """PAPER_FIG9 as arrays: p, a_test, a_train, b_test, b_train."""
-    return tuple(np.array(col, dtype=float) for col in zip(*PAPER_FIG9))
-
-
-def fig10_columns():
-    """PAPER_FIG10 as arrays: size, with dropout, without dropout."""
-    return tuple(np.array(col, dtype=float) for col in zip(*PAPER_FIG10))
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 SOURCE = "Srivastava et al. 2014 (JMLR 15:1929-1958)"
 DATASET = "MNIST"
 LABEL = f"paper ({DATASET}, {SOURCE})"
@@ -26,21 +28,21 @@ class Value:
     other_source: bool = False  # not the paper's Table 2 setting (another table, net or paper): hatched
 
 
-# Table 2 (MNIST), in the paper's order.
-TABLE2_FULL = (
-    ("Standard neural net, logistic", "2 layers, 800", 1.60),
-    ("SVM, Gaussian kernel", "-", 1.40),
-    ("Dropout NN, logistic", "3 layers, 1024", 1.35),
-    ("Dropout NN, ReLU", "3 layers, 1024", 1.25),
-    ("Dropout NN + max-norm, ReLU", "3 layers, 1024", 1.06),
-    ("Dropout NN + max-norm, ReLU", "3 layers, 2048", 1.04),
-    ("Dropout NN + max-norm, ReLU", "2 layers, 4096", 1.01),
-    ("Dropout NN + max-norm, ReLU", "2 layers, 8192", 0.95),
-    ("Dropout NN + max-norm, Maxout", "2 layers, 5x240", 0.94),
-    ("DBN + finetuning", "500-500-2000", 1.18),
-    ("DBM + finetuning", "500-500-2000", 0.96),
-    ("DBN + dropout finetuning", "500-500-2000", 0.92),
-    ("DBM + dropout finetuning", "500-500-2000", 0.79),
+# Table 2 (MNIST), in the paper's order: (model, unit type, architecture, error %).
+TABLE2_FULL: tuple[tuple[str, str, str, float], ...] = (
+    ("Standard Neural Net (Simard et al., 2003)", "Logistic", "2 layers, 800 units", 1.60),
+    ("SVM Gaussian kernel", "NA", "NA", 1.40),
+    ("Dropout NN", "Logistic", "3 layers, 1024 units", 1.35),
+    ("Dropout NN", "ReLU", "3 layers, 1024 units", 1.25),
+    ("Dropout NN + max-norm constraint", "ReLU", "3 layers, 1024 units", 1.06),
+    ("Dropout NN + max-norm constraint", "ReLU", "3 layers, 2048 units", 1.04),
+    ("Dropout NN + max-norm constraint", "ReLU", "2 layers, 4096 units", 1.01),
+    ("Dropout NN + max-norm constraint", "ReLU", "2 layers, 8192 units", 0.95),
+    ("Dropout NN + max-norm constraint (Goodfellow et al., 2013)", "Maxout", "2 layers, (5 × 240) units", 0.94),
+    ("DBN + finetuning (Hinton and Salakhutdinov, 2006)", "Logistic", "500-500-2000", 1.18),
+    ("DBM + finetuning (Salakhutdinov and Hinton, 2009)", "Logistic", "500-500-2000", 0.96),
+    ("DBN + dropout finetuning", "Logistic", "500-500-2000", 0.92),
+    ("DBM + dropout finetuning", "Logistic", "500-500-2000", 0.79),
 )
 
 # The paper's number for each row of dropviz's table2 experiment (None: no such row in a paper).
@@ -154,6 +156,25 @@ NOTES = {
     "fig11": FIG11_NOTE,
     "gaussian": "Table 10: MNIST 2 x 1024, mean ± sd over 10 runs",
 }
+
+
+def fig4_ranges() -> tuple[tuple[int, ...], tuple[tuple[float, float], ...], tuple[tuple[float, float], ...]]:
+    """Figure 4 as (weight updates, (low, high) without dropout, (low, high) with dropout)."""
+    updates = tuple(sorted(FIG4_DROPOUT))
+    return updates, tuple(FIG4_NO_DROPOUT[u] for u in updates), tuple(FIG4_DROPOUT[u] for u in updates)
+
+
+def fig9_columns() -> tuple[np.ndarray, ...]:
+    """Figure 9 as arrays: p, (a) test, (a) train, (b) test, (b) train (error %)."""
+    keep_ps = sorted(FIG9A)
+    columns = (keep_ps, *([table[p][i] for p in keep_ps] for table in (FIG9A, FIG9B) for i in (0, 1)))
+    return tuple(np.array(column, dtype=float) for column in columns)
+
+
+def fig10_columns() -> tuple[np.ndarray, ...]:
+    """Figure 10 as arrays: training-set size, error % with dropout, without dropout."""
+    sizes = sorted(FIG10)
+    return tuple(np.array(column, dtype=float) for column in (sizes, *([FIG10[n][i] for n in sizes] for i in (0, 1))))
 
 
 def reference_rows(experiment: str) -> list[dict]:

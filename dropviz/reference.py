@@ -218,10 +218,7 @@ def dropout_inference(x, keep_p, scaling: str = "inverted") -> np.ndarray:
 class LectureDefect:
     """One defect of the lecture's function, with what running it showed."""
 
-    key: str  # short identifier, e.g. "global-seed"
-    name: str  # short title
-    explanation_en: str
-    explanation_zh: str
+    key: str  # short identifier, e.g. "global-seed"; its name and explanation are text (ui/text/lecture.py)
     code: str  # the snippet that was executed to observe it
     outcome: str  # what actually happened, computed at call time
 
@@ -368,70 +365,22 @@ def _nan_outcome(ns: dict) -> str:
 
 
 _DEFECTS = (
-    (
-        "global-seed",
-        "Reseeds numpy's global generator",
-        "np.random.seed() returns None, so `seed = np.random.seed(seed)` only "
-        "reseeds the GLOBAL generator, clobbering the caller's random state "
-        "(and with seed=None, reseeding it from OS entropy).",
-        "np.random.seed() 返回 None，`seed = np.random.seed(seed)` 只是重置了全局随机"
-        "数生成器，破坏调用者的随机状态（seed=None 时用系统熵重新播种，无法复现）。",
-        _SEED_CODE,
-        _seed_outcome,
-    ),
-    (
-        "in-place",
-        "Modifies the caller's array",
-        "`x *= random_tensor` and `x /= keep_prob` write into the caller's array, "
-        "so the input is destroyed and the returned array is the same object.",
-        "`x *= random_tensor` 与 `x /= keep_prob` 原地修改了调用者传入的数组，输入被破坏，返回值与输入是同一个对象。",
-        _INPLACE_CODE,
-        _inplace_outcome,
-    ),
-    (
-        "integer-input",
-        "Integer arrays fail half-way",
-        "On an integer array, the in-place true division cannot store floats: "
-        "numpy raises (UFuncTypeError, since numpy 1.10) after the mask has already been applied in place.",
-        "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 会报错（UFuncTypeError，自 numpy 1.10 起），"
-        "而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
-        _INT_CODE,
-        _int_outcome,
-    ),
-    (
-        "discard-all",
-        "discard_prob = 1 divides by zero",
-        "discard_prob=1 passes the range check, gives keep_prob = 0 and then "
-        "0/0 = nan for every element (with a RuntimeWarning).",
-        "discard_prob=1 能通过范围检查，使 keep_prob = 0，随后 0/0 = nan，"
-        "所有元素都变成 nan（并伴随 RuntimeWarning）。",
-        _ZERO_KEEP_CODE,
-        _zero_keep_outcome,
-    ),
-    (
-        "nan-prob",
-        "NaN slips past the range check",
-        "`discard_prob < 0 or discard_prob > 1` is False for NaN, so the check "
-        "does not reject it; the failure happens later inside numpy.",
-        "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，错误要到 numpy 内部才出现。",
-        _NAN_CODE,
-        _nan_outcome,
-    ),
+    ("global-seed", _SEED_CODE, _seed_outcome),
+    ("in-place", _INPLACE_CODE, _inplace_outcome),
+    ("integer-input", _INT_CODE, _int_outcome),
+    ("discard-all", _ZERO_KEEP_CODE, _zero_keep_outcome),
+    ("nan-prob", _NAN_CODE, _nan_outcome),
 )
 
 
 def lecture_defects() -> list[LectureDefect]:
     """Run the lecture's function and report each defect from what happened.
 
-    Nothing is hard-coded except the snippets and the explanations: the
-    outcome strings are built from the results of executing the snippets now,
-    with the installed numpy. numpy's global random state is restored after
-    each snippet.
+    Nothing is hard-coded except the snippets: the outcome strings are built
+    from the results of executing the snippets now, with the installed numpy.
+    numpy's global random state is restored after each snippet.
     """
     records = []
-    for key, name, en, zh, code, describe in _DEFECTS:
-        ns = _run_snippet(code)
-        records.append(
-            LectureDefect(key=key, name=name, explanation_en=en, explanation_zh=zh, code=code, outcome=describe(ns))
-        )
+    for key, code, describe in _DEFECTS:
+        records.append(LectureDefect(key=key, code=code, outcome=describe(_run_snippet(code))))
     return records

@@ -29,23 +29,6 @@ from dropviz.reference import as_generator, check_keep_p
 # needs numpy only (tests check it against scipy).
 Z_99 = 2.5758293035489004
 
-#: The lecture's E_R slide omits the 1/2 on the penalty. With the 1/2, E_R is
-#: exactly E[E_D] and its gradient is exactly E[dE_D/dw]; without it the
-#: gradient's penalty term would be doubled.
-REGULARIZED_ERROR_NOTE_EN = (
-    "E_R = 1/2 (t - sum_i p_i w_i I_i)^2 + 1/2 sum_i p_i (1 - p_i) w_i^2 I_i^2. "
-    "The lecture slide writes the penalty without the 1/2; the 1/2 is correct: "
-    "with it E_R equals the expected dropout error E[E_D] and dE_R/dw_i equals "
-    "E[dE_D/dw_i] = dE_N/dw_i + w_i p_i (1 - p_i) I_i^2 (Baldi & Sadowski 2013)."
-)
-REGULARIZED_ERROR_NOTE_ZH = (
-    "E_R = 1/2 (t - Σ p_i w_i I_i)^2 + 1/2 Σ p_i (1 - p_i) w_i^2 I_i^2。"
-    "讲义中的正则项漏掉了系数 1/2；带 1/2 才是正确的：此时 E_R 恰好等于 Dropout "
-    "误差的期望 E[E_D]，且 ∂E_R/∂w_i = E[∂E_D/∂w_i] = ∂E_N/∂w_i + "
-    "w_i p_i (1 - p_i) I_i^2（Baldi & Sadowski 2013）。"
-)
-REGULARIZED_ERROR_NOTE = {"en": REGULARIZED_ERROR_NOTE_EN, "zh": REGULARIZED_ERROR_NOTE_ZH}
-
 # Caps keep user-driven sizes from exhausting memory (DESIGN: bounded
 # everything); the messages say what is allowed.
 MAX_MC_ELEMENTS = 20_000_000
@@ -133,7 +116,7 @@ def expected_dropout_gradient(inputs, weights, target, keep_ps) -> np.ndarray:
 def regularized_error(inputs, weights, target, keep_ps) -> float:
     """E_R = E_N + 1/2 sum_i p_i (1 - p_i) w_i^2 I_i^2  (= E[E_D] exactly).
 
-    With the 1/2 (see ``REGULARIZED_ERROR_NOTE``): dE_R/dw = E[dE_D/dw].
+    With the 1/2 (the lecture's slide omits it; the Theory page says so): dE_R/dw = E[dE_D/dw].
     """
     I, w, p = _unit_arrays(inputs, weights, keep_ps)
     e_n = 0.5 * (float(target) - np.dot(p * w, I)) ** 2

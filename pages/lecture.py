@@ -4,7 +4,7 @@ Each interactive element is an ``st.fragment``: moving its slider or pressing
 its button reruns that element only, not the fourteen sections.
 
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
-dropviz, the figures from dropviz.viz.theory, the text from ui.lecture_text.
+dropviz, the figures from dropviz.viz.theory, the text from ui.text.lecture.
 """
 
 import time
@@ -14,13 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from dropviz import lecture as L
+from dropviz import paper
 from dropviz import theory as th
 from dropviz.reference import LECTURE_DROPOUT_SOURCE, lecture_defects
 from dropviz.viz import theory as vt
 from ui.i18n import current_language, translator
-from ui.lecture_text import TEXT, defect_name
+from ui.text.lecture import DEFECT_TEXT, SECTION_TEXT, TEXT
 
-t = translator(TEXT)
+t = translator(TEXT, SECTION_TEXT, DEFECT_TEXT)
 lang = current_language()
 SMALL = {"displayModeBar": False}
 NET_SIZES = (4, 5, 5, 2)
@@ -213,19 +214,19 @@ def el_train_vs_inference():
 def el_table2():
     st.markdown(f"**{t('paper_label')}**")
     st.dataframe(
-        pd.DataFrame(L.PAPER_TABLE2, columns=[t("col_method"), t("col_unit_type"), t("col_arch"), t("col_err")]),
+        pd.DataFrame(paper.TABLE2_FULL, columns=[t("col_method"), t("col_unit_type"), t("col_arch"), t("col_err")]),
         hide_index=True,
         key="lec_t2",
     )
 
 
 def el_fig4():
-    f = L.PAPER_FIG4
+    updates, without, with_dropout = paper.fig4_ranges()
     st.plotly_chart(
         vt.paper_fig4_figure(
-            f["updates"],
-            f["without"],
-            f["with"],
+            updates,
+            without,
+            with_dropout,
             title=t("paper_label"),
             without_label=t("without"),
             with_label=t("with"),
@@ -238,7 +239,7 @@ def el_fig4():
 
 
 def el_fig9():
-    p, at, atr, bt, btr = L.fig9_columns()
+    p, at, atr, bt, btr = paper.fig9_columns()
     st.plotly_chart(
         vt.paper_fig9_figure(
             p, at, atr, bt, btr, title=t("paper_label"), test_label=t("test"), train_label=t("train"), height=300
@@ -250,7 +251,7 @@ def el_fig9():
 
 
 def el_fig10():
-    n, w, wo = L.fig10_columns()
+    n, w, wo = paper.fig10_columns()
     st.plotly_chart(
         vt.paper_fig10_figure(
             n, w, wo, title=t("paper_label"), with_label=t("with"), without_label=t("without"), height=300
@@ -414,8 +415,8 @@ def el_ridge():
 def el_numpy():
     st.code(LECTURE_DROPOUT_SOURCE, language="python", line_numbers=True, wrap_lines=True)
     st.markdown(t("numpy.body"))
-    field = "explanation_zh" if lang == "zh" else "explanation_en"
-    st.markdown("\n".join(f"- **{defect_name(d['key'], d['name'], lang)}** — {d[field]}" for d in _defects()))
+    keys = [d["key"] for d in _defects()]
+    st.markdown("\n".join(f"- **{t(f'defect.{key}.name')}** — {t(f'defect.{key}.explanation')}" for key in keys))
 
 
 def el_summary():
@@ -444,15 +445,15 @@ ELEMENTS = {
 st.title(t("page_lecture"))
 st.markdown(t("intro"))
 with st.expander(t("contents"), expanded=False):
-    st.markdown("\n".join(f"1. [{s.title(lang).split('. ', 1)[-1]}](#{s.id})" for s in L.SECTIONS))
+    st.markdown("\n".join(f"1. [{t(f'{s.id}.title').split('. ', 1)[-1]}](#{s.id})" for s in L.SECTIONS))
 
 # Seconds each section took to compute and draw on the last run (read by
 # bench/bench_theory_pages.py; costs two clock reads per section).
 timings = st.session_state.setdefault("section_seconds_lecture", {})
 for sec in L.SECTIONS:
     started = time.perf_counter()
-    st.header(sec.title(lang), anchor=sec.id, divider="gray")
-    st.caption(t("slide", name=sec.slide))
+    st.header(t(f"{sec.id}.title"), anchor=sec.id, divider="gray")
+    st.caption(t("slide", name=t(f"{sec.id}.slide")))
     if sec.id != "numpy":  # the numpy section puts its text after the code
         st.markdown(t(f"{sec.id}.body"))
     ELEMENTS[sec.element]()
@@ -462,7 +463,7 @@ for sec in L.SECTIONS:
             with col:
                 st.page_link(
                     link.page_file,
-                    label=f"{t('open_page')}: {link.label(lang)}",
+                    label=f"{t('open_page')}: {t(f'{sec.id}.link.{link.page}')}",
                     icon="➡️",
                     query_params=link.query_params() or None,
                 )

@@ -20,10 +20,10 @@ from dropviz import theory as th
 from dropviz.viz import theory as vt
 from ui.escape import code, plain
 from ui.i18n import current_language, translator
-from ui.lecture_text import defect_name
-from ui.theory_text import TEXT
+from ui.text.lecture import DEFECT_TEXT
+from ui.text.theory import TEXT
 
-t = translator(TEXT)
+t = translator(TEXT, DEFECT_TEXT)
 lang = current_language()
 
 # Bounds of every user input (the widgets enforce them; the text fields are
@@ -391,10 +391,10 @@ def section_numpy():
         except (ValueError, TypeError) as error:
             st.markdown(f"- {t('np_raised')}: {code(f'{type(error).__name__}: {error}')}")
     st.subheader(t("np_defects"))
-    field = "explanation_zh" if lang == "zh" else "explanation_en"
     for d in defects():
-        with st.expander(f"{defect_name(d['key'], d['name'], lang)} ({d['key']})", expanded=False):
-            st.markdown(d[field])
+        key = d["key"]
+        with st.expander(f"{t(f'defect.{key}.name')} ({key})", expanded=False):
+            st.markdown(t(f"defect.{key}.explanation"))
             st.caption(t("np_code"))
             st.code(d["code"], language="python")
             st.caption(t("np_outcome"))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from dropviz import theory as th
+from ui.text.theory import TEXT as THEORY_TEXT
 
 # ------------------------------------------------------- Baldi & Sadowski
 
@@ -29,9 +30,9 @@ def test_expected_dropout_gradient_by_hand():
 
 def test_regularized_error_by_hand_with_the_half():
     assert th.regularized_error(**HAND) == pytest.approx(3.1125)
-    note = th.REGULARIZED_ERROR_NOTE
-    assert "1/2" in note["en"] and "lecture" in note["en"]
-    assert "1/2" in note["zh"] and "讲义" in note["zh"]
+    note_en, note_zh = THEORY_TEXT["half_note"]  # what the Theory page says about the slide's missing 1/2
+    assert "½" in note_en and "lecture" in note_en
+    assert "½" in note_zh and "讲义" in note_zh
 
 
 def _enumerate_expectation(inputs, weights, target, keep_ps):

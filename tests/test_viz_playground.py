@@ -263,6 +263,11 @@ def test_presets_are_valid_settings_urls():
         assert preset.url().startswith("?")
         assert isinstance(config, RunConfig)
     assert PRESETS[0].config() == RunConfig()  # the first lesson is the default demo
+    from ui.text.lessons import LESSON_TEXT
+
+    assert sorted(LESSON_TEXT) == sorted(preset.key for preset in PRESETS)  # each lesson's title and text ...
+    for title, lesson in LESSON_TEXT.values():  # ... in both languages
+        assert all(title) and lesson[0] and any("\u4e00" <= ch <= "\u9fff" for ch in lesson[1])
 
 
 def test_live_figures_pass_plotly_full_validation():

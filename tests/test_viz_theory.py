@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 import pytest
 
 from dropviz import lecture as L
+from dropviz import paper
 from dropviz import theory as th
 from dropviz.config import RunConfig
 from dropviz.viz import theory as vt
+from ui.text.lecture import SECTION_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,15 +114,14 @@ def test_thinned_network_figure_removes_dropped_units_and_edges():
 
 
 def test_paper_figures_carry_the_reference_numbers():
-    p, at, atr, bt, btr = L.fig9_columns()
+    p, at, atr, bt, btr = paper.fig9_columns()
     fig = vt.paper_fig9_figure(p, at, atr, bt, btr)
     assert len(fig.data) == 4 and list(fig.data[0].y) == list(at)
     assert fig.data[2].y[list(p).index(0.6)] == 1.1  # (b) best at p = 0.6
-    n, w, wo = L.fig10_columns()
+    n, w, wo = paper.fig10_columns()
     fig = vt.paper_fig10_figure(n, w, wo)
     assert list(fig.data[1].y) == list(w) and fig.layout.xaxis.type == "log"
-    f = L.PAPER_FIG4
-    fig = vt.paper_fig4_figure(f["updates"], f["without"], f["with"])
+    fig = vt.paper_fig4_figure(*paper.fig4_ranges())
     assert fig.data[1].y[-1] == pytest.approx(1.075)
     fig = vt.layer_values_figure({"y": [1, 2], "ỹ": [0, 2]})
     assert [d.name for d in fig.data] == ["y", "ỹ"]
@@ -154,11 +155,13 @@ def test_sections_follow_the_lecture_order():
     )
     if lecture is not None:
         text = lecture.read_text(encoding="utf-8")
-        positions = [text.find(s.slide.split(" / ")[0]) for s in L.SECTIONS]
+        positions = [text.find(SECTION_TEXT[f"{s.id}.slide"][0].split(" / ")[0]) for s in L.SECTIONS]
         assert all(pos >= 0 for pos in positions), positions
         assert positions == sorted(positions)
-    for s in L.SECTIONS:
-        assert s.title_en and s.title_zh and s.title("zh") == s.title_zh
+    for s in L.SECTIONS:  # every section and link has its text in both languages
+        keys = [f"{s.id}.title", f"{s.id}.slide", *(f"{s.id}.link.{link.page}" for link in s.links)]
+        assert all(SECTION_TEXT[key][0] and SECTION_TEXT[key][1] for key in keys), s.id
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in SECTION_TEXT[f"{s.id}.title"][1]), s.id
 
 
 def test_section_links_are_valid_pages_and_configs():
@@ -234,7 +237,7 @@ def test_run_lecture_function_shows_defects_and_restores_global_state():
 
 
 def test_paper_table2_matches_reference():
-    errors = [row[-1] for row in L.PAPER_TABLE2]
+    errors = [row[-1] for row in paper.TABLE2_FULL]
     assert len(errors) == 13 and errors[0] == 1.60 and min(errors) == 0.79
 
 
@@ -280,9 +283,9 @@ def test_no_streamlit_in_engine_modules():
 
 def test_every_defect_has_a_chinese_title():
     from dropviz.reference import lecture_defects
-    from ui.lecture_text import DEFECT_NAMES, defect_name
+    from ui.text.lecture import DEFECT_TEXT
 
     keys = [d.key for d in lecture_defects()]
-    assert sorted(keys) == sorted(DEFECT_NAMES)
-    assert defect_name("in-place", "x", "zh") == DEFECT_NAMES["in-place"][1]
-    assert defect_name("unknown", "fallback", "zh") == "fallback"
+    assert sorted(DEFECT_TEXT) == sorted(f"defect.{key}.{part}" for key in keys for part in ("name", "explanation"))
+    for en, zh in DEFECT_TEXT.values():
+        assert en and any("\u4e00" <= ch <= "\u9fff" for ch in zh)

@@ -20,7 +20,6 @@ from dropviz.example_run import EXAMPLE_CONFIGS, train_example
 from dropviz.models import MLP
 from dropviz.runner import default_num_threads
 from dropviz.train import StateSnapshot
-from ui.analysis_run_text import TEXT  # noqa: F401 - the pages take this module's text from here
 from ui.escape import plain
 
 

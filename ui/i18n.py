@@ -1,7 +1,8 @@
 """English / 中文 for all UI text.
 
-Each page keeps its strings next to it as ``TEXT = {key: (english, chinese)}``
-and gets a translator with :func:`translator`; the language comes from the
+Every page's strings live in the ``ui.text`` package (``ui/text/<page>.py``, each
+``TEXT = {key: (english, chinese)}``, plus ``ui/text/common.py`` shared by all); a page gets
+a translator with :func:`translator`; the language comes from the
 sidebar switch (``st.session_state["lang"]``, bound to the URL as ``lang``).
 """
 
@@ -13,22 +14,12 @@ import streamlit as st
 
 from ui.markdown import safe_emphasis
 from ui.shell import ensure_app_shell
+from ui.text.common import COMMON
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 # The switch's options are the language names themselves: they read the same in
 # both languages, so the URL (lang=中文) opens identically whatever the viewer's language.
 LANGUAGE_CODES = {name: code for code, name in LANGUAGES.items()}
-
-COMMON = {
-    "app_title": ("dropviz: see what dropout does", "dropviz：看见 Dropout 在做什么"),
-    "language": ("Language", "语言"),
-    "page_playground": ("Playground", "训练场"),
-    "page_coadaptation": ("Co-adaptation", "共适应"),
-    "page_inference": ("Inference", "推理"),
-    "page_lecture": ("Lecture", "讲义"),
-    "page_theory": ("Theory", "理论"),
-    "page_experiments": ("Experiments", "实验"),
-}
 
 
 def current_language() -> str:

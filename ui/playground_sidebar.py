@@ -32,7 +32,8 @@ from dropviz.config import (
 from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv
 from dropviz.presets import PRESETS
 from ui.i18n import current_language, translator
-from ui.settings_text import TEXT as SETTINGS_TEXT
+from ui.text.lessons import LESSON_TEXT
+from ui.text.settings import TEXT as SETTINGS_TEXT
 
 DEFAULT = RunConfig()
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
@@ -84,7 +85,7 @@ def _cuda_available() -> bool:
 
 
 def _with_own_text(t: Callable[..., str]) -> Callable[..., str]:
-    """The page's translator, plus this module's own table (ui/settings_text.py)."""
+    """The page's translator, plus this module's own table (ui/text/settings.py)."""
     own = translator(SETTINGS_TEXT, inside_page=False)
     return lambda key, **fmt: own(key, **fmt) if key in SETTINGS_TEXT else t(key, **fmt)
 
@@ -247,7 +248,7 @@ def render(t: Callable[..., str]) -> Sidebar:
         with st.expander(t("sec_presets"), expanded=False):
             for preset in PRESETS:
                 index = 1 if current_language() == "zh" else 0
-                title, lesson = preset.title[index], preset.lesson[index]
+                title, lesson = (pair[index] for pair in LESSON_TEXT[preset.key])
                 st.button(
                     title,
                     key=f"preset_{preset.key}",

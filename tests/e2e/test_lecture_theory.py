@@ -3,6 +3,7 @@
 import pytest
 
 from dropviz import lecture as L
+from ui.text.lecture import SECTION_TEXT
 
 from .conftest import open_app, screenshot, wait_idle
 
@@ -55,7 +56,7 @@ def test_walk_the_lecture_sections(page, app_url):
     for section in L.SECTIONS:
         heading = scroll_to(page, f"[id='{section.id}']")
         assert in_viewport(page, heading), section.id
-        assert section.title_en in heading.inner_text()
+        assert SECTION_TEXT[f"{section.id}.title"][0] in heading.inner_text()
         if section.id in SHOTS:
             screenshot(page, f"lecture-{section.id}")
     # Typeset equations (KaTeX) and the figures are on the page.

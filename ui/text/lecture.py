@@ -290,17 +290,103 @@ TEXT = {
     ),
 }
 
-#: Short titles of the lecture function's defects (keys of
-#: dropviz.reference.lecture_defects()); the engine's titles are English only.
-DEFECT_NAMES = {
-    "global-seed": ("Reseeds numpy's global generator", "重置了 numpy 的全局随机数生成器"),
-    "in-place": ("Modifies the caller's array", "原地修改了调用者的数组"),
-    "integer-input": ("Integer arrays fail half-way", "整数数组处理到一半时报错"),
-    "discard-all": ("discard_prob = 1 divides by zero", "discard_prob = 1 时除以零"),
-    "nan-prob": ("NaN slips past the range check", "NaN 绕过了范围检查"),
+#: Each section's title, the lecture's own (Chinese) heading, and its links' labels, keyed by section id
+#: (dropviz.lecture.SECTIONS): "<id>.title", "<id>.slide", "<id>.link.<page>".
+SECTION_TEXT = {
+    "coadaptation.title": ("1. Motivation: co-adaptation", "1. 研究动机：共适应"),
+    "coadaptation.slide": ("Dropout研究动机", "Dropout研究动机"),  # the lecture's own heading
+    "coadaptation.link.coadaptation": ("Measure co-adaptation with and without dropout", "度量有无 Dropout 时的共适应"),
+    "what-is-dropout.title": ("2. What is dropout?", "2. 什么是 Dropout？"),
+    "what-is-dropout.slide": ("什么是Dropout? / 网络对比", "什么是Dropout? / 网络对比"),  # the lecture's own heading
+    "what-is-dropout.link.playground": (
+        "Train a dropout net beside its no-dropout twin",
+        "训练 Dropout 网络及其无 Dropout 对照",
+    ),
+    "model.title": ("3. Model equations", "3. 模型描述"),
+    "model.slide": ("模型描述", "模型描述"),  # the lecture's own heading
+    "model.link.playground": ("See the real masks of each mini-batch", "查看每个小批量的真实掩码"),
+    "train-vs-inference.title": ("4. Training vs inference", "4. 训练与推理"),
+    "train-vs-inference.slide": ("训练与推理", "训练与推理"),  # the lecture's own heading
+    "train-vs-inference.link.inference": ("Weight scaling vs Monte-Carlo averaging", "权重缩放与蒙特卡洛平均对比"),
+    "mnist.title": ("5. Comparison on MNIST (paper's Table 2)", "5. 横向比较（论文表 2）"),
+    "mnist.slide": ("横向比较", "横向比较"),  # the lecture's own heading
+    "mnist.link.experiments": ("Re-run the comparison here", "在本应用中重新运行该比较"),
+    "robustness.title": ("6. Robustness across architectures (paper's Fig. 4)", "6. 鲁棒性结果（论文图 4）"),
+    "robustness.slide": ("鲁棒性结果", "鲁棒性结果"),  # the lecture's own heading
+    "robustness.link.experiments": (
+        "Re-run: several architectures with and without dropout",
+        "重新运行：多种结构、有无 Dropout",
+    ),
+    "effect-of-p.title": ("7. Effect of p (paper's Fig. 9)", "7. p 值的影响（论文图 9）"),
+    "effect-of-p.slide": ("P值影响", "P值影响"),  # the lecture's own heading
+    "effect-of-p.link.experiments": ("Re-run the p sweep (n fixed)", "重新运行 p 扫描（n 固定）"),
+    "effect-of-p.link.playground": ("p = 0.1: watch it under-fit", "p = 0.1：观察欠拟合"),
+    "data-size.title": ("8. Effect of data set size (paper's Fig. 10)", "8. 训练数据大小的影响（论文图 10）"),
+    "data-size.slide": ("训练数据大小影响", "训练数据大小影响"),  # the lecture's own heading
+    "data-size.link.experiments": ("Re-run the data-size sweep", "重新运行数据量扫描"),
+    "data-size.link.playground": ("Few training points, big net", "训练点很少、网络很大"),
+    "mathematics.title": ("9. The mathematics: an expected regularizer", "9. Dropout 的数学原理：期望意义下的正则"),
+    "mathematics.slide": (
+        "Dropout的数学原理 / Dropout网络的期望值是一种正则",
+        "Dropout的数学原理 / Dropout网络的期望值是一种正则",
+    ),  # the lecture's own heading
+    "mathematics.link.theory": ("Check it with your own numbers (Theory page)", "用你自己的数字验证（理论页）"),
+    "dropconnect.title": ("10. DropConnect", "10. DropConnect 网络"),
+    "dropconnect.slide": (
+        "DropConnect网络 / DropConnect网络的动机 / 实验对比",
+        "DropConnect网络 / DropConnect网络的动机 / 实验对比",
+    ),  # the lecture's own heading
+    "dropconnect.link.playground": ("Train with DropConnect", "使用 DropConnect 训练"),
+    "dropconnect.link.inference": (
+        "DropConnect inference: mean vs Gaussian sampling",
+        "DropConnect 推理：均值与高斯采样",
+    ),
+    "implementation.title": ("11. Original vs current implementation", "11. 实现方式：原始实现与目前实现"),
+    "implementation.slide": ("实现方式", "实现方式"),  # the lecture's own heading
+    "implementation.link.inference": ("Inverted vs weight-scaling: same predictions", "反向缩放与权重缩放：预测相同"),
+    "implementation.link.playground": (
+        "Train with the original (weight-scaling) version",
+        "用原始（权重缩放）实现训练",
+    ),
+    "ridge.title": ("12. Why it works for linear regression: ridge", "12. 实现原理：与岭回归等价"),
+    "ridge.slide": ("实现原理", "实现原理"),  # the lecture's own heading
+    "ridge.link.theory": ("SGD with masks vs the closed form (Theory page)", "带掩码的 SGD 与闭式解（理论页）"),
+    "numpy.title": ("13. A numpy function", "13. 函数实现"),
+    "numpy.slide": ("函数实现", "函数实现"),  # the lecture's own heading
+    "numpy.link.theory": ("Run it and see each defect (Theory page)", "运行它并查看每个缺陷（理论页）"),
+    "summary.title": ("14. Summary: model averaging, less co-adaptation", "14. 总结：模型平均，减少共适应"),
+    "summary.slide": ("总结", "总结"),  # the lecture's own heading
+    "summary.link.inference": ("Model averaging: k sampled nets vs weight scaling", "模型平均：k 个采样网络与权重缩放"),
+    "summary.link.coadaptation": ("Co-adaptation: what the measures show", "共适应：各项度量显示了什么"),
 }
 
 
-def defect_name(key: str, fallback: str, lang: str) -> str:
-    pair = DEFECT_NAMES.get(key)
-    return (pair[1] if lang == "zh" else pair[0]) if pair else fallback
+#: The lecture numpy function's defects (keys of dropviz.reference.lecture_defects()), on the Lecture and
+#: Theory pages: "defect.<key>.name" and "defect.<key>.explanation".
+DEFECT_TEXT = {
+    "defect.global-seed.name": ("Reseeds numpy's global generator", "重置了 numpy 的全局随机数生成器"),
+    "defect.global-seed.explanation": (
+        "np.random.seed() returns None, so `seed = np.random.seed(seed)` only reseeds the GLOBAL generator, clobbering the caller's random state (and with seed=None, reseeding it from OS entropy).",
+        "np.random.seed() 返回 None，`seed = np.random.seed(seed)` 只是重置了全局随机数生成器，破坏调用者的随机状态（seed=None 时用系统熵重新播种，无法复现）。",
+    ),
+    "defect.in-place.name": ("Modifies the caller's array", "原地修改了调用者的数组"),
+    "defect.in-place.explanation": (
+        "`x *= random_tensor` and `x /= keep_prob` write into the caller's array, so the input is destroyed and the returned array is the same object.",
+        "`x *= random_tensor` 与 `x /= keep_prob` 原地修改了调用者传入的数组，输入被破坏，返回值与输入是同一个对象。",
+    ),
+    "defect.integer-input.name": ("Integer arrays fail half-way", "整数数组处理到一半时报错"),
+    "defect.integer-input.explanation": (
+        "On an integer array, the in-place true division cannot store floats: numpy raises (UFuncTypeError, since numpy 1.10) after the mask has already been applied in place.",
+        "对整数数组，原地真除法无法把浮点结果写回整数数组：numpy 会报错（UFuncTypeError，自 numpy 1.10 起），而此时掩码已经原地乘上，输入数组处于一半被修改的状态。",
+    ),
+    "defect.discard-all.name": ("discard_prob = 1 divides by zero", "discard_prob = 1 时除以零"),
+    "defect.discard-all.explanation": (
+        "discard_prob=1 passes the range check, gives keep_prob = 0 and then 0/0 = nan for every element (with a RuntimeWarning).",
+        "discard_prob=1 能通过范围检查，使 keep_prob = 0，随后 0/0 = nan，所有元素都变成 nan（并伴随 RuntimeWarning）。",
+    ),
+    "defect.nan-prob.name": ("NaN slips past the range check", "NaN 绕过了范围检查"),
+    "defect.nan-prob.explanation": (
+        "`discard_prob < 0 or discard_prob > 1` is False for NaN, so the check does not reject it; the failure happens later inside numpy.",
+        "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，错误要到 numpy 内部才出现。",
+    ),
+}
