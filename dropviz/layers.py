@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .reference import check_keep_p  # one validation of keep_p for numpy and torch alike
+from .numpy_dropout import check_keep_p  # one validation of keep_p for numpy and torch alike
 
 
 def check_scaling(scaling: str) -> str:

@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from dropviz.config import RunConfig, from_mapping, to_query_params, to_text
-from dropviz.reference import as_generator, check_keep_p
+from dropviz.numpy_dropout import as_generator, check_keep_p
 
 # Page files that a section may link to (they are listed in app.py).
 PAGES = {
@@ -305,7 +305,7 @@ def implementation_means(x, keep_p, n_draws: int, rng) -> dict:
     inverted: train r*x/p (mean → x), test x. weight-scaling (original):
     train r*x (mean → p x), test p x. Either way test = E[train output].
     """
-    from dropviz.reference import dropout, dropout_inference
+    from dropviz.numpy_dropout import dropout, dropout_inference
 
     p = check_keep_p(keep_p)
     n_draws = int(n_draws)
@@ -347,7 +347,7 @@ def run_lecture_function(x, discard_prob: float, seed) -> LectureRun:
     """
     import warnings as _warnings
 
-    from dropviz.reference import lecture_dropout
+    from dropviz.numpy_dropout import lecture_dropout
 
     arr = np.array(x, copy=True)
     before = arr.copy()

@@ -4,7 +4,7 @@ Each interactive element is an ``st.fragment``: moving its slider or pressing
 its button reruns that element only, not the fourteen sections.
 
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
-dropviz, the figures from dropviz.viz.theory, the text from ui.text.lecture.
+dropviz, the figures from dropviz.viz.math_figures, the text from ui.text.lecture.
 """
 
 import time
@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dropviz import dropout_math as th
 from dropviz import lecture as L
 from dropviz import paper
-from dropviz import theory as th
-from dropviz.reference import LECTURE_DROPOUT_SOURCE, lecture_defects
-from dropviz.viz import theory as vt
+from dropviz.numpy_dropout import LECTURE_DROPOUT_SOURCE, lecture_defects
+from dropviz.viz import math_figures as vt
 from ui.i18n import current_language, translator
 from ui.text.lecture import DEFECT_TEXT, SECTION_TEXT, TEXT
 

@@ -2,8 +2,8 @@
 
 Five sections (Baldi-Sadowski, ridge equivalence, the lecture's numpy
 function, dropout vs DropConnect masks, NWGM). Computations live in
-dropviz.theory / dropviz.reference / dropviz.lecture; heavy ones are cached
-with st.cache_data; figures come from dropviz.viz.theory. Each section is an
+dropviz.dropout_math / dropviz.numpy_dropout / dropviz.lecture; heavy ones are cached
+with st.cache_data; figures come from dropviz.viz.math_figures. Each section is an
 st.fragment, so an input reruns its own section only.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dropviz import dropout_math as th
 from dropviz import lecture as L
-from dropviz import reference as ref
-from dropviz import theory as th
-from dropviz.viz import theory as vt
+from dropviz import numpy_dropout as ref
+from dropviz.viz import math_figures as vt
 from ui.escape import code, plain
 from ui.i18n import current_language, translator
 from ui.text.lecture import DEFECT_TEXT

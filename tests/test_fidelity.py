@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from dropviz import analysis, experiments, paper, reference
-from dropviz import theory as th
+from dropviz import analysis, experiments, paper
+from dropviz import dropout_math as th
+from dropviz import numpy_dropout as reference
 from dropviz.config import RunConfig
 from dropviz.data import load_dataset
 from dropviz.models import MLP
 from dropviz.train import Trainer
 from dropviz.viz import experiments as vx
 from dropviz.viz import inference as vi
-from dropviz.viz import theory as vt
+from dropviz.viz import math_figures as vt
 from ui import playground_text
 from ui.text import lecture as lecture_text
 from ui.text import theory as theory_text

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dropviz import reference
+from dropviz import numpy_dropout as reference
 from dropviz.layers import (
     Dropout,
     GaussianDropout,

@@ -24,7 +24,7 @@ from dropviz.config import (
     from_values,
 )
 from dropviz.lecture import SECTIONS
-from dropviz.presets import PRESETS
+from dropviz.lessons import LESSONS
 from ui import playground_sidebar
 from ui.playground_text import TEXT
 
@@ -205,7 +205,7 @@ def test_settings_that_do_not_apply_are_named():
 
 
 def _playground_links():
-    links = [("lesson " + preset.key, preset.url()) for preset in PRESETS]
+    links = [("lesson " + preset.key, preset.url()) for preset in LESSONS]
     for section in SECTIONS:
         for link in section.links:
             if link.page == "playground":
@@ -237,7 +237,7 @@ def test_links_from_the_readme_lessons_and_lecture_open_the_settings_they_name(n
 
 def test_a_lesson_button_sets_every_setting():
     at = app(keep_p="0.8", epochs="7")
-    digits = next(preset for preset in PRESETS if preset.key == "digits")
+    digits = next(preset for preset in LESSONS if preset.key == "digits")
     at.button(key="preset_digits").click().run()
     config = digits.config()
     assert at.selectbox(key="dataset").value == "digits"

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dropviz.config import RunConfig
-from dropviz.presets import PRESETS
+from dropviz.lessons import LESSONS
 from dropviz.train import Trainer
 from dropviz.viz.playground import (
     CLASS_COLOURS,
@@ -258,14 +258,14 @@ def test_mask_matrix_titles_break_after_the_colon():
 
 
 def test_presets_are_valid_settings_urls():
-    for preset in PRESETS:
+    for preset in LESSONS:
         config = preset.config()
         assert preset.url().startswith("?")
         assert isinstance(config, RunConfig)
-    assert PRESETS[0].config() == RunConfig()  # the first lesson is the default demo
+    assert LESSONS[0].config() == RunConfig()  # the first lesson is the default demo
     from ui.text.lessons import LESSON_TEXT
 
-    assert sorted(LESSON_TEXT) == sorted(preset.key for preset in PRESETS)  # each lesson's title and text ...
+    assert sorted(LESSON_TEXT) == sorted(preset.key for preset in LESSONS)  # each lesson's title and text ...
     for title, lesson in LESSON_TEXT.values():  # ... in both languages
         assert all(title) and lesson[0] and any("\u4e00" <= ch <= "\u9fff" for ch in lesson[1])
 

@@ -30,7 +30,7 @@ from dropviz.config import (
     to_text,
 )
 from dropviz.data import TOY_DATASETS, DatasetError, list_datasets, load_csv
-from dropviz.presets import PRESETS
+from dropviz.lessons import LESSONS
 from ui.i18n import current_language, translator
 from ui.text.lessons import LESSON_TEXT
 from ui.text.settings import TEXT as SETTINGS_TEXT
@@ -246,7 +246,7 @@ def render(t: Callable[..., str]) -> Sidebar:
     section = None
     with st.sidebar:
         with st.expander(t("sec_presets"), expanded=False):
-            for preset in PRESETS:
+            for preset in LESSONS:
                 index = 1 if current_language() == "zh" else 0
                 title, lesson = (pair[index] for pair in LESSON_TEXT[preset.key])
                 st.button(

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from ..theory import count_subnetworks, effective_weight_mask_dropconnect, effective_weight_mask_dropout
+from ..dropout_math import count_subnetworks, effective_weight_mask_dropconnect, effective_weight_mask_dropout
 
 RUN_STYLE = {"method": "solid", "baseline": "dash"}
 SPLIT_COLOUR = {"train": "#1f77b4", "test": "#d62728"}

@@ -361,7 +361,7 @@ SECTION_TEXT = {
 }
 
 
-#: The lecture numpy function's defects (keys of dropviz.reference.lecture_defects()), on the Lecture and
+#: The lecture numpy function's defects (keys of dropviz.numpy_dropout.lecture_defects()), on the Lecture and
 #: Theory pages: "defect.<key>.name" and "defect.<key>.explanation".
 DEFECT_TEXT = {
     "defect.global-seed.name": ("Reseeds numpy's global generator", "重置了 numpy 的全局随机数生成器"),

@@ -1,4 +1,4 @@
-"""English / 中文 of the Playground's Lessons (dropviz/presets.py holds their settings):
+"""English / 中文 of the Playground's Lessons (dropviz/lessons.py holds their settings):
 ``LESSON_TEXT = {key: ((title_en, title_zh), (what it shows, en), (zh))}``."""
 
 LESSON_TEXT = {

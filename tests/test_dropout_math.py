@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from dropviz import theory as th
+from dropviz import dropout_math as th
 from ui.text.theory import TEXT as THEORY_TEXT
 
 # ------------------------------------------------------- Baldi & Sadowski

@@ -1,4 +1,4 @@
-"""Figure builders of dropviz.viz.theory, the lecture's data (dropviz.lecture)
+"""Figure builders of dropviz.viz.math_figures, the lecture's data (dropviz.lecture)
 and the Theory page's input parsing: plain arrays in, checked without a browser."""
 
 import ast
@@ -8,11 +8,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from dropviz import dropout_math as th
 from dropviz import lecture as L
 from dropviz import paper
-from dropviz import theory as th
 from dropviz.config import RunConfig
-from dropviz.viz import theory as vt
+from dropviz.viz import math_figures as vt
 from ui.text.lecture import SECTION_TEXT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,7 +267,7 @@ def test_parse_vector_messages_name_the_problem(text, n, lo, hi, message):
 
 
 def test_no_streamlit_in_engine_modules():
-    for path in ("dropviz/lecture.py", "dropviz/viz/theory.py"):
+    for path in ("dropviz/lecture.py", "dropviz/viz/math_figures.py"):
         tree = ast.parse((ROOT / path).read_text())
         names = {
             a.name.split(".")[0]
@@ -282,7 +282,7 @@ def test_no_streamlit_in_engine_modules():
 
 
 def test_every_defect_has_a_chinese_title():
-    from dropviz.reference import lecture_defects
+    from dropviz.numpy_dropout import lecture_defects
     from ui.text.lecture import DEFECT_TEXT
 
     keys = [d.key for d in lecture_defects()]

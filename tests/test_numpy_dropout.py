@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from dropviz.reference import (
+from dropviz.numpy_dropout import (
     LECTURE_DROPOUT_SOURCE,
     check_keep_p,
     dropout,

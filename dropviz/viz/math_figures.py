@@ -75,7 +75,7 @@ def mc_convergence_figure(
     """Running MC mean of one gradient component with its 99 % band, vs the analytic value.
 
     ``counts``, ``mean``, ``half_width``: 1-D arrays for one weight (rows of
-    :class:`dropviz.theory.MCGradient`). The band is omitted where the
+    :class:`dropviz.dropout_math.MCGradient`). The band is omitted where the
     half-width is infinite (n = 1).
     """
     counts = np.asarray(counts, dtype=float)

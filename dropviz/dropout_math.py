@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dropviz.reference import as_generator, check_keep_p
+from dropviz.numpy_dropout import as_generator, check_keep_p
 
 # Two-sided 99 % normal quantile, Phi^-1(0.995); hard-coded so that this module
 # needs numpy only (tests check it against scipy).
