@@ -1,6 +1,129 @@
-// The live chart component (ui/live_chart.py): the first call creates the chart, later calls hand the
-// newest figure to Plotly.react. Figures that arrive while plotly.js is still loading collapse to the latest.
-export default function (component) {
+// The live chart component (ui/live_chart.py). Two kinds share it:
+// - "chart": the first call creates the chart, later calls hand the newest figure to Plotly.react.
+//   Figures that arrive while plotly.js is still loading collapse to the latest. With a `stream`, the
+//   curves also grow between the server's redraws from the points the live route sends (extendTraces).
+// - "progress": the progress line, rewritten in place from each answer of the live route (no plotly.js
+//   needed), which asks for a fragment rerun when the run's state changes or its first point arrives.
+// Both subscribe to one poller per session token (ui/live_stream.py), so a page polls once per period.
+
+function poller(url) {
+  const pollers = window.__dropvizLive || (window.__dropvizLive = {});
+  let p = pollers[url];
+  if (!p) {
+    p = pollers[url] = { url, subs: new Map(), since: -1, busy: false, timer: null, period: 300, stopped: false };
+    p.kick = (delay) => {
+      if (p.timer !== null || p.busy || p.subs.size === 0 || p.stopped) return;
+      p.timer = setTimeout(p.poll, delay);
+    };
+    p.poll = async () => {
+      p.timer = null;
+      if (p.subs.size === 0 || p.stopped) return;
+      p.busy = true;
+      const since = p.since, generation = p.generation;
+      let answer = null;
+      try {
+        const response = await fetch(p.url + "?since=" + since, { cache: "no-store" });
+        if (response.status === 404) p.stopped = true;  // the session was released: nothing more will come
+        else if (response.ok) answer = await response.json();
+      } catch (error) { /* the server is restarting or busy: the next poll tries again */ }
+      p.busy = false;
+      if (answer) {
+        p.period = answer.poll_ms || p.period;
+        for (const callback of [...p.subs.values()]) callback(answer, since, generation === p.generation);
+        if (generation === p.generation && answer.run === p.run) p.since = Math.max(p.since, answer.last_step);
+      }
+      // The next poll waits a full period after this answer: a slow server is asked less often.
+      if (!answer || ["queued", "starting", "running"].includes(answer.state)) p.kick(p.period);
+    };
+  }
+  return p;
+}
+
+function streamFor(stream) {
+  const p = poller(new URL(stream.url, document.baseURI).href);
+  // A new figure or progress from the server resets the cursor to what the server drew.
+  if (stream.generation !== p.generation) {
+    p.generation = stream.generation;
+    p.run = stream.run;
+    p.since = stream.since;
+  }
+  p.period = stream.poll_ms || p.period;
+  p.stopped = false;
+  return p;
+}
+
+function progress(component) {
+  const { parentElement, data, setTriggerValue } = component;
+  let root = parentElement.querySelector(".dropviz-progress");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "dropviz-progress";
+    root.setAttribute("role", "progressbar");
+    root.innerHTML = '<p class="dropviz-progress-text" style="margin:0 0 0.25rem 0;font-size:0.875rem"></p>' +
+      '<div style="height:0.5rem;border-radius:0.25rem;background:rgba(151,166,195,0.25);overflow:hidden">' +
+      '<div class="dropviz-progress-fill" style="height:100%;background:#ff4b4b;width:0"></div></div>' +
+      '<p class="dropviz-progress-queued" style="margin:0.25rem 0 0 0;font-size:0.875rem"></p>';
+    root.__counts = { runs: 0, polled: 0 };  // fragment runs drawn, lines from the live route (tests, benchmark)
+    parentElement.appendChild(root);
+  }
+  root.__counts.runs += 1;
+  const run = data.stream ? data.stream.run : null;
+  const show = (text, fraction, queued, polled, step, state) => {
+    // The fragment's line is of a snapshot taken before its views were built: never step back
+    // from a newer polled one of the same run (a change of state is always shown).
+    const shown = root.__shown;
+    if (shown && shown.run === run && shown.state === state && step < shown.step) return;
+    root.__shown = { run, state, step };
+    const line = root.querySelector(".dropviz-progress-text");
+    if (line.textContent !== text) {
+      line.textContent = text;
+      if (polled) root.__counts.polled += 1;
+    }
+    root.querySelector(".dropviz-progress-fill").style.width = (100 * Math.max(0, Math.min(1, fraction))) + "%";
+    root.setAttribute("aria-valuenow", String(Math.round(100 * fraction)));
+    const waiting = root.querySelector(".dropviz-progress-queued");
+    if (waiting.textContent !== (queued || "")) waiting.textContent = queued || "";
+  };
+  show(data.text, data.fraction, "", false, data.step, data.state);
+  root.__drawn = { state: data.state, run: data.stream ? data.stream.run : null, points: data.stream ? data.stream.points : 0 };
+  if (!data.stream || !["queued", "starting", "running"].includes(data.state)) return;
+  const p = streamFor(data.stream);
+  const key = "progress:" + data.stream.url;
+  p.subs.set(key, (answer) => {
+    if (answer.run !== root.__drawn.run) return;
+    if (answer.text) show(answer.text, answer.fraction, answer.queued_text, true, answer.step, answer.state);
+    // What only the server draws changed: the run ended or paused, or its first point arrived.
+    const stateChanged = answer.state !== root.__drawn.state && !(answer.state === "running" && root.__drawn.state === "starting");
+    const firstPoint = root.__drawn.points === 0 && answer.evaluations > 0;
+    if ((stateChanged || firstPoint) && !root.__asked) {
+      root.__asked = true;
+      setTriggerValue("refresh", answer.state + ":" + answer.evaluations);
+    }
+  });
+  root.__asked = false;
+  p.kick(0);
+  return () => { if (p.subs.get(key)) p.subs.delete(key); };
+}
+
+const TYPED = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+                u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+
+// plotly.py sends numpy arrays as {dtype, bdata} (base64); Plotly.extendTraces can only grow real arrays.
+function plainArrays(traces, indices) {
+  for (const index of indices) {
+    const trace = traces[index];
+    if (!trace) continue;
+    for (const name of ["x", "y"]) {
+      const spec = trace[name];
+      if (spec && typeof spec.bdata === "string" && TYPED[spec.dtype]) {
+        const bytes = Uint8Array.from(atob(spec.bdata), (c) => c.charCodeAt(0));
+        trace[name] = Array.from(new TYPED[spec.dtype](bytes.buffer));
+      }
+    }
+  }
+}
+
+function chart(component) {
   const { parentElement, data } = component;
   const src = new URL(data.src, document.baseURI).href;
   const loading = window.__dropvizPlotly || (window.__dropvizPlotly = new Promise((resolve, reject) => {
@@ -11,26 +134,53 @@ export default function (component) {
     script.onerror = () => reject(new Error("plotly.js could not be loaded from " + src));
     document.head.appendChild(script);
   }));
-  let chart = parentElement.querySelector(".dropviz-live-chart");
-  if (!chart) {
-    chart = document.createElement("div");
-    chart.className = "dropviz-live-chart";
-    parentElement.appendChild(chart);
+  let element = parentElement.querySelector(".dropviz-live-chart");
+  if (!element) {
+    element = document.createElement("div");
+    element.className = "dropviz-live-chart";
+    element.__counts = { reacts: 0, extends: 0, points: 0 };  // read by the e2e test and the benchmark
+    parentElement.appendChild(element);
   }
-  chart.__pending = data;
-  loading.then((Plotly) => {
-    const latest = chart.__pending;
-    chart.__pending = null;
+  element.__pending = data;
+  const drawn = loading.then((Plotly) => {
+    const latest = element.__pending;
+    element.__pending = null;
     // An unchanged figure (the pre-Train pictures in the Train click's frame, the mask illustration
     // between samples) is not parsed or diffed again.
-    if (!latest || latest.figure === chart.__drawn) return;
-    chart.__drawn = latest.figure;
+    if (!latest || latest.figure === element.__drawn) return;
+    element.__drawn = latest.figure;
     const figure = JSON.parse(latest.figure);
-    return Plotly.react(chart, { data: figure.data || [], layout: figure.layout || {},
-                                 frames: figure.frames || [], config: latest.config });
+    if (latest.stream) plainArrays(figure.data || [], latest.stream.traces);
+    element.__counts.reacts += 1;
+    element.__counts.reacted = figure.data && figure.data[0] && figure.data[0].x ? figure.data[0].x.length : 0;
+    return Plotly.react(element, { data: figure.data || [], layout: figure.layout || {},
+                                   frames: figure.frames || [], config: latest.config });
   }).catch((error) => {
-    chart.textContent = String(error);
+    element.textContent = String(error);
     console.error(error);
   });
-  return () => { if (window.Plotly) window.Plotly.purge(chart); };
+  if (!data.stream) return () => { if (window.Plotly) window.Plotly.purge(element); };
+  const p = streamFor(data.stream);
+  const key = "chart:" + data.stream.url;
+  const traces = data.stream.traces;
+  p.subs.set(key, (answer, since, current) => {
+    // Points of another run, or asked for before the server's newest figure: that figure has them.
+    if (!current || answer.run !== data.stream.run || !answer.x || answer.x.length === 0 || !window.Plotly) return;
+    drawn.then(() => {
+      if (!element.data) return;
+      const update = { x: traces.map(() => answer.x), y: traces.map((_, i) => answer.y.map((row) => row[i])) };
+      element.__counts.extends += 1;
+      element.__counts.points += answer.x.length;
+      window.Plotly.extendTraces(element, update, traces);
+    });
+  });
+  p.kick(0);
+  return () => {
+    if (p.subs.get(key)) p.subs.delete(key);
+    if (window.Plotly) window.Plotly.purge(element);
+  };
+}
+
+export default function (component) {
+  return component.data.kind === "progress" ? progress(component) : chart(component);
 }

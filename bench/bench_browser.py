@@ -25,11 +25,11 @@ CURVE_POINTS = (
     "() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
     " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }"
 )
-PROGRESS = "() => { const el = document.querySelector(\"[data-testid='stProgress']\"); return el ? el.innerText : ''; }"
+PROGRESS = "() => { const el = document.querySelector('.st-key-pg_progress'); return el ? el.innerText : ''; }"
 COUNT_REFRESHES = """() => {
   window.__refreshes = 0; let last = '';
   window.__poll = setInterval(() => {
-    const el = document.querySelector("[data-testid='stProgress']");
+    const el = document.querySelector(".st-key-pg_progress");
     const text = el ? el.innerText : '';
     if (text && text !== last) { window.__refreshes += 1; last = text; }
   }, 20);

@@ -37,13 +37,18 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, st
 
 TRAIN = ".st-key-pg_train button"
 # In-page probe: time (Date.now(), ms) of every change of the progress line, of the first plotted point
-# and of the run's completion; whether the page ever said queued, busy or showed an exception.
+# and of the run's completion; whether the page ever said queued, busy or showed an exception; the
+# fragment runs that drew the line. The line is in the pg_progress container: the live component's
+# (served by serve.py's live route) or Streamlit's own bar (plain `streamlit run app.py`).
 PROBE = """(drawing) => {
-  const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0};
+  const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0,
+                              runs: 0};
   setInterval(() => {
     const now = Date.now();
-    const el = document.querySelector("[data-testid='stProgress']");
-    const text = el ? el.innerText : '';
+    const el = document.querySelector(".st-key-pg_progress");
+    const text = el ? el.innerText.trim() : '';
+    const live = el && el.querySelector('.dropviz-progress');
+    if (live && live.__counts) b.runs = live.__counts.runs;
     if (text && text !== b.last) { b.updates.push(now); b.last = text; }
     if (b.first === null) {
       let shown = false;
@@ -308,6 +313,14 @@ async def run(args) -> None:
         )
     )
     updates = sum(len(result["updates"]) for result in results)
+    runs = [result["runs"] for result in results]
+    rows.append(
+        (
+            "fragment runs per session while training (live route)",
+            f"median {statistics.median(runs):.0f}, max {max(runs)} (0: no live route, every update is a run)",
+            "stated",
+        )
+    )
     server_cpu = cpu_after[0] - cpu_before[0]
     rows.append(
         (

@@ -54,7 +54,7 @@ DEBUG = """() => {
 COUNT_REFRESHES = """() => {
   window.__refreshes = 0; let last = '';
   window.__poll = setInterval(() => {
-    const el = document.querySelector("[data-testid='stProgress']");
+    const el = document.querySelector(".st-key-pg_progress");
     const text = el ? el.innerText : '';
     if (text && text !== last) { window.__refreshes += 1; last = text; }
   }, 20);

@@ -14,7 +14,8 @@ from ui import playground_controls as controls
 from ui.downloads import deferred, source_view, sweep_view
 from ui.escape import plain
 from ui.i18n import translator
-from ui.live_chart import live_plotly_chart
+from ui.live_chart import live_plotly_chart, live_progress, stream_available
+from ui.live_stream import live_views_seconds, stream_spec, views_interval_stale
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
     COARSE_GRID,
@@ -31,6 +32,7 @@ from ui.playground_sweep import (
 )
 from ui.playground_text import TEXT
 from ui.playground_views import (
+    ACTIVE_STATES,
     FINISHED_STATES,
     FIRST_POINT_WAIT_SECONDS,
     applies_live,
@@ -279,8 +281,16 @@ def draw_views() -> None:
         preview,
         first_frame=state.pop("pg_first_frame", False),
         reuse=reuse,
-        predictions_every=predictions_seconds(refresh_every),
+        # In stream mode each rerun is a second or more apart: the model views are redrawn with it.
+        predictions_every=predictions_seconds(REFRESH_SECONDS if streaming else refresh_every),
     )
+    # Stream mode: the browser polls the live route for new curve points and the progress line
+    # (ui.live_stream); this fragment reruns only for the views the server draws.
+    stream = None
+    if streaming and snapshot is not None and source is holder.runner and snapshot.state in ACTIVE_STATES:
+        holder.live_text = t
+        state.pg_live_generation = state.get("pg_live_generation", 0) + 1
+        stream = stream_spec(holder, snapshot, view_config, state.pg_live_generation)
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)), icon="▶️")
@@ -288,23 +298,27 @@ def draw_views() -> None:
             st.info(t("v_waiting"), icon="▶️")
     else:
         progress = views.progress
-        st.progress(
-            progress.fraction,
-            text=t(
-                "progress",
-                state=t(f"state_{progress.state}"),
-                epoch=progress.epoch,
-                epochs=progress.epochs,
-                step=progress.step,
-                total=progress.total_steps,
-                rate=progress.samples_per_second,
-            ),
+        progress_line = t(
+            "progress",
+            state=t(f"state_{progress.state}"),
+            epoch=progress.epoch,
+            epochs=progress.epochs,
+            step=progress.step,
+            total=progress.total_steps,
+            rate=progress.samples_per_second,
         )
+        with st.container(key="pg_progress"):
+            if streaming:
+                live_progress(
+                    "pg_progress_line", progress_line, progress.fraction, progress.state, progress.step, stream
+                )
+            else:
+                st.progress(progress.fraction, text=progress_line)
     if scrub is not None:
         st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
         prepare_members(sweeps.runner, labels, preview, reuse)
     position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
-    if position is not None and snapshot is not None:
+    if position is not None and snapshot is not None and stream is None:  # else the progress line says it
         st.info(t("queued", position=position), icon="⏳")
     if views.message and views.progress.state in ("diverged", "error"):
         st.error(t("run_message", message=plain(views.message)), icon="⚠️")
@@ -312,7 +326,7 @@ def draw_views() -> None:
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
-            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale)
+            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream)
         if not views.metrics.empty:
             st.markdown(latest_markdown(views.metrics, labels))
         started = snapshot.started if snapshot is not None else None
@@ -383,7 +397,9 @@ was_refreshing = any(
     for run in (holder.runner, sweeps.runner)
     if run is not None
 )
-refresh_every = refresh_seconds(REFRESH_SECONDS)
+# Stream mode needs the live route (serve.py) and the chart component; a sweep refreshes as before.
+streaming = stream_available() and not page.sweep and sweeps.runner is None
+refresh_every = live_views_seconds() if streaming else refresh_seconds(REFRESH_SECONDS)
 
 
 def timed_views() -> None:
@@ -391,7 +407,8 @@ def timed_views() -> None:
     # changed interval takes a full rerun to apply.
     with RefreshTimer():
         draw_views()
-    if was_refreshing and refresh_interval_stale(refresh_every, REFRESH_SECONDS):
+    stale = views_interval_stale(refresh_every) if streaming else refresh_interval_stale(refresh_every, REFRESH_SECONDS)
+    if was_refreshing and stale:
         st.rerun()
 
 

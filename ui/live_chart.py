@@ -147,8 +147,19 @@ def figure_payload(figure: Figure, src: str, font_scale: float = 1.0) -> dict:
     return {"figure": text, "src": src, "config": PLOTLY_CONFIG}
 
 
-def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0) -> None:
-    """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place."""
+def stream_available() -> bool:
+    """Whether live pages may poll the live route (ui.live_stream) instead of rerunning their fragment:
+    the route is mounted (serve.py) and the charts are drawn by this component (extendTraces)."""
+    from ui.live_stream import route_mounted
+
+    return route_mounted() and _served_plotly_js() is not None
+
+
+def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0, stream: dict | None = None) -> None:
+    """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place.
+
+    ``stream`` (ui.live_stream.stream_spec, the curves only) lets the browser extend the chart's first
+    traces with the points the live route sends between two of these calls."""
     src = _served_plotly_js()
     if src is None:
         if font_scale != 1.0:
@@ -161,4 +172,19 @@ def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0) -> None
             )
         st.plotly_chart(figure, key=key, width="stretch")
         return
-    _component(key=key, data=figure_payload(figure, src, font_scale), width="stretch", height="content")
+    payload = figure_payload(figure, src, font_scale)
+    if stream is not None:
+        payload = {**payload, "stream": stream}
+    _component(key=key, data=payload, width="stretch", height="content")
+
+
+def live_progress(key: str, text: str, fraction: float, state: str, step: int, stream: dict | None) -> None:
+    """The progress line, drawn by the component: with ``stream`` the browser rewrites it from the live
+    route's answers (plotly.js not needed) and asks for a fragment rerun when the run's state changes."""
+    data = {"kind": "progress", "text": text, "fraction": float(fraction), "state": state, "step": step}
+    data["stream"] = stream
+    _component(key=key, data=data, width="stretch", height="content", on_refresh_change=_ignore)
+
+
+def _ignore() -> None:
+    """The rerun the component's trigger causes is all it asks for."""

@@ -25,6 +25,7 @@ import streamlit as st
 
 from dropviz.config import RunConfig
 from dropviz.runner import BackgroundRunner
+from ui.live_stream import LIVE
 
 _LOG = logging.getLogger(__name__)
 
@@ -252,6 +253,9 @@ class TrainerHolder:
         self.runner = None
         self.config: RunConfig | None = None
         self.dataset_key: str | None = None  # identifies an uploaded CSV, which is not in the config
+        # The page's secret for the live route (ui.live_stream), and the translator its progress line uses.
+        self.live_token = LIVE.register(self)
+        self.live_text = None
         REGISTRY.add(self)
 
     @property
@@ -282,6 +286,7 @@ class TrainerHolder:
     def close(self) -> None:
         self.reset()
         REGISTRY.discard(self)
+        LIVE.discard(self.live_token)
 
 
 @st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)

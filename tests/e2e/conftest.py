@@ -43,7 +43,7 @@ def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / "serve.py"),  # app.py plus the live route (ui.live_stream), as `make run` starts it
         "--server.address",
         "127.0.0.1",
         "--server.port",

@@ -80,7 +80,7 @@ def test_playground_trains_live_and_shares_its_settings(browser, app_url):
         page.locator(".st-key-pg_boundary .js-plotly-plot").last.wait_for(timeout=30_000)
         screenshot(page, "playground-training")
         page.locator(".st-key-pg_pause button:visible").first.click()
-        page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
+        page.locator(".st-key-pg_progress").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
         # Paused, the masked network becomes an animation over the recorded masks (frames + slider).
         page.wait_for_function(
@@ -182,7 +182,7 @@ def test_every_view_is_legible_at_1280x720(browser, app_url, language, dataset):
             start.first.dispatch_event("click")  # by element, not by position: the page may be redrawing
             wait_idle(page)
         page.locator(".st-key-pg_train button:visible").first.click(timeout=120_000)
-        page.locator("[data-testid='stProgress']").get_by_text(
+        page.locator(".st-key-pg_progress").get_by_text(
             "Completed" if language == "English" else "已完成"
         ).last.wait_for(timeout=180_000)
         wait_idle(page)
@@ -226,15 +226,15 @@ def test_presenter_mode_fits_a_projector_and_space_trains(browser, app_url):
         # Space = Train, Space again = Pause (the shortcut moves to whichever applies)
         page.locator("h1").first.click()  # focus on the page, not in a widget
         page.keyboard.press("Space")
-        page.locator("[data-testid='stProgress']").get_by_text("Training").last.wait_for(timeout=60_000)
+        page.locator(".st-key-pg_progress").get_by_text("Training").last.wait_for(timeout=60_000)
         wait_idle(page)
         page.locator(".st-key-pg_pause kbd").first.wait_for(timeout=30_000)
         page.locator("h1").first.click()
         page.keyboard.press("Space")
-        page.locator("[data-testid='stProgress']").get_by_text("Paused").last.wait_for(timeout=30_000)
+        page.locator(".st-key-pg_progress").get_by_text("Paused").last.wait_for(timeout=30_000)
         wait_idle(page)
         assert page.locator(".st-key-pg_step kbd").first.inner_text() in ("→", "Right")
-        step = int(re.search(r"step (\d+)", page.locator("[data-testid='stProgress']").last.inner_text()).group(1))
+        step = int(re.search(r"step (\d+)", page.locator(".st-key-pg_progress").last.inner_text()).group(1))
         page.locator("h1").first.click()
         page.keyboard.press("ArrowRight")  # → = Step: one more mini-batch
         time.sleep(3)
@@ -244,7 +244,7 @@ def test_presenter_mode_fits_a_projector_and_space_trains(browser, app_url):
         page.keyboard.press("ArrowLeft")
         wait_idle(page)
         time.sleep(1)
-        progress = page.locator("[data-testid='stProgress']").last.inner_text()
+        progress = page.locator(".st-key-pg_progress").last.inner_text()
         # Stepped, still paused (the shown step at Pause can trail the worker's by the steps of its last slice).
         assert progress.startswith("Paused") and int(re.search(r"step (\d+)", progress).group(1)) > step
     except Exception:

@@ -1,0 +1,15 @@
+"""dropviz's server entry: `streamlit run serve.py` (what `make run` and the e2e tests start).
+
+The app itself is app.py; this adds one read-only JSON route that live pages poll for new curve
+points and their progress (ui.live_stream), so that a classroom's refreshes do not rerun Streamlit
+scripts. `streamlit run app.py` still works: pages then refresh through their fragment alone.
+"""
+
+import os
+
+import streamlit as st
+
+from ui.live_stream import ROUTE_ENV, live_route
+
+os.environ[ROUTE_ENV] = "1"  # tells the pages that the route is there (see ui.live_stream)
+app = st.App("app.py", routes=[live_route()])

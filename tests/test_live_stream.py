@@ -1,0 +1,210 @@
+"""The live route (ui.live_stream): a session's new curve points and progress, to that session only."""
+
+import asyncio
+import gc
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dropviz.config import RunConfig
+from dropviz.runner import BackgroundRunner
+from dropviz.viz.playground import metrics_frame
+from ui import live_stream, session
+from ui.i18n import translator
+from ui.live_stream import LIVE, curve_row, live_payload, live_route, poll_ms, stream_spec, views_seconds
+from ui.playground_text import TEXT
+from ui.playground_views import figure_labels, live_curves
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SMALL = RunConfig(dataset="moons", hidden=(4,), epochs=5, batch_size=40)
+
+
+def finished_holder(config: RunConfig) -> session.TrainerHolder:
+    holder = session.TrainerHolder()
+    holder.config = config
+    holder.runner = BackgroundRunner(config)
+    holder.runner.start()
+    assert holder.runner.wait(timeout=60)
+    return holder
+
+
+@pytest.fixture
+def holders():
+    made = []
+
+    def make(config=SMALL):
+        holder = finished_holder(config)
+        made.append(holder)
+        return holder
+
+    yield make
+    for holder in made:
+        holder.close()
+
+
+def ask(path: str, query: str = "") -> tuple[int, bytes]:
+    """GET ``path`` through the route as Starlette would call it (no server)."""
+    route = live_route()
+    matched, child = route.matches({"type": "http", "path": path, "method": "GET"})
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [],
+        **child,
+    }
+    if matched.name != "FULL":
+        return 404, b"no such route"
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(route.handle(scope, receive, send))
+    status = next(message["status"] for message in sent if message["type"] == "http.response.start")
+    body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
+    return status, body
+
+
+def test_the_route_answers_only_the_asking_sessions_points_after_since(holders):
+    first = holders(SMALL)
+    second = holders(SMALL.model_copy(update={"seed": 7, "twin": False}))
+    first.live_text = translator(TEXT, inside_page=False)
+    status, body = ask(f"/{live_stream.LIVE_PATH}/{first.live_token}", "since=2")
+    assert status == 200
+    answer = json.loads(body)
+    evaluations = first.runner.snapshot().evaluations
+    assert [evaluation.step for evaluation in evaluations] == [1, 2, 3, 4, 5]
+    # Only the evaluations after step 2, each in curves_figure's trace order, method then twin.
+    assert answer["x"] == [round(evaluation.epoch, 4) for evaluation in evaluations[2:]]
+    assert answer["y"][0] == curve_row(evaluations[2], ("method", "baseline"))
+    assert answer["y"][0][0] == round(evaluations[2].metrics["method"]["train_loss"], 6)
+    assert answer["y"][0][3] == round(evaluations[2].metrics["baseline"]["test_loss"], 6)
+    assert answer["last_step"] == 5 and answer["state"] == "completed"
+    assert answer["step"] == answer["total"] == first.runner.snapshot().started.total_steps
+    assert answer["text"].startswith("Completed · epoch 5 / 5")
+    assert answer["run"] == live_stream.runner_key(first.runner)
+
+    status, body = ask(f"/{live_stream.LIVE_PATH}/{second.live_token}", "since=-1")
+    other = json.loads(body)
+    assert status == 200 and other["run"] == live_stream.runner_key(second.runner) != answer["run"]
+    # The second session's own run (no twin: four traces per point), not the first one's numbers.
+    second_evaluations = second.runner.snapshot().evaluations
+    assert other["y"] == [curve_row(evaluation, ("method",)) for evaluation in second_evaluations]
+    assert len(other["y"][0]) == 4 and other["y"] != answer["y"][: len(other["y"])]
+
+    status, body = ask(f"/{live_stream.LIVE_PATH}/{first.live_token}", "since=5")
+    assert json.loads(body)["x"] == []  # nothing new
+
+
+def test_unknown_token_and_bad_since_are_refused_without_echo(holders):
+    holder = holders()
+    status, body = ask(f"/{live_stream.LIVE_PATH}/not-a-token<script>")
+    assert status == 404 and b"script" not in body
+    status, body = ask(f"/{live_stream.LIVE_PATH}/{holder.live_token}", "since=abc")
+    assert status == 400 and b"abc" not in body
+
+
+def test_a_released_session_frees_its_token(holders):
+    holder = finished_holder(SMALL)
+    token = holder.live_token
+    assert LIVE.get(token) is holder
+    holder.close()
+    assert LIVE.get(token) is None
+    assert ask(f"/{live_stream.LIVE_PATH}/{token}")[0] == 404
+    # Held weakly: a holder that is simply dropped (no close) drops out as well.
+    dropped = session.TrainerHolder()
+    dropped_token = dropped.live_token
+    del dropped
+    gc.collect()
+    assert LIVE.get(dropped_token) is None
+
+
+def test_tokens_are_distinct_secrets():
+    made = [session.TrainerHolder() for _ in range(50)]
+    tokens = {holder.live_token for holder in made}
+    assert len(tokens) == 50 and all(len(token) >= 32 for token in tokens)
+    for holder in made:
+        holder.close()
+
+
+def test_streamed_rows_extend_the_figures_own_traces(holders):
+    """The route's row i is the value trace i of the curves figure shows for that evaluation."""
+    holder = holders()
+    snapshot = holder.runner.snapshot()
+    labels = figure_labels(translator(TEXT, inside_page=False), SMALL)
+    figure = live_curves(snapshot, SMALL, metrics_frame(snapshot.evaluations), labels)
+    spec = stream_spec(holder, snapshot, SMALL, generation=1)
+    assert spec["since"] == 5 and spec["points"] == 5 and spec["traces"] == list(range(8))
+    row = live_payload(holder, since_step=4)["y"][0]
+    for index in spec["traces"]:
+        assert float(figure.data[index].y[-1]) == pytest.approx(row[index], rel=1e-5)
+
+
+def test_poll_and_views_intervals_adapt_to_load():
+    assert poll_ms(1) == 200 and poll_ms(30) == 450 and poll_ms(60) == 500
+    assert views_seconds(0.05, 1) == 1.0
+    # 30 sessions at 150 ms a rerun: every 8 s keeps the reruns within half a core.
+    assert views_seconds(0.15, 30) == 8.0
+    assert views_seconds(0.15, 8) == 4.0
+
+
+@pytest.fixture
+def fresh_sessions():
+    """The session-scoped holder survives between AppTests in one process (fixed session id): clear it."""
+    st.cache_resource.clear()
+    yield
+    for holder in session.REGISTRY.holders():
+        holder.close()
+    st.cache_resource.clear()
+
+
+def trained_page(monkeypatch, route: bool) -> AppTest:
+    if route:
+        monkeypatch.setenv(live_stream.ROUTE_ENV, "1")
+    else:
+        monkeypatch.delenv(live_stream.ROUTE_ENV, raising=False)
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "thread")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["epochs"] = "400"
+    at.query_params["dataset"] = "moons"
+    at.run()
+    at.button(key="pg_train").click().run()
+    assert not at.exception
+    return at
+
+
+def component_data(at: AppTest, key: str) -> dict | None:
+    for component in at.get("bidi_component"):
+        if component.key == key:
+            return json.loads(component.proto.json)
+    return None
+
+
+def test_without_the_route_the_page_keeps_the_fragment_progress_bar(monkeypatch, fresh_sessions):
+    """AppTest, like `streamlit run app.py`, has no live route: Streamlit's own bar, charts without a stream."""
+    at = trained_page(monkeypatch, route=False)
+    bars = at.get("progress")
+    assert len(bars) == 1 and bars[0].proto.text.split(" · ")[0] in ("Starting…", "Training", "Completed")
+    assert component_data(at, "pg_progress_line") is None
+    assert "stream" not in component_data(at, "pg_curves")
+
+
+def test_with_the_route_the_progress_line_and_curves_carry_the_stream(monkeypatch, fresh_sessions):
+    at = trained_page(monkeypatch, route=True)
+    assert not at.get("progress")
+    line = component_data(at, "pg_progress_line")
+    holder = next(holder for holder in session.REGISTRY.holders() if isinstance(holder, session.TrainerHolder))
+    assert line["kind"] == "progress" and line["text"].split(" · ")[0] in ("Starting…", "Training")
+    stream = line["stream"]
+    assert stream["url"] == f"{live_stream.LIVE_PATH}/{holder.live_token}"
+    assert stream["run"] == live_stream.runner_key(holder.runner) and stream["traces"] == list(range(8))
+    assert component_data(at, "pg_curves")["stream"] == stream  # one cursor for both
+    holder.runner.stop()

@@ -1,0 +1,205 @@
+"""What a Playground page polls while its run trains: new curve points and the progress line, as JSON.
+
+A live refresh that reruns the Streamlit fragment rebuilds every figure of the page (hundreds of
+milliseconds of server CPU per session at classroom load, and a React re-render in the browser).
+``serve.py`` mounts :func:`live_route` on Streamlit's ASGI app, and the page's live chart component
+asks ``GET /_dropviz/live/{token}?since=STEP`` for the evaluations after STEP and the progress, then
+extends its curves in place; the fragment reruns only for the views the server must draw.
+
+The token is a per-session secret (``secrets.token_urlsafe``) held in a weak registry: a closed
+session's holder drops out, and its token then answers 404 like any unknown one. Nothing from the
+request is reflected in the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import threading
+import weakref
+
+LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
+# serve.py sets this before the server starts; pages without it (plain `streamlit run app.py`,
+# AppTest) keep refreshing through the fragment alone. An environment variable, not a module flag:
+# it survives a module reload by Streamlit's file watcher.
+ROUTE_ENV = "DROPVIZ_LIVE_ROUTE"
+ACTIVE_STATES = ("queued", "starting", "running")
+# How often a page polls: fast on a quiet server, slower as sessions add up (each poll costs the
+# server about a millisecond), never slower than twice a second so that every page moves each second.
+POLL_MIN_MS = 200
+POLL_MAX_MS = 500
+POLL_MS_PER_SESSION = 15
+# Evaluations sent in one answer at most (a page that fell far behind catches up over a few polls).
+MAX_POINTS_PER_ANSWER = 400
+# The fragment (masked network, boundary, mask, metrics table) reruns this often in stream mode:
+# at least a second apart, and slower with load so that all sessions' reruns fit in VIEWS_SHARE of a core.
+VIEWS_MIN_SECONDS = 1.0
+VIEWS_MAX_SECONDS = 8.0
+VIEWS_SHARE = 0.5
+
+
+def route_mounted() -> bool:
+    return os.environ.get(ROUTE_ENV) == "1"
+
+
+class LiveRegistry:
+    """token -> the session's trainer holder, weakly: a released session frees its entry."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._holders: "weakref.WeakValueDictionary[str, object]" = weakref.WeakValueDictionary()
+
+    def register(self, holder) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._holders[token] = holder
+        return token
+
+    def discard(self, token: str | None) -> None:
+        with self._lock:
+            self._holders.pop(token, None)
+
+    def get(self, token: str):
+        with self._lock:
+            return self._holders.get(token)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._holders)
+
+
+LIVE = LiveRegistry()
+
+
+def poll_ms(sessions: int) -> int:
+    return int(min(POLL_MAX_MS, max(POLL_MIN_MS, POLL_MS_PER_SESSION * sessions)))
+
+
+def views_seconds(cost_seconds: float, sessions: int) -> float:
+    """The fragment's interval in stream mode, in powers of two (a changed interval takes a full rerun)."""
+    needed = min(VIEWS_MAX_SECONDS, max(VIEWS_MIN_SECONDS, sessions * cost_seconds / VIEWS_SHARE))
+    return min(VIEWS_MAX_SECONDS, VIEWS_MIN_SECONDS * 2 ** math.ceil(math.log2(needed / VIEWS_MIN_SECONDS) - 1e-9))
+
+
+def curve_row(evaluation, runs: tuple[str, ...]) -> list[float | None]:
+    """One evaluation's values in the trace order of dropviz.viz.playground.curves_figure
+    (loss panel then error panel; per run, train then test)."""
+    row: list[float | None] = []
+    for metric in ("loss", "error"):
+        for run in runs:
+            values = evaluation.metrics.get(run, {})
+            for split in ("train", "test"):
+                value = values.get(f"{split}_{metric}")
+                row.append(None if value is None or not math.isfinite(value) else round(float(value), 6))
+    return row
+
+
+def runner_key(runner) -> str:
+    # Which run the figure on the page is of: a new run (Train after Reset) needs a full redraw.
+    return format(id(runner), "x")
+
+
+def progress_line(t, snapshot, config) -> str:
+    total = snapshot.started.total_steps if snapshot.started else 0
+    return t(
+        "progress",
+        state=t(f"state_{snapshot.state}"),
+        epoch=snapshot.epoch,
+        epochs=config.epochs,
+        step=snapshot.step,
+        total=total,
+        rate=snapshot.samples_per_second,
+    )
+
+
+def live_payload(holder, since_step: int, sessions: int = 1) -> dict:
+    """What a page asking with ``since_step`` has not drawn yet: the run's evaluations after that step
+    (values in trace order), the progress line and the run's state."""
+    runner, config, t = holder.runner, holder.config, getattr(holder, "live_text", None)
+    answer = {"poll_ms": poll_ms(sessions), "run": None}
+    if runner is None or config is None:
+        return answer
+    snapshot = runner.snapshot()
+    total = snapshot.started.total_steps if snapshot.started else 0
+    runs = ("method", "baseline") if config.twin else ("method",)
+    new = [evaluation for evaluation in snapshot.evaluations if evaluation.step > since_step][:MAX_POINTS_PER_ANSWER]
+    position = getattr(runner, "queue_position", None)
+    answer.update(
+        run=runner_key(runner),
+        state=snapshot.state,
+        step=snapshot.step,
+        total=total,
+        fraction=min(1.0, snapshot.step / total) if total else 0.0,
+        queue_position=position,
+        text=progress_line(t, snapshot, config) if t is not None else "",
+        queued_text=t("queued", position=position) if t is not None and position else "",
+        last_step=new[-1].step if new else since_step,
+        evaluations=len(snapshot.evaluations),
+        x=[round(float(evaluation.epoch), 4) for evaluation in new],
+        y=[curve_row(evaluation, runs) for evaluation in new],
+    )
+    return answer
+
+
+def live_route():
+    """The Starlette route serve.py mounts (starlette is imported here only, not by the app's pages)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def live(request):
+        token = request.path_params["token"]
+        try:
+            since = int(request.query_params.get("since", "-1"))
+        except ValueError:
+            return Response("since must be an integer step", status_code=400, media_type="text/plain")
+        holder = LIVE.get(token)
+        if holder is None:
+            return Response("unknown session", status_code=404, media_type="text/plain")
+        # The snapshot takes the run's lock: off the event loop, so that a busy run never delays
+        # the server's other requests (health, websockets).
+        payload = await run_in_threadpool(_payload_for, holder, since)
+        return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+    return Route(f"/{LIVE_PATH}/{{token}}", live, methods=["GET"])
+
+
+def _payload_for(holder, since: int) -> dict:
+    from ui.session import REGISTRY
+
+    return live_payload(holder, since, REGISTRY.load())
+
+
+def stream_spec(holder, snapshot, config, generation: int) -> dict:
+    """What the page's live components need to poll for ``holder``'s run after drawing ``snapshot``:
+    the route, which run, the last evaluation step already drawn, and the curves' traces to extend."""
+    from ui.session import REGISTRY
+
+    runs = ("method", "baseline") if config.twin else ("method",)
+    return {
+        "url": f"{LIVE_PATH}/{holder.live_token}",
+        "run": runner_key(holder.runner),
+        "since": snapshot.evaluations[-1].step if snapshot.evaluations else -1,
+        "points": len(snapshot.evaluations),
+        "traces": list(range(4 * len(runs))),  # curves_figure's evaluation traces come first
+        "generation": generation,
+        "poll_ms": poll_ms(REGISTRY.load()),
+    }
+
+
+def live_views_seconds() -> float:
+    from ui.session import REFRESH_LOAD, REGISTRY
+
+    return views_seconds(REFRESH_LOAD.cost_seconds, REGISTRY.load())
+
+
+def views_interval_stale(current: float) -> bool:
+    """Whether a page rerunning its fragment every ``current`` s should change that (with hysteresis:
+    up as soon as the load needs it, down only once it has fallen well below)."""
+    from ui.session import REFRESH_LOAD, REGISTRY
+
+    needed = max(VIEWS_MIN_SECONDS, REGISTRY.load() * REFRESH_LOAD.cost_seconds / VIEWS_SHARE)
+    return (needed > current * 1.2 and current < VIEWS_MAX_SECONDS) or (
+        current > VIEWS_MIN_SECONDS and needed < current * 0.6
+    )
