@@ -365,11 +365,19 @@ class Trainer:
         """One mini-batch for every run; returns the events it produced."""
         if self.done:
             return []
+        events, index = self._begin_step()
+        return self._finish_step(events, self._train_batch(index))
+
+    def _begin_step(self) -> tuple[list[Event], torch.Tensor]:
+        """A pending keep-p change (its event) and the next mini-batch's indices; a cohort
+        (dropviz.cohort) runs the same begin/finish around its stacked update."""
         events: list[Event] = []
         change = self._apply_pending_keep()
         if change is not None:
             events.append(change)
-        index = self._next_batch()
+        return events, self._next_batch()
+
+    def _train_batch(self, index: torch.Tensor) -> dict[str, float]:
         inputs, labels = self.x_train[index], self.y_train[index]
         losses: dict[str, float] = {}
         for run, model in self.models.items():
@@ -381,6 +389,10 @@ class Trainer:
             if run == "method":
                 model.apply_max_norm(self.config.max_norm)
             losses[run] = loss.item()
+        return losses
+
+    def _finish_step(self, events: list[Event], losses: dict[str, float]) -> list[Event]:
+        """Count the step and emit what follows it: Step, masks, divergence, evaluation, state, end."""
         self.step_count += 1
         events.append(Step(self.step_count, self.epoch, losses))
         if self.record_masks:
@@ -428,6 +440,18 @@ class Trainer:
             x_train, y_train, x_test, y_test = self.x_train_eval, self.y_train_eval, self.x_test, self.y_test
         else:
             x_train, y_train, x_test, y_test = self.x_train_live, self.y_train_live, self.x_test_live, self.y_test_live
+        metrics = self._run_metrics(x_train, y_train, x_test, y_test)
+        self.last_metrics = metrics
+        return Evaluation(
+            self.step_count,
+            self.epoch,
+            metrics,
+            keep_p=self.config.keep_p,
+            keep_p_input=self.config.keep_p_input,
+            test_examples=int(x_test.shape[0]),
+        )
+
+    def _run_metrics(self, x_train, y_train, x_test, y_test) -> dict[str, dict[str, float]]:
         metrics = {}
         for run, model in self.models.items():
             train_loss, train_error = evaluate(model, x_train, y_train)
@@ -438,15 +462,7 @@ class Trainer:
                 "test_loss": test_loss,
                 "test_error": test_error,
             }
-        self.last_metrics = metrics
-        return Evaluation(
-            self.step_count,
-            self.epoch,
-            metrics,
-            keep_p=self.config.keep_p,
-            keep_p_input=self.config.keep_p_input,
-            test_examples=int(x_test.shape[0]),
-        )
+        return metrics
 
     def mask_snapshot(self) -> MaskSnapshot:
         masks = []
