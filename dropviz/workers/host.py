@@ -1,0 +1,266 @@
+"""The host side: the runs placed on one host, trained round-robin in time slices (no I/O here; a worker
+process or a Ray actor wraps it). Compatible small runs train stacked as one cohort (dropviz.cohort)."""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import RunConfig
+from ..data import Dataset, DatasetError
+from ..runner import NewestState, StateChange, StateSkipped, ThinnedHistory
+from .messages import (
+    MASK_HISTORY,
+    SLICE_SECONDS,
+    STATE_HISTORY,
+    STATE_PERIOD,
+    WEIGHTS_BYTES_PER_SECOND,
+    WEIGHTS_PERIOD,
+    JobSpec,
+    _nbytes,
+    job_weights,
+)
+
+_DATASETS: "collections.OrderedDict[tuple, Dataset]" = collections.OrderedDict()
+
+
+def _shared_dataset(config: RunConfig) -> Dataset:
+    """One copy per host of each built-in data set (30 students on MNIST hold it once)."""
+    from ..data import load_dataset
+
+    key = (config.dataset, config.train_size, config.noise, config.seed, config.data_dir)
+    if key not in _DATASETS:
+        _DATASETS[key] = load_dataset(
+            config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed, data_dir=config.data_dir
+        )
+        while len(_DATASETS) > 4:
+            _DATASETS.popitem(last=False)
+    _DATASETS.move_to_end(key)
+    return _DATASETS[key]
+
+
+@dataclass
+class _HostedRun:
+    run_id: int
+    spec: JobSpec
+    paused: bool = False
+    pending_steps: int = 0
+    max_steps_per_second: float | None = None
+    keep_change: tuple | None = None
+    job: Any = None
+    next_due: float = 0.0
+    weights_wanted: bool = False
+    weights_sent_at: float = -math.inf
+    weights_period: float = WEIGHTS_PERIOD
+    evaluated: bool = False
+    states: dict = field(default_factory=dict)  # per member (None: a plain run) a mirror of the log's thinning
+    held_states: dict = field(default_factory=dict)  # per member, the newest state snapshot not sent yet
+    states_sent_at: float = -math.inf
+
+    def runnable(self, now: float) -> bool:
+        return (not self.paused or self.pending_steps > 0) and now >= self.next_due
+
+
+class RunHost:
+    """The runs of one host and the round-robin that trains them; no I/O (a process or an actor wraps it).
+
+    ``handle`` applies a command; ``work`` trains one run for a slice and returns the
+    messages for the server: ``("events", run_id, events, weights_or_None)`` and
+    ``("gone", run_id)`` once a run has ended and left the host.
+    """
+
+    def __init__(self, slice_seconds: float = SLICE_SECONDS):
+        self.slice_seconds = slice_seconds
+        self.runs: "collections.OrderedDict[int, _HostedRun]" = collections.OrderedDict()
+        self.outbox: list[tuple] = []
+
+    # commands
+    def handle(self, command: tuple) -> None:
+        name, run_id, *args = command
+        if name == "add":
+            spec, paused, pending, speed, keep_change = args
+            run = _HostedRun(
+                run_id, spec, paused=paused, pending_steps=pending, max_steps_per_second=speed, keep_change=keep_change
+            )
+            self.runs[run_id] = run
+            self.runs.move_to_end(run_id, last=False)  # a new run trains first: its first point comes at once
+            return
+        run = self.runs.get(run_id)
+        if run is None:
+            return
+        if name == "pause":
+            run.paused = True
+            run.weights_wanted = True
+            if run.held_states:
+                self._send(run, self._flush_states(run, [], force=True))
+        elif name == "resume":
+            run.paused, run.pending_steps = False, 0
+        elif name == "step":
+            run.paused = True
+            run.pending_steps += args[0]
+        elif name == "speed":
+            run.max_steps_per_second = args[0]
+            run.next_due = 0.0
+        elif name == "keep_p":
+            run.keep_change = args[0]
+        elif name == "weights":
+            run.weights_wanted = True
+        elif name == "stop":
+            self._end(run, stopped=True)
+
+    # training
+    def _build(self, run: _HostedRun) -> bool:
+        spec = run.spec
+        try:
+            dataset = spec.dataset if spec.dataset is not None else _shared_dataset(spec.config)
+            run.job = spec.factory(spec.config, dataset, **spec.options)
+        except (DatasetError, ValueError) as error:
+            self._fail(run, str(error))
+            return False
+        except Exception as error:  # a bug, not bad input: the detail goes to the host's log
+            traceback.print_exc()
+            self._fail(run, f"could not start training: {type(error).__name__}: {error}")
+            return False
+        started = run.job.started_events() if hasattr(run.job, "started_events") else [run.job.started_event()]
+        self._send(run, [*started, StateChange("paused" if run.paused else "running")])
+        return True
+
+    def _fail(self, run: _HostedRun, message: str) -> None:
+        self._send(run, [StateChange("error", message)])
+        self._drop(run)
+
+    def _drop(self, run: _HostedRun) -> None:
+        self.runs.pop(run.run_id, None)
+        self.outbox.append(("gone", run.run_id))
+
+    def _end(self, run: _HostedRun, stopped: bool) -> None:
+        events = self._flush_states(run, [], force=True)
+        events += [run.job.stop()] if stopped and run.job is not None and not run.job.done else []
+        if stopped and run.job is None:
+            events = [StateChange("stopped", "stopped before training began")]
+        self._send(run, events, weights=job_weights(run.job) if run.job is not None else None)
+        self._drop(run)
+
+    def _send(self, run: _HostedRun, events: list, weights: dict | None = None) -> None:
+        self.outbox.append(("events", run.run_id, events, weights))
+
+    def _compact(self, run: _HostedRun, events: list) -> list:
+        """The slice's events as the server's bounded logs will keep them: every step and evaluation,
+        the newest masks only, and the state snapshots a thinned history keeps (plus the newest);
+        per member for a sweep's MemberEvents."""
+        from ..train import MaskSnapshot, StateSnapshot
+
+        def unwrap(event):
+            inner = getattr(event, "event", None)  # a sweep's MemberEvent(keep_p, event)
+            return (event.keep_p, inner) if inner is not None and hasattr(event, "keep_p") else (None, event)
+
+        masks: dict = collections.defaultdict(list)
+        for index, event in enumerate(events):
+            key, inner = unwrap(event)
+            if isinstance(inner, MaskSnapshot):
+                masks[key].append(index)
+        drop = {index for indices in masks.values() for index in indices[:-MASK_HISTORY]}
+        kept = []
+        for index, event in enumerate(events):
+            if index in drop:
+                continue
+            key, inner = unwrap(event)
+            if isinstance(inner, StateSnapshot):
+                history = run.states.setdefault(key, ThinnedHistory(STATE_HISTORY))
+                keep = history.will_keep_next()
+                history.append(inner.step)
+                if keep:
+                    run.held_states.pop(key, None)
+                else:  # counted now; the newest one travels at most every STATE_PERIOD (see _flush_states)
+                    run.held_states[key] = event
+                    event = StateSkipped(inner.step) if key is None else type(event)(key, StateSkipped(inner.step))
+            kept.append(event)
+        return kept
+
+    def _flush_states(self, run: _HostedRun, events: list, force: bool = False) -> list:
+        """``events`` plus the newest held-back state snapshots, if due (or ``force``: pause, end)."""
+        now = time.perf_counter()
+        if run.held_states and (force or now - run.states_sent_at >= STATE_PERIOD):
+            for key, event in run.held_states.items():
+                inner = event if key is None else event.event
+                newest = NewestState(inner)
+                events.append(newest if key is None else type(event)(key, newest))
+            run.held_states.clear()
+            run.states_sent_at = now
+        return events
+
+    def next_wake(self, now: float) -> float | None:
+        """Seconds until some run can train (0: one can now; None: none will until a command comes)."""
+        waits = [max(0.0, run.next_due - now) for run in self.runs.values() if not run.paused or run.pending_steps]
+        return min(waits) if waits else None
+
+    def work(self) -> None:
+        """Train the first runnable run for one slice, then move it to the back of the rotation."""
+        from ..train import Evaluation
+
+        now = time.perf_counter()
+        run = next((run for run in self.runs.values() if run.runnable(now)), None)
+        if run is None:
+            for idle in [r for r in self.runs.values() if r.weights_wanted and r.job is not None]:
+                self._send_weights(idle, time.perf_counter(), [])
+            return
+        self.runs.move_to_end(run.run_id)
+        if run.job is None and not self._build(run):
+            return
+        job = run.job
+        if run.keep_change is not None:
+            keep_p, keep_p_input = run.keep_change
+            run.keep_change = None
+            if hasattr(job, "set_keep_p"):
+                job.set_keep_p(keep_p=keep_p, keep_p_input=keep_p_input)
+        events: list = []
+        deadline = time.perf_counter() + self.slice_seconds
+        single = False
+        while True:
+            single = run.paused
+            try:
+                events.extend(job.step())
+            except Exception as error:  # noqa: BLE001 - reported on the run, the host goes on
+                traceback.print_exc()
+                self._send(run, self._compact(run, events))
+                self._fail(run, f"training failed at step {job.step_count}: {type(error).__name__}: {error}")
+                return
+            if single:
+                run.pending_steps -= 1
+            if job.done:
+                break
+            if run.max_steps_per_second:
+                run.next_due = time.perf_counter() + 1.0 / run.max_steps_per_second
+                break
+            if (single and run.pending_steps <= 0) or time.perf_counter() >= deadline:
+                break
+        if job.done:
+            self._send(run, self._flush_states(run, self._compact(run, events), force=True), weights=job_weights(job))
+            self._drop(run)
+            return
+        first = not run.evaluated and any(isinstance(event, Evaluation) for event in events)
+        run.evaluated = run.evaluated or first
+        now = time.perf_counter()
+        wants = run.weights_wanted and now - run.weights_sent_at >= run.weights_period
+        stepped = single and run.pending_steps <= 0
+        events = self._flush_states(run, self._compact(run, events), force=stepped)
+        if first or wants or stepped:
+            self._send_weights(run, now, events)
+        else:
+            self._send(run, events)
+
+    def _send_weights(self, run: _HostedRun, now: float, events: list) -> None:
+        run.weights_wanted = False
+        run.weights_sent_at = now
+        weights = job_weights(run.job)
+        # Big nets' weights travel less often: at most WEIGHTS_BYTES_PER_SECOND per run.
+        run.weights_period = max(WEIGHTS_PERIOD, _nbytes(weights) / WEIGHTS_BYTES_PER_SECOND)
+        self._send(run, events, weights=weights)
+
+    def take_outbox(self) -> list[tuple]:
+        out, self.outbox = self.outbox, []
+        return out

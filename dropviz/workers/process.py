@@ -1,0 +1,144 @@
+"""A host as a worker process: the process's main loop, and the server's handle on it (two pipes)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from .host import RunHost
+
+
+def _parent_alive(parent_pid: int) -> bool:
+    return os.getppid() == parent_pid
+
+
+def host_process_main(commands: Connection, events: Connection, threads: int, nice: int, server_pid: int) -> None:
+    """A worker process: apply commands, train, send events; exit when the server's end of the pipe closes."""
+    import torch
+
+    torch.set_num_threads(threads)
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    parent = os.getppid()
+    host = RunHost()
+    last_check = time.monotonic()
+    try:
+        while True:
+            wake = host.next_wake(time.perf_counter())
+            timeout = 0.0 if wake == 0.0 else min(0.5, wake if wake is not None else 0.5)
+            if commands.poll(timeout):
+                while True:
+                    host.handle(pickle.loads(commands.recv_bytes()))  # EOFError: the server is gone
+                    if not commands.poll(0):
+                        break
+            host.work()
+            for message in host.take_outbox():
+                events.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            if time.monotonic() - last_check > 1.0:
+                last_check = time.monotonic()
+                # A forkserver child's parent is the fork server, which exits with the web server.
+                if not _parent_alive(parent) or not _pid_alive(server_pid):
+                    return
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        return
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _process_context():
+    """``forkserver`` with torch and dropviz preloaded (a worker starts in milliseconds; not a fork of
+    the multi-threaded web server), ``spawn`` where there is no forkserver."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not POSIX
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dropviz.workers", "dropviz.host_warmup"])
+    return context
+
+
+class HostDied(Exception):
+    pass
+
+
+class _ProcessHost:
+    """A worker process and its two pipes, seen from the server."""
+
+    def __init__(self, index: int, threads: int, nice: int):
+        context = _process_context()
+        command_read, self.command_write = context.Pipe(duplex=False)
+        self.event_read, event_write = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=host_process_main,
+            name=f"dropviz-host-{index}",
+            daemon=True,
+            args=(command_read, event_write, threads, nice, os.getpid()),
+        )
+        self.process.start()
+        # Only the worker holds these ends now: its command pipe ends when this process does.
+        command_read.close()
+        event_write.close()
+        self._send_lock = threading.Lock()
+        self.dead = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def send(self, command: tuple) -> None:
+        data = pickle.dumps(command, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._send_lock:
+            try:
+                self.command_write.send_bytes(data)
+            except (OSError, ValueError):  # died; the reader reports it
+                pass
+
+    def waitables(self) -> list:
+        return [] if self.dead else [self.event_read, self.process.sentinel]
+
+    def receive(self, ready) -> list[tuple]:
+        """Messages from whatever in ``ready`` is this host's; raises HostDied with why when it is gone."""
+        messages = []
+        if self.event_read in ready:
+            try:
+                while self.event_read.poll():
+                    messages.append(pickle.loads(self.event_read.recv_bytes()))
+            except (EOFError, OSError):
+                pass
+            else:
+                return messages
+        if self.process.sentinel in ready or not self.process.is_alive():
+            self.process.join(1)
+            code = self.process.exitcode
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise HostDied(
+                f"the training worker process (pid {self.process.pid}) stopped unexpectedly ({why})"
+                " — press Train to start again",
+                messages,
+            )
+        return messages
+
+    def close(self) -> None:
+        self.dead = True
+        try:
+            self.command_write.close()
+        except OSError:
+            pass
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        self.event_read.close()
