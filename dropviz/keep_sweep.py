@@ -18,12 +18,10 @@ the Playground views use on a runner.
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
 import time
-import traceback
-import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -31,10 +29,11 @@ import torch
 from torch.nn import functional as F
 
 from .config import RunConfig
-from .data import Dataset, DatasetError
+from .data import Dataset
 from .layers import check_keep_p, dropconnect_gaussian_inference, dropconnect_linear
 from .models import ACTIVATION_FUNCTIONS, MLP, build_model
-from .runner import ENDED_STATES, LogSnapshot, MetricLog, default_num_threads, lower_thread_priority
+from .run_state import ENDED_STATES
+from .runner import LogSnapshot, MetricLog, ThreadRunner, wait_for_first_evaluation
 from .train import (
     EVAL_SUBSAMPLE,
     Evaluation,
@@ -674,17 +673,6 @@ def estimate_sweep_seconds(
 # --- background runner --------------------------------------------------------------
 
 
-@dataclass
-class _SweepControl:
-    stop: threading.Event = field(default_factory=threading.Event)
-    wake: threading.Condition = field(default_factory=threading.Condition)
-    paused: bool = False
-    pending_steps: int = 0
-    max_steps_per_second: float | None = None
-    step_lock: threading.Lock = field(default_factory=threading.Lock)
-    sweep: KeepSweep | None = None
-
-
 class _Logs:
     """The sweep's own log plus one per member; routes each event to where it belongs."""
 
@@ -698,6 +686,11 @@ class _Logs:
             if log.state not in ENDED_STATES:
                 log.set_state(state, message)
 
+    def announce(self, sweep: "KeepSweep") -> None:
+        self.sweep.publish(sweep.started_event())
+        for keep, log in self.members.items():
+            log.publish(sweep.started_event(keep))
+
     def publish(self, event) -> None:
         if isinstance(event, MemberEvent):
             self.members[event.keep_p].publish(event.event)
@@ -709,65 +702,12 @@ class _Logs:
                     log.publish(event)
 
 
-def _sweep_loop(
-    config,
-    grid,
-    dataset,
-    control: _SweepControl,
-    logs: _Logs,
-    num_threads: int,
-    nice: int,
-    yield_seconds: float,
-    options: dict,
-) -> None:
-    torch.set_num_threads(num_threads)
-    lower_thread_priority(nice)
-    try:
-        sweep = KeepSweep(config, grid, dataset, **options)
-    except (DatasetError, ValueError) as error:
-        logs.set_state("error", str(error))
-        return
-    except Exception as error:  # a bug, not bad input: the detail goes to the server log, not the page
-        logs.set_state("error", f"could not start the sweep: {type(error).__name__}: {error}")
-        traceback.print_exc()
-        return
-    control.sweep = sweep
-    logs.sweep.publish(sweep.started_event())
-    for keep, log in logs.members.items():
-        log.publish(sweep.started_event(keep))
-    logs.set_state("paused" if control.paused else "running")
-    last_step_time = 0.0
-    while not control.stop.is_set():
-        with control.wake:
-            while control.paused and control.pending_steps == 0 and not control.stop.is_set():
-                control.wake.wait(0.25)
-            if control.stop.is_set():
-                break
-            if control.paused and control.pending_steps > 0:
-                control.pending_steps -= 1
-        if control.max_steps_per_second:
-            delay = 1.0 / control.max_steps_per_second - (time.perf_counter() - last_step_time)
-            if delay > 0 and control.stop.wait(delay):
-                break
-        elif yield_seconds:
-            time.sleep(yield_seconds)  # hands the GIL to a web server in the same process (see runner.py)
-        last_step_time = time.perf_counter()
-        try:
-            with control.step_lock:
-                events = sweep.step()
-        except Exception as error:
-            logs.set_state("error", f"the sweep failed at step {sweep.step_count}: {type(error).__name__}: {error}")
-            traceback.print_exc()
-            return
-        for event in events:
-            logs.publish(event)
-        if sweep.done:
-            return
-    logs.publish(sweep.stop())
+class SweepRunner(ThreadRunner):
+    """Runs a :class:`KeepSweep` in a daemon thread (controls: :class:`~dropviz.runner.ThreadRunner`);
+    :meth:`member` gives each member's read view."""
 
-
-class SweepRunner:
-    """Runs a :class:`KeepSweep` in a daemon thread; :meth:`member` gives each member's read view."""
+    thread_name = "dropviz-keep-sweep"
+    what = "the sweep"
 
     def __init__(
         self,
@@ -780,107 +720,25 @@ class SweepRunner:
         yield_seconds: float = 0.0,
         **options,
     ):
+        super().__init__(num_threads=num_threads, nice=nice, yield_seconds=yield_seconds)
         self.config = config
         self.keep_grid = check_keep_grid(keep_grid)
         self.dataset = dataset
-        self.num_threads = num_threads or default_num_threads()
-        self.nice = nice
-        self.yield_seconds = yield_seconds
         self.options = options
         self.logs = _Logs(config, self.keep_grid)
         self.log = self.logs.sweep
-        self._control = _SweepControl()
-        self._thread: threading.Thread | None = None
-        weakref.finalize(self, self._control.stop.set)
+        self._sink = self.logs
 
-    @property
-    def state(self) -> str:
-        return self.log.state
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def _job_factory(self):
+        return functools.partial(KeepSweep, self.config, self.keep_grid, self.dataset, **self.options)
 
     @property
     def sweep(self) -> KeepSweep | None:
-        return self._control.sweep
-
-    def _launch(self, paused: bool) -> None:
-        if self._thread is not None:
-            return
-        self._control.paused = paused
-        self._thread = threading.Thread(
-            target=_sweep_loop,
-            name="dropviz-keep-sweep",
-            daemon=True,
-            args=(
-                self.config,
-                self.keep_grid,
-                self.dataset,
-                self._control,
-                self.logs,
-                self.num_threads,
-                self.nice,
-                self.yield_seconds,
-                self.options,
-            ),
-        )
-        self.logs.set_state("starting")
-        self._thread.start()
-
-    def _notify(self) -> None:
-        with self._control.wake:
-            self._control.wake.notify_all()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._launch(paused=False)
-        else:
-            self.resume()
-
-    def pause(self) -> None:
-        self._control.paused = True
-        if self.alive:
-            self.logs.set_state("paused")
-        self._notify()
-
-    def resume(self) -> None:
-        if not self.alive:
-            return
-        self._control.paused = False
-        self.logs.set_state("running")
-        self._notify()
-
-    def step(self, count: int = 1) -> None:
-        if self._thread is None:
-            self._launch(paused=True)
-        self._control.paused = True
-        if self.alive:
-            self.logs.set_state("paused")
-        with self._control.wake:
-            self._control.pending_steps += max(0, int(count))
-            self._control.wake.notify_all()
-
-    def set_speed(self, max_steps_per_second: float | None) -> None:
-        self._control.max_steps_per_second = (
-            max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
-        )
-
-    def stop(self, timeout: float = 1.0) -> None:
-        self._control.stop.set()
-        self._notify()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    def close(self) -> None:
-        self.stop()
+        return self._control.job
 
     def snapshot(self) -> LogSnapshot:
         """The whole sweep's log (Started, state, Finished); members' logs are in :meth:`member`."""
         return self.log.snapshot()
-
-    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ENDED_STATES) -> bool:
-        return self.log.wait_until(lambda log: log.state in until, timeout)
 
     def member(self, keep_p: float) -> "MemberView":
         key = round(float(keep_p), 6)
@@ -889,7 +747,7 @@ class SweepRunner:
         return MemberView(self, key)
 
     def member_models(self, keep_p: float) -> dict[str, MLP]:
-        sweep = self._control.sweep
+        sweep = self._control.job
         if sweep is None:
             return {}
         with self._control.step_lock:
@@ -897,7 +755,7 @@ class SweepRunner:
 
     @property
     def trained_dataset(self) -> Dataset | None:
-        sweep = self._control.sweep
+        sweep = self._control.job
         return sweep.dataset if sweep is not None else None
 
     def response(self) -> pd.DataFrame:
@@ -943,5 +801,4 @@ class MemberView:
         return self._runner.trained_dataset
 
     def wait_for_evaluation(self, timeout: float) -> bool:
-        self.log.wait_until(lambda log: log.has_evaluation or log.state in ENDED_STATES, timeout)
-        return self.log.has_evaluation
+        return wait_for_first_evaluation(self.log, timeout)

@@ -8,6 +8,7 @@ latest-only or a short history), so a tab left open all day does not grow.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -22,6 +23,7 @@ import torch
 
 from .config import RunConfig
 from .data import Dataset, DatasetError
+from .run_state import ENDED_STATES, RunState
 from .train import Evaluation, Finished, KeepChange, MaskSnapshot, Started, StateSnapshot, Step, Trainer
 
 
@@ -46,9 +48,6 @@ class LogSnapshot:
     @property
     def latest_evaluation(self) -> Evaluation | None:
         return self.evaluations[-1] if self.evaluations else None
-
-
-ENDED_STATES = ("completed", "diverged", "stopped", "error")
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class MetricLog:
         self._started: Started | None = None
         self._keep_changes: deque[KeepChange] = deque(maxlen=200)
         self._version = 0
-        self.state = "idle"
+        self.state = RunState.IDLE
         self.message = ""
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=50)
 
@@ -195,9 +194,21 @@ class MetricLog:
             self._changed.notify_all()
 
     def wait_until(self, predicate: Callable[["MetricLog"], bool], timeout: float | None = None) -> bool:
-        """Block until ``predicate(log)`` holds (checked under the lock at each change); its last value."""
-        with self._changed:
-            return self._changed.wait_for(lambda: predicate(self), timeout)
+        """Block until ``predicate(log)`` holds, checked after each change; its last value.
+
+        The predicate runs without the log's lock held, so it may read the log as any reader does
+        (:meth:`snapshot` included) and never holds up the publishing thread."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            seen = self._version
+            if predicate(self):
+                return True
+            with self._changed:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self._changed.wait_for(lambda: self._version != seen, remaining)
+        return predicate(self)
 
     @property
     def version(self) -> int:
@@ -251,8 +262,35 @@ class _Control:
     max_steps_per_second: float | None = None
     # Held by the thread while it changes weights, so readers copy a consistent model.
     step_lock: threading.Lock = field(default_factory=threading.Lock)
-    trainer: Trainer | None = None
-    keep_change: tuple | None = None  # (keep_p, keep_p_input) to apply before the next step
+    job: object | None = None  # the Trainer or KeepSweep the thread drives, once built
+    keep_change: tuple | None = None  # (keep_p, keep_p_input) to apply before the next step; None = unchanged
+
+    def wait_for_turn(self) -> bool:
+        """Block while paused with no single step asked for; False once stopped."""
+        with self.wake:
+            while self.paused and self.pending_steps == 0 and not self.stop.is_set():
+                self.wake.wait(0.25)
+            if self.stop.is_set():
+                return False
+            if self.paused and self.pending_steps > 0:
+                self.pending_steps -= 1
+        return True
+
+
+@dataclass(frozen=True)
+class _LogSink:
+    """Where a lone trainer's thread publishes: one MetricLog (a sweep has its own, keep_sweep._Logs)."""
+
+    log: MetricLog
+
+    def publish(self, event) -> None:
+        self.log.publish(event)
+
+    def set_state(self, state: str, message: str = "") -> None:
+        self.log.set_state(state, message)
+
+    def announce(self, trainer) -> None:
+        self.log.publish(trainer.started_event())
 
 
 def default_num_threads() -> int:
@@ -273,40 +311,33 @@ def lower_thread_priority(nice: int) -> bool:
     return True
 
 
-def _train_loop(
-    config: RunConfig,
-    dataset: Dataset | None,
+def _drive(
+    make_job: Callable[[], object],
     control: _Control,
-    log: MetricLog,
+    sink,
+    what: str,
     num_threads: int,
     nice: int,
     yield_seconds: float,
-    trainer_options: dict,
 ) -> None:
+    """The thread of a ThreadRunner: build the job, then step it as the controls say until it is done
+    or stopped, publishing its events into ``sink`` (publish / set_state / announce)."""
     torch.set_num_threads(num_threads)
     lower_thread_priority(nice)
     try:
-        trainer = Trainer(config, dataset, **trainer_options)
+        job = make_job()
     except (DatasetError, ValueError) as error:
-        log.set_state("error", str(error))
+        sink.set_state(RunState.ERROR, str(error))
         return
     except Exception as error:  # a bug, not bad input: keep the detail for the log, not a traceback in the UI
-        log.set_state("error", f"could not start training: {type(error).__name__}: {error}")
+        sink.set_state(RunState.ERROR, f"could not start {what}: {type(error).__name__}: {error}")
         traceback.print_exc()
         return
-    control.trainer = trainer
-    log.publish(trainer.started_event())
-    log.set_state("paused" if control.paused else "running")
+    control.job = job
+    sink.announce(job)
+    sink.set_state(RunState.PAUSED if control.paused else RunState.RUNNING)
     last_step_time = 0.0
-    while not control.stop.is_set():
-        with control.wake:
-            while control.paused and control.pending_steps == 0 and not control.stop.is_set():
-                control.wake.wait(0.25)
-            if control.stop.is_set():
-                break
-            single = control.paused and control.pending_steps > 0
-            if single:
-                control.pending_steps -= 1
+    while control.wait_for_turn():
         if control.max_steps_per_second:
             delay = 1.0 / control.max_steps_per_second - (time.perf_counter() - last_step_time)
             if delay > 0 and control.stop.wait(delay):
@@ -319,50 +350,52 @@ def _train_loop(
         last_step_time = time.perf_counter()
         try:
             with control.step_lock:
-                keep_change, control.keep_change = control.keep_change, None
-                if keep_change is not None and hasattr(trainer, "set_keep_p"):
-                    trainer.set_keep_p(keep_p=keep_change[0], keep_p_input=keep_change[1])
-                events = trainer.step()
+                with control.wake:
+                    keep_change, control.keep_change = control.keep_change, None
+                if keep_change is not None:
+                    job.set_keep_p(keep_p=keep_change[0], keep_p_input=keep_change[1])
+                events = job.step()
         except Exception as error:
-            log.set_state("error", f"training failed at step {trainer.step_count}: {type(error).__name__}: {error}")
+            sink.set_state(RunState.ERROR, f"{what} failed at step {job.step_count}: {type(error).__name__}: {error}")
             traceback.print_exc()
             return
         for event in events:
-            log.publish(event)
-        if trainer.done:
+            sink.publish(event)
+        if job.done:
             return
-    log.publish(trainer.stop())
+    sink.publish(job.stop())
 
 
-class BackgroundRunner:
-    """Runs one training (method + twin) in a daemon thread.
+def wait_for_first_evaluation(log: MetricLog, timeout: float) -> bool:
+    """Block up to ``timeout`` s until ``log`` has an evaluation (or its run ended); True if it has."""
+    log.wait_until(lambda log: log.has_evaluation or log.state in ENDED_STATES, timeout)
+    return log.has_evaluation
 
-    ``start`` / ``pause`` / ``resume`` / ``step`` / ``stop``; a second ``start``
-    is harmless; ``stop`` returns within ``timeout`` seconds. The thread ends
-    when the runner is stopped or garbage-collected.
+
+class ThreadRunner:
+    """The controls of a job (a Trainer, a KeepSweep) trained in a daemon thread.
+
+    ``start`` / ``pause`` / ``resume`` / ``step`` / ``set_speed`` / ``stop``; a second ``start``
+    is harmless; ``stop`` returns within ``timeout`` seconds. The thread ends when the runner is
+    stopped or garbage-collected. A subclass says what the thread builds (:meth:`_job_factory`,
+    which must not hold the runner) and where its events go (``self._sink``, ``self.log``).
     """
 
-    def __init__(
-        self,
-        config: RunConfig,
-        dataset: Dataset | None = None,
-        *,
-        num_threads: int | None = None,
-        nice: int = 0,
-        yield_seconds: float = 0.0,
-        log: MetricLog | None = None,
-        **trainer_options,
-    ):
-        self.config = config
-        self.dataset = dataset
-        self.log = log or MetricLog()
+    thread_name = "dropviz-trainer"
+    what = "training"  # in the error messages: "could not start training", "training failed at step 7"
+
+    def __init__(self, *, num_threads: int | None, nice: int, yield_seconds: float):
         self.num_threads = num_threads or default_num_threads()
         self.nice = nice
         self.yield_seconds = yield_seconds
-        self.trainer_options = trainer_options
+        self.log: MetricLog
+        self._sink = None
         self._control = _Control()
         self._thread: threading.Thread | None = None
         weakref.finalize(self, self._control.stop.set)
+
+    def _job_factory(self) -> Callable[[], object]:
+        raise NotImplementedError
 
     @property
     def state(self) -> str:
@@ -377,21 +410,20 @@ class BackgroundRunner:
             return
         self._control.paused = paused
         self._thread = threading.Thread(
-            target=_train_loop,
-            name="dropviz-trainer",
+            target=_drive,
+            name=self.thread_name,
             daemon=True,
             args=(
-                self.config,
-                self.dataset,
+                self._job_factory(),
                 self._control,
-                self.log,
+                self._sink,
+                self.what,
                 self.num_threads,
                 self.nice,
                 self.yield_seconds,
-                self.trainer_options,
             ),
         )
-        self.log.set_state("starting")
+        self._sink.set_state(RunState.STARTING)
         self._thread.start()
 
     def _notify(self) -> None:
@@ -408,14 +440,14 @@ class BackgroundRunner:
     def pause(self) -> None:
         self._control.paused = True
         if self.alive:
-            self.log.set_state("paused")
+            self._sink.set_state(RunState.PAUSED)
         self._notify()
 
     def resume(self) -> None:
         if not self.alive:
             return
         self._control.paused = False
-        self.log.set_state("running")
+        self._sink.set_state(RunState.RUNNING)
         self._notify()
 
     def step(self, count: int = 1) -> None:
@@ -424,7 +456,7 @@ class BackgroundRunner:
             self._launch(paused=True)
         self._control.paused = True
         if self.alive:
-            self.log.set_state("paused")
+            self._sink.set_state(RunState.PAUSED)
         with self._control.wake:
             self._control.pending_steps += max(0, int(count))
             self._control.wake.notify_all()
@@ -440,11 +472,6 @@ class BackgroundRunner:
         """The rate limit set by :meth:`set_speed` (None: full speed)."""
         return self._control.max_steps_per_second
 
-    def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
-        """Change the keep probabilities from the next mini-batch (between steps; the run goes on)."""
-        self._control.keep_change = (keep_p, keep_p_input)
-        self._notify()
-
     @property
     def queue_position(self) -> None:
         """Always None: a thread runner never waits for a slot (see dropviz.workers.PoolRunner)."""
@@ -459,15 +486,60 @@ class BackgroundRunner:
     def close(self) -> None:
         self.stop()
 
-    def snapshot(self):
+    def snapshot(self) -> LogSnapshot:
         return self.log.snapshot()
+
+    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ENDED_STATES) -> bool:
+        """Block until the run reaches one of ``until`` (for scripts and tests)."""
+        return self.log.wait_until(lambda log: log.state in until, timeout)
+
+
+class BackgroundRunner(ThreadRunner):
+    """Runs one training (method + twin) in a daemon thread (controls: :class:`ThreadRunner`)."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        dataset: Dataset | None = None,
+        *,
+        num_threads: int | None = None,
+        nice: int = 0,
+        yield_seconds: float = 0.0,
+        log: MetricLog | None = None,
+        **trainer_options,
+    ):
+        super().__init__(num_threads=num_threads, nice=nice, yield_seconds=yield_seconds)
+        self.config = config
+        self.dataset = dataset
+        self.log = log or MetricLog()
+        self.trainer_options = trainer_options
+        self._sink = _LogSink(self.log)
+
+    def _job_factory(self) -> Callable[[], Trainer]:
+        return functools.partial(Trainer, self.config, self.dataset, **self.trainer_options)
+
+    @property
+    def trainer(self) -> Trainer | None:
+        """The trainer the thread drives (None until the thread has built it)."""
+        return self._control.job
+
+    def set_keep_p(self, keep_p: float | None = None, keep_p_input: float | None = None) -> None:
+        """Change the keep probabilities from the next mini-batch (between steps; the run goes on).
+        Calls before that step add up: a probability one call leaves as None keeps an earlier call's value."""
+        with self._control.wake:
+            pending = self._control.keep_change or (None, None)
+            self._control.keep_change = (
+                keep_p if keep_p is not None else pending[0],
+                keep_p_input if keep_p_input is not None else pending[1],
+            )
+            self._control.wake.notify_all()
 
     def copy_models(self) -> dict[str, torch.nn.Module]:
         """Independent eval-mode copies of the current method net and twin (empty before the first step).
 
         Analyses run on copies so they never block or perturb the training thread.
         """
-        trainer = self._control.trainer
+        trainer = self._control.job
         if trainer is None:
             return {}
         with self._control.step_lock:
@@ -476,14 +548,9 @@ class BackgroundRunner:
     @property
     def trained_dataset(self) -> Dataset | None:
         """The data set the run trains on, once loaded by the thread."""
-        trainer = self._control.trainer
+        trainer = self._control.job
         return trainer.dataset if trainer is not None else None
 
     def wait_for_evaluation(self, timeout: float) -> bool:
         """Block up to ``timeout`` s until the run has published an evaluation (or ended); True if it has."""
-        self.log.wait_until(lambda log: log.has_evaluation or log.state in ENDED_STATES, timeout)
-        return self.log.has_evaluation
-
-    def wait(self, timeout: float | None = None, until: tuple[str, ...] = ENDED_STATES) -> bool:
-        """Block until the run reaches one of ``until`` (for scripts and tests)."""
-        return self.log.wait_until(lambda log: log.state in until, timeout)
+        return wait_for_first_evaluation(self.log, timeout)

@@ -3,6 +3,7 @@
 import sys
 
 import pytest
+import torch
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +14,13 @@ def keep_main_module():
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Torch on one thread, as the runners train: two OpenMP threads spinning on a loaded 2-core
+    machine made small (and batched) steps many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

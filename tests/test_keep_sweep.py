@@ -21,13 +21,7 @@ from dropviz.train import Evaluation, Finished, MaskSnapshot, Started, StateSnap
 SMALL = dict(dataset="moons", hidden=(16, 16), epochs=3, batch_size=16, train_size=64)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # As the runners do: two OpenMP threads spinning on a loaded 2-core machine made batched steps 100x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run(trainer):

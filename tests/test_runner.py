@@ -21,6 +21,7 @@ def trainer_threads():
 
 
 def wait_for(predicate, timeout=20.0):
+    # For what no log publishes (a thread ending); the run's progress is waited for on its log.
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -38,19 +39,22 @@ def test_runs_to_completion_and_publishes_metrics():
     assert snap.started.total_steps == 20
 
 
+def steps_beyond(runner, step: int, timeout: float) -> bool:
+    """Whether the run gets past ``step`` within ``timeout`` s (woken by each publish, not polled)."""
+    return runner.log.wait_until(lambda log: log.snapshot().step > step, timeout)
+
+
 def test_single_steps_while_paused_and_pause_resume():
     runner = BackgroundRunner(CONFIG)
     runner.step(3)
-    wait_for(lambda: runner.snapshot().step == 3)
-    time.sleep(0.2)
-    assert runner.snapshot().step == 3 and runner.state == "paused"
+    assert runner.log.wait_until(lambda log: log.snapshot().step == 3, 30)
+    assert not steps_beyond(runner, 3, 0.3) and runner.state == "paused"
     runner.start()  # resumes
-    wait_for(lambda: runner.snapshot().step > 10)
+    assert steps_beyond(runner, 10, 30)
     runner.pause()
-    time.sleep(0.1)
     paused_at = runner.snapshot().step
-    time.sleep(0.3)
-    assert runner.snapshot().step == paused_at
+    # At most the mini-batch that was under way when Pause came lands after it.
+    assert not steps_beyond(runner, paused_at + 1, 0.4) and runner.state == "paused"
     runner.stop()
 
 
@@ -58,7 +62,7 @@ def test_second_start_is_harmless_and_stop_is_prompt():
     runner = BackgroundRunner(CONFIG)
     runner.start()
     runner.start()
-    wait_for(lambda: runner.snapshot().step > 0)
+    assert steps_beyond(runner, 0, 30)
     assert len(trainer_threads()) == 1
     started = time.monotonic()
     runner.stop()
@@ -71,7 +75,7 @@ def test_second_start_is_harmless_and_stop_is_prompt():
 def test_dropping_the_runner_stops_its_thread():
     runner = BackgroundRunner(CONFIG)
     runner.start()
-    wait_for(lambda: runner.snapshot().step > 0)  # noqa: F821 - runs before the del below
+    assert steps_beyond(runner, 0, 30)
     del runner
     gc.collect()
     wait_for(lambda: not trainer_threads(), 3)
@@ -81,13 +85,48 @@ def test_speed_limit_does_not_reset_the_run():
     runner = BackgroundRunner(CONFIG)
     runner.set_speed(20)
     runner.start()
-    time.sleep(1.0)
+    assert steps_beyond(runner, 0, 30)
+    started, first = time.monotonic(), runner.snapshot().step
+    assert steps_beyond(runner, first + 9, 30)
     slow = runner.snapshot().step
-    assert 5 <= slow <= 30
+    assert time.monotonic() - started >= 0.9 * (slow - first) / 20  # no faster than 20 steps a second
     runner.set_speed(None)
-    wait_for(lambda: runner.snapshot().step > slow + 50)
+    assert steps_beyond(runner, slow + 50, 30)
     assert runner.snapshot().steps[0].step == 1  # same run, not restarted
     runner.stop()
+
+
+def test_two_quick_keep_changes_before_a_step_both_apply():
+    runner = BackgroundRunner(CONFIG)  # keep_p 0.5, input 1.0
+    runner.step(1)
+    assert runner.log.wait_until(lambda log: log.snapshot().step == 1, 30)
+    runner.set_keep_p(keep_p=0.3)
+    runner.set_keep_p(keep_p_input=0.8)  # before the next mini-batch: adds to the first, does not replace it
+    runner.step(1)
+    assert runner.log.wait_until(lambda log: log.snapshot().step == 2, 30)
+    changes = runner.snapshot().keep_changes
+    assert [(c.old_keep_p, c.new_keep_p, c.old_keep_p_input, c.new_keep_p_input) for c in changes] == [
+        (0.5, 0.3, 1.0, 0.8)
+    ]
+    assert (runner.trainer.config.keep_p, runner.trainer.config.keep_p_input) == (0.3, 0.8)
+    runner.stop()
+
+
+def test_wait_until_may_read_the_log_in_its_predicate():
+    # The predicate runs without the log's lock: one that takes a snapshot used to deadlock the log.
+    log = MetricLog()
+    answers = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(log.wait_until(lambda log: log.snapshot().step >= 3, timeout=20)), daemon=True
+    )
+    waiter.start()
+    publisher = threading.Thread(
+        target=lambda: [log.publish(Step(step, step / 10, {"method": 1.0})) for step in (1, 2, 3)], daemon=True
+    )
+    publisher.start()
+    waiter.join(20)
+    assert answers == [True] and log.snapshot().step == 3
+    assert not log.wait_until(lambda log: log.snapshot().step >= 4, timeout=0.05)  # times out: its last value
 
 
 def test_bad_dataset_sets_error_state_with_message():
@@ -139,7 +178,7 @@ def test_copy_models_are_independent_eval_copies():
     runner = BackgroundRunner(CONFIG)
     assert runner.copy_models() == {}
     runner.step(2)
-    wait_for(lambda: runner.snapshot().step == 2)
+    assert runner.log.wait_until(lambda log: log.snapshot().step == 2, 30)
     models = runner.copy_models()
     assert set(models) == {"method", "baseline"}
     assert not models["method"].training

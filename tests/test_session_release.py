@@ -62,7 +62,7 @@ def test_a_released_session_keeps_no_runner_or_models(monkeypatch, kept_download
     csv = [data for key, data in kept_download_data if key == "pg_dl_csv"]
     assert csv, "the page offers the metrics CSV built on click"
     assert "step" in csv[-1]().splitlines()[0]  # the CSV of this run while the session lives
-    refs = [weakref.ref(runner), *(weakref.ref(model) for model in runner._control.trainer.models.values())]
+    refs = [weakref.ref(runner), *(weakref.ref(model) for model in runner.trainer.models.values())]
     del runner, holder
     st.cache_resource.clear()  # the session's cache_resource on_release, as when disconnectedSessionTTL ends
     at = None

@@ -29,13 +29,7 @@ from dropviz.viz.playground import metrics_frame
 SMALL = dict(dataset="moons", hidden=(16, 16), epochs=3, batch_size=16, train_size=64)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # As the runners do: two OpenMP threads spinning on a loaded 2-core machine made small steps many times slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_same_seed_same_numbers_and_different_seed_different_numbers():
