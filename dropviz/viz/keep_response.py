@@ -10,15 +10,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .playground import (
-    SPLIT_COLOUR,
-    _axis_ref,
-    _dots_layer,
-    _panel_size,
-    boundary_panel_image,
-    live_figure,
-    panels_layout,
-)
+from .playground import SPLIT_COLOUR, boundary_panel_image, live_figure, panels_layout
+from .playground.boundary import _dots_layer, _panel_size
+from .playground.common import _axis_ref
 
 STRIP_PIXELS = 150  # pixels across one small-multiple boundary
 
