@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dropviz.config import RunConfig  # noqa: E402
 from dropviz.experiments import SCALES, Trial, summarize  # noqa: E402
-from dropviz.store import Store  # noqa: E402
-from dropviz.sweep import run_sweep  # noqa: E402
+from dropviz.experiments.store import Store  # noqa: E402
+from dropviz.experiments.sweep import run_sweep  # noqa: E402
 
 
 def trials(seeds, epochs: int, device: str = "cpu", data_dir: str | None = None) -> list[Trial]:

@@ -25,8 +25,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dropviz.experiments import EXPERIMENTS, SCALES, all_trials  # noqa: E402
-from dropviz.store import Store  # noqa: E402
-from dropviz.sweep import run_sweep  # noqa: E402
+from dropviz.experiments.store import Store  # noqa: E402
+from dropviz.experiments.sweep import run_sweep  # noqa: E402
 
 BUDGET_S = 180.0
 

@@ -24,8 +24,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dropviz.experiments import all_trials  # noqa: E402
-from dropviz.store import Store  # noqa: E402
-from dropviz.sweep import cpu_count, run_sweep  # noqa: E402
+from dropviz.experiments.engines import cpu_count  # noqa: E402
+from dropviz.experiments.store import Store  # noqa: E402
+from dropviz.experiments.sweep import run_sweep  # noqa: E402
 
 
 def timed(trials, engine: str, workers: int, folder: pathlib.Path) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pathlib
 import stat
 import sys
 from typing import Callable, Sequence
@@ -96,7 +95,7 @@ def _command_train(args: argparse.Namespace) -> int:
     from .train import train
 
     config = _config_from_args(args)
-    _check_device(config.device)
+    check_device(config.device)
     bars: list = []  # the progress bar starts with the run, so an error before it prints one line only
 
     def on_event(event) -> None:
@@ -150,7 +149,7 @@ def _command_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_device(device: str) -> None:
+def check_device(device: str) -> None:
     from .models import resolve_device
 
     try:
@@ -159,34 +158,10 @@ def _check_device(device: str) -> None:
         raise ConfigError([str(error)]) from None
 
 
-def _check_output_path(path, flag: str) -> None:
-    """A file the command will write: refused now (not after the sweep) if a parent is a file, the path is
-    a folder, or the nearest existing folder is not writable."""
-    target = pathlib.Path(path).expanduser()
-    if target.is_dir():
-        raise ConfigError([f"{flag} {path} is a folder; give a file path"])
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        raise ConfigError([f"{flag} {path}: {folder} is a file, not a folder"])
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError([f"{flag} {path}: the folder {folder} is not writable"])
-
-
 def _command_experiment(args: argparse.Namespace) -> int:
-    from .store import ENV_DB, default_db_path
-    from .sweep import command_experiment
+    from .experiments.cli import run_experiment_command
 
-    if args.db:
-        _check_output_path(args.db, "--db")
-    else:
-        _check_output_path(default_db_path(), f"${ENV_DB}" if os.environ.get(ENV_DB) else "the results database")
-    if args.export:
-        _check_output_path(args.export, "--export")
-    if getattr(args, "engine", "local") == "local" and getattr(args, "device", "auto") == "cuda":
-        _check_device("cuda")
-    return command_experiment(args)
+    return run_experiment_command(args)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -221,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     datasets_parser = sub.add_parser("datasets", help="list data sets and whether each is available offline")
     datasets_parser.add_argument("--data-dir", default=None)
     datasets_parser.add_argument("--json", action="store_true")
-    from .sweep import add_experiment_arguments
+    from .experiments.cli import add_experiment_arguments
 
     experiment_parser = sub.add_parser("experiment", help="run or resume a paper experiment sweep (see --list)")
     add_experiment_arguments(experiment_parser)

@@ -21,8 +21,10 @@ from dropviz.experiments import (
     mean_curves,
     summarize,
 )
-from dropviz.store import Store, StoreError, default_db_path, shipped_trials
-from dropviz.sweep import ENGINES, BackgroundSweep, cpu_count
+from dropviz.experiments.background import BackgroundSweep
+from dropviz.experiments.engines import ENGINES, cpu_count
+from dropviz.experiments.results_files import shipped_trials
+from dropviz.experiments.store import Store, StoreError, default_db_path
 from dropviz.viz.experiments import experiment_figure, summary_table
 from ui.escape import plain
 from ui.experiments_run import configured_ray_address, session_sweep

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dropviz.store import Store
+from dropviz.experiments.store import Store
 from ui.experiments_run import HOLDERS
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "experiments.py")
@@ -108,7 +108,7 @@ def test_unreachable_configured_ray_address_is_reported_not_raised(monkeypatch):
 @pytest.mark.parametrize("configured", [None, "ray://cluster.example:10001"])
 def test_a_visitor_cannot_choose_the_ray_address(monkeypatch, configured):
     """Issue 17.1: only the server's own configuration reaches ray.init, whatever the browser sends."""
-    import dropviz.sweep
+    import dropviz.experiments.background
 
     if configured:
         monkeypatch.setenv("DROPVIZ_RAY_ADDRESS", configured)
@@ -116,12 +116,12 @@ def test_a_visitor_cannot_choose_the_ray_address(monkeypatch, configured):
         monkeypatch.delenv("DROPVIZ_RAY_ADDRESS", raising=False)
     made = []
 
-    class RecordingSweep(dropviz.sweep.BackgroundSweep):
+    class RecordingSweep(dropviz.experiments.background.BackgroundSweep):
         def start(self):
             made.append(self)
             return self
 
-    monkeypatch.setattr(dropviz.sweep, "BackgroundSweep", RecordingSweep)
+    monkeypatch.setattr(dropviz.experiments.background, "BackgroundSweep", RecordingSweep)
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.query_params["exp_ray_address"] = "ray://127.0.0.1:47001"
     at.query_params["ray_address"] = "ray://127.0.0.1:47001"

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from dropviz import paper
+from dropviz.analysis import mc_average_errors
 from dropviz.experiments import (
     EXPERIMENTS,
     PRESETS,
@@ -14,7 +15,6 @@ from dropviz.experiments import (
     all_trials,
     fig9b_hidden,
     get_experiment,
-    mc_average_errors,
     mean_curves,
     summarize,
 )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 
 import numpy as np
 import pytest
 import torch
 
-from dropviz import sweep
 from dropviz.data import load_dataset
 from dropviz.experiments import SCALES, Protocol, get_experiment, summarize
+from dropviz.experiments import trial as one_trial
 from dropviz.viz.experiments import summary_table
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def tiny_trial(experiment="table2", index=3):
@@ -21,7 +24,7 @@ def tiny_trial(experiment="table2", index=3):
 def test_validation_split_is_held_out_stratified_and_disjoint():
     dataset = load_dataset("digits", train_size=300, seed=0)
     protocol = Protocol((0.1,))
-    train, x_val, y_val = sweep._split_validation(dataset, protocol, seed=0)
+    train, x_val, y_val = one_trial._split_validation(dataset, protocol, seed=0)
     assert len(y_val) == 50 and len(train.y_train) == 250  # 1/6 of 300
     # no validation example is trained on: rows of x_val do not occur in the training rows
     train_rows = {row.tobytes() for row in train.x_train.numpy()}
@@ -42,7 +45,7 @@ def test_protocol_rejects_bad_settings_with_a_message():
 
 
 def test_trial_picks_the_rate_with_the_lowest_validation_error_and_reports_its_checkpoint():
-    result = sweep.execute_trial(tiny_trial().to_dict(), threads=1)
+    result = one_trial.execute_trial(tiny_trial().to_dict(), threads=1)
     assert result["status"] == "completed"
     selection = result["extra"]["selection"]
     grid = selection["grid"]
@@ -57,25 +60,25 @@ def test_trial_picks_the_rate_with_the_lowest_validation_error_and_reports_its_c
 
 def test_the_test_set_plays_no_part_in_the_choice(monkeypatch):
     trial = tiny_trial()
-    honest = sweep.execute_trial(trial.to_dict(), threads=1)["extra"]["selection"]
-    real = sweep._dataset
+    honest = one_trial.execute_trial(trial.to_dict(), threads=1)["extra"]["selection"]
+    real = one_trial._dataset
 
     def scrambled(*args):
         dataset = real(*args)
         labels = torch.from_numpy(np.random.default_rng(1).integers(0, 10, len(dataset.y_test)))
         return dataclasses.replace(dataset, y_test=labels)
 
-    monkeypatch.setattr(sweep, "_dataset", scrambled)
-    chosen = sweep.execute_trial(trial.to_dict(), threads=1)["extra"]["selection"]
+    monkeypatch.setattr(one_trial, "_dataset", scrambled)
+    chosen = one_trial.execute_trial(trial.to_dict(), threads=1)["extra"]["selection"]
     assert (chosen["lr"], chosen["step"], chosen["val_error"]) == (honest["lr"], honest["step"], honest["val_error"])
 
 
 def test_early_stopping_ends_a_run_that_stops_improving():
     dataset = load_dataset("digits", train_size=300, seed=0)
     trial = tiny_trial()
-    train, x_val, y_val = sweep._split_validation(dataset, trial.protocol, 0)
+    train, x_val, y_val = one_trial._split_validation(dataset, trial.protocol, 0)
     config = trial.config.model_copy(update={"epochs": 200, "eval_every": 3, "lr": 0.1})
-    run = sweep._train_run(config, train, x_val, y_val, patience=2)
+    run = one_trial._train_run(config, train, x_val, y_val, patience=2)
     assert run["status"] == "completed" and run["steps"] < 200 * 3  # stopped before the budget
     after_best = [p for p in run["curves"] if p["step"] > run["best"]["step"]]
     assert len(after_best) == 2 and all(p["val_error"] >= run["best"]["val_error"] for p in after_best)
@@ -105,7 +108,7 @@ def test_paper_recipe_in_standard_and_paper_presets():
 
 def test_chosen_values_are_in_the_results_table():
     trial = tiny_trial()
-    outcome = sweep.execute_trial(trial.to_dict(), threads=1)
+    outcome = one_trial.execute_trial(trial.to_dict(), threads=1)
     stored = {
         **trial.to_dict(),
         "status": "completed",
@@ -126,12 +129,12 @@ def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_pat
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from dropviz.store import export_json
+    from dropviz.experiments.results_files import export_json
 
     trials = get_experiment("fig10").trials("digits", "tiny", seeds=[0])[:2]
     rows = []
     for trial in trials:
-        outcome = sweep.execute_trial(trial.to_dict(), threads=1)
+        outcome = one_trial.execute_trial(trial.to_dict(), threads=1)
         # shown as the shipped quick results (the page lists shipped files under the quick preset)
         rows.append(
             {
@@ -148,7 +151,7 @@ def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_pat
     monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))
     st.cache_resource.clear()
     st.cache_data.clear()
-    page = str(sweep.ROOT / "pages" / "experiments.py")
+    page = str(ROOT / "pages" / "experiments.py")
     at = AppTest.from_file(page, default_timeout=60)
     at.session_state["exp_dataset"] = "digits"
     at.session_state["exp_preset"] = "quick"

@@ -13,8 +13,8 @@ import ray  # noqa: E402
 
 from dropviz.config import RunConfig  # noqa: E402
 from dropviz.experiments import Trial, get_experiment  # noqa: E402
-from dropviz.store import Store  # noqa: E402
-from dropviz.sweep import run_sweep  # noqa: E402
+from dropviz.experiments.store import Store  # noqa: E402
+from dropviz.experiments.sweep import run_sweep  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

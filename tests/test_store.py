@@ -6,7 +6,8 @@ import sqlite3
 import pytest
 
 from dropviz.experiments import get_experiment
-from dropviz.store import Store, StoreError, export_json, load_json, shipped_trials
+from dropviz.experiments.results_files import export_json, load_json, shipped_trials
+from dropviz.experiments.store import Store, StoreError
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_export_and_shipped_roundtrip(tmp_path, trials):
 
 
 def test_shipped_results_in_the_repository_are_small_and_complete():
-    from dropviz.store import RESULTS_DIR, shipped_files
+    from dropviz.experiments.results_files import RESULTS_DIR, shipped_files
 
     files = shipped_files()
     assert {f.name for f in files} >= {"quick-digits.json", "quick-fashion-mnist.json"}, RESULTS_DIR

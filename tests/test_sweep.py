@@ -14,8 +14,10 @@ import pytest
 
 from dropviz.config import RunConfig
 from dropviz.experiments import Trial, get_experiment
-from dropviz.store import Store
-from dropviz.sweep import EngineUnavailable, execute_trial, make_backend, run_sweep
+from dropviz.experiments.engines import EngineUnavailable, make_backend
+from dropviz.experiments.store import Store
+from dropviz.experiments.sweep import run_sweep
+from dropviz.experiments.trial import execute_trial
 
 ROOT = Path(__file__).resolve().parents[1]
 

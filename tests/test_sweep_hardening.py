@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from dropviz import cli, sweep
-from dropviz.experiments import get_experiment
-from dropviz.store import Store, StoreError
+from dropviz import cli
+from dropviz.experiments import engines, get_experiment, sweep
+from dropviz.experiments.store import Store, StoreError
 from tests.test_data import write_idx_set
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def test_missing_data_dir_is_one_line(tmp_path):
 def test_configuration_errors_are_not_retried_but_lost_workers_are(tmp_path, monkeypatch, capsys):
     trials = get_experiment("gaussian").trials("digits", "tiny", seeds=[0])
     calls = []
-    real = sweep.execute_trial
+    real = engines.execute_trial  # what the in-process engine runs
 
     def flaky(payload, threads=1):
         calls.append(payload["series"])
@@ -92,7 +92,7 @@ def test_configuration_errors_are_not_retried_but_lost_workers_are(tmp_path, mon
             return {"status": "error", "error": "RuntimeError: worker lost", "error_kind": "runtime"}
         return real(payload, threads)
 
-    monkeypatch.setattr(sweep, "execute_trial", flaky)
+    monkeypatch.setattr(engines, "execute_trial", flaky)
     with Store(tmp_path / "r.sqlite") as store:
         report = sweep.run_sweep(trials, store, workers=0, max_attempts=3)
     assert calls.count("Gaussian dropout") == 1 and calls.count("Bernoulli dropout") == 2

@@ -1,6 +1,6 @@
 """The Experiments page's background sweep: one per browser session, a server-wide cap.
 
-The sweep itself (:class:`dropviz.sweep.BackgroundSweep`) knows nothing of
+The sweep itself (:class:`dropviz.experiments.background.BackgroundSweep`) knows nothing of
 streamlit; this module only keeps it in a session-scoped ``cache_resource`` so
 that closing the tab stops it, and limits how many sweeps the server runs at
 once (each sweep already uses every CPU core).
@@ -15,7 +15,7 @@ import weakref
 
 import streamlit as st
 
-from dropviz.sweep import BackgroundSweep
+from dropviz.experiments.background import BackgroundSweep
 
 RAY_ADDRESS_ENV = "DROPVIZ_RAY_ADDRESS"
 

@@ -168,6 +168,50 @@ def mc_curve(
     )
 
 
+def mc_average_errors(
+    model, inputs, labels, ks: Sequence[int], generator=None, chunk: int = 4096
+) -> tuple[dict[int, float], float]:
+    """Test error of the average of k sampled thinned nets, for each k in ``ks``, and of weight scaling.
+
+    Each sample runs the net in training mode (a fresh dropout mask per example
+    and layer, inverted scaling); the class probabilities of the first k
+    samples are averaged. Weight scaling is the same net in eval mode. One pass on any device (the
+    experiments' trials off the CPU); :func:`mc_curve` is the CPU one, averaged over random orders.
+    """
+    ks = sorted({int(k) for k in ks})
+    if not ks or ks[0] < 1:
+        raise ValueError(f"k must be positive integers, got {list(ks)}")
+    with torch.no_grad():
+        return _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk)
+
+
+def _mc_average_errors(torch, model, inputs, labels, ks, generator, chunk):
+    was_training = model.training
+    if generator is not None and hasattr(model, "set_generator"):
+        model.set_generator(generator)
+    model.eval()
+    scaled_wrong = 0
+    for start in range(0, inputs.shape[0], chunk):
+        scaled_wrong += (model(inputs[start : start + chunk]).argmax(1) != labels[start : start + chunk]).sum().item()
+    model.train()
+    wrong = dict.fromkeys(ks, 0)
+    try:
+        for start in range(0, inputs.shape[0], chunk):
+            x, y = inputs[start : start + chunk], labels[start : start + chunk]
+            total = torch.zeros(
+                x.shape[0], model.layer_sizes[-1] if hasattr(model, "layer_sizes") else 1, device=x.device
+            )
+            for sample in range(1, ks[-1] + 1):
+                probabilities = torch.softmax(model(x), dim=1)
+                total = probabilities if sample == 1 else total + probabilities
+                if sample in wrong:
+                    wrong[sample] += (total.argmax(1) != y).sum().item()
+    finally:
+        model.train(was_training)
+    count = max(1, inputs.shape[0])
+    return {k: wrong[k] / count for k in ks}, scaled_wrong / count
+
+
 # --- MC-dropout uncertainty --------------------------------------------------------------
 
 
