@@ -222,6 +222,12 @@ class MetricLog:
     def has_evaluation(self) -> bool:
         return len(self._evaluations) > 0
 
+    @property
+    def step(self) -> int:
+        """The newest published step (0 before the first); cheaper than a snapshot."""
+        steps = self._steps
+        return steps[-1].step if steps else 0
+
     def snapshot(self) -> LogSnapshot:
         with self._lock:
             steps = tuple(self._steps)
@@ -370,6 +376,12 @@ def wait_for_first_evaluation(log: MetricLog, timeout: float) -> bool:
     """Block up to ``timeout`` s until ``log`` has an evaluation (or its run ended); True if it has."""
     log.wait_until(lambda log: log.has_evaluation or log.state in ENDED_STATES, timeout)
     return log.has_evaluation
+
+
+def wait_for_step(log: MetricLog, step: int, timeout: float) -> bool:
+    """Block up to ``timeout`` s until ``log`` has published ``step`` (or its run ended); True if it has."""
+    log.wait_until(lambda log: log.step >= step or log.state in ENDED_STATES, timeout)
+    return log.step >= step
 
 
 class ThreadRunner:

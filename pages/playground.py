@@ -9,6 +9,7 @@ through charts that update in place (ui.live_chart).
 
 import streamlit as st
 
+from dropviz.runner import wait_for_step
 from dropviz.viz.keep_response import standalone_html
 from ui import playground_controls as controls
 from ui.downloads import deferred, source_view, sweep_view
@@ -240,6 +241,8 @@ if (train or step) and size_problem is None:
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
+            if not sweep_only:  # this rerun draws the step itself when it lands at once (it takes milliseconds)
+                wait_for_step(runner.log, state.pg_target_step, FIRST_POINT_WAIT_SECONDS)
 for run in (holder.runner, sweeps.runner):
     if run is None:
         continue

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dropviz.config import RunConfig
-from dropviz.runner import BackgroundRunner, MetricLog
+from dropviz.runner import BackgroundRunner, MetricLog, wait_for_step
 from dropviz.train import Step
 
 CONFIG = RunConfig(dataset="moons", hidden=(16, 16), epochs=2000, batch_size=16, train_size=64, method="dropout")
@@ -93,6 +93,14 @@ def test_speed_limit_does_not_reset_the_run():
     runner.set_speed(None)
     assert steps_beyond(runner, slow + 50, 30)
     assert runner.snapshot().steps[0].step == 1  # same run, not restarted
+    runner.stop()
+
+
+def test_wait_for_step_returns_once_a_requested_step_is_published():
+    runner = BackgroundRunner(CONFIG)
+    assert not wait_for_step(runner.log, 1, 0.05)  # nothing asked yet
+    runner.step(2)
+    assert wait_for_step(runner.log, 2, 30) and runner.log.step == runner.snapshot().step == 2
     runner.stop()
 
 
