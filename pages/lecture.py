@@ -4,7 +4,7 @@ Each interactive element is an ``st.fragment``: moving its slider or pressing
 its button reruns that element only, not the fourteen sections.
 
 Thin: the sections are data (dropviz.lecture.SECTIONS), the numbers come from
-dropviz, the figures from dropviz.viz.math_figures, the text from ui.text.lecture.
+dropviz, the figures from dropviz.viz.math_figures and lecture_figures, the text from ui.text.lecture.
 """
 
 import time
@@ -17,6 +17,7 @@ from dropviz import dropout_math as th
 from dropviz import lecture as L
 from dropviz import paper
 from dropviz.numpy_dropout import LECTURE_DROPOUT_SOURCE, lecture_defects
+from dropviz.viz import lecture_figures as vl
 from dropviz.viz import math_figures as vt
 from ui.i18n import current_language, translator
 from ui.text.lecture import DEFECT_TEXT, SECTION_TEXT, TEXT
@@ -82,13 +83,13 @@ def el_thinned_network():
     labels = dict(kept_label=t("kept_unit"), dropped_label=t("dropped_unit"), height=260)
     with mid:
         st.plotly_chart(
-            vt.thinned_network_figure(NET_SIZES, None, title=t("net_standard"), **labels),
+            vl.thinned_network_figure(NET_SIZES, None, title=t("net_standard"), **labels),
             config=SMALL,
             key="lec_net_std",
         )
     with right:
         st.plotly_chart(
-            vt.thinned_network_figure(NET_SIZES, masks, title=t("net_thinned"), **labels),
+            vl.thinned_network_figure(NET_SIZES, masks, title=t("net_thinned"), **labels),
             config=SMALL,
             key="lec_net_thin",
         )
@@ -223,7 +224,7 @@ def el_table2():
 def el_fig4():
     updates, without, with_dropout = paper.fig4_ranges()
     st.plotly_chart(
-        vt.paper_fig4_figure(
+        vl.paper_fig4_figure(
             updates,
             without,
             with_dropout,
@@ -241,7 +242,7 @@ def el_fig4():
 def el_fig9():
     p, at, atr, bt, btr = paper.fig9_columns()
     st.plotly_chart(
-        vt.paper_fig9_figure(
+        vl.paper_fig9_figure(
             p, at, atr, bt, btr, title=t("paper_label"), test_label=t("test"), train_label=t("train"), height=300
         ),
         config=SMALL,
@@ -253,7 +254,7 @@ def el_fig9():
 def el_fig10():
     n, w, wo = paper.fig10_columns()
     st.plotly_chart(
-        vt.paper_fig10_figure(
+        vl.paper_fig10_figure(
             n, w, wo, title=t("paper_label"), with_label=t("with"), without_label=t("without"), height=300
         ),
         config=SMALL,

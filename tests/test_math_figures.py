@@ -12,6 +12,7 @@ from dropviz import dropout_math as th
 from dropviz import lecture as L
 from dropviz import paper
 from dropviz.config import RunConfig
+from dropviz.viz import lecture_figures as vl
 from dropviz.viz import math_figures as vt
 from ui.text.lecture import SECTION_TEXT
 
@@ -102,28 +103,28 @@ def test_nwgm_figure_histogram_is_a_probability_distribution():
 
 def test_thinned_network_figure_removes_dropped_units_and_edges():
     sizes = (3, 4, 2)
-    full = vt.thinned_network_figure(sizes)
+    full = vl.thinned_network_figure(sizes)
     edges_full = sum(1 for v in full.data[0].x if v is None)
     assert edges_full == 3 * 4 + 4 * 2
     masks = [np.array([1, 0, 1], bool), np.array([1, 1, 0, 0], bool), np.ones(2, bool)]
-    thin = vt.thinned_network_figure(sizes, masks)
+    thin = vl.thinned_network_figure(sizes, masks)
     assert sum(1 for v in thin.data[0].x if v is None) == 2 * 2 + 2 * 2
     assert len(thin.data[1].x) == 6 and len(thin.data[2].x) == 3  # kept, dropped
     with pytest.raises(ValueError, match="do not match"):
-        vt.thinned_network_figure(sizes, masks[:2])
+        vl.thinned_network_figure(sizes, masks[:2])
 
 
 def test_paper_figures_carry_the_reference_numbers():
     p, at, atr, bt, btr = paper.fig9_columns()
-    fig = vt.paper_fig9_figure(p, at, atr, bt, btr)
+    fig = vl.paper_fig9_figure(p, at, atr, bt, btr)
     assert len(fig.data) == 4 and list(fig.data[0].y) == list(at)
     assert fig.data[2].y[list(p).index(0.6)] == 1.1  # (b) best at p = 0.6
     n, w, wo = paper.fig10_columns()
-    fig = vt.paper_fig10_figure(n, w, wo)
+    fig = vl.paper_fig10_figure(n, w, wo)
     assert list(fig.data[1].y) == list(w) and fig.layout.xaxis.type == "log"
-    fig = vt.paper_fig4_figure(*paper.fig4_ranges())
+    fig = vl.paper_fig4_figure(*paper.fig4_ranges())
     assert fig.data[1].y[-1] == pytest.approx(1.075)
-    fig = vt.layer_values_figure({"y": [1, 2], "ỹ": [0, 2]})
+    fig = vl.layer_values_figure({"y": [1, 2], "ỹ": [0, 2]})
     assert [d.name for d in fig.data] == ["y", "ỹ"]
 
 
@@ -267,7 +268,7 @@ def test_parse_vector_messages_name_the_problem(text, n, lo, hi, message):
 
 
 def test_no_streamlit_in_engine_modules():
-    for path in ("dropviz/lecture.py", "dropviz/viz/math_figures.py"):
+    for path in ("dropviz/lecture.py", "dropviz/viz/math_figures.py", "dropviz/viz/lecture_figures.py"):
         tree = ast.parse((ROOT / path).read_text())
         names = {
             a.name.split(".")[0]

@@ -1,4 +1,4 @@
-"""Figures for the Lecture and Theory pages: arrays in, ``go.Figure`` out.
+"""Figures of the mathematics (the Theory page, and the Lecture's penalty and mask views): arrays in, ``go.Figure`` out.
 
 No streamlit here. Every text shown inside a figure (titles, axis labels,
 legend names) is an argument with an English default, so the pages pass the
@@ -23,7 +23,7 @@ PURPLE = "#9467bd"
 _MARGIN = dict(l=50, r=20, t=50, b=45)
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def figure_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=title,
         height=height,
@@ -140,7 +140,7 @@ def mc_convergence_figure(
         fig.update_yaxes(range=[lo_y - pad, hi_y + pad])
     fig.update_xaxes(type="log", title=x_label)
     fig.update_yaxes(title=y_label)
-    return _layout(fig, title, height)
+    return figure_layout(fig, title, height)
 
 
 def regularization_strength_figure(
@@ -212,7 +212,7 @@ def regularization_strength_figure(
         )
     fig.update_xaxes(title=x_label, range=[0, 1])
     fig.update_yaxes(title=y_label, range=[0, 0.3])
-    fig = _layout(fig, title, height)
+    fig = figure_layout(fig, title, height)
     fig.update_layout(
         showlegend=True,
         legend=dict(orientation="h", y=-0.3),
@@ -269,7 +269,7 @@ def ridge_convergence_figure(
         )
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label, type="log")
-    return _layout(fig, title, height)
+    return figure_layout(fig, title, height)
 
 
 def weights_comparison_figure(
@@ -296,7 +296,7 @@ def weights_comparison_figure(
     fig.update_layout(barmode="group")
     fig.update_xaxes(title=x_label)
     fig.update_yaxes(title=y_label)
-    return _layout(fig, title, height)
+    return figure_layout(fig, title, height)
 
 
 # --------------------------------------------------------------------------
@@ -345,7 +345,7 @@ def mask_comparison_figure(
             showgrid=False,
             scaleanchor=f"x{'' if col == 1 else 2}",
         )
-    return _layout(fig, title, height)
+    return figure_layout(fig, title, height)
 
 
 # --------------------------------------------------------------------------
@@ -400,194 +400,4 @@ def nwgm_figure(
         )
     fig.update_xaxes(title=x_label, range=[0, 1])
     fig.update_yaxes(title=y_label)
-    return _layout(fig, title, height)
-
-
-# --------------------------------------------------------------------------
-# Lecture: a thinned network and the paper's figures
-# --------------------------------------------------------------------------
-
-
-def thinned_network_figure(
-    layer_sizes: Sequence[int],
-    masks=None,
-    *,
-    title: str = "",
-    kept_label: str = "kept unit",
-    dropped_label: str = "dropped unit",
-    height: int = 300,
-) -> go.Figure:
-    """A small fully connected net; with ``masks`` the dropped units are crossed
-    out and their connections removed (the paper's Figure 1b)."""
-    sizes = [int(s) for s in layer_sizes]
-    if masks is None:
-        masks = [np.ones(s, dtype=bool) for s in sizes]
-    masks = [np.asarray(m, dtype=bool).ravel() for m in masks]
-    if [m.size for m in masks] != sizes:
-        raise ValueError(f"mask sizes {[m.size for m in masks]} do not match layers {sizes}")
-    # Each layer centred vertically around y = 0.
-    pos = [[(li, (s - 1) / 2 - k) for k in range(s)] for li, s in enumerate(sizes)]
-    ex, ey = [], []
-    for li in range(len(sizes) - 1):
-        for a, (xa, ya) in enumerate(pos[li]):
-            if not masks[li][a]:
-                continue
-            for c, (xc, yc) in enumerate(pos[li + 1]):
-                if masks[li + 1][c]:
-                    ex += [xa, xc, None]
-                    ey += [ya, yc, None]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#9aa7b8", width=1), hoverinfo="skip", showlegend=False)
-    )
-    kx = [p[0] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if keep]
-    ky = [p[1] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if keep]
-    dx = [p[0] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if not keep]
-    dy = [p[1] for layer, m in zip(pos, masks) for p, keep in zip(layer, m) if not keep]
-    fig.add_trace(
-        go.Scatter(
-            x=kx,
-            y=ky,
-            mode="markers",
-            name=kept_label,
-            marker=dict(size=18, color="white", line=dict(color="#1f3b73", width=2)),
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=dx,
-            y=dy,
-            mode="markers",
-            name=dropped_label,
-            marker=dict(size=18, color="#dddddd", symbol="x-thin-open", line=dict(color=RED, width=3)),
-        )
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=0.6)
-    fig = _layout(fig, title, height)
-    fig.update_layout(
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10), legend=dict(orientation="h", yanchor="top", y=-0.02, x=0)
-    )
-    return fig
-
-
-def paper_fig4_figure(
-    updates,
-    without_ranges,
-    with_ranges,
-    *,
-    title: str = "Paper's Figure 4 (MNIST, 6 architectures; ≈ read off the plot)",
-    x_label: str = "weight updates",
-    y_label: str = "test error %",
-    without_label: str = "without dropout (range)",
-    with_label: str = "with dropout (range)",
-    height: int = 320,
-) -> go.Figure:
-    """Ranges of test error over the six architectures at a few points of training."""
-    u = np.asarray(updates, dtype=float)
-    wo = np.asarray(without_ranges, dtype=float)
-    wi = np.asarray(with_ranges, dtype=float)
-    fig = go.Figure()
-    for arr, label, color in ((wo, without_label, RED), (wi, with_label, BLUE)):
-        mid = arr.mean(axis=1)
-        fig.add_trace(
-            go.Scatter(
-                x=u,
-                y=mid,
-                mode="lines+markers",
-                name=label,
-                line=dict(color=color),
-                error_y=dict(
-                    type="data",
-                    symmetric=False,
-                    array=arr[:, 1] - mid,
-                    arrayminus=mid - arr[:, 0],
-                    thickness=4,
-                    width=0,
-                ),
-            )
-        )
-    fig.update_xaxes(title=x_label, type="log")
-    fig.update_yaxes(title=y_label, range=[0.8, 2.0])
-    return _layout(fig, title, height)
-
-
-def paper_fig9_figure(
-    p,
-    a_test,
-    a_train,
-    b_test,
-    b_train,
-    *,
-    titles: tuple[str, str] = ("(a) n fixed", "(b) p·n fixed"),
-    title: str = "Paper's Figure 9 (MNIST; ≈ read off the plot)",
-    x_label: str = "keep probability p",
-    y_label: str = "error %",
-    test_label: str = "test",
-    train_label: str = "train",
-    height: int = 320,
-) -> go.Figure:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), shared_yaxes=True)
-    for col, test, train in ((1, a_test, a_train), (2, b_test, b_train)):
-        fig.add_trace(
-            go.Scatter(x=p, y=test, mode="lines+markers", name=test_label, line=dict(color=BLUE), showlegend=col == 1),
-            row=1,
-            col=col,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=p,
-                y=train,
-                mode="lines+markers",
-                name=train_label,
-                line=dict(color=ORANGE, dash="dash"),
-                showlegend=col == 1,
-            ),
-            row=1,
-            col=col,
-        )
-        fig.update_xaxes(title=x_label, row=1, col=col)
-    fig.update_yaxes(title=y_label, row=1, col=1)
-    return _layout(fig, title, height)
-
-
-def paper_fig10_figure(
-    sizes,
-    with_dropout,
-    without_dropout,
-    *,
-    title: str = "Paper's Figure 10 (MNIST; ≈ read off the plot)",
-    x_label: str = "training set size",
-    y_label: str = "test error %",
-    with_label: str = "with dropout",
-    without_label: str = "without dropout",
-    height: int = 320,
-) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=sizes, y=without_dropout, mode="lines+markers", name=without_label, line=dict(color=RED))
-    )
-    fig.add_trace(go.Scatter(x=sizes, y=with_dropout, mode="lines+markers", name=with_label, line=dict(color=BLUE)))
-    fig.update_xaxes(title=x_label, type="log")
-    fig.update_yaxes(title=y_label, type="log", tickvals=[1, 2, 5, 10, 20, 30])
-    return _layout(fig, title, height)
-
-
-def layer_values_figure(
-    values: Mapping[str, Sequence[float]], *, title: str = "", x_label: str = "unit", height: int = 260
-) -> go.Figure:
-    """Small grouped bars of a few named vectors (e.g. y and ỹ = r * y)."""
-    if not values:
-        raise ValueError("values must name at least one vector")
-    palette = [GREY, BLUE, ORANGE, GREEN]
-    fig = go.Figure()
-    for k, (name, v) in enumerate(values.items()):
-        v = np.asarray(v, dtype=float).ravel()
-        fig.add_trace(
-            go.Bar(x=[str(j + 1) for j in range(v.size)], y=v, name=name, marker_color=palette[k % len(palette)])
-        )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(title=x_label)
-    fig = _layout(fig, title, height)
-    fig.update_layout(margin=dict(l=40, r=10, t=40 if title else 30, b=40))
-    return fig
+    return figure_layout(fig, title, height)
