@@ -138,7 +138,7 @@ function chart(component) {
   if (!element) {
     element = document.createElement("div");
     element.className = "dropviz-live-chart";
-    element.__counts = { reacts: 0, extends: 0, points: 0 };  // read by the e2e test and the benchmark
+    element.__counts = { reacts: 0, extends: 0, points: 0, received: 0 };  // read by the e2e test and the benchmark
     parentElement.appendChild(element);
   }
   element.__pending = data;
@@ -165,14 +165,16 @@ function chart(component) {
   const traces = data.stream.traces;
   p.subs.set(key, (answer, since, current) => {
     // Points of another run, or asked for before the server's newest figure: that figure has them.
-    if (!current || answer.run !== data.stream.run || !answer.x || answer.x.length === 0 || !window.Plotly) return;
+    if (!current || answer.run !== data.stream.run || !answer.x || answer.x.length === 0) return;
+    element.__counts.received += answer.x.length;  // arrived, drawn or not (the benchmark's pages without plotly.js)
+    if (!window.Plotly) return;
     drawn.then(() => {
-      if (!element.data) return;
+      if (!element.data || element.data.length < traces.length) return;
       const update = { x: traces.map(() => answer.x), y: traces.map((_, i) => answer.y.map((row) => row[i])) };
       element.__counts.extends += 1;
       element.__counts.points += answer.x.length;
-      window.Plotly.extendTraces(element, update, traces);
-    });
+      return window.Plotly.extendTraces(element, update, traces);
+    }).catch((error) => console.warn("live curves: points not appended", error));
   });
   p.kick(0);
   return () => {
