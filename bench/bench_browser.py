@@ -16,24 +16,20 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy, wait_idle  # noqa: E402
+from _common import (
+    COUNT_REFRESHES,
+    PROGRESS,
+    chromium_browser,
+    open_playground,
+    print_rows,
+    streamlit_server,
+    wait_idle,
+)
 
 CURVE_POINTS = (
     "() => { const el = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
     " const d = el && el._fullData; return d ? Math.max(0, ...d.map(t => (t.x || []).length)) : 0; }"
 )
-PROGRESS = "() => { const el = document.querySelector('.st-key-pg_progress'); return el ? el.innerText : ''; }"
-COUNT_REFRESHES = """() => {
-  window.__refreshes = 0; let last = '';
-  window.__poll = setInterval(() => {
-    const el = document.querySelector(".st-key-pg_progress");
-    const text = el ? el.innerText : '';
-    if (text && text !== last) { window.__refreshes += 1; last = text; }
-  }, 20);
-}"""
 
 
 def rss_mb(pid: int) -> float:
@@ -41,15 +37,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector(CONNECTED, timeout=120_000)
-    page.get_by_role("heading", name="Playground").wait_for(timeout=120_000)
-    wait_idle(page, 120_000)
-    return page
 
 
 def time_to_first_point(page) -> float:
@@ -83,81 +70,59 @@ def main() -> None:
     parser.add_argument("--warm-up", type=float, default=15.0, help="seconds to wait after the first page load")
     args = parser.parse_args()
 
-    from playwright.sync_api import sync_playwright
-
-    port = free_port()
-    server = start_server(port)
     rows: list[tuple[str, str, str]] = []
-    try:
-        wait_healthy(port, server)
-        base = f"http://127.0.0.1:{port}/"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = open_page(browser, base)
-            time.sleep(args.warm_up)  # the one-time engine warm-up (torch, scikit-learn imports) runs now
-            fresh = []
-            for index in range(args.pages):
-                if index:
-                    # The visitor stops their run before leaving: a closed tab's session (and its run) lives
-                    # on for Streamlit's disconnectedSessionTTL, and would train against the next page.
-                    stop_run(page)
-                    page.close()
-                    page = open_page(browser, base)
-                    time.sleep(3)  # a visitor reads the page before pressing Train
-                fresh.append(time_to_first_point(page))
-            again = []
-            for _ in range(args.repeats):
-                page.locator(".st-key-pg_reset button").click()
-                wait_idle(page, 120_000)
-                page.wait_for_function(f"() => ({CURVE_POINTS})() === 0", timeout=60_000)
-                again.append(time_to_first_point(page))
-            page.close()
-            rows.append(
-                ("Train to first point, first press on a new page", " / ".join(f"{s:.2f} s" for s in fresh), "< 1.5 s")
-            )
-            rows.append(
-                (
-                    "Train to first point, after Reset on the same page",
-                    " / ".join(f"{s:.2f} s" for s in again),
-                    "< 1.5 s",
-                )
-            )
+    with streamlit_server() as (base, server), chromium_browser() as browser:
+        page = open_playground(browser, base)
+        time.sleep(args.warm_up)  # the one-time engine warm-up (torch, scikit-learn imports) runs now
+        fresh = []
+        for index in range(args.pages):
+            if index:
+                # The visitor stops their run before leaving: a closed tab's session (and its run) lives
+                # on for Streamlit's disconnectedSessionTTL, and would train against the next page.
+                stop_run(page)
+                page.close()
+                page = open_playground(browser, base)
+                time.sleep(3)  # a visitor reads the page before pressing Train
+            fresh.append(time_to_first_point(page))
+        again = []
+        for _ in range(args.repeats):
+            page.locator(".st-key-pg_reset button").click()
+            wait_idle(page, 120_000)
+            page.wait_for_function(f"() => ({CURVE_POINTS})() === 0", timeout=60_000)
+            again.append(time_to_first_point(page))
+        page.close()
+        rows.append(
+            ("Train to first point, first press on a new page", " / ".join(f"{s:.2f} s" for s in fresh), "< 1.5 s")
+        )
+        rows.append(
+            ("Train to first point, after Reset on the same page", " / ".join(f"{s:.2f} s" for s in again), "< 1.5 s")
+        )
 
-            page = open_page(browser, base + "?epochs=100000")
-            rss_before = rss_mb(server.pid)
-            time_to_first_point(page)
-            page.evaluate(COUNT_REFRESHES)
-            time.sleep(args.refresh_window)
-            refreshes = page.evaluate("() => window.__refreshes")
-            rows.append(("refreshes per second while training", f"{refreshes / args.refresh_window:.2f}", ">= 2"))
-            rss_start = rss_mb(server.pid)
-            end = time.monotonic() + args.duration
-            peak = rss_start
-            while time.monotonic() < end:
-                time.sleep(min(10.0, max(0.0, end - time.monotonic())))
-                peak = max(peak, rss_mb(server.pid))
-            rss_end = rss_mb(server.pid)
-            progress = page.evaluate(PROGRESS)
-            rows.append(
-                (
-                    f"server RSS growth over {args.duration:.0f} s of training",
-                    f"{rss_end - rss_start:+.1f} MB ({rss_start:.0f} -> {rss_end:.0f} MB, peak {peak:.0f}; "
-                    f"before Train {rss_before:.0f} MB)",
-                    "< 50 MB",
-                )
+        page = open_playground(browser, base + "?epochs=100000")
+        rss_before = rss_mb(server.pid)
+        time_to_first_point(page)
+        page.evaluate(COUNT_REFRESHES)
+        time.sleep(args.refresh_window)
+        refreshes = page.evaluate("() => window.__refreshes")
+        rows.append(("refreshes per second while training", f"{refreshes / args.refresh_window:.2f}", ">= 2"))
+        rss_start = rss_mb(server.pid)
+        end = time.monotonic() + args.duration
+        peak = rss_start
+        while time.monotonic() < end:
+            time.sleep(min(10.0, max(0.0, end - time.monotonic())))
+            peak = max(peak, rss_mb(server.pid))
+        rss_end = rss_mb(server.pid)
+        progress = page.evaluate(PROGRESS)
+        rows.append(
+            (
+                f"server RSS growth over {args.duration:.0f} s of training",
+                f"{rss_end - rss_start:+.1f} MB ({rss_start:.0f} -> {rss_end:.0f} MB, peak {peak:.0f}; "
+                f"before Train {rss_before:.0f} MB)",
+                "< 50 MB",
             )
-            rows.append(("progress at the end", progress.replace("\n", " "), ""))
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except Exception:
-            server.kill()
-    width = max(len(row[0]) for row in rows)
-    print(f"{'measure':<{width}} | value | goal")
-    for name, value, goal in rows:
-        print(f"{name:<{width}} | {value} | {goal}")
+        )
+        rows.append(("progress at the end", progress.replace("\n", " "), ""))
+    print_rows(rows)
 
 
 if __name__ == "__main__":

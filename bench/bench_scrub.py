@@ -8,41 +8,46 @@ at 1400x1000, and prints a table. Goals (issue 13): slider release -> every view
 
 Scrub latency is timed from the key release that moves the scrub slider one step (the slider sends
 its value on release) to the moment the browser shows the new member everywhere: the curves' title,
-the decision-boundary picture, the p-response chart's mark and the mask caption all say the new p,
-checked on every animation frame. The sweep is finished first (the default demo, --epochs), so the
-figure is the cost of switching members, not of training.
+the decision-boundary picture, every hidden-unit map picture, the p-response chart's mark and the mask
+caption all say or show the new p, checked on every animation frame. The sweep is finished first (the
+default demo, --epochs), so the figure is the cost of switching members, not of training. The load
+average is printed with it: other processes on the machine's cores slow Chromium's redraws.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy, wait_idle  # noqa: E402
+from _common import COUNT_REFRESHES, chromium_browser, open_playground, print_rows, streamlit_server, wait_idle
 
 SCRUB = ".st-key-scrub_p input[type='range']"
-# Every view shows the member at keep_p `p` (the boundary picture differs from the one before).
-SHOWS_MEMBER = """([p, before]) => {
+# The pictures a scrub changes: the decision boundary's and every hidden layer's unit maps.
+PICTURES = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .map((gd) => [(gd.closest('[class*="st-key-pg_"]') || {className: ''}).className.match(/st-key-(pg_[a-z0-9_]+)/),
+                gd._fullData && gd._fullData[0] ? gd._fullData[0].source : undefined])
+  .filter(([key, source]) => key && source && (key[1] === 'pg_boundary' || key[1].startsWith('pg_units_')))
+  .map(([key, source]) => [key[1], source])"""
+# Every view shows the member at keep_p `p`: the curves' title, the response chart's mark and the mask
+# caption say it, and every picture differs from the one before.
+SHOWS_MEMBER = (
+    """([p, before]) => {
   const plot = (key) => document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const curves = plot('pg_curves'), boundary = plot('pg_boundary'), response = plot('pg_response');
-  if (!curves || !boundary || !response) return false;
+  const curves = plot('pg_curves'), response = plot('pg_response');
+  if (!curves || !response) return false;
   const title = curves._fullLayout.title.text || '';
-  const source = boundary._fullData && boundary._fullData[0] ? boundary._fullData[0].source : '';
   const shapes = response._fullLayout.shapes || [];
   const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].some(
     (el) => el.innerText.includes(`p = ${p}:`));
-  return title.startsWith(`<b>p = ${p}`) && source && source !== before && shapes.length && shapes[0].x0 === Number(p)
-    && caption;
+  const pictures = Object.fromEntries(("""
+    + PICTURES
+    + """)());
+  const changed = Object.keys(before).every((key) => pictures[key] && pictures[key] !== before[key]);
+  return title.startsWith(`<b>p = ${p}`) && shapes.length && shapes[0].x0 === Number(p) && caption && changed;
 }"""
-BOUNDARY_SOURCE = (
-    "() => { const gd = document.querySelector('.st-key-pg_boundary .js-plotly-plot');"
-    " return gd && gd._fullData && gd._fullData[0] ? gd._fullData[0].source : ''; }"
 )
 DEBUG = """() => {
   const plot = (key) => document.querySelector(`.st-key-${key} .js-plotly-plot`);
@@ -51,23 +56,10 @@ DEBUG = """() => {
           captions: [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].map((el) => el.innerText.slice(0, 60)),
           scrub: (document.querySelector(".st-key-scrub_p input[type='range']") || {}).value};
 }"""
-COUNT_REFRESHES = """() => {
-  window.__refreshes = 0; let last = '';
-  window.__poll = setInterval(() => {
-    const el = document.querySelector(".st-key-pg_progress");
-    const text = el ? el.innerText : '';
-    if (text && text !== last) { window.__refreshes += 1; last = text; }
-  }, 20);
-}"""
 
 
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector(CONNECTED, timeout=120_000)
-    page.locator(".st-key-pg_train button:visible").first.wait_for(timeout=120_000)
-    wait_idle(page, 120_000)
-    return page
+def load_average() -> str:
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def start_sweep(page) -> None:
@@ -91,7 +83,7 @@ def scrub_latencies(page, moves: int) -> list[float]:
         if not 0 <= index + direction < len(grid):
             direction = -direction
         target = grid[index + direction]
-        before = page.evaluate(BOUNDARY_SOURCE)
+        before = dict(page.evaluate(PICTURES))
         slider.focus()
         page.keyboard.down("ArrowLeft" if direction < 0 else "ArrowRight")
         started = time.perf_counter()
@@ -114,39 +106,37 @@ def main() -> None:
     parser.add_argument(
         "--train-epochs", type=int, default=3000, help="epochs of the sweep whose refreshes are counted"
     )
-    parser.add_argument("--refresh-window", type=float, default=20.0, help="seconds over which refreshes are counted")
+    parser.add_argument(
+        "--refresh-window", type=float, default=20.0, help="seconds over which refreshes are counted (0: skip)"
+    )
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds to wait after the first page load")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait after the sweep has finished")
     args = parser.parse_args()
 
-    from playwright.sync_api import sync_playwright
-
-    port = free_port()
-    server = start_server(port)
     rows: list[tuple[str, str, str]] = []
-    try:
-        wait_healthy(port, server)
-        base = f"http://127.0.0.1:{port}/"
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = open_page(browser, f"{base}?sweep=1&epochs={args.epochs}")
-            time.sleep(args.warm_up)  # the one-time engine warm-up runs now
-            start_sweep(page)
-            page.get_by_text("p sweep: Completed").first.wait_for(timeout=600_000)
-            wait_idle(page, 120_000)
-            page.wait_for_function(BOUNDARY_SOURCE, timeout=60_000)
-            times = scrub_latencies(page, args.scrubs)
-            ms = sorted(1000 * t for t in times)
-            rows.append(
-                (
-                    f"scrub latency, release -> views redrawn ({len(ms)} moves)",
-                    f"median {statistics.median(ms):.0f} ms, worst {ms[-1]:.0f} ms (best {ms[0]:.0f} ms)",
-                    "< 200 ms",
-                )
+    with streamlit_server() as (base, _), chromium_browser() as browser:
+        page = open_playground(browser, f"{base}?sweep=1&epochs={args.epochs}")
+        time.sleep(args.warm_up)  # the one-time engine warm-up runs now
+        start_sweep(page)
+        page.get_by_text("p sweep: Completed").first.wait_for(timeout=600_000)
+        wait_idle(page, 120_000)
+        page.wait_for_function(f"() => ({PICTURES})().length > 0", timeout=60_000)
+        time.sleep(args.settle)  # the members' views are built in the background once the sweep ends
+        load_before = load_average()
+        times = scrub_latencies(page, args.scrubs)
+        ms = sorted(1000 * t for t in times)
+        rows.append(
+            (
+                f"scrub latency, release -> views redrawn ({len(ms)} moves)",
+                f"median {statistics.median(ms):.0f} ms, worst {ms[-1]:.0f} ms (best {ms[0]:.0f} ms)",
+                "< 200 ms",
             )
-            page.locator(".st-key-pg_stop button:visible").first.click()
-            page.close()
-
-            page = open_page(browser, f"{base}?sweep=1&epochs={args.train_epochs}")
+        )
+        rows.append(("load average (1 / 5 / 15 min) before / after the moves", f"{load_before}; {load_average()}", ""))
+        page.locator(".st-key-pg_stop button:visible").first.click()
+        page.close()
+        if args.refresh_window > 0:
+            page = open_playground(browser, f"{base}?sweep=1&epochs={args.train_epochs}")
             start_sweep(page)
             page.locator(".st-key-scrub_p").wait_for(timeout=120_000)
             page.get_by_text("p sweep: Training").first.wait_for(timeout=120_000)
@@ -159,17 +149,7 @@ def main() -> None:
             )
             rows.append(("sweep at the end of the window", sweep_state.replace("\n", " "), ""))
             page.locator(".st-key-pg_stop button:visible").first.click()
-            browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except Exception:
-            server.kill()
-    width = max(len(row[0]) for row in rows)
-    print(f"{'measure':<{width}} | value | goal")
-    for name, value, goal in rows:
-        print(f"{name:<{width}} | {value} | {goal}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -365,9 +365,13 @@ def draw_views() -> None:
         st.caption(t("v_mask_caption", p=f"{view_config.keep_p:g}"))
     if sweeps.runner is not None:
         st.subheader(t("v_response"))
-        live_plotly_chart(response_view(sweeps.runner, scrub, response_labels(t)), key="pg_response", font_scale=scale)
+        live_plotly_chart(
+            response_view(sweeps.runner, scrub, response_labels(t), reuse), key="pg_response", font_scale=scale
+        )
         st.caption(t("v_response_caption"))
-        strip = strip_view(sweeps.runner, scrub, reuse)
+        # The same strip at every scrubbed p (no bold title per member): a scrub leaves it as it is, so the
+        # browser skips it (the p-response chart marks the scrubbed p; the export marks it in bold).
+        strip = strip_view(sweeps.runner, None, reuse)
         if strip is not None:
             st.subheader(t("v_strip"))
             live_plotly_chart(strip, key="pg_strip", font_scale=scale)

@@ -366,7 +366,7 @@ def test_new_controls_in_chinese_and_the_slide_p_lesson_turns_the_sweep_on():
 
 def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
     from dropviz.keep_sweep import SweepRunner
-    from ui.playground_sweep import highlight_member, member_views, strip_view
+    from ui.playground_sweep import highlight_member, member_views, response_view, strip_view
 
     runner = SweepRunner(RunConfig(hidden=(8,), epochs=4, train_size=40), (0.5, 1.0), num_threads=1)
     runner.start()
@@ -385,6 +385,14 @@ def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
     assert strip.data[0].source == again.data[0].source  # the panels are not drawn again for a new scrub
     base = reuse["strip"]["figures"]["base"]
     assert [a.text for a in highlight_member(base, None).layout.annotations] == ["p = 0.5", "p = 1.0"]
+    # The page's strip (no member in bold) is one figure whatever the scrub: the browser skips it.
+    assert strip_view(runner, None, reuse) is strip_view(runner, None, reuse)
+    # The p-response chart of each scrubbed p is kept while the logs are unchanged, and marks that p.
+    response = response_view(runner, 0.5, {}, reuse)
+    assert response_view(runner, 0.5, {}, reuse) is response and response.layout.shapes[0].x0 == 0.5
+    assert response_view(runner, 1.0, {}, reuse).layout.shapes[0].x0 == 1.0
+    runner.logs.members[0.5].set_state("completed")  # any member's log changing makes a new chart
+    assert response_view(runner, 0.5, {}, reuse) is not response
 
 
 def test_the_sweep_progress_line_counts_the_members_steps():

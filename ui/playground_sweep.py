@@ -140,9 +140,26 @@ def prepare_members(runner: SweepRunner, labels: dict[str, str], preview, reuse:
     threading.Thread(target=build, name="dropviz-sweep-views", daemon=True).start()
 
 
-def response_view(runner: SweepRunner, scrub_keep_p: float | None, labels: dict[str, str]) -> go.Figure:
-    """The p-response chart of the sweep as it is now."""
-    return response_figure(runner.response(), scrub_keep_p, labels)
+def response_view(
+    runner: SweepRunner, scrub_keep_p: float | None, labels: dict[str, str], reuse: dict | None = None
+) -> go.Figure:
+    """The p-response chart of the sweep as it is now. With ``reuse`` (the page's dict) the chart of each
+    scrubbed p is kept while the sweep's logs are unchanged: a scrub back to a p sends the same chart,
+    whose payload is already built."""
+    if reuse is None:
+        return response_figure(runner.response(), scrub_keep_p, labels)
+    key = (runner, response_version(runner), tuple(sorted(labels.items())))
+    cached = reuse.get("response")
+    if cached is None or cached[0] != key:
+        cached = reuse["response"] = (key, {})
+    if scrub_keep_p not in cached[1]:
+        cached[1][scrub_keep_p] = response_figure(runner.response(), scrub_keep_p, labels)
+    return cached[1][scrub_keep_p]
+
+
+def response_version(runner: SweepRunner) -> tuple[int, ...]:
+    """Changes whenever any member's log does (the sweep's own log holds only its start and end)."""
+    return tuple(log.version for log in runner.logs.members.values())
 
 
 def strip_view(
