@@ -602,6 +602,14 @@ class KeepSweep:
 
 # --- cost estimate ------------------------------------------------------------------
 
+
+def sweep_networks(config: RunConfig, keep_grid: Sequence[float] = DEFAULT_KEEP_GRID) -> int:
+    """How many networks a sweep of ``config`` over ``keep_grid`` trains (its members, and a twin of its
+    own where the keep_p = 1.0 member cannot be the twin): what the server's run limits count."""
+    grid = check_keep_grid(keep_grid)
+    return len(grid) + (1 if _needs_separate_twin(config, grid) else 0)
+
+
 _ESTIMATES: dict[tuple, float] = {}
 
 

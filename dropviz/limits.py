@@ -26,12 +26,18 @@ DROPCONNECT_CHUNK_ELEMENTS = 1 << 22  # dropviz.layers.DROPCONNECT_CHUNK_ELEMENT
 class RunCost:
     layer_sizes: tuple[int, ...]
     n_parameters: int  # of one network
-    n_networks: int  # 2 with the twin
+    n_networks: int  # 2 with the twin; a keep-probability sweep's members (its twin among them)
     memory_bytes: int  # estimated peak of the run's tensors, snapshots the views keep included
+    sweep_members: int = 0  # a sweep of that many members trained as one stacked net; 0: a lone run
 
     @property
     def architecture(self) -> str:
         return "-".join(str(size) for size in self.layer_sizes)
+
+    @property
+    def checked_parameters(self) -> int:
+        """What the parameter limit is held against: one network, or a sweep's stacked members together."""
+        return self.n_parameters * self.n_networks if self.sweep_members else self.n_parameters
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,13 @@ class RunTooLarge(ConfigError):
     def __init__(self, cost: RunCost, limits: RunLimits, over: tuple[str, ...]):
         self.cost, self.limits, self.over = cost, limits, over
         problems = []
-        if "parameters" in over:
+        if "parameters" in over and cost.sweep_members:
+            problems.append(
+                f"this p sweep's {cost.n_networks} networks {cost.architecture} have "
+                f"{format_count(cost.checked_parameters)} parameters together, "
+                f"the limit is {format_count(limits.max_parameters)}"
+            )
+        elif "parameters" in over:
             problems.append(
                 f"this run's network {cost.architecture} has {format_count(cost.n_parameters)} parameters, "
                 f"the limit is {format_count(limits.max_parameters)}"
@@ -87,6 +99,7 @@ def estimate_run(
     state_history: int = DEFAULT_STATE_HISTORY,
     probe_size: int = DEFAULT_PROBE_SIZE,
     model_copies: int = 1,
+    sweep_members: int = 0,
 ) -> RunCost:
     """Parameters of one net and an estimate (float32 elements x 4) of the run's peak memory.
 
@@ -94,23 +107,30 @@ def estimate_run(
     (the views analyse copies); per mini-batch and evaluation chunk, four floats per unit
     (pre-activation, activation, mask, gradient); DropConnect's weight masks; and the probe
     activations of ``state_history`` snapshots. Data sets are bounded by the loaders.
+    ``sweep_members`` > 0: a keep-probability sweep of that many networks (dropviz.keep_sweep,
+    its twin among them), each counted as above.
     """
     sizes = (int(n_features), *config.hidden, int(n_classes))
     pairs = list(zip(sizes[:-1], sizes[1:]))
     n_parameters = sum(n_in * n_out + n_out for n_in, n_out in pairs)
-    n_networks = 2 if config.twin else 1
+    n_networks = sweep_members if sweep_members > 0 else (2 if config.twin else 1)
     optimizer_slots = 2 if config.optimizer == "adam" else (1 if config.momentum > 0 else 0)
     elements = n_networks * n_parameters * (2 + optimizer_slots + model_copies)
     elements += n_networks * 4 * config.batch_size * sum(sizes)
     elements += 3 * EVAL_CHUNK * max(sizes)
     if config.method == "dropconnect":
+        masked = max(1, sweep_members)  # the method net, or every sweep member
         if config.dropconnect_mask == "per-batch":
-            elements += 2 * sum(n_in * n_out for n_in, n_out in pairs)  # the masks and the masked weights
+            elements += masked * 2 * sum(n_in * n_out for n_in, n_out in pairs)  # the masks and the masked weights
         else:  # chunked: at most a chunk's masks at once, at least one example's
-            elements += 2 * max(DROPCONNECT_CHUNK_ELEMENTS, max(n_in * n_out for n_in, n_out in pairs))
+            elements += masked * 2 * max(DROPCONNECT_CHUNK_ELEMENTS, max(n_in * n_out for n_in, n_out in pairs))
     elements += (state_history + 1) * n_networks * probe_size * sum(config.hidden)
     return RunCost(
-        layer_sizes=sizes, n_parameters=n_parameters, n_networks=n_networks, memory_bytes=FLOAT_BYTES * elements
+        layer_sizes=sizes,
+        n_parameters=n_parameters,
+        n_networks=n_networks,
+        memory_bytes=FLOAT_BYTES * elements,
+        sweep_members=max(0, sweep_members),
     )
 
 
@@ -118,7 +138,7 @@ def check_run(config: RunConfig, n_features: int, n_classes: int, limits: RunLim
     """The run's cost, or :class:`RunTooLarge` when it exceeds ``limits``."""
     cost = estimate_run(config, n_features, n_classes, **estimate)
     over = []
-    if limits.max_parameters is not None and cost.n_parameters > limits.max_parameters:
+    if limits.max_parameters is not None and cost.checked_parameters > limits.max_parameters:
         over.append("parameters")
     if limits.max_memory_bytes is not None and cost.memory_bytes > limits.max_memory_bytes:
         over.append("memory")

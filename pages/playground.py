@@ -9,6 +9,7 @@ through charts that update in place (ui.live_chart).
 
 import streamlit as st
 
+from dropviz.keep_sweep import sweep_networks
 from dropviz.runner import wait_for_step
 from dropviz.viz.keep_response import standalone_html
 from ui import playground_controls as controls
@@ -80,16 +81,20 @@ if state.pg_url_notices:
     )
 for notice in sidebar.notices:
     st.error(plain(notice), icon="⚠️")
-# What a run may cost on this server (parameters, memory), known before Train.
-size_problem = run_size_problem(config, sidebar.dataset) if sidebar.data_problem is None else None
+sweep_grid = sweeps.grid_for(config)
+# What a run (or the p sweep: all its networks) may cost on this server, known before Train.
+size_problem = (
+    run_size_problem(config, sidebar.dataset, sweep_networks(config, sweep_grid) if page.sweep else 0)
+    if sidebar.data_problem is None
+    else None
+)
 if size_problem:
     st.warning(size_problem, icon="🧮")
 
 # The sweep: trained when Train is pressed if it is quick, else only once the user chose to.
-sweep_grid = sweeps.grid_for(config)
 sweep_seconds = (
     estimate_seconds(config.model_dump_json(), sweep_grid)
-    if page.sweep and sidebar.data_problem is None and sidebar.dataset is None
+    if page.sweep and sidebar.data_problem is None and sidebar.dataset is None and size_problem is None
     else None
 )
 sweep_choice = sweeps.choices.get(sweep_key(config))

@@ -125,3 +125,45 @@ def test_registry_shapes_are_known_without_loading_and_match_the_loaded_data():
         data = load_dataset(name)
         assert dataset_shape(name) == (data.n_features, data.n_classes), name
     assert dataset_shape("fashion-mnist") == (784, 10) and dataset_shape("my.csv") is None
+
+
+def test_a_p_sweep_counts_every_member_network():
+    # 2-10-2 swept over 3 members: 3 nets x 52 x (weights, grads, momentum, one copy) = 624;
+    # batch 32 x 14 units x 4 floats x 3 nets = 5376; eval 122880; states 41 x 3 x 256 x 10 = 314880
+    config = RunConfig(hidden=(10,), batch_size=32)
+    sweep = estimate_run(config, 2, 2, sweep_members=3)
+    assert (sweep.n_networks, sweep.checked_parameters) == (3, 3 * 52)
+    assert sweep.memory_bytes == 4 * (624 + 5376 + 122880 + 314880)
+    limits = RunLimits(max_parameters=100_000)
+    demo = RunConfig()  # 2-128-128-2: 17.2 k parameters alone, 172 k as a sweep of 10
+    assert check_run(demo, 2, 2, limits).n_parameters == 17_154
+    with pytest.raises(RunTooLarge, match="this p sweep's 10 networks 2-128-128-2 have 172 k parameters together"):
+        check_run(demo, 2, 2, limits, sweep_members=10)
+
+
+def test_a_sweep_networks_count_includes_a_twin_of_its_own():
+    from dropviz.keep_sweep import DEFAULT_KEEP_GRID, sweep_networks
+
+    assert sweep_networks(RunConfig(), DEFAULT_KEEP_GRID) == 10  # the p = 1.0 member is the twin
+    assert sweep_networks(RunConfig(keep_p_input=0.8), DEFAULT_KEEP_GRID) == 11
+    assert sweep_networks(RunConfig(), (0.2, 0.4)) == 3
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_playground_counts_the_p_sweep_against_the_limits(monkeypatch, language):
+    monkeypatch.setenv("DROPVIZ_MAX_PARAMETERS", "100000")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = language
+    at.run()
+    assert not at.exception and not at.warning  # the lone run (17.2 k parameters) fits
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"lang": language, "sweep": "1"})
+    at.run()
+    assert not at.exception
+    warning = "\n".join(w.value for w in at.warning)
+    expected = {
+        "en": ("the p sweep's 10 networks 2-128-128-2 have 172 k parameters together", "switch the p sweep off"),
+        "zh": ("p 扫描的 10 个网络 2-128-128-2 共有 172 k 个参数，上限为 100 k", "关闭 p 扫描"),
+    }[language]
+    assert all(text in warning for text in expected), warning
+    assert at.button(key="pg_train").disabled

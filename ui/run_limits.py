@@ -35,6 +35,14 @@ TEXT = {
         "网络 {architecture} 有 {size} 个参数，上限为 {limit}",
     ),
     "too_much_memory": ("it needs about {size} of memory, the limit is {limit}", "约需 {size} 内存，上限为 {limit}"),
+    "too_many_parameters_sweep": (
+        "the p sweep's {n} networks {architecture} have {size} parameters together, the limit is {limit}",
+        "p 扫描的 {n} 个网络 {architecture} 共有 {size} 个参数，上限为 {limit}",
+    ),
+    "sweep_hint": (
+        " Or switch the p sweep off: it trains {n} networks at once.",
+        "或关闭 p 扫描：它同时训练 {n} 个网络。",
+    ),
 }
 
 
@@ -60,21 +68,32 @@ def web_run_limits() -> RunLimits:
     )
 
 
-def run_size_problem(config: RunConfig, dataset) -> str | None:
+def run_size_problem(config: RunConfig, dataset, sweep_members: int = 0) -> str | None:
     """Why this run may not train on this server (both limits named, with the run's size), or None.
 
     ``dataset``: an uploaded CSV's Dataset; registry data sets are sized without loading them.
+    ``sweep_members`` > 0: the run is a p sweep of that many networks (parameters and memory times that).
     """
     t = translator(TEXT)
     shape = (dataset.n_features, dataset.n_classes) if dataset is not None else dataset_shape(config.dataset)
     if shape is None:
         return None
     try:
-        check_run(config, *shape, web_run_limits())
+        check_run(config, *shape, web_run_limits(), sweep_members=sweep_members)
     except RunTooLarge as error:
         cost, limits = error.cost, error.limits
         problems = []
-        if "parameters" in error.over:
+        if "parameters" in error.over and cost.sweep_members:
+            problems.append(
+                t(
+                    "too_many_parameters_sweep",
+                    n=cost.n_networks,
+                    architecture=cost.architecture,
+                    size=format_count(cost.checked_parameters),
+                    limit=format_count(limits.max_parameters),
+                )
+            )
+        elif "parameters" in error.over:
             problems.append(
                 t(
                     "too_many_parameters",
@@ -87,7 +106,8 @@ def run_size_problem(config: RunConfig, dataset) -> str | None:
             problems.append(
                 t("too_much_memory", size=format_bytes(cost.memory_bytes), limit=format_bytes(limits.max_memory_bytes))
             )
-        return t(
+        message = t(
             "too_large", problems="; ".join(problems), env_parameters=MAX_PARAMETERS_ENV, env_memory=MAX_RUN_MB_ENV
         )
+        return message + (t("sweep_hint", n=cost.n_networks) if cost.sweep_members else "")
     return None
