@@ -24,14 +24,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (the experiment command's flags use it too)."""
+    return _whole_number(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _whole_number(text, 0)
 
 
 def _flag(field: str) -> str:
@@ -181,14 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--quiet", action="store_true", help="no progress bar")
     train_parser.add_argument(
         "--max-parameters",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="refuse a network with more parameters (default: no limit)",
     )
     train_parser.add_argument(
         "--max-memory-mb",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="MB",
         help="refuse a run estimated to need more memory (default: this machine's memory)",

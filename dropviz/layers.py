@@ -17,13 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .numpy_dropout import check_keep_p  # one validation of keep_p for numpy and torch alike
-
-
-def check_scaling(scaling: str) -> str:
-    if scaling not in ("inverted", "weight-scaling"):
-        raise ValueError(f"scaling must be 'inverted' or 'weight-scaling', got {scaling!r}")
-    return scaling
+from .validation import check_keep_p, check_scaling  # one validation for numpy and torch alike
 
 
 class Dropout(nn.Module):

@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from dropviz.config import RunConfig, from_mapping, to_query_params, to_text
-from dropviz.numpy_dropout import as_generator, check_keep_p
+from dropviz.validation import as_generator, check_keep_p
 
 # Page files that a section may link to (they are listed in app.py).
 PAGES = {

@@ -20,11 +20,12 @@ The lecture's function takes ``discard_prob = 1 - keep_p``; PyTorch's
 from __future__ import annotations
 
 import linecache
-import numbers
 import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from .validation import SCALINGS, as_generator, check_keep_p, check_scaling
 
 __all__ = [
     "LECTURE_DROPOUT_SOURCE",
@@ -85,55 +86,6 @@ lecture_dropout = _load_lecture_function()
 # The reference implementation
 # --------------------------------------------------------------------------
 
-SCALINGS = ("inverted", "weight-scaling")
-
-
-def check_keep_p(keep_p, name: str = "keep_p") -> float:
-    """Return ``keep_p`` as a float, or raise ValueError if not in (0, 1].
-
-    0 is excluded because a unit that is never kept makes inverted dropout
-    divide by zero and the network output constant; NaN fails the comparison
-    and is rejected too (the lecture's ``discard_prob < 0 or > 1`` lets it in).
-    """
-    if isinstance(keep_p, (bool, np.bool_)) or not isinstance(keep_p, numbers.Real):
-        raise ValueError(
-            f"{name} must be a real number in (0, 1] (probability of keeping a "
-            f"unit; PyTorch nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}"
-        )
-    value = float(keep_p)
-    if not (0.0 < value <= 1.0):
-        raise ValueError(
-            f"{name} must be in (0, 1] (probability of keeping a unit; PyTorch "
-            f"nn.Dropout(p) takes p = 1 - {name}), got {keep_p!r}"
-        )
-    return value
-
-
-def as_generator(rng) -> np.random.Generator:
-    """Accept a ``np.random.Generator`` or an int seed; refuse anything else.
-
-    ``None`` is refused on purpose: silently drawing from OS entropy would make
-    a run irreproducible, and falling back to the global ``np.random`` state is
-    exactly the lecture's defect. Callers that want fresh randomness can pass
-    ``np.random.default_rng()`` explicitly.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
-        if rng < 0:
-            raise ValueError(f"seed must be a non-negative int, got {rng!r}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        "rng must be a numpy.random.Generator or a non-negative int seed "
-        f"(None is not accepted, to keep runs reproducible), got {rng!r}"
-    )
-
-
-def _check_scaling(scaling: str) -> str:
-    if scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
-    return scaling
-
 
 def _as_float_array(x) -> np.ndarray:
     """A float array that never aliases the caller's memory.
@@ -180,7 +132,7 @@ def dropout(x, keep_p, rng, *, scaling: str = "inverted", return_mask: bool = Fa
     True
     """
     keep = check_keep_p(keep_p)
-    _check_scaling(scaling)
+    check_scaling(scaling)
     out = _as_float_array(x)
     if keep == 1.0:
         mask = np.ones(out.shape, dtype=bool)
@@ -202,7 +154,7 @@ def dropout_inference(x, keep_p, scaling: str = "inverted") -> np.ndarray:
     weight-scaling: y = keep_p * x, the expected value of r * x.
     """
     keep = check_keep_p(keep_p)
-    _check_scaling(scaling)
+    check_scaling(scaling)
     out = _as_float_array(x)
     if scaling == "weight-scaling":
         out *= keep

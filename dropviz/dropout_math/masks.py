@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numpy_dropout import as_generator, check_keep_p
+from ..validation import as_generator, check_keep_p
 from .checks import MAX_SUBNETWORK_EXPONENT
 
 # --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numpy_dropout import as_generator
+from ..validation import as_generator
 from .checks import MAX_MC_ELEMENTS, Z_99, _unit_arrays
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numpy_dropout import as_generator, check_keep_p
+from ..validation import as_generator, check_keep_p, check_scaling
 from .checks import MAX_MC_ELEMENTS
 
 # --------------------------------------------------------------------------
@@ -187,8 +187,7 @@ def sgd_dropout_regression(
     """
     X, y = _xy(X, y)
     p = check_keep_p(keep_p)
-    if scaling not in ("weight-scaling", "inverted"):
-        raise ValueError(f"scaling must be 'weight-scaling' or 'inverted', got {scaling!r}")
+    check_scaling(scaling)
     steps, record_every = int(steps), int(record_every)
     if steps < 1 or record_every < 1:
         raise ValueError(f"steps and record_every must be >= 1, got {steps}, {record_every}")

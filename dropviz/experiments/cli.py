@@ -6,33 +6,13 @@ import os
 import pathlib
 import threading
 
+from ..cli import check_device, non_negative_int, positive_int
 from ..config import ConfigError
 from .engines import ENGINES, EngineUnavailable
 from .store import ENV_DB, Store, default_db_path
 from .sweep import DEFAULT_MAX_ATTEMPTS, run_sweep
 
 # --- command line: python -m dropviz experiment ... -------------------------------------------------
-
-
-def _non_negative_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    import argparse
-
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -76,7 +56,7 @@ def add_experiment_arguments(parser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=None,
         help="parallel trials (default: the CPU count; 0 = in this process)",
     )
@@ -91,7 +71,7 @@ def add_experiment_arguments(parser) -> None:
     )
     parser.add_argument(
         "--max-attempts",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_MAX_ATTEMPTS,
         help="tries per trial before it is recorded as failed",
     )
@@ -292,8 +272,6 @@ def check_output_path(path, flag: str) -> None:
 
 def run_experiment_command(args) -> int:
     """The experiment command as ``python -m dropviz`` runs it: its output paths and device checked first."""
-    from ..cli import check_device
-
     if args.db:
         check_output_path(args.db, "--db")
     else:
