@@ -76,10 +76,8 @@ class CohortTrainer(Trainer):
         self._given_masks: tuple | None = None
         self._given_metrics: dict | None = None
         self._given_state: tuple | None = None
-
-    @property
-    def key(self) -> tuple | None:
-        return cohort_key(self.config, self.dataset.n_features, self.dataset.n_classes)
+        # what it stacks with (a mid-run keep_p change keeps it: keep probabilities are per member)
+        self.key = cohort_key(config, self.dataset.n_features, self.dataset.n_classes)
 
     def step(self):
         if self.cohort is not None:  # stepped alone (a single step while paused): take its weights back first
@@ -326,8 +324,8 @@ class Cohort:
                 due_eval.append(number)
             if member._snapshots_after(step):
                 due_state.append(number)
-        if first.record_masks:
-            for number, member in enumerate(members):
+        for number, member in enumerate(members):
+            if member.record_masks:
                 member._given_masks = self._masks(member, number * runs_per_member, shown, keeps, gaussian)
         if due_eval:
             self._evaluate(members, due_eval, runs_per_member)
@@ -371,7 +369,7 @@ class Cohort:
             if noise is None or keeps[slot][layer] >= 1.0:
                 masks.append(None)
                 continue
-            row = noise[slot, 0, torch.as_tensor(member.display[layer])]
+            row = noise[slot, 0, _display_index(member)[layer]]
             masks.append(row.numpy().copy() if gaussian else (row > 0).numpy())
         return tuple(masks)
 
@@ -468,11 +466,17 @@ class Cohort:
                     activations[run] = tuple(layer[at].numpy() for layer in hidden)
                     shown = []
                     for layer, weight in enumerate(self.weights):
-                        rows = torch.as_tensor(member.display[layer + 1])
-                        cols = torch.as_tensor(member.display[layer])
+                        rows, cols = _display_index(member)[layer + 1], _display_index(member)[layer]
                         shown.append(weight.detach()[first_slot + offset][rows][:, cols].numpy())
                     weights[run] = tuple(shown)
                 member._given_state = (activations, weights)
+
+
+def _display_index(member: CohortTrainer) -> list[torch.Tensor]:
+    cached = member.__dict__.get("_cohort_display")
+    if cached is None:
+        cached = member.__dict__["_cohort_display"] = [torch.as_tensor(units) for units in member.display]
+    return cached
 
 
 def _unstacked(value: torch.Tensor, param: torch.Tensor) -> torch.Tensor:

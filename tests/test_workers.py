@@ -17,7 +17,7 @@ import torch
 from dropviz.config import RunConfig
 from dropviz.runner import BackgroundRunner
 from dropviz.train import Trainer
-from dropviz.workers import PoolRunner, TrainerPool
+from dropviz.workers import JobSpec, PoolRunner, RunHost, TrainerPool
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = RunConfig(dataset="moons", hidden=(16, 16), epochs=30, method="dropout", seed=3)  # 60 steps
@@ -134,9 +134,13 @@ def test_closing_a_run_frees_its_slot_and_ends_it_on_the_worker(pool):
     runner.close()
     wait_for(lambda: pool.stats()["resident"] == 0, 10)
     assert log.state == "stopped"
-    step = log.snapshot().step
-    time.sleep(0.3)  # nothing more arrives from a run that has left its worker
-    assert log.snapshot().step == step
+    version = log.version
+    # The worker's last message for a run is that it has gone: after another run's round trip through
+    # the same workers and reader, nothing more has arrived for the closed one.
+    other = PoolRunner(SHORT, pool=pool)
+    other.start()
+    assert other.wait(60) and other.state == "completed"
+    assert log.version == version
 
 
 def test_dropping_a_runner_frees_its_slot(pool):
@@ -236,3 +240,87 @@ def test_a_keep_sweep_trains_on_the_pool_with_the_same_numbers_as_in_a_thread(po
                 assert torch.equal(models[run].state_dict()[name], tensor)
     assert on_pool.response().equals(in_thread.response())
     assert on_pool.member(0.5).trained_dataset is not None
+
+
+# --- compatible runs stacked into one cohort (dropviz.cohort) ----------------------------------------------
+
+
+def numbers(events):
+    """(step, losses) of every Step and (step, metrics) of every Evaluation."""
+    steps = [(e.step, e.losses) for e in events if type(e).__name__ == "Step"]
+    evaluations = [(e.step, e.metrics) for e in events if type(e).__name__ == "Evaluation"]
+    return steps, evaluations
+
+
+def assert_close_numbers(got, want, tolerance=2e-5):
+    """Same steps and evaluations; values within ``tolerance`` (stacked kernels sum in another order)."""
+    (got_steps, got_evals), (want_steps, want_evals) = numbers(got), numbers(want)
+    assert [s for s, _ in got_steps] == [s for s, _ in want_steps]
+    assert [s for s, _ in got_evals] == [s for s, _ in want_evals]
+    for (_, mine), (_, theirs) in zip(got_steps, want_steps):
+        assert mine == pytest.approx(theirs, abs=tolerance)
+    for (_, mine), (_, theirs) in zip(got_evals, want_evals):
+        for run in theirs:
+            assert mine[run] == pytest.approx(theirs[run], abs=tolerance)
+
+
+def test_a_host_stacks_compatible_runs_and_a_paused_one_sits_out_without_holding_the_others():
+    host = RunHost()
+    configs = {run_id: SHORT.changed(seed=seed) for run_id, seed in ((1, 0), (2, 1), (3, 2))}
+    configs[4] = SHORT.changed(hidden=(8,))  # another shape: trains alone
+    for run_id, config in configs.items():
+        host.handle(("add", run_id, JobSpec(Trainer, config), False, 0, None, None))
+    got = {run_id: [] for run_id in configs}
+    largest = 0
+
+    def pump():
+        nonlocal largest
+        host.work()
+        largest = max([largest] + [len(cohort.members) for cohort in host.cohorts.values()])
+        for message in host.take_outbox():
+            if message[0] == "events":
+                got[message[1]].extend(message[2])
+
+    pump()
+    pump()
+    host.handle(("pause", 2))
+    steps_at_pause, others_at_pause = len(numbers(got[2])[0]), len(numbers(got[1])[0])
+    for _ in range(3):
+        pump()
+    assert len(numbers(got[2])[0]) == steps_at_pause  # paused: frozen
+    assert len(numbers(got[1])[0]) > others_at_pause  # the others went on
+    host.handle(("resume", 2))
+    while host.runs:
+        pump()
+    assert largest == 3
+    for run_id, config in configs.items():
+        assert_close_numbers(got[run_id], in_process(config)[1])
+
+
+def test_compatible_runs_on_the_pool_give_their_in_process_numbers_and_share_a_worker():
+    pool = TrainerPool(2, resident_capacity=8)
+    try:
+        stacked = [SHORT.changed(seed=seed) for seed in range(3)]
+        other = [SHORT.changed(hidden=(8,), seed=seed) for seed in range(3)]
+        runners = []
+        for pair in zip(stacked, other):  # pressed alternately, placed by kind
+            for config in pair:
+                runner = PoolRunner(config, pool=pool)
+                runner.start()
+                runners.append((config, runner))
+        hosts = {config.hidden: set() for config, _ in runners}
+        for config, runner in runners:
+            hosts[config.hidden].add(runner.worker_index)
+        assert [len(indices) for indices in hosts.values()] == [1, 1]
+        assert hosts[(16, 16)] != hosts[(8,)]
+        for config, runner in runners:
+            assert runner.wait(60) and runner.state == "completed"
+            snap = runner.snapshot()
+            assert_close_numbers([*snap.steps, *snap.evaluations], in_process(config)[1])
+            trainer = in_process(config)[0]
+            models = runner.copy_models()
+            for run in models:
+                for name, tensor in trainer.models[run].state_dict().items():
+                    torch.testing.assert_close(models[run].state_dict()[name], tensor, atol=2e-5, rtol=0)
+    finally:
+        pool.shutdown()

@@ -14,6 +14,7 @@ from ..config import RunConfig
 from ..data import Dataset, DatasetError
 from ..runner import NewestState, StateChange, StateSkipped, ThinnedHistory
 from .messages import (
+    COHORT_SLICE_SECONDS,
     MASK_HISTORY,
     SLICE_SECONDS,
     STATE_HISTORY,
@@ -41,6 +42,26 @@ def _shared_dataset(config: RunConfig) -> Dataset:
             _DATASETS.popitem(last=False)
     _DATASETS.move_to_end(key)
     return _DATASETS[key]
+
+
+def _job_factory(spec: JobSpec):
+    """A plain Trainer job is built as a CohortTrainer: a Trainer while alone, stackable with its peers."""
+    from ..cohort import CohortTrainer
+    from ..train import Trainer
+
+    return CohortTrainer if spec.factory is Trainer else spec.factory
+
+
+def _stackable(run) -> bool:
+    """A built run that may train stacked now: a cohort job with a key, running, at full speed."""
+    job = run.job
+    return (
+        getattr(job, "key", None) is not None
+        and hasattr(job, "cohort")
+        and not run.paused
+        and not run.max_steps_per_second
+        and not job.done
+    )
 
 
 @dataclass
@@ -76,6 +97,7 @@ class RunHost:
     def __init__(self, slice_seconds: float = SLICE_SECONDS):
         self.slice_seconds = slice_seconds
         self.runs: "collections.OrderedDict[int, _HostedRun]" = collections.OrderedDict()
+        self.cohorts: dict[tuple, Any] = {}  # cohort key -> dropviz.cohort.Cohort
         self.outbox: list[tuple] = []
 
     # commands
@@ -117,7 +139,7 @@ class RunHost:
         spec = run.spec
         try:
             dataset = spec.dataset if spec.dataset is not None else _shared_dataset(spec.config)
-            run.job = spec.factory(spec.config, dataset, **spec.options)
+            run.job = _job_factory(spec)(spec.config, dataset, **spec.options)
         except (DatasetError, ValueError) as error:
             self._fail(run, str(error))
             return False
@@ -135,6 +157,9 @@ class RunHost:
 
     def _drop(self, run: _HostedRun) -> None:
         self.runs.pop(run.run_id, None)
+        cohort = getattr(run.job, "cohort", None)
+        if cohort is not None:
+            cohort.release(run.job)
         self.outbox.append(("gone", run.run_id))
 
     def _end(self, run: _HostedRun, stopped: bool) -> None:
@@ -199,9 +224,8 @@ class RunHost:
         return min(waits) if waits else None
 
     def work(self) -> None:
-        """Train the first runnable run for one slice, then move it to the back of the rotation."""
-        from ..train import Evaluation
-
+        """Train the first runnable run for one slice (with the runs it stacks with), then move it to the
+        back of the rotation."""
         now = time.perf_counter()
         run = next((run for run in self.runs.values() if run.runnable(now)), None)
         if run is None:
@@ -211,12 +235,13 @@ class RunHost:
         self.runs.move_to_end(run.run_id)
         if run.job is None and not self._build(run):
             return
+        if _stackable(run):
+            members = self._cohort_members(run, now)
+            if len(members) >= 2:
+                self._cohort_slice(members)
+                return
         job = run.job
-        if run.keep_change is not None:
-            keep_p, keep_p_input = run.keep_change
-            run.keep_change = None
-            if hasattr(job, "set_keep_p"):
-                job.set_keep_p(keep_p=keep_p, keep_p_input=keep_p_input)
+        self._apply_keep_change(run)
         events: list = []
         deadline = time.perf_counter() + self.slice_seconds
         single = False
@@ -238,6 +263,20 @@ class RunHost:
                 break
             if (single and run.pending_steps <= 0) or time.perf_counter() >= deadline:
                 break
+        self._after_slice(run, events, single)
+
+    def _apply_keep_change(self, run: _HostedRun) -> None:
+        if run.keep_change is not None:
+            keep_p, keep_p_input = run.keep_change
+            run.keep_change = None
+            if hasattr(run.job, "set_keep_p"):
+                run.job.set_keep_p(keep_p=keep_p, keep_p_input=keep_p_input)
+
+    def _after_slice(self, run: _HostedRun, events: list, single: bool) -> None:
+        """Send a run's slice of events (compacted), with its weights when due; drop it if it ended."""
+        from ..train import Evaluation
+
+        job = run.job
         if job.done:
             self._send(run, self._flush_states(run, self._compact(run, events), force=True), weights=job_weights(job))
             self._drop(run)
@@ -252,6 +291,45 @@ class RunHost:
             self._send_weights(run, now, events)
         else:
             self._send(run, events)
+
+    # cohorts: compatible running runs of this host step together as one stacked net
+    def _cohort_members(self, run: _HostedRun, now: float) -> list[_HostedRun]:
+        """The running runs that stack with ``run`` (runs placed but not built yet are built now, so a run
+        pressed a moment after the others joins them at once)."""
+        for waiting in [r for r in self.runs.values() if r.job is None and not r.paused and r.runnable(now)]:
+            self._build(waiting)
+        key = run.job.key
+        return [r for r in self.runs.values() if _stackable(r) and r.job.key == key and not r.job.done]
+
+    def _cohort_slice(self, members: list[_HostedRun]) -> None:
+        from ..cohort import Cohort
+
+        key = members[0].job.key
+        cohort = self.cohorts.get(key)
+        if cohort is None:
+            cohort = self.cohorts[key] = Cohort(key)
+        for run in members:
+            self._apply_keep_change(run)
+        events: dict[int, list] = {run.run_id: [] for run in members}
+        by_job = {id(run.job): run for run in members}
+        # A cohort slice stands for many runs' slices, bounded so that events still flow several times a second.
+        deadline = time.perf_counter() + min(COHORT_SLICE_SECONDS, self.slice_seconds * len(members))
+        try:
+            while True:
+                stepped = cohort.step([run.job for run in members if not run.job.done])
+                for job, batch in stepped.items():
+                    events[by_job[id(job)].run_id].extend(batch)
+                if all(run.job.done for run in members) or time.perf_counter() >= deadline:
+                    break
+        except Exception as error:  # noqa: BLE001 - reported on its runs, the host goes on
+            traceback.print_exc()
+            for run in members:
+                self._send(run, self._compact(run, events[run.run_id]))
+                self._fail(run, f"training failed at step {run.job.step_count}: {type(error).__name__}: {error}")
+            return
+        for run in members:
+            self.runs.move_to_end(run.run_id)
+            self._after_slice(run, events[run.run_id], single=False)
 
     def _send_weights(self, run: _HostedRun, now: float, events: list) -> None:
         run.weights_wanted = False

@@ -15,6 +15,8 @@ BACKENDS = ("process", "thread", "ray")
 SLICE_SECONDS = 0.02
 # At most this often a training run's weights travel to the server for the views that predict.
 WEIGHTS_PERIOD = 0.5
+# A cohort (many runs stacked, see dropviz.cohort) trains for at most this long per turn.
+COHORT_SLICE_SECONDS = 0.2
 WEIGHTS_BYTES_PER_SECOND = 20e6
 DEFAULT_RUNS_PER_HOST = 16
 MASK_HISTORY = 24  # MetricLog's default: the host sends at most this many masks per batch

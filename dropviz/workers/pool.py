@@ -15,6 +15,17 @@ from .messages import DEFAULT_RUNS_PER_HOST, JobSpec, cpu_count
 from .process import HostDied, _ProcessHost
 
 _LOG = logging.getLogger(__name__)
+# What one more run costs a host that already trains a compatible cohort, in lone runs (measured by
+# bench/bench_cohort.py: 30 default runs stacked cost about what 12 alone do).
+STACKED_RUN_COST = 0.4
+
+
+def _placement_key(spec: JobSpec):
+    """Runs with one key can stack on a host (the host decides exactly, knowing the data's shape)."""
+    from ..cohort import cohort_key
+    from ..train import Trainer
+
+    return cohort_key(spec.config) if spec.factory is Trainer else None
 
 
 class _Record:
@@ -138,16 +149,30 @@ class TrainerPool:
     def _resident(self) -> int:
         return sum(1 for record in self._records.values() if record.host is not None and not record.ended)
 
-    def _load(self) -> list[int]:
-        load = [0] * self.size
+    def _load(self) -> list[float]:
+        """Each host's work in lone-run units: a lone run counts 1, a cohort of k stacked runs
+        1 + STACKED_RUN_COST * (k - 1)."""
+        groups: list[collections.Counter] = [collections.Counter() for _ in range(self.size)]
         for record in self._records.values():
             if record.host is not None and not record.ended:
-                load[record.host] += 1
-        return load
+                groups[record.host][_placement_key(record.spec) or ("alone", record.run_id)] += 1
+        return [sum(1 + STACKED_RUN_COST * (count - 1) for count in host.values()) for host in groups]
+
+    def _cost_of_adding(self, index: int, key) -> float:
+        if key is None:
+            return 1.0
+        same = any(
+            record.host == index and not record.ended and _placement_key(record.spec) == key
+            for record in self._records.values()
+        )
+        return STACKED_RUN_COST if same else 1.0
 
     def _place(self, record: _Record) -> None:
+        # The host whose work grows least: a run joins a host where it stacks with compatible runs, unless
+        # another host would still carry less with it.
         load = self._load()
-        index = min(range(self.size), key=lambda i: (load[i], i))
+        key = _placement_key(record.spec)
+        index = min(range(self.size), key=lambda i: (load[i] + self._cost_of_adding(i, key), i))
         record.host, record.queued = index, False
         record.log.set_state("starting")
         try:

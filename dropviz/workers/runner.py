@@ -65,6 +65,12 @@ class PoolRunner:
     def queue_position(self) -> int | None:
         return None if self._run_id is None else self.pool.queue_position(self._run_id)
 
+    @property
+    def worker_index(self) -> int | None:
+        """Which of the pool's hosts trains this run (None before it is placed, or while queued)."""
+        record = None if self._run_id is None else self.pool.run_record(self._run_id)
+        return None if record is None else record.host
+
     def start(self) -> None:
         if self._run_id is None:
             self._submit(paused=False, pending=0)
