@@ -32,7 +32,7 @@ from .config import RunConfig
 from .data import Dataset
 from .layers import check_keep_p, dropconnect_gaussian_inference, dropconnect_linear
 from .models import ACTIVATION_FUNCTIONS, MLP, build_model
-from .run_state import ENDED_STATES
+from .run_state import ENDED_STATES, RunState
 from .runner import LogSnapshot, MetricLog, ThreadRunner, wait_for_first_evaluation
 from .train import (
     EVAL_SUBSAMPLE,
@@ -767,22 +767,24 @@ class SweepRunner(ThreadRunner):
         return sweep.dataset if sweep is not None else None
 
     def response(self) -> pd.DataFrame:
-        """One row per member: keep_p, step and its latest train/test loss and error (NaN before the first)."""
+        """One row per member: keep_p, step and its latest train/test loss and error (NaN before the first);
+        a member that diverged has NaN metrics and the step it diverged at in ``diverged_at`` (else NaN)."""
+        metric_names = ("train_loss", "train_error", "test_loss", "test_error")
         rows = []
         for keep, log in self.logs.members.items():
             evaluation = log.snapshot().latest_evaluation if log.has_evaluation else None
             metrics = evaluation.metrics["method"] if evaluation is not None else {}
+            diverged = log.state == RunState.DIVERGED
             rows.append(
                 {
                     "keep_p": keep,
                     "step": evaluation.step if evaluation is not None else 0,
-                    **{
-                        name: float(metrics.get(name, math.nan))
-                        for name in ("train_loss", "train_error", "test_loss", "test_error")
-                    },
+                    # A diverging member's last evaluation is garbage (1e24 or nan): not a point of the curve.
+                    **{name: math.nan if diverged else float(metrics.get(name, math.nan)) for name in metric_names},
+                    "diverged_at": float(log.step) if diverged else math.nan,
                 }
             )
-        return pd.DataFrame(rows, columns=["keep_p", "step", "train_loss", "train_error", "test_loss", "test_error"])
+        return pd.DataFrame(rows, columns=["keep_p", "step", *metric_names, "diverged_at"])
 
 
 class MemberView:

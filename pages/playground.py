@@ -38,6 +38,7 @@ from ui.playground_views import (
     FINISHED_STATES,
     FIRST_POINT_WAIT_SECONDS,
     applies_live,
+    diverged_runs,
     figure_labels,
     fragment_views,
     latest_markdown,
@@ -336,7 +337,7 @@ def draw_views() -> None:
         if views.curves is not None:
             live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream)
         if not views.metrics.empty:
-            st.markdown(latest_markdown(views.metrics, labels))
+            st.markdown(latest_markdown(views.metrics, labels, diverged_runs(snapshot)))
         started = snapshot.started if snapshot is not None else None
         if started is not None and 0 < started.eval_test_examples < started.final_test_examples:
             st.caption(

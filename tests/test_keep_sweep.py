@@ -245,6 +245,23 @@ def test_sweep_runner_member_views_and_response():
     assert view.trained_dataset is runner.trained_dataset is not None
 
 
+def test_diverged_members_are_no_point_of_the_response_and_say_where_they_diverged():
+    # The default demo's lr 0.1 with the 1/p scaling of p = 0.1 blows up within its first hundred steps.
+    runner = SweepRunner(RunConfig(epochs=100), num_threads=1)
+    runner.start()
+    assert runner.wait(120)
+    response = runner.response().set_index("keep_p")
+    diverged = [keep for keep in runner.keep_grid if runner.member(keep).state == "diverged"]
+    assert 0.1 in diverged and 1.0 not in diverged
+    for keep in runner.keep_grid:
+        row, log = response.loc[keep], runner.member(keep).log
+        if keep in diverged:
+            assert row["diverged_at"] == log.step == runner.member(keep).snapshot().steps[-1].step
+            assert row[["train_loss", "train_error", "test_loss", "test_error"]].isna().all()
+        else:
+            assert np.isnan(row["diverged_at"]) and row[["train_loss", "test_error"]].notna().all()
+
+
 def poll(condition, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -258,8 +275,9 @@ def test_sweep_runner_pause_step_and_stop_show_members_as_far_as_they_got():
     config = RunConfig(**{**SMALL, "epochs": 10_000}, method="dropout")
     runner = SweepRunner(config, (0.5, 1.0), num_threads=1)
     runner.step(3)
-    assert poll(lambda: runner.member(0.5).snapshot().step >= 3)
-    time.sleep(0.2)  # no further step comes while paused
+    member_log = runner.member(0.5).log
+    assert member_log.wait_until(lambda log: log.step >= 3, 30)
+    assert not member_log.wait_until(lambda log: log.step > 3, 0.2)  # no further step comes while paused
     assert runner.state == "paused" and runner.member(0.5).snapshot().step == 3
     runner.resume()
     assert runner.member(1.0).wait_for_evaluation(30)

@@ -4,8 +4,10 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
+from dropviz.config import RunConfig
 from dropviz.models import MLP
 from dropviz.viz.keep_response import boundary_strip_figure, response_figure, standalone_html
 from dropviz.viz.playground import boundary_panel_pixels
@@ -110,6 +112,71 @@ def test_response_chart_marks_the_scrubbed_p_and_leaves_gaps_for_members_not_eva
     assert [shape.x0 for shape in fig.layout.shapes] == [0.5, 0.5]
     assert "not the paper's" in fig.layout.title.text and "2 of 3 members evaluated" in fig.layout.title.text
     assert fig.layout.yaxis.type == "log"  # a diverged member (huge loss) must not flatten the others
+
+
+@pytest.mark.parametrize("language", [0, 1])
+def test_a_diverged_member_is_named_with_its_step_in_the_chart_and_the_table_not_as_nan(language):
+    from dropviz.runner import LogSnapshot
+    from dropviz.train import Step
+    from dropviz.viz.playground import curves_figure
+    from ui.playground_sweep import response_labels
+    from ui.playground_text import TEXT
+    from ui.playground_views import diverged_runs, figure_labels, latest_markdown
+
+    t = lambda key, **fmt: TEXT[key][language].format(**fmt)  # noqa: E731 - the page's translator, one language
+    nan = np.nan
+    frame = pd.DataFrame(
+        {
+            "keep_p": [0.1, 0.2, 1.0],
+            "step": [54, 54, 200],
+            "train_loss": [nan, nan, 0.1],
+            "train_error": [nan, nan, 0.0],
+            "test_loss": [nan, nan, 0.8],
+            "test_error": [nan, nan, 0.2],
+            "diverged_at": [55.0, 57.0, nan],
+        }
+    )
+    fig = response_figure(frame, 1.0, response_labels(t))
+    title = fig.layout.title.text
+    expected = [t("r_diverged", keep_p="0.1", step=55), t("r_diverged", keep_p="0.2", step=57)]
+    assert all(text in title for text in expected) and "nan" not in title
+    assert t("r_sub", done=3, total=3) in title  # a diverged member counts as done
+    marks = [a for a in fig.layout.annotations if a.text == "✕"]
+    assert sorted((a.x, a.hovertext) for a in marks) == sorted([(0.1, expected[0]), (0.2, expected[1])] * 2)
+    # The scrubbed member's table and curves: "diverged at step 55", not nan or a gap of 1e24.
+    snapshot = LogSnapshot(
+        version=1,
+        state="diverged",
+        message="",
+        started=None,
+        steps=(Step(54, 27.0, {"method": 3.0, "baseline": 0.1}), Step(55, 27.5, {"method": nan, "baseline": 0.1})),
+        evaluations=(),
+        masks=(),
+        latest_state=None,
+        state_history=(),
+        samples_per_second=0.0,
+        step=55,
+        epoch=27.5,
+    )
+    assert diverged_runs(snapshot) == {"method": 55}
+    labels = figure_labels(t, RunConfig())
+    metrics = pd.DataFrame(
+        [
+            {
+                "step": 54,
+                "epoch": 27.0,
+                **{
+                    f"{run}_{name}": value
+                    for run, value in (("method", 1e24), ("baseline", 0.1))
+                    for name in ("train_loss", "train_error", "test_loss", "test_error")
+                },
+            }
+        ]
+    )
+    table = latest_markdown(metrics, labels, diverged_runs(snapshot))
+    assert t("f_diverged_at", step=55) in table and "1e+24" not in table and "nan" not in table
+    curves = curves_figure(metrics, labels, diverged=diverged_runs(snapshot))
+    assert t("f_diverged_at", step=55) in curves.layout.title.text and "+nan" not in curves.layout.title.text
 
 
 def test_boundary_strip_has_one_panel_per_member_in_p_order_with_the_scrubbed_one_bold():

@@ -228,6 +228,7 @@ def response_labels(t) -> dict[str, str]:
         "scrubbed": t("r_scrubbed", keep_p="{keep_p}"),
         "response_title": t("r_title"),
         "response_sub": t("r_sub", done="{done}", total="{total}"),
+        "diverged": t("r_diverged", keep_p="{keep_p}", step="{step}"),
     }
 
 

@@ -351,4 +351,6 @@ TEXT = {
         "这份数据的 p 响应（你的训练，不是论文的图）",
     ),
     "r_sub": ("{done} of {total} members evaluated", "已评估 {done} / {total} 个成员"),
+    "r_diverged": ("p = {keep_p} diverged at step {step}", "p = {keep_p} 在第 {step} 步发散"),
+    "f_diverged_at": ("diverged at step {step}", "在第 {step} 步发散"),
 }

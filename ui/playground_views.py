@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -118,6 +119,7 @@ def figure_labels(t: Callable[..., str], config: RunConfig) -> dict[str, str]:
     labels["keep_subtitle"] = t("f_keep_subtitle", keep_p="{keep_p}")
     labels["keep_change"] = t("keep_change", old="{old}", new="{new}")
     labels["keep_change_input"] = t("keep_change_input", old="{old}", new="{new}")
+    labels["diverged_at"] = t("f_diverged_at", step="{step}")
     for key in ("duplicates", "sampled", "all", "counted", "layer"):
         labels[f"u_{key}"] = t(
             f"u_{key}",
@@ -155,6 +157,16 @@ def keep_change_marks(snapshot: LogSnapshot, labels: dict[str, str]) -> list[tup
     return marks
 
 
+def diverged_runs(snapshot: LogSnapshot | None) -> dict[str, int]:
+    """Run -> the step it diverged at, for a run (or sweep member) that ended diverged: the runs whose
+    loss at its last step was not finite (the method where none is recorded)."""
+    if snapshot is None or snapshot.state != "diverged" or not snapshot.steps:
+        return {}
+    last = snapshot.steps[-1]
+    bad = [run for run, value in last.losses.items() if not math.isfinite(value)]
+    return {run: last.step for run in bad or ["method"]}
+
+
 def live_curves(snapshot: LogSnapshot, config: RunConfig, frame: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
     """The learning curves of a snapshot: evaluations, the smoothed mini-batch loss from the first step,
     the mid-run keep-p changes, and the keep probability they are of in the title."""
@@ -167,6 +179,7 @@ def live_curves(snapshot: LogSnapshot, config: RunConfig, frame: pd.DataFrame, l
         smoothed=smoothed_losses(snapshot.steps, max_points=CURVE_POINTS),
         keep_changes=keep_change_marks(snapshot, labels),
         subtitle=subtitle,
+        diverged=diverged_runs(snapshot),
     )
 
 
@@ -409,9 +422,10 @@ def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) 
     return mask_matrix_figure(n_out, n_in, keep_p, seed=seed, labels=dict(labels))
 
 
-def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
+def latest_markdown(frame: pd.DataFrame, labels: dict[str, str], diverged: dict[str, int] | None = None) -> str:
     """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh):
-    one row per run, loss and error each as "train / test"."""
+    one row per run, loss and error each as "train / test"; a run in ``diverged`` (run -> step) says
+    where it diverged instead of its last numbers."""
     if frame.empty:
         return ""
     last = frame.iloc[-1]
@@ -420,8 +434,12 @@ def latest_markdown(frame: pd.DataFrame, labels: dict[str, str]) -> str:
         f"| | {labels.get('loss', 'loss')}: {train} / {test} | {labels.get('error', 'error')}: {train} / {test} |",
         "|---|---:|---:|",
     ]
+    diverged = diverged or {}
     for run in ("method", "baseline"):
-        if f"{run}_test_loss" in frame:
+        if run in diverged:
+            text = labels.get("diverged_at", "diverged at step {step}").format(step=diverged[run])
+            lines.append(f"| {labels.get(run, run)} | {text} | |")
+        elif f"{run}_test_loss" in frame:
             lines.append(
                 f"| {labels.get(run, run)} | {last[f'{run}_train_loss']:.4f} / {last[f'{run}_test_loss']:.4f} | "
                 f"{last[f'{run}_train_error']:.1%} / {last[f'{run}_test_error']:.1%} |"

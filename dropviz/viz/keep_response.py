@@ -25,6 +25,7 @@ DEFAULT_LABELS = {
     "scrubbed": "p = {keep_p}",
     "response_title": "This data's p-response (your run, not the paper's figure)",
     "response_sub": "{done} of {total} members evaluated",
+    "diverged": "p = {keep_p} diverged at step {step}",
 }
 
 
@@ -66,7 +67,10 @@ def response_figure(
                     "hovertemplate": f"p %{{x:.2f}} · {text[split]} %{{y:.3f}}<extra></extra>",
                 }
             )
-    done = int(np.isfinite(frame["test_loss"].to_numpy(np.float64)).sum()) if "test_loss" in frame else 0
+    diverged = frame[np.isfinite(frame["diverged_at"].to_numpy(np.float64))] if "diverged_at" in frame else frame[:0]
+    done = (
+        int(np.isfinite(frame["test_loss"].to_numpy(np.float64)).sum()) + len(diverged) if "test_loss" in frame else 0
+    )
     shapes = []
     if scrub_keep_p is not None:
         for col in (1, 2):
@@ -101,9 +105,31 @@ def response_figure(
     # Log scale: a member that diverged (p too small for the learning rate) would flatten all the others.
     layout["yaxis"].update(title={"text": text["loss"]}, type="log")
     layout["yaxis2"].update(title={"text": text["error"]}, tickformat=".0%", rangemode="tozero")
+    # A diverged member is no point of the curves: a red ✕ at the foot of each panel, and named in the subtitle.
+    notes = [
+        text["diverged"].format(keep_p=keep_label(float(row.keep_p)), step=int(row.diverged_at))
+        for row in diverged.itertuples()
+    ]
+    for row, note in zip(diverged.itertuples(), notes):
+        for col in (1, 2):
+            suffix = "" if col == 1 else str(col)
+            layout["annotations"].append(
+                {
+                    "text": "✕",
+                    "hovertext": note,
+                    "x": float(row.keep_p),
+                    "xref": f"x{suffix}",
+                    "y": 0.0,
+                    "yref": f"y{suffix} domain",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 14, "color": "#d62728"},
+                }
+            )
+    subtitle = " · ".join([text["response_sub"].format(done=done, total=len(frame)), *notes])
     layout.update(
         title={
-            "text": f"{text['response_title']}<br><sup>{text['response_sub'].format(done=done, total=len(frame))}</sup>",
+            "text": f"{text['response_title']}<br><sup>{subtitle}</sup>",
             "font": {"size": 13},
         },
         shapes=shapes,

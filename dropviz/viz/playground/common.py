@@ -53,6 +53,7 @@ DEFAULT_LABELS = {
     "lines": "lines under each image: {order}",
     "batch_loss": "mini-batch loss (smoothed)",
     "no_eval_yet": "mini-batch loss until the first evaluation",
+    "diverged_at": "diverged at step {step}",
 }
 
 

@@ -76,6 +76,7 @@ def curves_figure(
     smoothed: pd.DataFrame | None = None,
     keep_changes: Sequence[tuple[float, str]] = (),
     subtitle: str = "",
+    diverged: Mapping[str, int] | None = None,
 ) -> go.Figure:
     """Train/test loss (left) and error (right); method solid, twin dashed; gap shaded per run.
 
@@ -172,7 +173,14 @@ def curves_figure(
         layout["yaxis2"]["range"] = [0, 1]
         layout["xaxis"]["range"] = layout["xaxis2"]["range"] = [0, 1]
     gaps = latest_gaps(frame)
-    title = " · ".join(f"{text[run]} {gap:+.3f}" for run, gap in gaps.items())
+    diverged = diverged or {}
+    # A run that diverged (``diverged``: run -> step) says so instead of a gap of nan or 1e24.
+    title = " · ".join(
+        f"{text[run]} {text['diverged_at'].format(step=diverged[run])}"
+        if run in diverged
+        else f"{text[run]} {gap:+.3f}"
+        for run, gap in gaps.items()
+    )
     heading = f"{subtitle} · {text['gap']}" if subtitle else text["gap"]
     if title:
         title_text = f"{heading}<br><sup>{title}</sup>"
