@@ -32,8 +32,11 @@ function poller(url) {
         for (const callback of [...p.subs.values()]) callback(answer, since, generation === p.generation);
         if (generation === p.generation && answer.run === p.run) p.since = Math.max(p.since, answer.last_step);
       }
-      // The next poll waits a full period after this answer: a slow server is asked less often.
-      if (!answer || ["queued", "starting", "running"].includes(answer.state)) p.kick(p.period);
+      // The next poll waits a full period after this answer: a slow server is asked less often, and a
+      // tab in the background (a student on another page) every 2 s.
+      if (!answer || ["queued", "starting", "running"].includes(answer.state)) {
+        p.kick(document.hidden ? Math.max(2000, p.period) : p.period);
+      }
     };
   }
   return p;

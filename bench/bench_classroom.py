@@ -179,7 +179,7 @@ async def run(args) -> None:
     load_before = "{:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
     port = free_port()
     env = {"DROPVIZ_TRAINER_BACKEND": args.backend} if args.backend else {}
-    server = start_server(port, env=env)
+    server = start_server(port, env=env, script=args.entry)
     rows: list[tuple[str, str, str]] = []
     health = HealthProbe(port)
     try:
@@ -272,7 +272,7 @@ async def run(args) -> None:
     rows.append(
         (
             "sessions (drawing charts)",
-            f"{n} ({min(args.drawing, n)}); seeds "
+            f"{n} ({min(args.drawing, n)}) on {args.entry}; seeds "
             f"{'0..' + str(n - 1) if args.distinct_seeds else 'all 0'}; Train presses within {spread:.2f} s",
             "",
         )
@@ -362,6 +362,12 @@ def main() -> None:
         choices=("process", "thread", "ray"),
         default=None,
         help="DROPVIZ_TRAINER_BACKEND for the server (default: the app's)",
+    )
+    parser.add_argument(
+        "--entry",
+        choices=("serve.py", "app.py"),
+        default="serve.py",
+        help="server entry: serve.py (live route, as make run) or app.py (fragment refreshes only: the baseline)",
     )
     parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds after the first page load")

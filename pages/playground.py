@@ -17,7 +17,7 @@ from ui.downloads import deferred, source_view, sweep_view
 from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_plotly_chart, live_progress, stream_available
-from ui.live_stream import live_views_seconds, stream_spec, views_interval_stale
+from ui.live_stream import live_predictions_seconds, live_views_seconds, stream_spec, views_interval_stale
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
     COARSE_GRID,
@@ -290,8 +290,7 @@ def draw_views() -> None:
         preview,
         first_frame=state.pop("pg_first_frame", False),
         reuse=reuse,
-        # In stream mode each rerun is a second or more apart: the model views are redrawn with it.
-        predictions_every=predictions_seconds(REFRESH_SECONDS if streaming else refresh_every),
+        predictions_every=live_predictions_seconds(refresh_every) if streaming else predictions_seconds(refresh_every),
     )
     # Stream mode: the browser polls the live route for new curve points and the progress line
     # (ui.live_stream); this fragment reruns only for the views the server draws.

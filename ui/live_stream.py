@@ -203,3 +203,12 @@ def views_interval_stale(current: float) -> bool:
     return (needed > current * 1.2 and current < VIEWS_MAX_SECONDS) or (
         current > VIEWS_MIN_SECONDS and needed < current * 0.6
     )
+
+
+def live_predictions_seconds(views_every: float) -> float:
+    """How often a stream-mode fragment run redraws the views drawn from the nets (boundary, unit maps,
+    image predictions): with every run on a quiet server, every other run once several pages train
+    (they are most of a run's cost: half of the server's CPU at 8 sessions, by py-spy)."""
+    from ui.session import REGISTRY
+
+    return views_every * (0.5 if REGISTRY.load() <= 1 else 1.5)

@@ -37,13 +37,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+def start_server(port: int, env: dict | None = None, script: str = "serve.py") -> subprocess.Popen:
+    # serve.py: app.py plus the live route (ui.live_stream), as `make run` starts it; app.py alone for
+    # the benchmarks' baseline (pages refresh through their fragment only).
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "serve.py"),  # app.py plus the live route (ui.live_stream), as `make run` starts it
+        str(ROOT / script),
         "--server.address",
         "127.0.0.1",
         "--server.port",
