@@ -619,12 +619,15 @@ def estimate_sweep_seconds(
     dataset: Dataset | None = None,
     *,
     probe_steps: int = 3,
+    cached: bool = True,
 ) -> float:
     """Seconds the whole sweep (evaluations included) would take on this machine.
 
     Measured, not modelled: a few real sweep steps and one evaluation on a synthetic data set of the
     run's shape, scaled to the run's step and evaluation counts (so per-example DropConnect's cost,
-    memory traffic and per-step overhead are all in it). Cached per configuration and grid.
+    memory traffic and per-step overhead are all in it). Timed in the calling thread's CPU time, not
+    wall time: other work on the machine (other sessions' runs) would otherwise make the same sweep
+    look several times slower. Cached per configuration and grid (``cached=False`` measures again).
     """
     grid = check_keep_grid(keep_grid)
     if dataset is None:
@@ -636,7 +639,7 @@ def estimate_sweep_seconds(
     n_train, n_features = dataset.x_train.shape
     n_test = dataset.x_test.shape[0]
     key = (config.model_dump_json(), grid, n_train, n_features, n_test, dataset.n_classes)
-    if key in _ESTIMATES:
+    if cached and key in _ESTIMATES:
         return _ESTIMATES[key]
     generator = torch.Generator().manual_seed(0)
     batch = min(config.batch_size, n_train)
@@ -655,14 +658,14 @@ def estimate_sweep_seconds(
     probe_config = config.model_copy(update={"epochs": 1000, "train_size": None})
     sweep = KeepSweep(probe_config, grid, synthetic, record_masks=True, eval_every=10**9, eval_subsample=None)
     sweep.step()  # warm-up (allocations, first-call dispatch)
-    started = time.perf_counter()
+    started = time.thread_time()
     for _ in range(probe_steps):
         sweep.step()
-    per_step = (time.perf_counter() - started) / probe_steps
-    started = time.perf_counter()
+    per_step = (time.thread_time() - started) / probe_steps
+    started = time.thread_time()
     sweep.evaluate_members(full=True)
     sweep.state_snapshot()
-    per_eval_point = (time.perf_counter() - started) / (sweep._eval_sets[True][0].shape[0] + sweep.probe.shape[0])
+    per_eval_point = (time.thread_time() - started) / (sweep._eval_sets[True][0].shape[0] + sweep.probe.shape[0])
 
     # The real run's counts.
     steps_per_epoch = math.ceil(n_train / batch)

@@ -1,6 +1,8 @@
 """The keep-probability sweep: shared start and batches, the p = 1 member is the twin, every method, runner views."""
 
 import math
+import statistics
+import threading
 import time
 
 import numpy as np
@@ -285,6 +287,28 @@ def test_sweep_runner_pause_step_and_stop_show_members_as_far_as_they_got():
     assert runner.wait(5)
     assert runner.state == "stopped" and runner.member(0.5).state == "stopped"
     assert runner.member(0.5).snapshot().step > 3
+
+
+def test_estimate_is_cpu_time_so_a_busy_machine_does_not_inflate_it():
+    config = RunConfig(epochs=50)
+    quiet = statistics.median(estimate_sweep_seconds(config, cached=False) for _ in range(3))
+    stop = threading.Event()
+
+    def busy():  # matrix products release the GIL: three threads fight this test's for the two cores
+        a = torch.randn(256, 256)
+        while not stop.is_set():
+            a @ a
+
+    threads = [threading.Thread(target=busy, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        loaded = statistics.median(estimate_sweep_seconds(config, cached=False) for _ in range(3))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert 0.6 < loaded / quiet < 1.7, (quiet, loaded)  # timed in wall time it was 3.4x here
 
 
 def test_estimate_grows_with_the_grid_and_per_example_dropconnect_costs_more():
