@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .playground import SPLIT_COLOUR, boundary_panel_image, live_figure, panels_layout
-from .playground.boundary import _dots_layer, _panel_size
-from .playground.common import _axis_ref
+from .playground.boundary import _dots_layer, _panel_size, picture_panel
+from .playground.common import _axis_ref, line_label, vertical_line
 
 STRIP_PIXELS = 150  # pixels across one small-multiple boundary
 
@@ -74,31 +74,9 @@ def response_figure(
     shapes = []
     if scrub_keep_p is not None:
         for col in (1, 2):
-            suffix = "" if col == 1 else str(col)
-            shapes.append(
-                {
-                    "type": "line",
-                    "xref": f"x{suffix}",
-                    "yref": f"y{suffix} domain",
-                    "x0": scrub_keep_p,
-                    "x1": scrub_keep_p,
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#555555", "width": 2, "dash": "dot"},
-                }
-            )
+            shapes.append(vertical_line(scrub_keep_p, col, {"color": "#555555", "width": 2, "dash": "dot"}))
         layout["annotations"].append(
-            {
-                "text": text["scrubbed"].format(keep_p=keep_label(scrub_keep_p)),
-                "x": scrub_keep_p,
-                "xref": "x",
-                "y": 1.0,
-                "yref": "y domain",
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
-                "font": {"size": 12, "color": "#555555"},
-            }
+            line_label(scrub_keep_p, text["scrubbed"].format(keep_p=keep_label(scrub_keep_p)), "#555555", 12)
         )
     for suffix in ("", "2"):
         layout[f"xaxis{suffix}"].update(title={"text": text["keep_p"]}, range=[0.0, 1.05], dtick=0.1)
@@ -218,24 +196,9 @@ def boundary_strip_figure(
         source, width, height = boundary_panel_image(
             probs, x_range, y_range, x_train, y_train, empty, np.zeros(0), pixels=pixels, dots=dots_by_range[key]
         )
-        dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
         traces.append(
-            {
-                "type": "image",
-                **_axis_ref(col),
-                "name": f"p={keep_label(keep)} regions",
-                "source": source,
-                "x0": x_range[0] + dx / 2,
-                "dx": dx,
-                "y0": y_range[0] + dy / 2,
-                "dy": dy,
-                "hoverinfo": "skip",
-            }
+            picture_panel(layout, col, f"p={keep_label(keep)} regions", source, width, height, x_range, y_range)
         )
-        suffix = "" if col == 1 else str(col)
-        bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
-        layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
-        layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
     # Rows as tall as a panel is on a ~1,000-pixel-wide page, plus room for the titles.
     panel_height = 1000 / columns * aspect
     layout.update(

@@ -175,6 +175,27 @@ def boundary_panel_pixels(trace) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
 
 
+def picture_panel(layout: dict, col: int, name: str, source: str, width: int, height: int, x_range, y_range) -> dict:
+    """The image trace that lays a ``width`` x ``height`` picture over panel ``col``'s data ranges, its
+    axes in ``layout`` made bare and kept to the picture's aspect (a boundary panel, a strip panel)."""
+    dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
+    suffix = "" if col == 1 else str(col)
+    bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
+    layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
+    layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
+    return {
+        "type": "image",
+        **_axis_ref(col),
+        "name": name,
+        "source": source,
+        "x0": x_range[0] + dx / 2,
+        "dx": dx,
+        "y0": y_range[0] + dy / 2,
+        "dy": dy,
+        "hoverinfo": "skip",
+    }
+
+
 def boundary_figure(
     grids: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     x_train: np.ndarray,
@@ -218,24 +239,7 @@ def boundary_figure(
             )
             if probs is None:
                 untrained_by_range[key] = (source, width, height)
-        dx, dy = (x_range[1] - x_range[0]) / width, (y_range[1] - y_range[0]) / height
-        traces.append(
-            {
-                "type": "image",
-                **_axis_ref(col),
-                "name": f"{run} regions",
-                "source": source,
-                "x0": x_range[0] + dx / 2,
-                "dx": dx,
-                "y0": y_range[0] + dy / 2,
-                "dy": dy,
-                "hoverinfo": "skip",
-            }
-        )
-        suffix = "" if col == 1 else str(col)
-        bare = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "autorange": False}
-        layout[f"xaxis{suffix}"].update(range=list(x_range), **bare)
-        layout[f"yaxis{suffix}"].update(range=list(y_range), scaleanchor=f"x{suffix}", **bare)
+        traces.append(picture_panel(layout, col, f"{run} regions", source, width, height, x_range, y_range))
     layout["annotations"].append(
         {
             "text": f"● {text['train']}    ○ {text['test']}",

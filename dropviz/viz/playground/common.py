@@ -105,3 +105,34 @@ def live_figure(data: list[dict], layout: dict, frames: list[dict] | None = None
 
 def _axis_ref(col: int) -> dict[str, str]:
     return {"xaxis": f"x{col if col > 1 else ''}", "yaxis": f"y{col if col > 1 else ''}"}
+
+
+def vertical_line(x: float, col: int, line: dict) -> dict:
+    """A shape: a vertical line at data ``x`` across the whole height of panel ``col`` (1-based)."""
+    suffix = "" if col == 1 else str(col)
+    return {
+        "type": "line",
+        "xref": f"x{suffix}",
+        "yref": f"y{suffix} domain",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": line,
+    }
+
+
+def line_label(x: float, text: str, colour: str, size: int, **style) -> dict:
+    """An annotation: ``text`` beside the top of a :func:`vertical_line` at ``x`` in the first panel."""
+    return {
+        "text": text,
+        "x": x,
+        "xref": "x",
+        "y": 1.0,
+        "yref": "y domain",
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "font": {"size": size, "color": colour},
+        **style,
+    }

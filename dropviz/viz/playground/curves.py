@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import RUN_STYLE, SPLIT_COLOUR, _axis_ref, _labels, live_figure, panels_layout
+from .common import RUN_STYLE, SPLIT_COLOUR, _axis_ref, _labels, line_label, live_figure, panels_layout, vertical_line
 
 METRIC_COLUMNS = ("train_loss", "train_error", "test_loss", "test_error")
 
@@ -136,33 +136,9 @@ def curves_figure(
     shapes = []
     for epoch, label in keep_changes:
         for col in (1, 2):
-            suffix = "" if col == 1 else str(col)
-            shapes.append(
-                {
-                    "type": "line",
-                    "xref": f"x{suffix}",
-                    "yref": f"y{suffix} domain",
-                    "x0": epoch,
-                    "x1": epoch,
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#6d3fc0", "width": 1.5, "dash": "dash"},
-                }
-            )
+            shapes.append(vertical_line(epoch, col, {"color": "#6d3fc0", "width": 1.5, "dash": "dash"}))
         layout["annotations"].append(
-            {
-                "text": label,
-                "x": epoch,
-                "xref": "x",
-                "y": 1.0,
-                "yref": "y domain",
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
-                "textangle": 0,
-                "font": {"size": 11, "color": "#6d3fc0"},
-                "bgcolor": "rgba(255,255,255,0.7)",
-            }
+            line_label(epoch, label, "#6d3fc0", 11, textangle=0, bgcolor="rgba(255,255,255,0.7)")
         )
     layout["shapes"] = shapes
     layout["xaxis"]["title"] = layout["xaxis2"]["title"] = {"text": text["epoch"]}
