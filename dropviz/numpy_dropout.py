@@ -172,7 +172,11 @@ class LectureDefect:
 
     key: str  # short identifier, e.g. "global-seed"; its name and explanation are text (ui/text/lecture.py)
     code: str  # the snippet that was executed to observe it
-    outcome: str  # what actually happened, computed at call time
+    # What actually happened, computed at call time: which sentence ("outcome.<case>" in ui/text/lecture.py),
+    # the numbers and texts it quotes, and for each either-or word of it the word's key ("word.<key>").
+    case: str
+    values: dict
+    words: dict
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -216,20 +220,22 @@ np.random.seed(123); lecture_dropout(np.ones(4), seed=None); b = np.random.rand(
 """
 
 
-def _seed_outcome(ns: dict) -> str:
+def _seed_outcome(ns: dict) -> tuple[str, dict, dict]:
     reseeded = ns["next_after_call"] == ns["next_after_seed0"]
-    return (
-        f"np.random.seed(0) returned {ns['returned']!r}, so the local `seed` "
-        f"is {ns['returned']!r} afterwards. After the call with seed=0 the "
-        f"caller's next np.random.rand() was {ns['next_after_call']:.6f}; "
-        f"{'the same as' if reseeded else 'different from'} the value after "
-        f"np.random.seed(0) ({ns['next_after_seed0']:.6f}) instead of "
-        f"{ns['next_if_untouched']:.6f} from the caller's seed 123: the global "
-        f"generator {'was' if reseeded else 'was not'} reseeded. With "
-        f"seed=None it reseeds from OS entropy: two identical runs after "
-        f"np.random.seed(123) gave next draws {ns['a']:.6f} and {ns['b']:.6f} "
-        f"({'equal' if ns['a'] == ns['b'] else 'not equal'})."
-    )
+    values = {
+        "returned": repr(ns["returned"]),
+        "after_call": ns["next_after_call"],
+        "after_seed0": ns["next_after_seed0"],
+        "untouched": ns["next_if_untouched"],
+        "a": ns["a"],
+        "b": ns["b"],
+    }
+    words = {
+        "relation": "same_as" if reseeded else "different_from",
+        "reseeded": "was" if reseeded else "was_not",
+        "equal": "equal" if ns["a"] == ns["b"] else "not_equal",
+    }
+    return "global-seed", values, words
 
 
 _INPLACE_CODE = """\
@@ -241,13 +247,13 @@ same_object = y is x
 """
 
 
-def _inplace_outcome(ns: dict) -> str:
+def _inplace_outcome(ns: dict) -> tuple[str, dict, dict]:
     changed = not np.array_equal(ns["before"], ns["after"])
-    return (
-        f"caller's x before: {_fmt(ns['before'])}; after: {_fmt(ns['after'])} "
-        f"({'modified in place' if changed else 'unchanged'}); the returned "
-        f"array {'is' if ns['same_object'] else 'is not'} the caller's x."
-    )
+    words = {
+        "changed": "modified_in_place" if changed else "unchanged",
+        "identity": "is" if ns["same_object"] else "is_not",
+    }
+    return "in-place", {"before": _fmt(ns["before"]), "after": _fmt(ns["after"])}, words
 
 
 _INT_CODE = """\
@@ -262,20 +268,25 @@ after = x.copy()
 """
 
 
-def _int_outcome(ns: dict) -> str:
+def _int_outcome(ns: dict) -> tuple[str, dict, dict]:
     before, after, error = ns["before"], ns["after"], ns["error"]
     touched = not np.array_equal(before, after)
     if error is not None:
-        return (
-            f"raised {type(error).__name__}: {error}. The line `x *= "
-            f"random_tensor` had already run, so the caller's int array was "
-            f"{'left masked but not rescaled' if touched else 'left as it was'}:"
-            f" {_fmt(before)} -> {_fmt(after)} (numpy {np.__version__})."
-        )
-    return (
-        f"no error; result dtype {np.asarray(ns['result']).dtype}: "
-        f"{_fmt(before)} -> {_fmt(ns['result'])} (numpy {np.__version__})."
-    )
+        values = {
+            "error_type": type(error).__name__,
+            "error": str(error),
+            "before": _fmt(before),
+            "after": _fmt(after),
+            "numpy": np.__version__,
+        }
+        return "integer-input.raised", values, {"left": "left_masked" if touched else "left_as_it_was"}
+    values = {
+        "dtype": str(np.asarray(ns["result"]).dtype),
+        "before": _fmt(before),
+        "result": _fmt(ns["result"]),
+        "numpy": np.__version__,
+    }
+    return "integer-input.no-error", values, {}
 
 
 _ZERO_KEEP_CODE = """\
@@ -284,14 +295,16 @@ result = lecture_dropout(x.copy(), discard_prob=1.0, seed=0)
 """
 
 
-def _zero_keep_outcome(ns: dict) -> str:
+def _zero_keep_outcome(ns: dict) -> tuple[str, dict, dict]:
     res = ns["result"]
-    warned = "; ".join(ns["_warnings"]) or "no warning"
-    return (
-        f"keep_prob = 0, every element was multiplied by 0 and then divided "
-        f"by 0: result {_fmt(res)} (nan: {int(np.isnan(res).sum())}, inf: "
-        f"{int(np.isinf(res).sum())} of {res.size}); warnings: {warned}."
-    )
+    values = {
+        "result": _fmt(res),
+        "nan": int(np.isnan(res).sum()),
+        "inf": int(np.isinf(res).sum()),
+        "size": res.size,
+        "warnings": "; ".join(ns["_warnings"]),
+    }
+    return "discard-all", values, {} if values["warnings"] else {"warnings": "no_warning"}
 
 
 _NAN_CODE = """\
@@ -303,17 +316,13 @@ except Exception as exc:
 """
 
 
-def _nan_outcome(ns: dict) -> str:
+def _nan_outcome(ns: dict) -> tuple[str, dict, dict]:
     error = ns["error"]
     if error is None:
-        return "no error was raised for discard_prob=nan."
+        return "nan-prob.no-error", {}, {}
     passed_check = "Dropout prob must be" not in str(error)
-    return f"raised {type(error).__name__}: {error} -- " + (
-        "the function's own range check let NaN through; the error comes "
-        "from numpy's binomial sampler, not from the check."
-        if passed_check
-        else "the function's own check caught it."
-    )
+    words = {"check": "check_let_nan_through" if passed_check else "check_caught_it"}
+    return "nan-prob.raised", {"error_type": type(error).__name__, "error": str(error)}, words
 
 
 _DEFECTS = (
@@ -328,11 +337,12 @@ _DEFECTS = (
 def lecture_defects() -> list[LectureDefect]:
     """Run the lecture's function and report each defect from what happened.
 
-    Nothing is hard-coded except the snippets: the outcome strings are built
-    from the results of executing the snippets now, with the installed numpy.
-    numpy's global random state is restored after each snippet.
+    Nothing is hard-coded except the snippets: each outcome's numbers come from
+    executing the snippets now, with the installed numpy (the sentences around
+    them are UI text). numpy's global random state is restored after each snippet.
     """
     records = []
     for key, code, describe in _DEFECTS:
-        records.append(LectureDefect(key=key, code=code, outcome=describe(_run_snippet(code))))
+        case, values, words = describe(_run_snippet(code))
+        records.append(LectureDefect(key=key, code=code, case=case, values=values, words=words))
     return records

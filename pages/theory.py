@@ -20,10 +20,10 @@ from dropviz import numpy_dropout as ref
 from dropviz.viz import math_figures as vt
 from ui.escape import code, plain
 from ui.i18n import current_language, translator
-from ui.text.lecture import DEFECT_TEXT
+from ui.text.lecture import DEFECT_TEXT, OUTCOME_TEXT
 from ui.text.theory import TEXT
 
-t = translator(TEXT, DEFECT_TEXT)
+t = translator(TEXT, DEFECT_TEXT, OUTCOME_TEXT)
 lang = current_language()
 
 # Bounds of every user input (the widgets enforce them; the text fields are
@@ -92,6 +92,12 @@ def ridge_compute(p: float, rows: int, cols: int, noise: float, steps: int, scal
 
 
 @st.cache_data(show_spinner=False)
+def outcome(defect: dict) -> str:
+    """What running a defect's snippet showed: the engine's numbers in this language's sentence."""
+    words = {name: t(f"word.{key}") for name, key in defect["words"].items()}
+    return t(f"outcome.{defect['case']}", **defect["values"], **words)
+
+
 def defects() -> list[dict]:
     return [d.as_dict() for d in ref.lecture_defects()]
 
@@ -398,7 +404,7 @@ def section_numpy():
             st.caption(t("np_code"))
             st.code(d["code"], language="python")
             st.caption(t("np_outcome"))
-            st.info(d["outcome"])
+            st.info(outcome(d))
 
 
 # ------------------------------------------------------------ 4 masks

@@ -14,6 +14,7 @@ from dropviz.numpy_dropout import (
     lecture_defects,
     lecture_dropout,
 )
+from ui.text.lecture import OUTCOME_TEXT
 
 
 @pytest.fixture(autouse=True)
@@ -148,12 +149,22 @@ def _defects():
     return {d.key: d for d in lecture_defects()}
 
 
+def _outcome(defect, lang: int = 0) -> str:
+    """The sentence the Theory page shows for a defect: the engine's numbers in ui/text/lecture.py's words."""
+    words = {name: OUTCOME_TEXT[f"word.{key}"][lang] for name, key in defect.words.items()}
+    return OUTCOME_TEXT[f"outcome.{defect.case}"][lang].format(**defect.values, **words)
+
+
 def test_defect_records_are_complete():
     defects = lecture_defects()
     assert [d.key for d in defects][:4] == ["global-seed", "in-place", "integer-input", "discard-all"]
     for d in defects:
-        assert d.code and d.outcome
-        assert set(d.as_dict()) == {"key", "code", "outcome"}  # its name and explanation are UI text
+        assert d.code and d.case.split(".")[0] == d.key
+        # numbers and keys, no sentences: its name, explanation and outcome sentence are UI text
+        assert set(d.as_dict()) == {"key", "code", "case", "values", "words"}
+        for lang in (0, 1):
+            assert _outcome(d, lang)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in _outcome(d, 1))
 
 
 def test_defect_global_seed_demonstrated():
@@ -165,7 +176,7 @@ def test_defect_global_seed_demonstrated():
     np.random.seed(123)
     lecture_dropout(np.ones(4), discard_prob=0.5, seed=0)
     assert np.random.rand() == after_seed0
-    outcome = _defects()["global-seed"].outcome
+    outcome = _outcome(_defects()["global-seed"])
     assert "returned None" in outcome and "was reseeded" in outcome
     assert f"{after_seed0:.6f}" in outcome
 
@@ -183,7 +194,7 @@ def test_defect_in_place_demonstrated():
     y = lecture_dropout(x, discard_prob=0.5, seed=1)
     assert y is x
     assert not np.array_equal(x, np.arange(1.0, 7.0))
-    assert "modified in place" in _defects()["in-place"].outcome
+    assert "modified in place" in _outcome(_defects()["in-place"])
 
 
 def test_defect_integer_input_demonstrated():
@@ -195,7 +206,7 @@ def test_defect_integer_input_demonstrated():
     assert x.dtype.kind == "i"
     assert np.all((x == 0) | (x == np.arange(1, 7)))
     assert (x == 0).any()
-    outcome = _defects()["integer-input"].outcome
+    outcome = _outcome(_defects()["integer-input"])
     assert outcome.startswith("raised UFuncTypeError") and "masked but not rescaled" in outcome
 
 
@@ -203,7 +214,7 @@ def test_defect_discard_all_demonstrated():
     with pytest.warns(RuntimeWarning):
         out = lecture_dropout(np.array([1.0, -2.0, 3.0]), discard_prob=1.0, seed=0)
     assert np.isnan(out).all()
-    outcome = _defects()["discard-all"].outcome
+    outcome = _outcome(_defects()["discard-all"])
     assert "nan: 3" in outcome and "RuntimeWarning" in outcome
     # The reference refuses the same request up front.
     with pytest.raises(ValueError):
@@ -214,4 +225,4 @@ def test_defect_nan_prob_demonstrated():
     with pytest.raises(ValueError) as err:
         lecture_dropout(np.ones(3), discard_prob=float("nan"), seed=0)
     assert "Dropout prob must be" not in str(err.value)
-    assert "let NaN through" in _defects()["nan-prob"].outcome
+    assert "let NaN through" in _outcome(_defects()["nan-prob"])

@@ -390,3 +390,59 @@ DEFECT_TEXT = {
         "对 NaN，`discard_prob < 0 or discard_prob > 1` 为 False，范围检查没有拒绝它，错误要到 numpy 内部才出现。",
     ),
 }
+
+#: What running each defect's snippet showed (dropviz.numpy_dropout.LectureDefect: "outcome.<case>" with its
+#: values; "word.<key>" for its either-or words), on the Theory page.
+OUTCOME_TEXT = {
+    "outcome.global-seed": (
+        "np.random.seed(0) returned {returned}, so the local `seed` is {returned} afterwards. After the call with "
+        "seed=0 the caller's next np.random.rand() was {after_call:.6f}; {relation} the value after "
+        "np.random.seed(0) ({after_seed0:.6f}) instead of {untouched:.6f} from the caller's seed 123: the global "
+        "generator {reseeded} reseeded. With seed=None it reseeds from OS entropy: two identical runs after "
+        "np.random.seed(123) gave next draws {a:.6f} and {b:.6f} ({equal}).",
+        "np.random.seed(0) 返回 {returned}，所以之后局部变量 `seed` 是 {returned}。以 seed=0 调用之后，调用者的下一个 "
+        "np.random.rand() 是 {after_call:.6f}；{relation} np.random.seed(0) 之后的值（{after_seed0:.6f}），而不是调用者的"
+        "种子 123 应给出的 {untouched:.6f}：全局随机数生成器{reseeded}被重置。seed=None 时它用系统熵重新播种："
+        "在 np.random.seed(123) 之后两次相同的运行给出的下一个随机数是 {a:.6f} 和 {b:.6f}（{equal}）。",
+    ),
+    "outcome.in-place": (
+        "caller's x before: {before}; after: {after} ({changed}); the returned array {identity} the caller's x.",
+        "调用者的 x 调用前：{before}；调用后：{after}（{changed}）；返回的数组{identity}调用者的 x。",
+    ),
+    "outcome.integer-input.raised": (
+        "raised {error_type}: {error}. The line `x *= random_tensor` had already run, so the caller's int array "
+        "was {left}: {before} -> {after} (numpy {numpy}).",
+        "抛出 {error_type}：{error}。`x *= random_tensor` 这一行已经执行，所以调用者的整数数组{left}："
+        "{before} -> {after}（numpy {numpy}）。",
+    ),
+    "outcome.integer-input.no-error": (
+        "no error; result dtype {dtype}: {before} -> {result} (numpy {numpy}).",
+        "没有报错；结果的 dtype 为 {dtype}：{before} -> {result}（numpy {numpy}）。",
+    ),
+    "outcome.discard-all": (
+        "keep_prob = 0, every element was multiplied by 0 and then divided by 0: result {result} (nan: {nan}, "
+        "inf: {inf} of {size}); warnings: {warnings}.",
+        "keep_prob = 0，每个元素先乘以 0 再除以 0：结果 {result}（{size} 个中 nan：{nan}，inf：{inf}）；警告：{warnings}。",
+    ),
+    "outcome.nan-prob.raised": ("raised {error_type}: {error} -- {check}", "抛出 {error_type}：{error} —— {check}"),
+    "outcome.nan-prob.no-error": ("no error was raised for discard_prob=nan.", "discard_prob=nan 时没有报错。"),
+    "word.same_as": ("the same as", "等于"),
+    "word.different_from": ("different from", "不同于"),
+    "word.was": ("was", "已"),
+    "word.was_not": ("was not", "没有"),
+    "word.equal": ("equal", "相等"),
+    "word.not_equal": ("not equal", "不相等"),
+    "word.modified_in_place": ("modified in place", "被原地修改"),
+    "word.unchanged": ("unchanged", "未改变"),
+    "word.is": ("is", "就是"),
+    "word.is_not": ("is not", "不是"),
+    "word.left_masked": ("left masked but not rescaled", "已被掩码但未重新缩放"),
+    "word.left_as_it_was": ("left as it was", "保持原样"),
+    "word.no_warning": ("no warning", "无警告"),
+    "word.check_let_nan_through": (
+        "the function's own range check let NaN through; the error comes from numpy's binomial sampler, not from "
+        "the check.",
+        "函数自身的范围检查放过了 NaN；错误来自 numpy 的二项分布采样器，而不是该检查。",
+    ),
+    "word.check_caught_it": ("the function's own check caught it.", "函数自身的检查拦住了它。"),
+}
