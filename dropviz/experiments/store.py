@@ -191,36 +191,40 @@ class Store:
 
         return _Tx()
 
+    @staticmethod
+    def _insert_pending(conn, trials: Sequence, sweep_id: int | None, created: str) -> None:
+        """Insert each trial as pending unless its key is already stored."""
+        conn.executemany(
+            "INSERT OR IGNORE INTO trials (key, experiment, preset, dataset, series, x, x_name, condition, seed, "
+            "config, test_size, mc_ks, status, sweep_id, created_at, version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+            [
+                (
+                    t.key,
+                    t.experiment,
+                    t.preset,
+                    t.dataset,
+                    t.series,
+                    t.x,
+                    t.x_name,
+                    t.condition,
+                    t.seed,
+                    _dumps(t.config.model_dump(mode="json")),
+                    t.test_size,
+                    _dumps(list(t.mc_ks)),
+                    sweep_id,
+                    created,
+                    __version__,
+                )
+                for t in trials
+            ],
+        )
+
     def register(self, trials: Sequence, sweep_id: int | None = None) -> int:
         """Add the sweep's trials as pending (those already stored are left as they are)."""
-        created = now()
         with self._transaction() as conn:
             before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO trials (key, experiment, preset, dataset, series, x, x_name, condition, seed, "
-                "config, test_size, mc_ks, status, sweep_id, created_at, version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
-                [
-                    (
-                        t.key,
-                        t.experiment,
-                        t.preset,
-                        t.dataset,
-                        t.series,
-                        t.x,
-                        t.x_name,
-                        t.condition,
-                        t.seed,
-                        _dumps(t.config.model_dump(mode="json")),
-                        t.test_size,
-                        _dumps(list(t.mc_ks)),
-                        sweep_id,
-                        created,
-                        __version__,
-                    )
-                    for t in trials
-                ],
-            )
+            self._insert_pending(conn, trials, sweep_id, now())
             return conn.total_changes - before
 
     def record(self, trial, result: dict, *, attempts: int, engine: str, sweep_id: int | None = None) -> None:
@@ -229,27 +233,7 @@ class Store:
         if status not in STATUSES or status == "pending":
             status = "failed"
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO trials (key, experiment, preset, dataset, series, x, x_name, condition, seed, "
-                "config, test_size, mc_ks, status, created_at, version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (
-                    trial.key,
-                    trial.experiment,
-                    trial.preset,
-                    trial.dataset,
-                    trial.series,
-                    trial.x,
-                    trial.x_name,
-                    trial.condition,
-                    trial.seed,
-                    _dumps(trial.config.model_dump(mode="json")),
-                    trial.test_size,
-                    _dumps(list(trial.mc_ks)),
-                    now(),
-                    __version__,
-                ),
-            )
+            self._insert_pending(conn, [trial], sweep_id, now())
             conn.execute(
                 "UPDATE trials SET status=?, metrics=?, curves=?, extra=?, message=?, error=?, attempts=?, wall_s=?, "
                 "device=?, engine=?, worker=?, sweep_id=COALESCE(?, sweep_id), finished_at=?, version=? WHERE key=?",
