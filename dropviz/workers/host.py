@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import RunConfig
 from ..data import Dataset, DatasetError
+from ..run_state import RunState
 from ..runner import NewestState, StateChange, StateSkipped, ThinnedHistory
 from .messages import (
     COHORT_SLICE_SECONDS,
@@ -148,11 +149,11 @@ class RunHost:
             self._fail(run, f"could not start training: {type(error).__name__}: {error}")
             return False
         started = run.job.started_events() if hasattr(run.job, "started_events") else [run.job.started_event()]
-        self._send(run, [*started, StateChange("paused" if run.paused else "running")])
+        self._send(run, [*started, StateChange(RunState.PAUSED if run.paused else RunState.RUNNING)])
         return True
 
     def _fail(self, run: _HostedRun, message: str) -> None:
-        self._send(run, [StateChange("error", message)])
+        self._send(run, [StateChange(RunState.ERROR, message)])
         self._drop(run)
 
     def _drop(self, run: _HostedRun) -> None:
@@ -166,7 +167,7 @@ class RunHost:
         events = self._flush_states(run, [], force=True)
         events += [run.job.stop()] if stopped and run.job is not None and not run.job.done else []
         if stopped and run.job is None:
-            events = [StateChange("stopped", "stopped before training began")]
+            events = [StateChange(RunState.STOPPED, "stopped before training began")]
         self._send(run, events, weights=job_weights(run.job) if run.job is not None else None)
         self._drop(run)
 

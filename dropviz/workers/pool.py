@@ -10,7 +10,8 @@ import os
 import threading
 from multiprocessing.connection import wait as wait_for_connections
 
-from ..runner import ENDED_STATES, MetricLog
+from ..run_state import ENDED_STATES, RunState
+from ..runner import MetricLog
 from .messages import DEFAULT_RUNS_PER_HOST, JobSpec, cpu_count
 from .process import HostDied, _ProcessHost
 
@@ -142,7 +143,7 @@ class TrainerPool:
             else:
                 record.queued = True
                 self._queue.append(record.run_id)
-                log.set_state("queued")
+                log.set_state(RunState.QUEUED)
             self._ensure_reader()
             return record.run_id
 
@@ -174,14 +175,14 @@ class TrainerPool:
         key = _placement_key(record.spec)
         index = min(range(self.size), key=lambda i: (load[i] + self._cost_of_adding(i, key), i))
         record.host, record.queued = index, False
-        record.log.set_state("starting")
+        record.log.set_state(RunState.STARTING)
         try:
             host = self._host(index)
         except Exception as error:  # noqa: BLE001 - e.g. Ray unreachable: said on the run, not a traceback
             _LOG.exception("could not start a %s trainer", self.backend)
             record.ended = True
             record.log.set_state(
-                "error", f"could not start a trainer ({self.backend} backend): {type(error).__name__}: {error}"
+                RunState.ERROR, f"could not start a trainer ({self.backend} backend): {type(error).__name__}: {error}"
             )
             return
         host.send(
@@ -238,7 +239,7 @@ class TrainerPool:
                 if run_id in self._queue:
                     self._queue.remove(run_id)
                 record.ended = True
-                record.log.set_state("stopped", "stopped while waiting for a free trainer")
+                record.log.set_state(RunState.STOPPED, "stopped while waiting for a free trainer")
                 self._records.pop(run_id, None)
                 return
             self._host(record.host).send(("stop", run_id))
@@ -278,7 +279,7 @@ class TrainerPool:
             with self._lock:
                 record.ended = True
                 if record.log.state not in ENDED_STATES:
-                    record.log.set_state("stopped", record.log.message or "stopped")
+                    record.log.set_state(RunState.STOPPED, record.log.message or "stopped")
                 if record.closed:
                     self._records.pop(run_id, None)
                 self._fill()
@@ -294,7 +295,7 @@ class TrainerPool:
             for record in list(self._records.values()):
                 if record.host == index and not record.ended:
                     record.ended = True
-                    record.log.set_state("error", message)
+                    record.log.set_state(RunState.ERROR, message)
                     if record.closed:
                         self._records.pop(record.run_id, None)
             _LOG.warning("%s", message)
@@ -338,7 +339,7 @@ class TrainerPool:
                 if not record.ended:
                     record.ended = True
                     if record.log.state not in ENDED_STATES:
-                        record.log.set_state("stopped", "the server's trainers were shut down")
+                        record.log.set_state(RunState.STOPPED, "the server's trainers were shut down")
             self._records.clear()
             self._queue.clear()
         self._poke()

@@ -9,7 +9,8 @@ import weakref
 
 from ..config import RunConfig
 from ..data import Dataset, DatasetError
-from ..runner import ENDED_STATES, MetricLog, StateChange
+from ..run_state import ENDED_STATES, RunState
+from ..runner import MetricLog, StateChange
 from .messages import JobSpec, SweepJob
 from .pool import TrainerPool
 
@@ -80,15 +81,15 @@ class PoolRunner:
     def pause(self) -> None:
         if self.alive:
             self.pool.command(self._run_id, "pause")
-            if self.state != "queued":
-                self.log.set_state("paused")
+            if self.state != RunState.QUEUED:
+                self.log.set_state(RunState.PAUSED)
 
     def resume(self) -> None:
         if not self.alive:
             return
         self.pool.command(self._run_id, "resume")
-        if self.state != "queued":
-            self.log.set_state("running")
+        if self.state != RunState.QUEUED:
+            self.log.set_state(RunState.RUNNING)
 
     def step(self, count: int = 1) -> None:
         count = max(0, int(count))
@@ -97,8 +98,8 @@ class PoolRunner:
             return
         if self.alive:
             self.pool.command(self._run_id, "step", count)
-            if self.state != "queued":
-                self.log.set_state("paused")
+            if self.state != RunState.QUEUED:
+                self.log.set_state(RunState.PAUSED)
 
     def set_speed(self, max_steps_per_second: float | None) -> None:
         speed = max_steps_per_second if max_steps_per_second and max_steps_per_second > 0 else None
