@@ -324,7 +324,7 @@ def draw_views() -> None:
                 st.progress(progress.fraction, text=progress_line)
     if scrub is not None:
         st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
-        prepare_members(sweeps.runner, labels, preview, reuse)
+        prepare_members(sweeps.runner, labels, preview, reuse, font_scale=scale, response_labels=response_labels(t))
     position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
     if position is not None and snapshot is not None and stream is None:  # else the progress line says it
         st.info(t("queued", position=position), icon="⏳")

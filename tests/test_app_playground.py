@@ -5,6 +5,7 @@
 """
 
 import dataclasses
+import threading
 import time
 from pathlib import Path
 
@@ -366,7 +367,7 @@ def test_new_controls_in_chinese_and_the_slide_p_lesson_turns_the_sweep_on():
 
 def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
     from dropviz.keep_sweep import SweepRunner
-    from ui.playground_sweep import highlight_member, member_views, response_view, strip_view
+    from ui.playground_sweep import highlight_member, member_views, prepare_members, response_view, strip_view
 
     runner = SweepRunner(RunConfig(hidden=(8,), epochs=4, train_size=40), (0.5, 1.0), num_threads=1)
     runner.start()
@@ -393,6 +394,15 @@ def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
     assert response_view(runner, 1.0, {}, reuse).layout.shapes[0].x0 == 1.0
     runner.logs.members[0.5].set_state("completed")  # any member's log changing makes a new chart
     assert response_view(runner, 0.5, {}, reuse) is not response
+    # Once the sweep has ended, every member's views and their chart payloads are built in the background.
+    fresh = {}
+    prepare_members(runner, {}, None, fresh, font_scale=1.3, response_labels={})
+    for thread in [t for t in threading.enumerate() if t.name == "dropviz-sweep-views"]:
+        thread.join(60)
+    for keep in runner.keep_grid:
+        _, views, _ = member_views(runner.member(keep), runner.member(keep).config, {}, None, reuse=fresh)
+        assert 1.3 in views.curves._dropviz_payloads and 1.3 in views.boundary._dropviz_payloads
+        assert 1.3 in response_view(runner, keep, {}, fresh)._dropviz_payloads
 
 
 def test_the_sweep_progress_line_counts_the_members_steps():
