@@ -12,12 +12,11 @@ import torch
 from dropviz import analysis
 from dropviz.viz import inference as viz
 from ui.analysis_run import AnalysisRun, default_run, describe, select_run, test_tensors
-from ui.i18n import current_language, translator
+from ui.i18n import translator
 from ui.text.analysis_run import TEXT as RUN_TEXT
 from ui.text.inference import TEXT
 
 t = translator(RUN_TEXT, TEXT)
-zh = current_language() == "zh"
 
 
 def has_noise(run: AnalysisRun) -> bool:
@@ -84,17 +83,7 @@ if has_noise(run):
     max_k = cols[1].select_slider(t("max_k"), options=[10, 20, 50, 100], value=100, key="inf_k")
     repeats = cols[2].select_slider(t("repeats"), options=[5, 10, 20, 50], value=20, key="inf_repeats")
     curve = mc(run.key, limit, max_k, repeats, run)
-    names = (
-        None
-        if not zh
-        else {
-            "mc": "k 个子网络的 MC 平均",
-            "ws": "权重缩放",
-            "x": "k（采样网络数）",
-            "y": "测试误差",
-            "band": "± 1 标准差",
-        }
-    )
+    names = {name: t(f"mcfig.{name}") for name in ("mc", "ws", "x", "y", "band")}
     st.plotly_chart(
         viz.mc_curve_figure(
             curve.ks,
@@ -141,7 +130,7 @@ if st.session_state.get("inf_scalings"):
                 dl=result.max_logit_diff,
             )
         )
-    axes = TEXT["scaling_axes_zh"] if zh else TEXT["scaling_axes"]
+    axes = (t("scaling_axis_x"), t("scaling_axis_y"))
     st.plotly_chart(
         viz.scaling_comparison_figure(
             np.stack([matched.p_inverted, same.p_inverted]),
@@ -161,17 +150,7 @@ if run.models["method"].method != "dropconnect" or not has_noise(run):
 dc_sizes = analysis.interactive_sizes(dc_run.models["method"].n_parameters)
 dc_limit = min(int(dc_run.dataset.x_test.shape[0]), dc_sizes["dropconnect"])
 dc = dropconnect(dc_run.key, dc_limit, dc_sizes["dropconnect_k"], dc_sizes["gaussian_samples"], dc_run)
-dc_names = (
-    None
-    if not zh
-    else {
-        "mean": "均值网络 (W·p)",
-        "gauss": "高斯矩匹配，每单元 S 个样本",
-        "mc": "对 k 个权重掩码的 MC",
-        "x": "样本数（S 或 k）",
-        "y": "测试误差",
-    }
-)
+dc_names = {name: t(f"dcfig.{name}") for name in ("mean", "gauss", "mc", "x", "y")}
 st.plotly_chart(
     viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
     key="dropconnect_chart",
@@ -233,7 +212,7 @@ else:
         )
     st.caption(t("unc_2d_example", what=describe(plane_run.config)))
 xs, ys, predicted, maps = plane(plane_run.key, samples, plane_run)
-titles = TEXT["unc_titles_zh"] if zh else TEXT["unc_titles"]
+titles = tuple(t(f"unc_title_{part}") for part in ("decision", "entropy", "information"))
 st.plotly_chart(
     viz.uncertainty_plane(
         xs, ys, predicted, maps, plane_run.dataset.x_test.numpy(), plane_run.dataset.y_test.numpy(), titles

@@ -173,7 +173,8 @@ def test_mc_uncertainty_ranks_by_entropy_not_by_the_spread_of_one_probability():
     assert result.mutual_information[0] == pytest.approx(0.0, abs=1e-6) and result.mutual_information[1] > 0
     text = page_text("inference")
     assert "predictive entropy" in text["least"][0] and "预测熵" in text["least"][1]
-    assert "mutual information" in text["unc_titles"][2] and "互信息" in text["unc_titles_zh"][2]
+    information = text["unc_title_information"]
+    assert "mutual information" in information[0] and "互信息" in information[1]
     plane = vi.uncertainty_plane(
         np.arange(3),
         np.arange(3),
@@ -181,7 +182,7 @@ def test_mc_uncertainty_ranks_by_entropy_not_by_the_spread_of_one_probability():
         [np.ones((3, 3)), np.zeros((3, 3))],
         np.zeros((2, 2)),
         np.array([0, 1]),
-        titles=text["unc_titles"],
+        titles=tuple(text[f"unc_title_{part}"][0] for part in ("decision", "entropy", "information")),
     )
     assert sum(trace.type == "heatmap" for trace in plane.data) == 3
 

@@ -74,8 +74,8 @@ TEXT = {
         "**{v}**：测试误差 {a:.2%}（反向）对 {b:.2%}（权重缩放）；{agree:.1%} 的测试样本预测类别相同；"
         "最大 |Δ概率| = {dp:.2g}，最大 |Δlogit| = {dl:.2g}。",
     ),
-    "scaling_axes": ("probability of the inverted net's class: inverted", "weight-scaling"),
-    "scaling_axes_zh": ("反向网络预测类别的概率：反向", "权重缩放"),
+    "scaling_axis_x": ("probability of the inverted net's class: inverted", "反向网络预测类别的概率：反向"),
+    "scaling_axis_y": ("weight-scaling", "权重缩放"),
     "h_dc": ("DropConnect inference", "DropConnect 推理"),
     "dc_source": (
         "The current run is not DropConnect, so a built-in DropConnect example is used ({what}).",
@@ -105,12 +105,9 @@ TEXT = {
         "（单位 nat）排序：样本一致地不确定（每个都给 0.4）或彼此分歧时它都高。旁边的**互信息**（H 减去各样本熵的平均）"
         "只度量分歧部分：所有样本给出相同结果时为 0。两者都是模型对自身的看法，而不是经过校准的出错概率。",
     ),
-    "unc_titles": (
-        "decision (weight scaling)",
-        "predictive entropy H (nats)",
-        "mutual information (sample disagreement)",
-    ),
-    "unc_titles_zh": ("决策（权重缩放）", "预测熵 H（nat）", "互信息（样本分歧）"),
+    "unc_title_decision": ("decision (weight scaling)", "决策（权重缩放）"),
+    "unc_title_entropy": ("predictive entropy H (nats)", "预测熵 H（nat）"),
+    "unc_title_information": ("mutual information (sample disagreement)", "互信息（样本分歧）"),
     "most": ("most certain (lowest predictive entropy)", "最确定（预测熵最低）"),
     "least": ("least certain (highest predictive entropy)", "最不确定（预测熵最高）"),
     "unc_numbers": (
@@ -122,4 +119,16 @@ TEXT = {
         "The current run is not 2-D, so the plane view uses a built-in moons example ({what}).",
         "当前运行不是二维数据，因此平面视图使用内置的 moons 示例（{what}）。",
     ),
+    # the Figure 11 chart's traces and axes
+    "mcfig.mc": ("MC average of k thinned nets", "k 个子网络的 MC 平均"),
+    "mcfig.ws": ("weight scaling", "权重缩放"),
+    "mcfig.x": ("k (sampled networks)", "k（采样网络数）"),
+    "mcfig.y": ("test error", "测试误差"),
+    "mcfig.band": ("± 1 sd over repeats", "± 1 标准差"),
+    # the DropConnect inference chart's traces and axes
+    "dcfig.mean": ("mean network (W·p)", "均值网络 (W·p)"),
+    "dcfig.gauss": ("Gaussian moment matching, S samples per unit", "高斯矩匹配，每单元 S 个样本"),
+    "dcfig.mc": ("MC over k sampled weight masks", "对 k 个权重掩码的 MC"),
+    "dcfig.x": ("samples (S or k)", "样本数（S 或 k）"),
+    "dcfig.y": ("test error", "测试误差"),
 }
