@@ -19,11 +19,10 @@ from dropviz import paper
 from dropviz.numpy_dropout import LECTURE_DROPOUT_SOURCE, lecture_defects
 from dropviz.viz import lecture_figures as vl
 from dropviz.viz import math_figures as vt
-from ui.i18n import current_language, translator
+from ui.i18n import translator
 from ui.text.lecture import DEFECT_TEXT, SECTION_TEXT, TEXT
 
 t = translator(TEXT, SECTION_TEXT, DEFECT_TEXT)
-lang = current_language()
 SMALL = {"displayModeBar": False}
 NET_SIZES = (4, 5, 5, 2)
 # Seed of the live example's Generator (kept in session state); its first

@@ -19,12 +19,11 @@ from dropviz import lecture as L
 from dropviz import numpy_dropout as ref
 from dropviz.viz import math_figures as vt
 from ui.escape import code, plain
-from ui.i18n import current_language, translator
+from ui.i18n import translator
 from ui.text.lecture import DEFECT_TEXT, OUTCOME_TEXT
 from ui.text.theory import TEXT
 
 t = translator(TEXT, DEFECT_TEXT, OUTCOME_TEXT)
-lang = current_language()
 
 # Bounds of every user input (the widgets enforce them; the text fields are
 # parsed by th.parse_vector with these ranges).
