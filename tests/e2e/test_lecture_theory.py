@@ -79,11 +79,11 @@ def test_lecture_in_chinese_then_theory(page, app_url):
     page.locator("h1", has_text="讲义").first.wait_for(timeout=60_000)
     wait_idle(page)
     for section in (L.SECTIONS[0], L.SECTIONS[8], L.SECTIONS[-1]):
-        assert section.title_zh in scroll_to(page, f"[id='{section.id}']").inner_text()
+        assert SECTION_TEXT[f"{section.id}.title"][1] in scroll_to(page, f"[id='{section.id}']").inner_text()
     screenshot(page, "lecture-zh")
 
     # Follow the mathematics section's own link to the Theory page.
-    label = L.section("mathematics").links[0].label_zh
+    label = SECTION_TEXT["mathematics.link.theory"][1]
     scroll_to(page, "[id='mathematics']")
     page.get_by_test_id("stPageLink-NavLink").filter(has_text=label).click()
     page.locator("h1", has_text="理论").first.wait_for(timeout=60_000)
