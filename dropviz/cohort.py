@@ -242,7 +242,9 @@ class Cohort:
         members = [member for member in members if not member.done]
         if not members:
             return {}
-        if [id(m) for m in members] != [id(m) for m in self.members]:
+        if {id(m) for m in members} == {id(m) for m in self.members}:
+            members = self.members  # same runs in another order (a host's rotation): no restack
+        else:
             self._write_back()
             for member in self.members:
                 member.cohort = None
