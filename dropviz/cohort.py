@@ -329,8 +329,8 @@ class Cohort:
         for number, member in enumerate(members):
             if member.record_masks:
                 member._given_masks = self._masks(member, number * runs_per_member, shown, keeps, gaussian)
-        if due_eval:
-            self._evaluate(members, due_eval, runs_per_member)
+        given = self._evaluate(members, due_eval, runs_per_member, set(due_state)) if due_eval else set()
+        due_state = [number for number in due_state if number not in given]
         if due_state:
             self._states(members, due_state, runs_per_member)
         return {member: member._finish_step(events, losses) for member, (events, losses) in zip(members, begun)}
@@ -410,8 +410,11 @@ class Cohort:
         return slots, keeps, per_slot
 
     @torch.no_grad()
-    def _evaluate(self, members, numbers, runs_per_member) -> None:
-        """Metrics of each due member, batched over members whose evaluation sets have one shape."""
+    def _evaluate(self, members, numbers, runs_per_member, with_state: set[int]) -> set[int]:
+        """Metrics of each due member, batched over members whose evaluation sets have one shape; for those
+        in ``with_state`` whose probe is among the evaluation's test rows (the default: the first 256 test
+        points), the probe activations too, read off the same forward pass. Returns those numbers."""
+        given = set()
         groups: dict[tuple, list[int]] = {}
         sets = {}
         for number in numbers:
@@ -429,7 +432,12 @@ class Cohort:
             for start in range(0, len(group), per_chunk):
                 chunk = group[start : start + per_chunk]
                 slots, keeps, stacked = self._slot_inputs(members, chunk, runs_per_member, inputs)
-                logits, _ = self._forward_eval(slots, keeps, stacked, activations=False)
+                capture = {
+                    number: offset
+                    for number in chunk
+                    if number in with_state and (offset := _probe_offset(members[number], sets[number])) is not None
+                }
+                logits, hidden = self._forward_eval(slots, keeps, stacked, activations=bool(capture))
                 labels = torch.stack([sets[number][1] for number in chunk for _ in range(runs_per_member)])
                 k, m, c = logits.shape
                 loss = F.cross_entropy(logits.reshape(k * m, c), labels.reshape(-1), reduction="none").view(k, m)
@@ -447,6 +455,19 @@ class Cohort:
                 for position, number in enumerate(chunk):
                     rows = summary[position * runs_per_member : (position + 1) * runs_per_member]
                     members[number]._given_metrics = {run: dict(zip(names, row)) for run, row in zip(run_names, rows)}
+                    if number in capture:
+                        probe_rows = slice(capture[number], capture[number] + members[number].probe.shape[0])
+                        at = position * runs_per_member
+                        self._give_state(
+                            members[number],
+                            number * runs_per_member,
+                            [
+                                tuple(layer[at + offset][probe_rows].clone().numpy() for layer in hidden)
+                                for offset in range(runs_per_member)
+                            ],
+                        )
+                        given.add(number)
+        return given
 
     @torch.no_grad()
     def _states(self, members, numbers, runs_per_member) -> None:
@@ -455,23 +476,37 @@ class Cohort:
         shapes: dict[tuple, list[int]] = {}
         for number in numbers:
             shapes.setdefault(tuple(probes[number].shape), []).append(number)
-        run_names = list(members[0].models)
         for group in shapes.values():
             slots, keeps, stacked = self._slot_inputs(members, group, runs_per_member, probes)
             _, hidden = self._forward_eval(slots, keeps, stacked, activations=True)
             for position, number in enumerate(group):
-                member = members[number]
-                first_slot = number * runs_per_member
-                activations, weights = {}, {}
-                for offset, run in enumerate(run_names):
-                    at = position * runs_per_member + offset
-                    activations[run] = tuple(layer[at].numpy() for layer in hidden)
-                    shown = []
-                    for layer, weight in enumerate(self.weights):
-                        rows, cols = _display_index(member)[layer + 1], _display_index(member)[layer]
-                        shown.append(weight.detach()[first_slot + offset][rows][:, cols].numpy())
-                    weights[run] = tuple(shown)
-                member._given_state = (activations, weights)
+                at = position * runs_per_member
+                per_run = [tuple(layer[at + offset].numpy() for layer in hidden) for offset in range(runs_per_member)]
+                self._give_state(members[number], number * runs_per_member, per_run)
+
+    def _give_state(self, member: CohortTrainer, first_slot: int, per_run: list[tuple]) -> None:
+        """The member's StateSnapshot arrays: its probe activations per run and its display weights."""
+        activations, weights = {}, {}
+        for offset, run in enumerate(member.models):
+            activations[run] = per_run[offset]
+            shown = []
+            for layer, weight in enumerate(self.weights):
+                rows, cols = _display_index(member)[layer + 1], _display_index(member)[layer]
+                shown.append(weight.detach()[first_slot + offset][rows][:, cols].numpy())
+            weights[run] = tuple(shown)
+        member._given_state = (activations, weights)
+
+
+def _probe_offset(member: CohortTrainer, eval_set: tuple) -> int | None:
+    """Where the member's probe sits among its evaluation rows (None: it is not there); cached."""
+    inputs, _, n_train = eval_set
+    cache = member.__dict__.setdefault("_cohort_probe_offsets", {})
+    key = id(inputs)
+    if key not in cache:
+        size = member.probe.shape[0]
+        inside = inputs.shape[0] >= n_train + size and torch.equal(inputs[n_train : n_train + size], member.probe)
+        cache[key] = n_train if inside else None
+    return cache[key]
 
 
 def _display_index(member: CohortTrainer) -> list[torch.Tensor]:
