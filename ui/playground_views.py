@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dropviz.config import LIVE_FIELDS, RunConfig
+from dropviz.run_state import ACTIVE_STATES, ENDED_STATES, RunState
 from dropviz.runner import LogSnapshot
 from dropviz.train import display_units
 from dropviz.viz.playground import (
@@ -35,8 +36,8 @@ from dropviz.viz.playground import (
 )
 from dropviz.viz.unit_maps import network_unit_maps, unit_maps_figure
 
-ACTIVE_STATES = ("queued", "starting", "running")  # the views refresh (a queued run starts by itself)
-FINISHED_STATES = ("completed", "stopped", "diverged", "error")
+# The views refresh while a run is active (a queued run starts by itself); a finished one is not restarted.
+FINISHED_STATES = ENDED_STATES
 MASK_MATRIX_SHAPE = (12, 16)
 # The illustrative mask matrix (it does not depend on training) gets a new sample this often while a
 # run is shown: resampled with every refresh it would flicker three times a second.
@@ -160,7 +161,7 @@ def keep_change_marks(snapshot: LogSnapshot, labels: dict[str, str]) -> list[tup
 def diverged_runs(snapshot: LogSnapshot | None) -> dict[str, int]:
     """Run -> the step it diverged at, for a run (or sweep member) that ended diverged: the runs whose
     loss at its last step was not finite (the method where none is recorded)."""
-    if snapshot is None or snapshot.state != "diverged" or not snapshot.steps:
+    if snapshot is None or snapshot.state != RunState.DIVERGED or not snapshot.steps:
         return {}
     last = snapshot.steps[-1]
     bad = [run for run, value in last.losses.items() if not math.isfinite(value)]
