@@ -32,7 +32,6 @@ from ui.playground_sweep import (
     strip_view,
     sweep_key,
 )
-from ui.playground_text import TEXT
 from ui.playground_views import (
     ACTIVE_STATES,
     FINISHED_STATES,
@@ -56,6 +55,7 @@ from ui.session import (
     session_trainer,
     warm_up,
 )
+from ui.text.playground import TEXT
 
 t = translator(TEXT)
 warm_up()

@@ -408,7 +408,7 @@ def test_a_finished_sweep_member_is_drawn_once_and_kept_without_the_replay():
 def test_the_sweep_progress_line_counts_the_members_steps():
     from dropviz.keep_sweep import SweepRunner
     from ui.playground_sweep import progress_text
-    from ui.playground_text import TEXT
+    from ui.text.playground import TEXT
 
     runner = SweepRunner(RunConfig(hidden=(8,), epochs=3, train_size=40), (0.5, 1.0), num_threads=1)
     runner.start()

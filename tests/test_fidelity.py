@@ -18,8 +18,8 @@ from dropviz.train import Trainer
 from dropviz.viz import experiments as vx
 from dropviz.viz import inference as vi
 from dropviz.viz import math_figures as vt
-from ui import playground_text
 from ui.text import lecture as lecture_text
+from ui.text import playground as playground_text
 from ui.text import theory as theory_text
 from ui.text.lecture import DEFECT_TEXT
 

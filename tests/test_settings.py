@@ -26,7 +26,7 @@ from dropviz.config import (
 from dropviz.lecture import SECTIONS
 from dropviz.lessons import LESSONS
 from ui import playground_sidebar
-from ui.playground_text import TEXT
+from ui.text.playground import TEXT
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -120,8 +120,8 @@ def test_a_diverged_member_is_named_with_its_step_in_the_chart_and_the_table_not
     from dropviz.train import Step
     from dropviz.viz.playground import curves_figure
     from ui.playground_sweep import response_labels
-    from ui.playground_text import TEXT
     from ui.playground_views import diverged_runs, figure_labels, latest_markdown
+    from ui.text.playground import TEXT
 
     t = lambda key, **fmt: TEXT[key][language].format(**fmt)  # noqa: E731 - the page's translator, one language
     nan = np.nan

@@ -40,7 +40,7 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
 REFRESH_SECONDS = 0.3
 CSV_OPTION = "csv"
 SETTINGS_STATE = "pg_settings"  # field -> typed value, for every field a link may set
-# Text-table prefixes of each choice's label (ui/playground_text.py: "m_dropout", ...).
+# Text-table prefixes of each choice's label (ui/text/playground.py: "m_dropout", ...).
 CHOICE_LABELS = {
     "dataset": "ds_",
     "activation": "act_",
