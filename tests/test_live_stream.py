@@ -148,6 +148,14 @@ def test_streamed_rows_extend_the_figures_own_traces(holders):
         assert float(figure.data[index].y[-1]) == pytest.approx(row[index], rel=1e-5)
 
 
+def test_net_drawn_views_come_with_every_run_alone_and_every_other_run_in_a_class(monkeypatch):
+    monkeypatch.setattr(session.REGISTRY, "load", lambda: 1)
+    assert live_stream.live_predictions_seconds(1.0) == 0.5  # shorter than the runs' interval: every run
+    monkeypatch.setattr(session.REGISTRY, "load", lambda: 8)
+    # Runs 4 s apart: reused at the next run (4 s < 6 s), redrawn at the one after (8 s).
+    assert live_stream.live_predictions_seconds(4.0) == 6.0
+
+
 def test_poll_and_views_intervals_adapt_to_load():
     assert poll_ms(1) == 200 and poll_ms(30) == 450 and poll_ms(60) == 500
     assert views_seconds(0.05, 1) == 1.0

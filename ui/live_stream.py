@@ -154,7 +154,11 @@ def live_route():
             since = int(request.query_params.get("since", "-1"))
         except ValueError:
             return Response("since must be an integer step", status_code=400, media_type="text/plain")
-        holder = LIVE.get(token)
+        # The registry of the module as imported now: Streamlit's file watcher may have reloaded it
+        # since serve.py made this route, and pages register in the new one.
+        from ui import live_stream
+
+        holder = live_stream.LIVE.get(token)
         if holder is None:
             return Response("unknown session", status_code=404, media_type="text/plain")
         # The snapshot takes the run's lock: off the event loop, so that a busy run never delays
