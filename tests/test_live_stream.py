@@ -15,8 +15,8 @@ from dropviz.viz.playground import metrics_frame
 from ui import live_stream, session
 from ui.i18n import translator
 from ui.live_stream import LIVE, curve_row, live_payload, live_route, poll_ms, stream_spec, views_seconds
-from ui.playground_text import TEXT
 from ui.playground_views import figure_labels, live_curves
+from ui.text.playground import TEXT
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SMALL = RunConfig(dataset="moons", hidden=(4,), epochs=5, batch_size=40)
