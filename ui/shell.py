@@ -25,6 +25,8 @@ from typing import Callable, Iterator
 import streamlit as st
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+# serve.py wraps app.py in st.App (ui.live_stream's route); either is the server's script.
+SERVER_SCRIPTS = (APP_SCRIPT, APP_SCRIPT.with_name("serve.py"))
 _run = threading.local()  # per script thread: is app.py's run in progress?
 
 
@@ -55,8 +57,8 @@ def app_shell() -> Iterator[None]:
 
 
 def _served_by_app() -> bool:
-    # `streamlit run app.py` makes app.py the script's argv[0]; AppTest of a single page file does not.
-    return bool(sys.argv) and Path(sys.argv[0]).resolve() == APP_SCRIPT
+    # `streamlit run app.py` (or serve.py) makes it argv[0]; AppTest of a single page file does not.
+    return bool(sys.argv) and Path(sys.argv[0]).resolve() in SERVER_SCRIPTS
 
 
 def ensure_app_shell(t: Callable[[str], str]) -> None:

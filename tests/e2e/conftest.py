@@ -37,10 +37,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env: dict | None = None, script: str = "app.py") -> subprocess.Popen:
-    # app.py: pages refresh through their fragment; serve.py: app.py plus the live route
-    # (ui.live_stream). Under serve.py (st.App) the sidebar lists the pages/ files instead of the
-    # app's navigation, so app.py stays the default until that is solved.
+def start_server(port: int, env: dict | None = None, script: str = "serve.py") -> subprocess.Popen:
+    # serve.py (what `make run` starts): app.py plus the live route (ui.live_stream); app.py alone:
+    # pages refresh through their fragment only.
     command = [
         sys.executable,
         "-m",
