@@ -1,6 +1,7 @@
 """The live route (ui.live_stream): a session's new curve points and progress, to that session only."""
 
 import asyncio
+import concurrent.futures
 import gc
 import json
 from pathlib import Path
@@ -67,7 +68,9 @@ def ask(path: str, query: str = "") -> tuple[int, bytes]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(route.handle(scope, receive, send))
+    # In its own thread: the browser tests' Playwright keeps an event loop running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, route.handle(scope, receive, send)).result()
     status = next(message["status"] for message in sent if message["type"] == "http.response.start")
     body = b"".join(message.get("body", b"") for message in sent if message["type"] == "http.response.body")
     return status, body
