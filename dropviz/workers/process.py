@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import pickle
@@ -74,6 +75,19 @@ class HostDied(Exception):
     pass
 
 
+# A worker's slice of events can be ~0.5 MB (state snapshots). Through a default 64 kB pipe the worker
+# blocks mid-message until the server's reader thread, which contends for the GIL with every session's
+# script thread, reads the next 64 kB: the pipe, not the CPU, then paced training.
+EVENT_PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(connection) -> None:
+    try:
+        fcntl.fcntl(connection.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), EVENT_PIPE_BYTES)
+    except OSError:  # above /proc/sys/fs/pipe-max-size for this user: the default pipe still works
+        pass
+
+
 class _ProcessHost:
     """A worker process and its two pipes, seen from the server."""
 
@@ -81,6 +95,7 @@ class _ProcessHost:
         context = _process_context()
         command_read, self.command_write = context.Pipe(duplex=False)
         self.event_read, event_write = context.Pipe(duplex=False)
+        _widen_pipe(self.event_read)
         self.process = context.Process(
             target=host_process_main,
             name=f"dropviz-host-{index}",
