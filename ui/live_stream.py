@@ -24,7 +24,6 @@ LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 # AppTest) keep refreshing through the fragment alone. An environment variable, not a module flag:
 # it survives a module reload by Streamlit's file watcher.
 ROUTE_ENV = "DROPVIZ_LIVE_ROUTE"
-ACTIVE_STATES = ("queued", "starting", "running")
 # How often a page polls: fast on a quiet server, slower as sessions add up (each poll costs the
 # server about a millisecond), never slower than twice a second so that every page moves each second.
 POLL_MIN_MS = 200

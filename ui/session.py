@@ -24,13 +24,13 @@ import weakref
 import streamlit as st
 
 from dropviz.config import RunConfig
+from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
+from dropviz.workers import BACKENDS
 from ui.live_stream import LIVE
 
 _LOG = logging.getLogger(__name__)
 
-ACTIVE_STATES = ("queued", "starting", "running")
-BACKENDS = ("process", "thread", "ray")
 # Sleep of a full-speed training thread between steps, so the server's threads get the GIL at once
 # (about 10 % of a toy net's steps per second, nothing for a large one). Thread backend only.
 TRAINER_YIELD_SECONDS = 0.0005
