@@ -11,6 +11,8 @@ flags (dropviz.cli) and the error messages (:func:`allowed`).
 
 Convention: ``keep_p`` is the paper's probability of *keeping* a unit.
 PyTorch's ``nn.Dropout(p)`` takes ``1 - keep_p``.
+
+Over 400 lines on purpose: the table is the one place every setting is declared, so it is one file.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The twin starts from the same initial weights and sees the same mini-batches
 in the same order, so any difference between the two curves is the method's.
 :class:`Trainer` advances one mini-batch at a time, which is what lets the
 background runner pause, single-step and stop between any two updates.
+
+Over 400 lines on purpose: the events, the step and the evaluation are one state machine that the
+cohort (dropviz.cohort) and the sweep reuse piece by piece; split, its private steps would cross files.
 """
 
 from __future__ import annotations
