@@ -24,3 +24,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def fresh_sessions():
+    """The session-scoped holder survives between AppTests in one process (fixed session id): clear it."""
+    import streamlit as st
+
+    from ui import session
+
+    st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
+    yield
+    for holder in session.REGISTRY.holders():
+        holder.close()
+    st.cache_resource.clear()

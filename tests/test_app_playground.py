@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dropviz.config import RunConfig
@@ -22,14 +21,7 @@ from ui.playground_views import build_views, should_refresh
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_sessions():
-    """The session-scoped holder survives between AppTests in one process (fixed session id): clear it."""
-    st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_sessions")
 
 
 def app(**params) -> AppTest:

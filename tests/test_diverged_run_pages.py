@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dropviz.viz.coadaptation import activation_histograms
@@ -13,13 +12,7 @@ from ui import session
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_sessions():
-    st.cache_resource.clear()
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_sessions")
 
 
 def test_histograms_of_non_finite_activations_draw_what_is_finite():

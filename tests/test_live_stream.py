@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dropviz.config import RunConfig
@@ -165,16 +164,6 @@ def test_poll_and_views_intervals_adapt_to_load():
     # 30 sessions at 150 ms a rerun: every 8 s keeps the reruns within half a core.
     assert views_seconds(0.15, 30) == 8.0
     assert views_seconds(0.15, 8) == 4.0
-
-
-@pytest.fixture
-def fresh_sessions():
-    """The session-scoped holder survives between AppTests in one process (fixed session id): clear it."""
-    st.cache_resource.clear()
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
 
 
 def trained_page(monkeypatch, route: bool) -> AppTest:

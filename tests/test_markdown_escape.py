@@ -4,10 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui import session
 from ui.escape import WORD_JOINER, code, plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,13 +17,7 @@ LINK = "[click](https://example.com/)"
 ACTIVE = re.compile(r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(|https?://|:red\[")
 
 
-@pytest.fixture(autouse=True)
-def fresh_sessions():
-    st.cache_resource.clear()
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_sessions")
 
 
 def test_plain_escapes_every_markdown_construct_and_keeps_the_text():

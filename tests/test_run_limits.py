@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dropviz import layers, train
@@ -20,13 +19,7 @@ APP = str(ROOT / "app.py")
 ISSUE_HIDDEN = "8192,8192,8192,8192,8192,8192"
 
 
-@pytest.fixture(autouse=True)
-def fresh_sessions():
-    st.cache_resource.clear()
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_sessions")
 
 
 def test_parameter_count_is_the_models_own():

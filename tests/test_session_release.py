@@ -16,13 +16,7 @@ from ui.downloads import deferred
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_sessions():
-    st.cache_resource.clear()
-    yield
-    for holder in session.REGISTRY.holders():
-        holder.close()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_sessions")
 
 
 @pytest.fixture
