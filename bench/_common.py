@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -48,23 +47,11 @@ COUNT_REFRESHES = """() => {
 }"""
 
 
-@contextlib.contextmanager
 def streamlit_server(env: dict | None = None):
-    """The app served by streamlit on a free port (the e2e fixtures' helpers): yields (base URL, process);
-    the server is ended on the way out."""
-    from tests.e2e.conftest import free_port, start_server, wait_healthy
+    """The app served by streamlit on a free port (the e2e fixtures' helper): yields (base URL, process)."""
+    from tests.e2e.conftest import served_app
 
-    port = free_port()
-    server = start_server(port, env)
-    try:
-        wait_healthy(port, server)
-        yield f"http://127.0.0.1:{port}/", server
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    return served_app(env, results_db=False)
 
 
 @contextlib.contextmanager

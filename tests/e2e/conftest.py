@@ -5,6 +5,7 @@ A missing browser is a test failure, not a skip: CI installs Chromium in .ci/run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -75,22 +76,33 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60.0) ->
     raise RuntimeError(f"streamlit did not become healthy on port {port} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def app_url():
+@contextlib.contextmanager
+def served_app(env: dict | None = None, script: str = "app.py", results_db: bool = True):
+    """The app on a free port, healthy, ended on the way out: yields (base URL with a trailing slash, process).
+
+    ``results_db``: a results database of its own, so sweeps saved on this machine don't change what
+    the pages show."""
     (ROOT / "artifacts").mkdir(exist_ok=True)
     port = free_port()
-    # A results database of its own, so sweeps saved on this machine don't change what the pages show.
-    results_db = ROOT / "artifacts" / f"e2e-results-{port}.sqlite"
-    process = start_server(port, env={"DROPVIZ_RESULTS_DB": str(results_db)})
+    env = dict(env or {})
+    if results_db:
+        env.setdefault("DROPVIZ_RESULTS_DB", str(ROOT / "artifacts" / f"e2e-results-{port}.sqlite"))
+    process = start_server(port, env=env, script=script)
     try:
         wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}/", process
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    with served_app() as (base, _):
+        yield base.rstrip("/")
 
 
 @pytest.fixture(scope="session")

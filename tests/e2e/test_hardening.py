@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import free_port, open_app, screenshot, start_server, wait_healthy
+from .conftest import open_app, screenshot, served_app
 
 pytestmark = pytest.mark.e2e
 
@@ -43,18 +43,17 @@ def test_url_values_are_shown_as_text_not_markdown(page, app_url):
     screenshot(page, "url-values-as-text")
 
 
-def test_a_shared_playground_link_opens_for_every_session(browser):
+@pytest.mark.parametrize("script", ["app.py", "serve.py"])
+def test_a_shared_playground_link_opens_for_every_session(browser, script):
     """Issue 17.11: /playground?keep_p=0.3 opens the Playground with p = 0.3 for the server's first session
-    (Streamlit's legacy pages/ mode) and for the next one, never "Page not found"."""
-    port = free_port()
-    server = start_server(port)  # a fresh server: its first session is the one the legacy mode affects
-    try:
-        wait_healthy(port, server)
+    (Streamlit's legacy pages/ mode) and for the next one, never "Page not found"; under both entries
+    (serve.py once showed the legacy pages/ list here)."""
+    with served_app(script=script, results_db=False) as (base, _):  # fresh: its first session meets the legacy mode
         for visitor in range(2):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             try:
                 page = context.new_page()
-                open_app(page, f"http://127.0.0.1:{port}/playground?keep_p=0.3")
+                open_app(page, f"{base}playground?keep_p=0.3")
                 page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
                 page.get_by_text("nn.Dropout(p=0.7)").first.wait_for(timeout=30_000)
                 assert page.get_by_text("Page not found").count() == 0, f"visitor {visitor + 1}"
@@ -63,9 +62,3 @@ def test_a_shared_playground_link_opens_for_every_session(browser):
                 assert "/playground?keep_p=0.3" in page.url
             finally:
                 context.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except Exception:  # noqa: BLE001
-            server.kill()

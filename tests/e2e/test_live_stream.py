@@ -1,10 +1,8 @@
 """The live route in a real browser: the curves grow and the progress line moves between fragment runs."""
 
-import subprocess
-
 import pytest
 
-from .conftest import ROOT, free_port, open_app, start_server, wait_healthy
+from .conftest import open_app, served_app
 
 pytestmark = pytest.mark.e2e
 
@@ -29,19 +27,8 @@ SAMPLE = (
 @pytest.fixture(scope="module")
 def app_url():
     """The app as serve.py serves it: with the live route."""
-    port = free_port()
-    process = start_server(
-        port, env={"DROPVIZ_RESULTS_DB": str(ROOT / "artifacts" / f"e2e-results-{port}.sqlite")}, script="serve.py"
-    )
-    try:
-        wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with served_app(script="serve.py") as (base, _):
+        yield base.rstrip("/")
 
 
 def counts(page, selector: str) -> dict:
