@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import torch
 
 from .playground import live_figure, panels_layout
+from .playground.boundary import plane_grid
 
 DUPLICATE_CORRELATION = 0.9
 MAP_RESOLUTION = 24  # grid points per side of one unit's map
@@ -60,13 +61,7 @@ def activation_maps(
 ) -> list[np.ndarray]:
     """Each hidden layer's activations over a resolution x resolution grid of the input plane (eval mode):
     a list of (units, resolution, resolution) arrays, row 0 at the lowest y."""
-    xs = np.linspace(*x_range, resolution, dtype=np.float32)
-    ys = np.linspace(*y_range, resolution, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, ys)
-    points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
-    parameter = next(model.parameters(), None)
-    if parameter is not None:
-        points = points.to(parameter.device)
+    _, _, points = plane_grid(model, x_range, y_range, resolution)
     layers = model.hidden_activations(points)
     return [layer.T.reshape(-1, resolution, resolution).float().cpu().numpy() for layer in layers]
 

@@ -13,18 +13,25 @@ import torch
 from .common import CLASS_COLOURS, _axis_ref, _labels, live_figure, panels_layout
 
 
-@torch.no_grad()
-def predict_grid(
-    model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float], resolution: int = 60
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Class probabilities of an eval-mode model on a resolution x resolution grid: (xs, ys, probs[ny, nx, k])."""
+def plane_grid(
+    model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float], resolution: int
+) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """The input plane as a resolution x resolution grid: (xs, ys, points on the model's device), row-major
+    from the lowest y."""
     xs = np.linspace(*x_range, resolution, dtype=np.float32)
     ys = np.linspace(*y_range, resolution, dtype=np.float32)
     gx, gy = np.meshgrid(xs, ys)
     points = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1))
     parameter = next(model.parameters(), None)
-    if parameter is not None:
-        points = points.to(parameter.device)
+    return xs, ys, points if parameter is None else points.to(parameter.device)
+
+
+@torch.no_grad()
+def predict_grid(
+    model: torch.nn.Module, x_range: tuple[float, float], y_range: tuple[float, float], resolution: int = 60
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class probabilities of an eval-mode model on a resolution x resolution grid: (xs, ys, probs[ny, nx, k])."""
+    xs, ys, points = plane_grid(model, x_range, y_range, resolution)
     was_training = model.training
     model.eval()
     try:
