@@ -158,7 +158,7 @@ class KeepSweep:
         self.state_every = state_every
         self.record_masks = record_masks
         self.step_count = 0
-        self.status = "running"
+        self.status = RunState.RUNNING
         self.message = ""
 
         grid = self.keep_grid
@@ -229,7 +229,7 @@ class KeepSweep:
     # protocol ------------------------------------------------------------------
     @property
     def done(self) -> bool:
-        return self.status != "running"
+        return self.status != RunState.RUNNING
 
     @property
     def epoch(self) -> float:
@@ -267,7 +267,7 @@ class KeepSweep:
         )
 
     def stop(self) -> Finished:
-        self.status = "stopped"
+        self.status = RunState.STOPPED
         self.message = f"sweep stopped by the user at step {self.step_count} (epoch {self.epoch:.1f})"
         return Finished(self.step_count, self.status, self.message)
 
@@ -405,9 +405,9 @@ class KeepSweep:
                 f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
                 f"lower the learning rate (it was {self.config.lr}) or use max-norm. The other members go on."
             )
-            events.append(MemberEvent(keep, Finished(self.step_count, "diverged", message)))
+            events.append(MemberEvent(keep, Finished(self.step_count, RunState.DIVERGED, message)))
         if len(self.diverged) == len(self.keep_grid):
-            self.status = "diverged"
+            self.status = RunState.DIVERGED
             self.message = (
                 f"every member of the sweep diverged by step {self.step_count}; lower the learning rate "
                 f"(it was {self.config.lr}) or use max-norm. Results up to there are kept."
@@ -420,7 +420,7 @@ class KeepSweep:
         if self.step_count % self.state_every == 0 or finished:
             events.extend(self.state_snapshot())
         if finished:
-            self.status = "completed"
+            self.status = RunState.COMPLETED
             self.message = (
                 f"sweep completed: {len(self.keep_grid)} members, {self.config.epochs} epochs ({self.step_count} steps)"
             )

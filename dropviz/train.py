@@ -25,6 +25,7 @@ from .data import Dataset, load_dataset
 from .layers import check_keep_p
 from .limits import RunLimits, check_run
 from .models import MLP, build_model, resolve_device
+from .run_state import RunState
 
 RUNS = ("method", "baseline")
 # Training-set error is measured on a fixed subset so evaluation stays cheap on 60k images.
@@ -274,7 +275,7 @@ class Trainer:
         self.order_generator = torch.Generator().manual_seed(config.seed + 2)
         self._order = torch.empty(0, dtype=torch.long)
         self.step_count = 0
-        self.status = "running"
+        self.status = RunState.RUNNING
         self.message = ""
         self._pending_keep: tuple[float | None, float | None] | None = None
 
@@ -297,7 +298,7 @@ class Trainer:
 
     @property
     def done(self) -> bool:
-        return self.status != "running"
+        return self.status != RunState.RUNNING
 
     @property
     def epoch(self) -> float:
@@ -402,7 +403,7 @@ class Trainer:
             events.append(self.mask_snapshot())
         bad = [run for run, value in losses.items() if not math.isfinite(value)]
         if bad:
-            self.status = "diverged"
+            self.status = RunState.DIVERGED
             self.message = (
                 f"training diverged: the {' and '.join(bad)} loss became {losses[bad[0]]} at step {self.step_count} "
                 f"(epoch {self.epoch:.1f}); {divergence_advice(self.config)} Results up to this step are kept."
@@ -417,7 +418,7 @@ class Trainer:
         elif self.state_every is not None and self.step_count % self.state_every == 0:
             events.append(self.state_snapshot())
         if finished:
-            self.status = "completed"
+            self.status = RunState.COMPLETED
             self.message = f"completed {self.config.epochs} epochs ({self.step_count} steps)"
             events.append(Finished(self.step_count, self.status, self.message))
         return events
@@ -433,7 +434,7 @@ class Trainer:
         self.optimizers[run] = optimizer
 
     def stop(self) -> Finished:
-        self.status = "stopped"
+        self.status = RunState.STOPPED
         self.message = f"stopped by the user at step {self.step_count} (epoch {self.epoch:.1f})"
         return Finished(self.step_count, self.status, self.message)
 
