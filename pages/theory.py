@@ -164,11 +164,11 @@ def section_bs():
         st.button(t("bs_new"), key="th_bs_btn", on_click=_bs_new)
     c1, c2, c3 = st.columns(3)
     with c1:
-        I_txt = st.text_input(t("bs_I"), key="th_bs_I")
+        I_txt = st.text_input(t("bs_I"), st.session_state["th_bs_I"], key="th_bs_I")
     with c2:
-        w_txt = st.text_input(t("bs_w"), key="th_bs_w")
+        w_txt = st.text_input(t("bs_w"), st.session_state["th_bs_w"], key="th_bs_w")
     with c3:
-        p_txt = st.text_input(t("bs_p"), key="th_bs_p")
+        p_txt = st.text_input(t("bs_p"), st.session_state["th_bs_p"], key="th_bs_p")
     try:
         values = (
             tuple(th.parse_vector(I_txt, "I", n, -BS_RANGE, BS_RANGE)),

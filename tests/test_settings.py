@@ -269,3 +269,20 @@ def test_a_csv_link_opens_the_upload_box_and_stays_in_the_address_bar():
     assert not at.exception and not at.warning
     assert at.selectbox(key="dataset").value == "csv"
     assert url(at) == {"dataset": "csv", "keep_p": "0.7"}
+
+
+def test_every_widget_declares_its_current_value_as_its_default():
+    """A browser that mounts a widget whose value it missed (Train pressed while the sidebar still
+    loads) takes the widget's declared default and sends it with every later rerun; a bare default
+    (a slider's minimum, an empty layers box) reset the run's settings (CI, serve.py under load)."""
+    at = app(keep_p="0.3", hidden="64,32", epochs="7", lr="0.05", method="gaussian")
+    sidebar = at.sidebar
+    assert list(sidebar.slider(key="keep_p").proto.default) == [0.3]
+    assert sidebar.text_input(key="hidden").proto.default == "64,32"
+    assert sidebar.number_input(key="epochs").proto.default == 7
+    assert sidebar.number_input(key="lr").proto.default == pytest.approx(0.05)
+    method = sidebar.selectbox(key="method")
+    assert method.proto.default == list(SETTINGS["method"].choices).index("gaussian")
+    # A widget the user changes keeps the change as its default on the next run.
+    sidebar.slider(key="keep_p").set_value(0.7).run()
+    assert list(at.sidebar.slider(key="keep_p").proto.default) == [0.7]

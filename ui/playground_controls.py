@@ -140,7 +140,15 @@ def presenter_keep_p(
     """The hidden keep-probability slider on the main canvas (presenter mode), a proxy of the sidebar's:
     the sidebar's widget (key ``keep_p``, in the URL) stays the one source of the setting."""
     st.session_state[PROXY_KEEP_P] = st.session_state.get("keep_p", 0.5)
-    st.slider(t("present_keep_p"), low, high, step=step, key=PROXY_KEEP_P, on_change=_copy_proxy_to_keep_p)
+    st.slider(
+        t("present_keep_p"),
+        low,
+        high,
+        value=st.session_state[PROXY_KEEP_P],  # see ui.playground_sidebar._widget: default = current value
+        step=step,
+        key=PROXY_KEEP_P,
+        on_change=_copy_proxy_to_keep_p,
+    )
 
 
 def apply_page_preset(page_query: str) -> None:
@@ -167,6 +175,7 @@ def scrub_slider(t: Callable[..., str], grid, default: float) -> float:
     value = st.select_slider(
         t("scrub"),
         options=grid,
+        value=st.session_state[SCRUB],  # see ui.playground_sidebar._widget: default = current value
         key=SCRUB,
         help=t("scrub_help"),
         format_func=lambda keep: f"{keep:g}",

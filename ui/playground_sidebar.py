@@ -195,19 +195,25 @@ def _widget(name: str, t: Callable[..., str], options=None, **extra) -> Any:
     spec = SETTINGS[name]
     kwargs = {"key": name, "help": t(f"{name}_help") if spec.help else None, **extra}
     label = t(spec.label_key)
+    # The widget's declared default is its current value: a browser that mounts a widget it missed the
+    # value of (Train pressed while the sidebar still loads) falls back to the default and sends it with
+    # every later rerun; with the bare default (a slider's minimum, '') that reset the run's settings.
+    current = st.session_state[name]
     if spec.widget in ("select", "radio"):
         draw = st.selectbox if spec.widget == "select" else st.radio
-        return draw(label, options or spec.choices, format_func=_fmt(t, CHOICE_LABELS[name]), **kwargs)
+        choices = list(options or spec.choices)
+        index = choices.index(current) if current in choices else 0
+        return draw(label, choices, index=index, format_func=_fmt(t, CHOICE_LABELS[name]), **kwargs)
     if spec.widget == "slider":
-        return st.slider(label, spec.widget_low, spec.widget_high, step=spec.step, **kwargs)
+        return st.slider(label, spec.widget_low, spec.widget_high, value=current, step=spec.step, **kwargs)
     if spec.widget == "number":
         if spec.format:
             kwargs["format"] = spec.format
-        return st.number_input(label, spec.widget_low, spec.widget_high, step=spec.step, **kwargs)
+        return st.number_input(label, spec.widget_low, spec.widget_high, value=current, step=spec.step, **kwargs)
     if spec.widget == "text":
-        return st.text_input(label, **kwargs)
+        return st.text_input(label, value=current, **kwargs)
     if spec.widget == "toggle":
-        return st.toggle(label, **kwargs)
+        return st.toggle(label, value=current, **kwargs)
     raise ValueError(f"{name}: unknown widget kind {spec.widget!r}")
 
 
