@@ -38,9 +38,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env: dict | None = None, script: str = "app.py") -> subprocess.Popen:
-    # app.py: pages refresh through their fragment only; serve.py (what `make run` starts): app.py plus
-    # the live route (ui.live_stream), which tests/e2e/test_live_stream.py starts itself.
+def start_server(port: int, env: dict | None = None, script: str = "serve.py") -> subprocess.Popen:
+    # serve.py (what `make run` starts): app.py plus the live route (ui.live_stream); app.py alone:
+    # pages refresh through their fragment only.
     command = [
         sys.executable,
         "-m",

@@ -65,6 +65,10 @@ def test_curves_receive_points_and_progress_moves_without_fragment_runs(browser,
         training = [entry for entry in seen if entry["text"].startswith("Training")]
         steps = [int(entry["text"].split("step ")[1].split(" /")[0]) for entry in training]
         assert len(steps) >= 3 and steps == sorted(steps) and steps[-1] > steps[0]  # never steps back
+        # Stop (a button, so a full rerun): the progress area shows the new state, drawn by the server's
+        # rerun or by the route's last answer, whichever lands first.
+        page.locator(".st-key-pg_stop button:visible").first.click()
+        page.get_by_text("Stopped · epoch").first.wait_for(timeout=30_000)
     finally:
         context.close()
 
