@@ -77,7 +77,7 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60.0) ->
 
 
 @contextlib.contextmanager
-def served_app(env: dict | None = None, script: str = "app.py", results_db: bool = True):
+def served_app(env: dict | None = None, script: str = "serve.py", results_db: bool = True):
     """The app on a free port, healthy, ended on the way out: yields (base URL with a trailing slash, process).
 
     ``results_db``: a results database of its own, so sweeps saved on this machine don't change what
