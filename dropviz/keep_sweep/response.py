@@ -7,8 +7,8 @@ from typing import Mapping
 
 import pandas as pd
 
+from ..metric_log import MetricLog
 from ..run_state import RunState
-from ..runner import MetricLog
 
 METRIC_NAMES = ("train_loss", "train_error", "test_loss", "test_error")
 

@@ -10,9 +10,10 @@ import pandas as pd
 
 from ..config import RunConfig
 from ..data import Dataset
+from ..metric_log import LogSnapshot, MetricLog, wait_for_first_evaluation
 from ..models import MLP
 from ..run_state import ENDED_STATES
-from ..runner import LogSnapshot, MetricLog, ThreadRunner, wait_for_first_evaluation
+from ..runner import ThreadRunner
 from ..train import Finished
 from .grid import DEFAULT_KEEP_GRID, MemberEvent, check_keep_grid, member_config
 from .response import member_response
