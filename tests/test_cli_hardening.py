@@ -71,3 +71,33 @@ def test_outputs_under_a_file_are_refused_before_the_sweep_runs(files):
     assert not db.exists()  # refused before anything ran or was written
     one_line_error(run_cli(*common, env={"DROPVIZ_RESULTS_DB": f"{under}.sqlite"}), "$DROPVIZ_RESULTS_DB")
     one_line_error(run_cli(*common, "--db", str(files)), "is a folder; give a file path")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("datasets",),
+        ("experiment", "--list", "--json"),
+        ("train", "--epochs", "1", "--train-size", "64", "--quiet", "--json"),
+    ],
+)
+def test_output_into_a_reader_that_went_away_ends_quietly(args):
+    """``python -m dropviz ... | head``: the reader closes before the output comes (closed here before the
+    command starts, so every run sees it); the command exits 141 (128 + SIGPIPE) with nothing on stderr."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "dropviz", *args],
+            cwd=ROOT,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == "", result.stderr[-2000:]
+    assert result.returncode == 141
