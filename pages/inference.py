@@ -83,7 +83,7 @@ if has_noise(run):
     max_k = cols[1].select_slider(t("max_k"), options=[10, 20, 50, 100], value=100, key="inf_k")
     repeats = cols[2].select_slider(t("repeats"), options=[5, 10, 20, 50], value=20, key="inf_repeats")
     curve = mc(run.key, limit, max_k, repeats, run)
-    names = {name: t(f"mcfig.{name}") for name in ("mc", "ws", "x", "y", "band")}
+    mc_labels = {name: t(f"mcfig.{name}") for name in ("mc", "ws", "x", "y", "band")}
     st.plotly_chart(
         viz.mc_curve_figure(
             curve.ks,
@@ -91,7 +91,7 @@ if has_noise(run):
             curve.std_error,
             curve.weight_scaled_error,
             k_reaching=curve.k_reaching,
-            names=names,
+            labels=mc_labels,
         ),
         key="mc_curve",
     )
@@ -150,9 +150,9 @@ if run.models["method"].method != "dropconnect" or not has_noise(run):
 dc_sizes = analysis.interactive_sizes(dc_run.models["method"].n_parameters)
 dc_limit = min(int(dc_run.dataset.x_test.shape[0]), dc_sizes["dropconnect"])
 dc = dropconnect(dc_run.key, dc_limit, dc_sizes["dropconnect_k"], dc_sizes["gaussian_samples"], dc_run)
-dc_names = {name: t(f"dcfig.{name}") for name in ("mean", "gauss", "mc", "x", "y")}
+dc_labels = {name: t(f"dcfig.{name}") for name in ("mean", "gauss", "mc", "x", "y")}
 st.plotly_chart(
-    viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_names),
+    viz.dropconnect_figure(dc.mean_error, dc.gaussian_error, dc.mc_ks, dc.mc_error, dc.mc_std, dc_labels),
     key="dropconnect_chart",
 )
 st.caption(t("dc_caption"))

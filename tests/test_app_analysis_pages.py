@@ -42,6 +42,13 @@ def test_inference_page_renders(lang):
     specs = chart_specs(at)
     curve = specs[0]
     assert curve["layout"]["xaxis"]["type"] == "log" and len(curve["data"][1]["x"]) == 100
+    # The page's labels reach the MC and DropConnect figures in the page's language.
+    weight_scaling, dropconnect_mean = {
+        "en": ("weight scaling", "mean network (W·p)"),
+        "zh": ("权重缩放", "均值网络 (W·p)"),
+    }[lang]
+    assert weight_scaling in [trace.get("name") for trace in curve["data"]]
+    assert dropconnect_mean in [trace.get("name") for trace in specs[1]["data"]]
     text = " ".join(m.value for m in at.markdown)
     assert "k =" in text
     if lang == "en":

@@ -20,16 +20,16 @@ def mc_curve_figure(
     weight_scaled_error: float,
     *,
     k_reaching: int | None = None,
-    names: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """The paper's Figure 11: MC-average error vs number k of sampled nets, and weight scaling."""
-    names = {
+    text = {
         "mc": "MC average of k thinned nets",
         "ws": "weight scaling",
         "x": "k (sampled networks)",
         "y": "test error",
         "band": "± 1 sd over repeats",
-        **(names or {}),
+        **(labels or {}),
     }
     ks, mean, std = (np.asarray(v, dtype=float) for v in (ks, mean_error, std_error))
     fig = go.Figure()
@@ -40,19 +40,19 @@ def mc_curve_figure(
             fill="toself",
             fillcolor="rgba(44,160,44,0.18)",
             line={"width": 0},
-            name=names["band"],
+            name=text["band"],
             hoverinfo="skip",
         )
     )
     fig.add_trace(
-        go.Scatter(x=ks.tolist(), y=mean.tolist(), mode="lines", name=names["mc"], line={"color": MC_COLOR, "width": 2})
+        go.Scatter(x=ks.tolist(), y=mean.tolist(), mode="lines", name=text["mc"], line={"color": MC_COLOR, "width": 2})
     )
     fig.add_trace(
         go.Scatter(
             x=[ks.min(), ks.max()],
             y=[weight_scaled_error] * 2,
             mode="lines",
-            name=names["ws"],
+            name=text["ws"],
             line={"color": WS_COLOR, "dash": "dash"},
         )
     )
@@ -71,8 +71,8 @@ def mc_curve_figure(
         )
     fig.update_xaxes(range=[0, float(np.log10(max(2.0, ks.max())))])
     fig.update_layout(
-        xaxis_title=names["x"],
-        yaxis_title=names["y"],
+        xaxis_title=text["x"],
+        yaxis_title=text["y"],
         xaxis_type="log",
         height=360,
         margin={"t": 30, "b": 40, "l": 50, "r": 20},
@@ -124,16 +124,16 @@ def scaling_comparison_figure(
 
 
 def dropconnect_figure(
-    mean_error: float, gaussian: Mapping[int, float], mc_ks, mc_error, mc_std, names: Mapping[str, str] | None = None
+    mean_error: float, gaussian: Mapping[int, float], mc_ks, mc_error, mc_std, labels: Mapping[str, str] | None = None
 ) -> go.Figure:
     """DropConnect inference: mean network, Gaussian moment matching (S samples/unit), MC over masks (k)."""
-    names = {
+    text = {
         "mean": "mean network (W·p)",
         "gauss": "Gaussian moment matching, S samples per unit",
         "mc": "MC over k sampled weight masks",
         "x": "samples (S or k)",
         "y": "test error",
-        **(names or {}),
+        **(labels or {}),
     }
     ks, err, std = (np.asarray(v, dtype=float) for v in (mc_ks, mc_error, mc_std))
     fig = go.Figure()
@@ -142,7 +142,7 @@ def dropconnect_figure(
             x=ks.tolist(),
             y=err.tolist(),
             mode="lines",
-            name=names["mc"],
+            name=text["mc"],
             line={"color": MC_COLOR},
             error_y={"type": "data", "array": std.tolist(), "visible": True, "thickness": 0.5},
         )
@@ -153,19 +153,19 @@ def dropconnect_figure(
             x=counts,
             y=[gaussian[c] for c in counts],
             mode="lines+markers",
-            name=names["gauss"],
+            name=text["gauss"],
             line={"color": GAUSS_COLOR},
         )
     )
     top = max([ks.max() if ks.size else 1, *counts])
     fig.add_trace(
         go.Scatter(
-            x=[1, top], y=[mean_error] * 2, mode="lines", name=names["mean"], line={"color": WS_COLOR, "dash": "dash"}
+            x=[1, top], y=[mean_error] * 2, mode="lines", name=text["mean"], line={"color": WS_COLOR, "dash": "dash"}
         )
     )
     fig.update_layout(
-        xaxis_title=names["x"],
-        yaxis_title=names["y"],
+        xaxis_title=text["x"],
+        yaxis_title=text["y"],
         xaxis_type="log",
         height=360,
         margin={"t": 30, "b": 40, "l": 50, "r": 20},
