@@ -56,6 +56,15 @@ st.title(t("page_coadaptation"))
 st.markdown(t("intro"))
 run = select_run(t)
 labels = run_labels(run)
+# The figures' text (viz.coadaptation's label keys): run names, axis and panel titles.
+figure_labels = {
+    **labels,
+    "step": t("step"),
+    "ablation_x": t("q"),
+    "ablation_y": t("error"),
+    "activations": t("hist_a"),
+    "unit_means": t("hist_b"),
+}
 if not run.has_twin:
     st.warning(t("no_twin"))
 layer = st.selectbox(
@@ -85,7 +94,7 @@ else:
         replay[name] = analysis.CorrelationFrames(np.array([run.step]), order, corr[np.ix_(order, order)][None])
     probe_size = limit
 figure_frames = {name: (f.steps, f.matrices, f.units) for name, f in replay.items()}
-st.plotly_chart(viz.correlation_heatmaps(figure_frames, labels, step_label=t("step")), key="corr_heatmaps")
+st.plotly_chart(viz.correlation_heatmaps(figure_frames, figure_labels), key="corr_heatmaps")
 k_shown = next(iter(replay.values())).units.size
 st.caption(t("corr_caption", k=k_shown, n=n_units, m=probe_size))
 
@@ -95,7 +104,7 @@ measure_keys = ("mean_abs_corr", "decov", "decov_normalized", "zero_fraction")
 names = {key: t(key) for key in (*measure_keys, "dead_units", "mean_activation")}
 if len(run.state_history) > 1:
     series = {name: analysis.measures_over_training(run.state_history, name, layer) for name in run.models}
-    st.plotly_chart(viz.measures_over_training(series, measure_keys, names, labels, t("step")), key="measures_chart")
+    st.plotly_chart(viz.measures_over_training(series, measure_keys, {**figure_labels, **names}), key="measures_chart")
 st.caption(t("scalar_caption"))
 
 now = current_measures(run.key, layer, limit, run)
@@ -108,18 +117,15 @@ st.subheader(t("h_ablation"))
 draws = st.slider(t("draws"), 1, 20, sizes["ablation_draws"], key="coad_draws")
 curves = ablation(run.key, layer, ablation_limit, draws, run)
 st.plotly_chart(
-    viz.ablation_figure(
-        {name: (c.qs, c.mean_error, c.std_error) for name, c in curves.items()}, labels, t("q"), t("error")
-    ),
+    viz.ablation_figure({name: (c.qs, c.mean_error, c.std_error) for name, c in curves.items()}, figure_labels),
     key="ablation_chart",
 )
 st.caption(t("ablation_caption", draws=draws, m=ablation_limit))
 
 # --- activation statistics ---------------------------------------------------------------------
 st.subheader(t("h_stats"))
-titles = (t("hist_a"), t("hist_b"))
 st.plotly_chart(
-    viz.activation_histograms({name: data["acts"] for name, data in now.items()}, labels, titles), key="activation_hist"
+    viz.activation_histograms({name: data["acts"] for name, data in now.items()}, figure_labels), key="activation_hist"
 )
 
 # --- learned features ------------------------------------------------------------------------
@@ -127,7 +133,7 @@ if run.dataset.image_shape is not None:
     st.subheader(t("h_features"))
     h, w = run.dataset.image_shape
     features = {name: analysis.first_layer_features(model, (h, w), count=16)[1] for name, model in run.models.items()}
-    st.plotly_chart(viz.feature_images(features, labels), key="features_chart")
+    st.plotly_chart(viz.feature_images(features, figure_labels), key="features_chart")
     st.caption(t("features_caption", k=15, h=h, w=w))
 
 # --- honest explanation ----------------------------------------------------------------------

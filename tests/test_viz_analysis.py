@@ -13,7 +13,7 @@ def test_correlation_heatmaps_side_by_side_with_animation_frames():
     mats = np.clip(rng.normal(size=(3, 5, 5)), -1, 1)
     mats[:, 4, :] = np.nan
     frames = {"method": ([10, 20, 30], mats, [4, 0, 1, 2, 3]), "baseline": ([10, 20, 30], mats, [0, 1, 2, 3, 4])}
-    fig = vc.correlation_heatmaps(frames, step_label="step")
+    fig = vc.correlation_heatmaps(frames, {"step": "step"})
     assert isinstance(fig, go.Figure)
     heatmaps = [trace for trace in fig.data if trace.type == "heatmap"]
     assert len(heatmaps) == 2 and heatmaps[0].zmin == -1 and heatmaps[0].zmax == 1
@@ -41,6 +41,21 @@ def test_measures_ablation_histograms_features():
     assert tiled.shape == (5, 5) and np.isnan(tiled[2]).all()
     feats = vc.feature_images({"method": np.random.default_rng(2).normal(size=(4, 3, 3))})
     assert feats.data[0].type == "heatmap"
+
+
+def test_coadaptation_figures_take_their_text_from_one_labels_mapping():
+    labels = {"method": "dropout", "step": "步", "decov": "DeCov", "ablation_x": "q", "activations": "激活"}
+    series = {"method": {"step": np.arange(3), "decov": np.arange(3.0)}}
+    measures = vc.measures_over_training(series, ["decov"], labels)
+    assert measures.data[0].name == "dropout" and measures.layout.xaxis.title.text == "步"
+    assert measures.layout.annotations[0].text == "DeCov"
+    ablation = vc.ablation_figure({"method": (np.array([0.0, 0.5]), np.array([0.1, 0.2]), np.zeros(2))}, labels)
+    assert ablation.layout.xaxis.title.text == "q"
+    assert ablation.layout.yaxis.title.text == "test error"  # a key left out keeps its English default
+    hist = vc.activation_histograms({"method": np.ones((4, 3)), "baseline": np.zeros((4, 3))}, labels)
+    assert [a.text for a in hist.layout.annotations] == ["激活", "per-unit mean activation"]
+    assert [trace.name for trace in hist.data][:2] == ["dropout", "dropout"]
+    assert "no-dropout twin" in [trace.name for trace in hist.data]
 
 
 def test_inference_figures():

@@ -9,11 +9,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 RUN_COLORS = {"method": "#d62728", "baseline": "#1f77b4"}
-DEFAULT_RUN_LABELS = {"method": "method", "baseline": "no-dropout twin"}
+# The figures' text, keyed; a caller's ``labels`` override these (runs and measures by their keys).
+DEFAULT_LABELS = {
+    "method": "method",
+    "baseline": "no-dropout twin",
+    "step": "step",
+    "correlation_title": "",
+    "clustered_units": "units (clustered)",
+    "ablation_x": "fraction q of units removed",
+    "ablation_y": "test error",
+    "activations": "hidden activations",
+    "unit_means": "per-unit mean activation",
+    "fraction": "fraction",
+    "units": "units",
+}
 
 
-def _label(labels: Mapping[str, str] | None, run: str) -> str:
-    return (labels or DEFAULT_RUN_LABELS).get(run, run)
+def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    return {**DEFAULT_LABELS, **(labels or {})}
 
 
 def _clean(matrix: np.ndarray, decimals: int = 3) -> list:
@@ -25,8 +38,6 @@ def _clean(matrix: np.ndarray, decimals: int = 3) -> list:
 def correlation_heatmaps(
     frames: Mapping[str, tuple[Sequence[int], np.ndarray, Sequence[int]]],
     labels: Mapping[str, str] | None = None,
-    title: str = "",
-    step_label: str = "step",
 ) -> go.Figure:
     """Side-by-side correlation heat maps (one per run), animated over training.
 
@@ -34,10 +45,9 @@ def correlation_heatmaps(
     Runs may have different step lists; frame i shows each run's i-th snapshot
     (the runs are snapshotted together, so the steps agree in practice).
     """
+    text = _labels(labels)
     runs = list(frames)
-    fig = make_subplots(
-        rows=1, cols=len(runs), subplot_titles=[_label(labels, r) for r in runs], horizontal_spacing=0.08
-    )
+    fig = make_subplots(rows=1, cols=len(runs), subplot_titles=[text.get(r, r) for r in runs], horizontal_spacing=0.08)
     n_frames = min(len(frames[r][1]) for r in runs)
 
     def traces(i: int) -> list[go.Heatmap]:
@@ -54,8 +64,8 @@ def correlation_heatmaps(
                     colorscale="RdBu_r",
                     showscale=col == len(runs) - 1,
                     colorbar={"title": "r", "len": 0.9},
-                    name=_label(labels, run),
-                    hovertemplate="%{y} vs %{x}: r=%{z}<extra>" + _label(labels, run) + "</extra>",
+                    name=text.get(run, run),
+                    hovertemplate="%{y} vs %{x}: r=%{z}<extra>" + text.get(run, run) + "</extra>",
                 )
             )
         return out
@@ -63,7 +73,7 @@ def correlation_heatmaps(
     for col, trace in enumerate(traces(n_frames - 1), start=1):
         fig.add_trace(trace, row=1, col=col)
     for col in range(1, len(runs) + 1):
-        fig.update_xaxes(showticklabels=False, title_text="units (clustered)", row=1, col=col)
+        fig.update_xaxes(showticklabels=False, title_text=text["clustered_units"], row=1, col=col)
         fig.update_yaxes(
             showticklabels=False, autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", row=1, col=col
         )
@@ -100,7 +110,7 @@ def correlation_heatmaps(
                     "x": 0.1,
                     "len": 0.9,
                     "y": -0.02,
-                    "currentvalue": {"prefix": f"{step_label} "},
+                    "currentvalue": {"prefix": f"{text['step']} "},
                     "steps": [
                         {
                             "label": str(steps[i]),
@@ -112,21 +122,19 @@ def correlation_heatmaps(
                 }
             ],
         )
-    fig.update_layout(title=title or None, height=460, margin={"t": 60, "b": 90, "l": 20, "r": 20})
+    fig.update_layout(title=text["correlation_title"] or None, height=460, margin={"t": 60, "b": 90, "l": 20, "r": 20})
     return fig
 
 
 def measures_over_training(
     series: Mapping[str, Mapping[str, np.ndarray]],
     measures: Sequence[str],
-    names: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
-    step_label: str = "step",
 ) -> go.Figure:
-    """One small chart per measure, each run a line (``series[run]['step']`` on x)."""
-    names = names or {}
+    """One small chart per measure (titled by ``labels[measure]``), each run a line (``series[run]['step']`` on x)."""
+    text = _labels(labels)
     fig = make_subplots(
-        rows=1, cols=len(measures), subplot_titles=[names.get(m, m) for m in measures], horizontal_spacing=0.07
+        rows=1, cols=len(measures), subplot_titles=[text.get(m, m) for m in measures], horizontal_spacing=0.07
     )
     for col, measure in enumerate(measures, start=1):
         for run, data in series.items():
@@ -135,7 +143,7 @@ def measures_over_training(
                     x=np.asarray(data["step"]).tolist(),
                     y=np.asarray(data[measure], dtype=float).tolist(),
                     mode="lines+markers",
-                    name=_label(labels, run),
+                    name=text.get(run, run),
                     legendgroup=run,
                     showlegend=col == 1,
                     line={"color": RUN_COLORS.get(run)},
@@ -144,7 +152,7 @@ def measures_over_training(
                 row=1,
                 col=col,
             )
-        fig.update_xaxes(title_text=step_label, row=1, col=col)
+        fig.update_xaxes(title_text=text["step"], row=1, col=col)
     fig.update_layout(height=300, margin={"t": 40, "b": 40, "l": 40, "r": 20}, legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -152,10 +160,9 @@ def measures_over_training(
 def ablation_figure(
     curves: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     labels: Mapping[str, str] | None = None,
-    x_title: str = "fraction q of units removed",
-    y_title: str = "test error",
 ) -> go.Figure:
     """Test error vs fraction of units removed; ``curves[run] = (qs, mean error, std error)``."""
+    text = _labels(labels)
     fig = go.Figure()
     for run, (qs, mean, std) in curves.items():
         fig.add_trace(
@@ -163,14 +170,14 @@ def ablation_figure(
                 x=np.asarray(qs).tolist(),
                 y=np.asarray(mean).tolist(),
                 mode="lines+markers",
-                name=_label(labels, run),
+                name=text.get(run, run),
                 error_y={"type": "data", "array": np.asarray(std).tolist(), "visible": True},
                 line={"color": RUN_COLORS.get(run)},
             )
         )
     fig.update_layout(
-        xaxis_title=x_title,
-        yaxis_title=y_title,
+        xaxis_title=text["ablation_x"],
+        yaxis_title=text["ablation_y"],
         yaxis_rangemode="tozero",
         height=340,
         margin={"t": 30, "b": 40, "l": 50, "r": 20},
@@ -181,11 +188,11 @@ def ablation_figure(
 def activation_histograms(
     acts: Mapping[str, np.ndarray],
     labels: Mapping[str, str] | None = None,
-    titles: tuple[str, str] = ("hidden activations", "per-unit mean activation"),
     bins: int = 50,
 ) -> go.Figure:
     """Cf. the paper's Figure 8 (a 256-unit autoencoder there; a classifier MLP here): histogram of activations and of each unit's mean, runs overlaid."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles))
+    text = _labels(labels)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[text["activations"], text["unit_means"]])
     # A diverged run has NaN/inf activations: only finite values are counted (none: nothing drawn).
     finite = {run: np.asarray(values, dtype=float) for run, values in acts.items()}
     tops = [float(np.max(v[np.isfinite(v)])) for v in finite.values() if np.isfinite(v).any()]
@@ -199,7 +206,7 @@ def activation_histograms(
             go.Bar(
                 x=((edges[:-1] + edges[1:]) / 2).tolist(),
                 y=(counts / counts.sum()).tolist(),
-                name=_label(labels, run),
+                name=text.get(run, run),
                 legendgroup=run,
                 marker_color=RUN_COLORS.get(run),
                 opacity=0.6,
@@ -218,7 +225,7 @@ def activation_histograms(
             go.Bar(
                 x=((edges[:-1] + edges[1:]) / 2).tolist(),
                 y=counts.tolist(),
-                name=_label(labels, run),
+                name=text.get(run, run),
                 legendgroup=run,
                 showlegend=False,
                 marker_color=RUN_COLORS.get(run),
@@ -227,8 +234,8 @@ def activation_histograms(
             row=1,
             col=2,
         )
-    fig.update_yaxes(type="log", title_text="fraction", row=1, col=1)
-    fig.update_yaxes(title_text="units", row=1, col=2)
+    fig.update_yaxes(type="log", title_text=text["fraction"], row=1, col=1)
+    fig.update_yaxes(title_text=text["units"], row=1, col=2)
     fig.update_layout(
         barmode="overlay",
         height=320,
@@ -258,10 +265,9 @@ def feature_images(
     features: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None, columns: int = 8
 ) -> go.Figure:
     """First-layer weight vectors as images (cf. the paper's Figure 7, an autoencoder there), one mosaic per run."""
+    text = _labels(labels)
     runs = list(features)
-    fig = make_subplots(
-        rows=1, cols=len(runs), subplot_titles=[_label(labels, r) for r in runs], horizontal_spacing=0.04
-    )
+    fig = make_subplots(rows=1, cols=len(runs), subplot_titles=[text.get(r, r) for r in runs], horizontal_spacing=0.04)
     for col, run in enumerate(runs, start=1):
         fig.add_trace(
             go.Heatmap(
