@@ -79,16 +79,16 @@ def el_thinned_network():
         st.button(t("net_resample"), key="lec_net_btn", on_click=_resample_net, width="stretch")
     k = st.session_state.get("lec_net_k", 0)
     masks = L.thinned_network_masks(NET_SIZES, p, 0.8, 1000 + k)
-    labels = dict(kept_label=t("kept_unit"), dropped_label=t("dropped_unit"), height=260)
+    labels = dict(kept_label=t("kept_unit"), dropped_label=t("dropped_unit"))
     with mid:
         st.plotly_chart(
-            vl.thinned_network_figure(NET_SIZES, None, title=t("net_standard"), **labels),
+            vl.thinned_network_figure(NET_SIZES, None, height=260, labels={"title": t("net_standard"), **labels}),
             config=SMALL,
             key="lec_net_std",
         )
     with right:
         st.plotly_chart(
-            vl.thinned_network_figure(NET_SIZES, masks, title=t("net_thinned"), **labels),
+            vl.thinned_network_figure(NET_SIZES, masks, height=260, labels={"title": t("net_thinned"), **labels}),
             config=SMALL,
             key="lec_net_thin",
         )
@@ -227,10 +227,8 @@ def el_fig4():
             updates,
             without,
             with_dropout,
-            title=t("paper_label"),
-            without_label=t("without"),
-            with_label=t("with"),
             height=300,
+            labels={"title": t("paper_label"), "without_label": t("without"), "with_label": t("with")},
         ),
         config=SMALL,
         key="lec_f4",
@@ -242,7 +240,13 @@ def el_fig9():
     p, at, atr, bt, btr = paper.fig9_columns()
     st.plotly_chart(
         vl.paper_fig9_figure(
-            p, at, atr, bt, btr, title=t("paper_label"), test_label=t("test"), train_label=t("train"), height=300
+            p,
+            at,
+            atr,
+            bt,
+            btr,
+            height=300,
+            labels={"title": t("paper_label"), "test_label": t("test"), "train_label": t("train")},
         ),
         config=SMALL,
         key="lec_f9",
@@ -254,7 +258,11 @@ def el_fig10():
     n, w, wo = paper.fig10_columns()
     st.plotly_chart(
         vl.paper_fig10_figure(
-            n, w, wo, title=t("paper_label"), with_label=t("with"), without_label=t("without"), height=300
+            n,
+            w,
+            wo,
+            height=300,
+            labels={"title": t("paper_label"), "with_label": t("with"), "without_label": t("without")},
         ),
         config=SMALL,
         key="lec_f10",
@@ -297,13 +305,15 @@ def el_regularizer():
         st.plotly_chart(
             vt.regularization_strength_figure(
                 marked=[p],
-                title=t("pen_title"),
-                x_label=t("keep_p"),
-                max_label=t("pen_max"),
-                train_label=t("pen_train"),
-                test_label=t("pen_test"),
-                marked_label="p",
                 height=300,
+                labels={
+                    "title": t("pen_title"),
+                    "x_label": t("keep_p"),
+                    "max_label": t("pen_max"),
+                    "train_label": t("pen_train"),
+                    "test_label": t("pen_test"),
+                    "marked_label": "p",
+                },
             ),
             config=SMALL,
             key="lec_reg_fig",
@@ -334,11 +344,14 @@ def el_masks():
             vt.mask_comparison_figure(
                 m_do,
                 m_dc,
-                titles=(t("mask_dropout"), t("mask_dropconnect")),
-                title=t("mask_title"),
-                x_label=t("input_unit"),
-                y_label=t("output_unit"),
                 height=280,
+                labels={
+                    "dropout_title": t("mask_dropout"),
+                    "dropconnect_title": t("mask_dropconnect"),
+                    "title": t("mask_title"),
+                    "x_label": t("input_unit"),
+                    "y_label": t("output_unit"),
+                },
             ),
             config=SMALL,
             key="lec_mask_fig",

@@ -79,13 +79,29 @@ def test_ridge_figures():
 def test_mask_comparison_figure_shows_both_masks():
     a = th.effective_weight_mask_dropout(4, 6, 0.5, 0, mask_outputs=True)
     b = th.effective_weight_mask_dropconnect(4, 6, 0.5, 0)
-    fig = vt.mask_comparison_figure(a, b, titles=("A", "B"))
+    fig = vt.mask_comparison_figure(a, b, labels={"dropout_title": "A", "dropconnect_title": "B"})
     assert len(fig.data) == 2
     np.testing.assert_array_equal(np.asarray(fig.data[0].z), a.astype(float))
     np.testing.assert_array_equal(np.asarray(fig.data[1].z), b.astype(float))
     assert [ann.text for ann in fig.layout.annotations] == ["A", "B"]
     with pytest.raises(ValueError, match="one shape"):
         vt.mask_comparison_figure(a, b[:, :3])
+
+
+def test_math_and_lecture_figures_take_their_text_from_labels_over_english_defaults():
+    fig = vt.nwgm_figure(
+        [0.2, 0.6],
+        [0.5, 0.5],
+        nwgm=0.4,
+        weight_scaled=0.4,
+        arithmetic=0.4,
+        labels={"title": "子网络", "nwgm_label": "N"},
+    )
+    assert fig.layout.title.text == "子网络" and "N" in [trace.name for trace in fig.data]
+    assert fig.layout.xaxis.title.text == vt.NWGM_LABELS["x_label"]  # a key left out keeps its English default
+    fig9 = vl.paper_fig9_figure([0.5], [1.0], [0.5], [1.0], [0.5], labels={"a_title": "(a)", "test_label": "测试"})
+    assert [ann.text for ann in fig9.layout.annotations] == ["(a)", vl.PAPER_FIG9_LABELS["b_title"]]
+    assert fig9.data[0].name == "测试"
 
 
 def test_nwgm_figure_histogram_is_a_probability_distribution():

@@ -1,8 +1,9 @@
 """Figures of the mathematics (the Theory page, and the Lecture's penalty and mask views): arrays in, ``go.Figure`` out.
 
 No streamlit here. Every text shown inside a figure (titles, axis labels,
-legend names) is an argument with an English default, so the pages pass the
-translated strings and the tests call the builders with plain arrays.
+legend names) comes from the builder's ``labels`` mapping over its English
+``<BUILDER>_LABELS``, so the pages pass the translated strings and the tests
+call the builders with plain arrays.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def log_subsample(n: int, max_points: int = 400) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+MC_CONVERGENCE_LABELS = {
+    "title": "Monte-Carlo estimate of E[∂E_D/∂w_i]",
+    "x_label": "number of sampled masks",
+    "y_label": "gradient",
+    "mc_label": "MC running mean",
+    "band_label": "99 % confidence band",
+    "analytic_label": "analytic ∂E_N/∂w_i + w_i p_i(1−p_i) I_i²",
+    "ensemble_label": "∂E_N/∂w_i alone (no penalty)",
+}
+
+
 def mc_convergence_figure(
     counts,
     mean,
@@ -63,13 +75,7 @@ def mc_convergence_figure(
     *,
     ensemble: float | None = None,
     max_points: int = 400,
-    title: str = "Monte-Carlo estimate of E[∂E_D/∂w_i]",
-    x_label: str = "number of sampled masks",
-    y_label: str = "gradient",
-    mc_label: str = "MC running mean",
-    band_label: str = "99 % confidence band",
-    analytic_label: str = "analytic ∂E_N/∂w_i + w_i p_i(1−p_i) I_i²",
-    ensemble_label: str = "∂E_N/∂w_i alone (no penalty)",
+    labels: Mapping[str, str] | None = None,
     height: int = 380,
 ) -> go.Figure:
     """Running MC mean of one gradient component with its 99 % band, vs the analytic value.
@@ -78,6 +84,7 @@ def mc_convergence_figure(
     :class:`dropviz.dropout_math.MCGradient`). The band is omitted where the
     half-width is infinite (n = 1).
     """
+    text = {**MC_CONVERGENCE_LABELS, **(labels or {})}
     counts = np.asarray(counts, dtype=float)
     mean = np.asarray(mean, dtype=float)
     half = np.asarray(half_width, dtype=float)
@@ -98,10 +105,10 @@ def mc_convergence_figure(
             fillcolor="rgba(31,119,180,0.18)",
             line=dict(width=0),
             hoverinfo="skip",
-            name=band_label,
+            name=text["band_label"],
         )
     )
-    fig.add_trace(go.Scatter(x=x, y=m, mode="lines", line=dict(color=BLUE, width=2), name=mc_label))
+    fig.add_trace(go.Scatter(x=x, y=m, mode="lines", line=dict(color=BLUE, width=2), name=text["mc_label"]))
     x_end = [x[0], x[-1]] if x.size else [1, 1]
     fig.add_trace(
         go.Scatter(
@@ -109,7 +116,7 @@ def mc_convergence_figure(
             y=[analytic, analytic],
             mode="lines",
             line=dict(color=RED, width=2, dash="dash"),
-            name=analytic_label,
+            name=text["analytic_label"],
         )
     )
     if ensemble is not None:
@@ -119,7 +126,7 @@ def mc_convergence_figure(
                 y=[ensemble, ensemble],
                 mode="lines",
                 line=dict(color=GREY, width=1.5, dash="dot"),
-                name=ensemble_label,
+                name=text["ensemble_label"],
             )
         )
     # Keep the y-range on the converged part: the first few samples swing wildly.
@@ -138,32 +145,40 @@ def mc_convergence_figure(
         lo_y, hi_y = float(spread.min()), float(spread.max())
         pad = 0.1 * (hi_y - lo_y) + 1e-9
         fig.update_yaxes(range=[lo_y - pad, hi_y + pad])
-    fig.update_xaxes(type="log", title=x_label)
-    fig.update_yaxes(title=y_label)
-    return figure_layout(fig, title, height)
+    fig.update_xaxes(type="log", title=text["x_label"])
+    fig.update_yaxes(title=text["y_label"])
+    return figure_layout(fig, text["title"], height)
+
+
+REGULARIZATION_STRENGTH_LABELS = {
+    "title": "Penalty factors p(1 − p) and (1 − p)/p",
+    "x_label": "keep probability p",
+    "y_label": "p(1 − p)",
+    "y2_label": "(1 − p)/p",
+    "train_label": "p(1 − p): on training weights w",
+    "test_label": "(1 − p)/p: on test weights p·w",
+    "max_label": "maximum at p = 0.5",
+    "marked_label": "your p_i",
+}
 
 
 def regularization_strength_figure(
     keep_ps=None,
     marked: Sequence[float] = (),
     *,
-    title: str = "Penalty factors p(1 − p) and (1 − p)/p",
-    x_label: str = "keep probability p",
-    y_label: str = "p(1 − p)",
-    y2_label: str = "(1 − p)/p",
-    train_label: str = "p(1 − p): on training weights w",
-    test_label: str = "(1 − p)/p: on test weights p·w",
-    max_label: str = "maximum at p = 0.5",
-    marked_label: str = "your p_i",
+    labels: Mapping[str, str] | None = None,
     y2_max: float = 10.0,
     height: int = 300,
 ) -> go.Figure:
     """Both readings of the dropout penalty against p: p(1 − p) on the training-time weights w
     (left axis, maximum 1/4 at p = 0.5) and (1 − p)/p on the test-time weights p·w (right axis,
     growing as p falls; drawn where it is at most ``y2_max``), with marked p values on each."""
+    text = {**REGULARIZATION_STRENGTH_LABELS, **(labels or {})}
     p = np.linspace(0.0, 1.0, 201) if keep_ps is None else np.asarray(keep_ps, dtype=float)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=p, y=p * (1 - p), mode="lines", line=dict(color=BLUE, width=2), name=train_label))
+    fig.add_trace(
+        go.Scatter(x=p, y=p * (1 - p), mode="lines", line=dict(color=BLUE, width=2), name=text["train_label"])
+    )
     shown = p[(p > 0) & ((1 - p) / np.where(p > 0, p, 1) <= y2_max)]
     fig.add_trace(
         go.Scatter(
@@ -172,7 +187,7 @@ def regularization_strength_figure(
             mode="lines",
             yaxis="y2",
             line=dict(color=GREEN, width=2, dash="dash"),
-            name=test_label,
+            name=text["test_label"],
         )
     )
     fig.add_trace(
@@ -180,10 +195,10 @@ def regularization_strength_figure(
             x=[0.5],
             y=[0.25],
             mode="markers+text",
-            text=[max_label],
+            text=[text["max_label"]],
             textposition="top center",
             marker=dict(color=RED, size=10),
-            name=max_label,
+            name=text["max_label"],
             showlegend=False,
         )
     )
@@ -195,7 +210,7 @@ def regularization_strength_figure(
                 y=marked * (1 - marked),
                 mode="markers",
                 marker=dict(color=ORANGE, size=9, symbol="diamond"),
-                name=marked_label,
+                name=text["marked_label"],
             )
         )
         inside = marked[(marked > 0) & ((1 - marked) / np.where(marked > 0, marked, 1) <= y2_max)]
@@ -206,17 +221,17 @@ def regularization_strength_figure(
                 mode="markers",
                 yaxis="y2",
                 marker=dict(color=ORANGE, size=9, symbol="diamond-open"),
-                name=marked_label,
+                name=text["marked_label"],
                 showlegend=False,
             )
         )
-    fig.update_xaxes(title=x_label, range=[0, 1])
-    fig.update_yaxes(title=y_label, range=[0, 0.3])
-    fig = figure_layout(fig, title, height)
+    fig.update_xaxes(title=text["x_label"], range=[0, 1])
+    fig.update_yaxes(title=text["y_label"], range=[0, 0.3])
+    fig = figure_layout(fig, text["title"], height)
     fig.update_layout(
         showlegend=True,
         legend=dict(orientation="h", y=-0.3),
-        yaxis2=dict(title=y2_label, overlaying="y", side="right", range=[0, y2_max], showgrid=False),
+        yaxis2=dict(title=text["y2_label"], overlaying="y", side="right", range=[0, y2_max], showgrid=False),
     )
     return fig
 
@@ -226,21 +241,27 @@ def regularization_strength_figure(
 # --------------------------------------------------------------------------
 
 
+RIDGE_CONVERGENCE_LABELS = {
+    "title": "SGD with Bernoulli input masks → closed form",
+    "x_label": "SGD step",
+    "y_label": "‖w − w*‖ / ‖w*‖",
+    "avg_label": "averaged iterate",
+    "last_label": "raw iterate",
+    "threshold_label": "1 % relative error",
+}
+
+
 def ridge_convergence_figure(
     steps,
     rel_error,
     rel_error_last=None,
     *,
     threshold: float | None = 1e-2,
-    title: str = "SGD with Bernoulli input masks → closed form",
-    x_label: str = "SGD step",
-    y_label: str = "‖w − w*‖ / ‖w*‖",
-    avg_label: str = "averaged iterate",
-    last_label: str = "raw iterate",
-    threshold_label: str = "1 % relative error",
+    labels: Mapping[str, str] | None = None,
     height: int = 340,
 ) -> go.Figure:
     """Relative distance to the closed-form minimizer as SGD goes (log y)."""
+    text = {**RIDGE_CONVERGENCE_LABELS, **(labels or {})}
     steps = np.asarray(steps, dtype=float)
     rel = np.asarray(rel_error, dtype=float)
     if steps.shape != rel.shape:
@@ -253,10 +274,10 @@ def ridge_convergence_figure(
                 y=np.asarray(rel_error_last, dtype=float),
                 mode="lines",
                 line=dict(color=GREY, width=1),
-                name=last_label,
+                name=text["last_label"],
             )
         )
-    fig.add_trace(go.Scatter(x=steps, y=rel, mode="lines", line=dict(color=BLUE, width=2.5), name=avg_label))
+    fig.add_trace(go.Scatter(x=steps, y=rel, mode="lines", line=dict(color=BLUE, width=2.5), name=text["avg_label"]))
     if threshold is not None and steps.size:
         fig.add_trace(
             go.Scatter(
@@ -264,23 +285,29 @@ def ridge_convergence_figure(
                 y=[threshold, threshold],
                 mode="lines",
                 line=dict(color=RED, dash="dash", width=1.5),
-                name=threshold_label,
+                name=text["threshold_label"],
             )
         )
-    fig.update_xaxes(title=x_label)
-    fig.update_yaxes(title=y_label, type="log")
-    return figure_layout(fig, title, height)
+    fig.update_xaxes(title=text["x_label"])
+    fig.update_yaxes(title=text["y_label"], type="log")
+    return figure_layout(fig, text["title"], height)
+
+
+WEIGHTS_COMPARISON_LABELS = {
+    "title": "Weights side by side",
+    "x_label": "weight",
+    "y_label": "value",
+}
 
 
 def weights_comparison_figure(
     series: Mapping[str, Sequence[float]],
     *,
-    title: str = "Weights side by side",
-    x_label: str = "weight",
-    y_label: str = "value",
+    labels: Mapping[str, str] | None = None,
     height: int = 340,
 ) -> go.Figure:
     """Grouped bars, one group per weight index, one bar per named solution."""
+    text = {**WEIGHTS_COMPARISON_LABELS, **(labels or {})}
     if not series:
         raise ValueError("series must name at least one weight vector")
     arrays = {name: np.asarray(v, dtype=float).ravel() for name, v in series.items()}
@@ -294,9 +321,9 @@ def weights_comparison_figure(
     for k, (name, arr) in enumerate(arrays.items()):
         fig.add_trace(go.Bar(x=names, y=arr, name=name, marker_color=palette[k % len(palette)]))
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title=x_label)
-    fig.update_yaxes(title=y_label)
-    return figure_layout(fig, title, height)
+    fig.update_xaxes(title=text["x_label"])
+    fig.update_yaxes(title=text["y_label"])
+    return figure_layout(fig, text["title"], height)
 
 
 # --------------------------------------------------------------------------
@@ -304,22 +331,31 @@ def weights_comparison_figure(
 # --------------------------------------------------------------------------
 
 
+MASK_COMPARISON_LABELS = {
+    "dropout_title": "dropout: whole rows / columns",
+    "dropconnect_title": "DropConnect: independent weights",
+    "title": "Effective weight masks on W (kept = dark)",
+    "x_label": "input unit j",
+    "y_label": "output unit i",
+}
+
+
 def mask_comparison_figure(
     mask_dropout,
     mask_dropconnect,
     *,
-    titles: tuple[str, str] = ("dropout: whole rows / columns", "DropConnect: independent weights"),
-    title: str = "Effective weight masks on W (kept = dark)",
-    x_label: str = "input unit j",
-    y_label: str = "output unit i",
+    labels: Mapping[str, str] | None = None,
     height: int = 340,
 ) -> go.Figure:
     """Two 0/1 heat maps side by side, same colour scale, kept weights dark."""
+    text = {**MASK_COMPARISON_LABELS, **(labels or {})}
     a = np.asarray(mask_dropout, dtype=float)
     b = np.asarray(mask_dropconnect, dtype=float)
     if a.ndim != 2 or a.shape != b.shape:
         raise ValueError(f"both masks must be 2-D of one shape, got {a.shape} and {b.shape}")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=list(titles), horizontal_spacing=0.08)
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=[text["dropout_title"], text["dropconnect_title"]], horizontal_spacing=0.08
+    )
     scale = [[0.0, "#f2f2f2"], [1.0, "#1f3b73"]]
     for col, m in ((1, a), (2, b)):
         fig.add_trace(
@@ -336,21 +372,32 @@ def mask_comparison_figure(
             row=1,
             col=col,
         )
-        fig.update_xaxes(title=x_label, row=1, col=col, showgrid=False)
+        fig.update_xaxes(title=text["x_label"], row=1, col=col, showgrid=False)
         fig.update_yaxes(
-            title=y_label if col == 1 else None,
+            title=text["y_label"] if col == 1 else None,
             autorange="reversed",
             row=1,
             col=col,
             showgrid=False,
             scaleanchor=f"x{'' if col == 1 else 2}",
         )
-    return figure_layout(fig, title, height)
+    return figure_layout(fig, text["title"], height)
 
 
 # --------------------------------------------------------------------------
 # NWGM for a logistic unit
 # --------------------------------------------------------------------------
+
+
+NWGM_LABELS = {
+    "title": "Outputs of all 2ⁿ sub-networks (probability-weighted)",
+    "x_label": "sub-network output σ(Σ δ_i w_i I_i + b)",
+    "y_label": "probability",
+    "hist_label": "sub-networks",
+    "nwgm_label": "NWGM (normalized geometric mean)",
+    "scaled_label": "σ(mean input) = weight scaling",
+    "arithmetic_label": "arithmetic mean",
+}
 
 
 def nwgm_figure(
@@ -361,13 +408,7 @@ def nwgm_figure(
     weight_scaled: float,
     arithmetic: float,
     bins: int = 40,
-    title: str = "Outputs of all 2ⁿ sub-networks (probability-weighted)",
-    x_label: str = "sub-network output σ(Σ δ_i w_i I_i + b)",
-    y_label: str = "probability",
-    hist_label: str = "sub-networks",
-    nwgm_label: str = "NWGM (normalized geometric mean)",
-    scaled_label: str = "σ(mean input) = weight scaling",
-    arithmetic_label: str = "arithmetic mean",
+    labels: Mapping[str, str] | None = None,
     height: int = 360,
 ) -> go.Figure:
     """Probability-weighted histogram of the sub-network outputs with three means as lines.
@@ -375,6 +416,7 @@ def nwgm_figure(
     NWGM and σ(mean input) coincide (drawn as a solid and a dashed line on
     top of each other); the arithmetic mean is usually a little apart.
     """
+    text = {**NWGM_LABELS, **(labels or {})}
     o = np.asarray(outputs, dtype=float).ravel()
     P = np.asarray(probs, dtype=float).ravel()
     if o.shape != P.shape:
@@ -382,12 +424,12 @@ def nwgm_figure(
     hist, edges = np.histogram(o, bins=int(bins), range=(0.0, 1.0), weights=P)
     centers = 0.5 * (edges[:-1] + edges[1:])
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=centers, y=hist, width=np.diff(edges), marker_color="#9ecae1", name=hist_label))
+    fig.add_trace(go.Bar(x=centers, y=hist, width=np.diff(edges), marker_color="#9ecae1", name=text["hist_label"]))
     top = float(hist.max()) if hist.size else 1.0
     for value, label, color, dash, width in (
-        (nwgm, nwgm_label, RED, "solid", 4),
-        (weight_scaled, scaled_label, "#111111", "dash", 2),
-        (arithmetic, arithmetic_label, GREEN, "dot", 2.5),
+        (nwgm, text["nwgm_label"], RED, "solid", 4),
+        (weight_scaled, text["scaled_label"], "#111111", "dash", 2),
+        (arithmetic, text["arithmetic_label"], GREEN, "dot", 2.5),
     ):
         fig.add_trace(
             go.Scatter(
@@ -398,6 +440,6 @@ def nwgm_figure(
                 name=label,
             )
         )
-    fig.update_xaxes(title=x_label, range=[0, 1])
-    fig.update_yaxes(title=y_label)
-    return figure_layout(fig, title, height)
+    fig.update_xaxes(title=text["x_label"], range=[0, 1])
+    fig.update_yaxes(title=text["y_label"])
+    return figure_layout(fig, text["title"], height)
