@@ -130,13 +130,13 @@ if st.session_state.get("inf_scalings"):
                 dl=result.max_logit_diff,
             )
         )
-    axes = (t("scaling_axis_x"), t("scaling_axis_y"))
+    scaling_labels = {"x": t("scaling_axis_x"), "y": t("scaling_axis_y")}
     st.plotly_chart(
         viz.scaling_comparison_figure(
             np.stack([matched.p_inverted, same.p_inverted]),
             np.stack([matched.p_weight_scaling, same.p_weight_scaling]),
             [t("variant_matched"), t("variant_same")],
-            axes,
+            scaling_labels,
         ),
         key="scaling_chart",
     )

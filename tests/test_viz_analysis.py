@@ -65,8 +65,9 @@ def test_inference_figures():
     assert "weight scaling" in names and any("MC" in (n or "") for n in names)
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.range[1] == 1.0  # log10(10): no runaway range
     assert fig.layout.annotations[0].x == pytest.approx(np.log10(7))
-    sc = vi.scaling_comparison_figure(np.ones((2, 5)), np.ones((2, 5)), ["a", "b"])
+    sc = vi.scaling_comparison_figure(np.ones((2, 5)), np.ones((2, 5)), ["a", "b"], {"x": "反向"})
     assert len(sc.data) == 4
+    assert (sc.layout.xaxis.title.text, sc.layout.yaxis.title.text) == ("反向", "weight-scaling")
     dc = vi.dropconnect_figure(0.1, {1: 0.2, 16: 0.11}, np.arange(1, 5), np.full(4, 0.1), np.zeros(4))
     assert len(dc.data) == 3
     plane = vi.uncertainty_plane(

@@ -85,12 +85,14 @@ def scaling_comparison_figure(
     p_inverted: np.ndarray,
     p_weight_scaling: np.ndarray,
     titles: Sequence[str],
-    axis: tuple[str, str] = ("inverted", "weight-scaling"),
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
-    """Per test example: the predicted-class probability of each implementation, one panel per variant.
+    """Per test example: the predicted-class probability of each implementation, one panel per variant
+    (``titles``: one per variant; ``labels``: the axis titles "x" and "y").
 
     ``p_inverted`` / ``p_weight_scaling``: (variants, examples). Points on the diagonal = same prediction.
     """
+    text = {"x": "inverted", "y": "weight-scaling", **(labels or {})}
     p_inverted, p_weight_scaling = np.atleast_2d(p_inverted), np.atleast_2d(p_weight_scaling)
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=list(titles))
     for col in range(len(titles)):
@@ -117,8 +119,8 @@ def scaling_comparison_figure(
             row=1,
             col=col + 1,
         )
-        fig.update_xaxes(title_text=axis[0], range=[0, 1.02], row=1, col=col + 1)
-        fig.update_yaxes(title_text=axis[1], range=[0, 1.02], row=1, col=col + 1)
+        fig.update_xaxes(title_text=text["x"], range=[0, 1.02], row=1, col=col + 1)
+        fig.update_yaxes(title_text=text["y"], range=[0, 1.02], row=1, col=col + 1)
     fig.update_layout(height=330, margin={"t": 40, "b": 40, "l": 50, "r": 20})
     return fig
 
