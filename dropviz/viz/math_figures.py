@@ -3,7 +3,9 @@
 No streamlit here. Every text shown inside a figure (titles, axis labels,
 legend names) comes from the builder's ``labels`` mapping over its English
 ``<BUILDER>_LABELS``, so the pages pass the translated strings and the tests
-call the builders with plain arrays.
+call the builders with plain arrays. Over 400 lines on purpose: the six figures
+of one page (one per Theory section) with their shared colours and layout; about
+50 lines are the English label tables.
 """
 
 from __future__ import annotations
