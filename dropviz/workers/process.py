@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import math
 import multiprocessing
 import os
 import pickle
@@ -11,6 +12,11 @@ import time
 from multiprocessing.connection import Connection
 
 from .host import RunHost
+
+# A worker sends what its slices produced at most this often, as one message: the server's reader thread
+# takes the GIL per message, and with many sessions' script threads holding it each take waits; one
+# message per 20 ms slice per run filled the pipe and blocked the workers (docs/classroom.md).
+SEND_PERIOD = 0.1
 
 
 def _parent_alive(parent_pid: int) -> bool:
@@ -30,9 +36,14 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
     parent = os.getppid()
     host = RunHost()
     last_check = time.monotonic()
+    pending: list[tuple] = []
+    sent_at = -math.inf
     try:
         while True:
             wake = host.next_wake(time.perf_counter())
+            if pending and wake != 0.0:  # nothing to train now: what is held goes before the wait
+                _send(events, pending)
+                pending, sent_at = [], time.monotonic()
             timeout = 0.0 if wake == 0.0 else min(0.5, wake if wake is not None else 0.5)
             if commands.poll(timeout):
                 while True:
@@ -40,8 +51,10 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
                     if not commands.poll(0):
                         break
             host.work()
-            for message in host.take_outbox():
-                events.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            pending.extend(host.take_outbox())
+            if pending and time.monotonic() - sent_at >= SEND_PERIOD:
+                _send(events, pending)
+                pending, sent_at = [], time.monotonic()
             if time.monotonic() - last_check > 1.0:
                 last_check = time.monotonic()
                 # A forkserver child's parent is the fork server, which exits with the web server.
@@ -49,6 +62,10 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
                     return
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return
+
+
+def _send(events: Connection, messages: list[tuple]) -> None:
+    events.send_bytes(pickle.dumps(messages, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -130,7 +147,7 @@ class _ProcessHost:
         if self.event_read in ready:
             try:
                 while self.event_read.poll():
-                    messages.append(pickle.loads(self.event_read.recv_bytes()))
+                    messages.extend(pickle.loads(self.event_read.recv_bytes()))
             except (EOFError, OSError):
                 pass
             else:
