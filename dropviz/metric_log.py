@@ -63,6 +63,14 @@ class StateSkipped:
     step: int
 
 
+@dataclass(frozen=True)
+class StateHistory:
+    """A worker's full state snapshots (probe activations included) for the steps its stream sent slim
+    (weights only): sent when the run pauses or ends, they fill in the log's kept snapshots by step."""
+
+    snapshots: tuple[StateSnapshot, ...]
+
+
 class ThinnedHistory:
     """At most ``capacity`` items spread evenly from the first to the newest, however many arrive.
 
@@ -100,6 +108,15 @@ class ThinnedHistory:
     def set_newest(self, item) -> None:
         """Show ``item`` as the newest (an arrival already counted by :meth:`skip`)."""
         self._newest = item
+
+    def fill_in(self, by_step: dict) -> None:
+        """Replace kept items (and the newest) whose ``step`` is in ``by_step`` with that value."""
+        self._kept = [by_step.get(item.step, item) for item in self._kept]
+        if self._newest is not None:
+            was_kept = self._newest_is_kept()
+            self._newest = by_step.get(self._newest.step, self._newest)
+            if was_kept:
+                self._kept[-1] = self._newest
 
     def _newest_is_kept(self) -> bool:
         return bool(self._kept) and self._kept[-1] is self._newest
@@ -171,6 +188,8 @@ class MetricLog:
                     self._states.skip()
                 elif isinstance(event, NewestState):
                     self._states.set_newest(event.snapshot)
+                elif isinstance(event, StateHistory):
+                    self._states.fill_in({snapshot.step: snapshot for snapshot in event.snapshots})
                 elif isinstance(event, StateChange):
                     self.state, self.message = event.state, event.message
             if last_step is not None:

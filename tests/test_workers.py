@@ -67,6 +67,13 @@ def test_worker_process_gives_the_same_numbers_as_in_process(pool):
     thread.start()
     assert thread.wait(60)
     assert [s.step for s in snap.state_history] == [s.step for s in thread.snapshot().state_history]
+    # The stream carried the snapshots slim; the history sent at the end filled in every kept one's probe
+    # activations, equal to the in-process run's.
+    for got, want in zip(snap.state_history, thread.snapshot().state_history):
+        assert set(got.activations) == set(want.activations) == {"method", "baseline"}
+        for run in want.activations:
+            for got_layer, want_layer in zip(got.activations[run], want.activations[run], strict=True):
+                np.testing.assert_allclose(got_layer, want_layer, atol=1e-6)
     np.testing.assert_array_equal(snap.latest_state.weights["method"][0], trainer.state_snapshot().weights["method"][0])
     # copy_models: the final weights, rebuilt here, as eval-mode nets.
     models = runner.copy_models()
@@ -324,3 +331,40 @@ def test_compatible_runs_on_the_pool_give_their_in_process_numbers_and_share_a_w
                     torch.testing.assert_close(models[run].state_dict()[name], tensor, atol=2e-5, rtol=0)
     finally:
         pool.shutdown()
+
+
+def test_a_host_streams_state_snapshots_slim_and_sends_the_kept_history_at_pause_and_end():
+    """The probe activations (~0.5 MB a snapshot for the default demo) stay on the host while the run
+    trains; a pause and the end send the snapshots the log keeps, whole, and the log fills them in."""
+    from dropviz.runner import MetricLog, StateHistory
+    from dropviz.train import StateSnapshot
+    from dropviz.workers.host import RunHost
+    from dropviz.workers.messages import JobSpec
+
+    host, log = RunHost(), MetricLog()
+    host.handle(("add", 1, JobSpec(Trainer, SHORT), False, 0, None, None))
+    sent: list = []
+
+    def drain():
+        for message in host.take_outbox():
+            if message[0] == "events":
+                sent.extend(message[2])
+                log.publish_many(message[2])
+
+    while not any(isinstance(event, StateSnapshot) for event in sent):
+        host.work()
+        drain()
+    assert all(not event.activations for event in sent if isinstance(event, StateSnapshot))
+    assert not any(isinstance(event, StateHistory) for event in sent)
+    host.handle(("pause", 1))
+    drain()
+    histories = [event for event in sent if isinstance(event, StateHistory)]
+    assert len(histories) == 1 and all(state.activations for state in histories[0].snapshots)
+    assert all(state.activations for state in log.snapshot().state_history)
+    host.handle(("resume", 1))
+    while 1 in host.runs:
+        host.work()
+        drain()
+    final = log.snapshot().state_history
+    assert len(final) > 2 and all(set(state.activations) == {"method", "baseline"} for state in final)
+    assert final[-1].step == log.step == log.snapshot().steps[-1].step  # the last step's snapshot, whole

@@ -95,7 +95,9 @@ def playground_run() -> AnalysisRun | None:
         runner.config,
         models,
         dataset,
-        tuple(snapshot.state_history),
+        # A worker's run streams its snapshots slim (weights only) and sends their probe activations when
+        # it pauses or ends: the co-adaptation replay uses those that have them.
+        tuple(state for state in snapshot.state_history if state.activations),
         snapshot.step,
         snapshot.state,
     )

@@ -13,7 +13,7 @@ from typing import Any
 from ..config import RunConfig
 from ..data import Dataset, DatasetError
 from ..run_state import RunState
-from ..runner import NewestState, StateChange, StateSkipped, ThinnedHistory
+from ..runner import NewestState, StateChange, StateHistory, StateSkipped, ThinnedHistory
 from .messages import (
     COHORT_SLICE_SECONDS,
     MASK_HISTORY,
@@ -53,6 +53,11 @@ def _job_factory(spec: JobSpec):
     return CohortTrainer if spec.factory is Trainer else spec.factory
 
 
+def _slim(snapshot):
+    """A state snapshot without its probe activations (the views that stream need only the weights)."""
+    return type(snapshot)(snapshot.step, {}, snapshot.weights)
+
+
 def _stackable(run) -> bool:
     """A built run that may train stacked now: a cohort job with a key, running, at full speed."""
     job = run.job
@@ -82,6 +87,10 @@ class _HostedRun:
     states: dict = field(default_factory=dict)  # per member (None: a plain run) a mirror of the log's thinning
     held_states: dict = field(default_factory=dict)  # per member, the newest state snapshot not sent yet
     states_sent_at: float = -math.inf
+    # A plain run's full snapshots, thinned as the server's log thins them: its stream carries them slim
+    # (weights only; the probe activations were ~70 MB per default run) and this goes at pause and end.
+    full_states: ThinnedHistory = field(default_factory=lambda: ThinnedHistory(STATE_HISTORY))
+    full_states_sent: int = -1  # the newest step of full_states last sent
 
     def runnable(self, now: float) -> bool:
         return (not self.paused or self.pending_steps > 0) and now >= self.next_due
@@ -118,8 +127,9 @@ class RunHost:
         if name == "pause":
             run.paused = True
             run.weights_wanted = True
-            if run.held_states:
-                self._send(run, self._flush_states(run, [], force=True))
+            events = self._flush_states(run, [], force=True)
+            if events:
+                self._send(run, events)
         elif name == "resume":
             run.paused, run.pending_steps = False, 0
         elif name == "step":
@@ -199,6 +209,9 @@ class RunHost:
                 history = run.states.setdefault(key, ThinnedHistory(STATE_HISTORY))
                 keep = history.will_keep_next()
                 history.append(inner.step)
+                if key is None:
+                    run.full_states.append(inner)
+                    event = inner = _slim(inner)
                 if keep:
                     run.held_states.pop(key, None)
                 else:  # counted now; the newest one travels at most every STATE_PERIOD (see _flush_states)
@@ -217,6 +230,11 @@ class RunHost:
                 events.append(newest if key is None else type(event)(key, newest))
             run.held_states.clear()
             run.states_sent_at = now
+        if force:
+            full = run.full_states.items()
+            if full and full[-1].step != run.full_states_sent:
+                run.full_states_sent = full[-1].step
+                events.append(StateHistory(full))
         return events
 
     def next_wake(self, now: float) -> float | None:
