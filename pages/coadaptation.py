@@ -64,6 +64,9 @@ figure_labels = {
     "ablation_y": t("error"),
     "activations": t("hist_a"),
     "unit_means": t("hist_b"),
+    "clustered_units": t("clustered_units"),
+    "fraction": t("fraction"),
+    "units": t("units"),
 }
 if not run.has_twin:
     st.warning(t("no_twin"))

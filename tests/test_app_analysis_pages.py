@@ -33,6 +33,10 @@ def test_coadaptation_page_renders(lang):
     text = " ".join(m.value for m in at.markdown)
     assert ("Mean |r|" in text) if lang == "en" else ("平均 |r|" in text)
     assert len(specs) >= 5  # heat maps, measures, ablation, histograms, features
+    # Every axis title in the page's language (the heat maps' "units (clustered)" was English in 中文).
+    axis_titles = json.dumps([s["layout"] for s in specs], ensure_ascii=False)
+    assert ("units (clustered)" in axis_titles) == (lang == "en")
+    assert ("单元（已聚类）" in axis_titles) == (lang == "zh")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

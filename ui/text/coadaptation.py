@@ -65,6 +65,9 @@ TEXT = {
         "激活统计（参见论文图 8，那里是自编码器）",
     ),
     "hist_a": ("hidden activations (log scale)", "隐藏激活（对数刻度）"),
+    "clustered_units": ("units (clustered)", "单元（已聚类）"),
+    "fraction": ("fraction", "比例"),
+    "units": ("units", "单元"),
     "hist_b": ("per-unit mean activation", "每个单元的平均激活"),
     "h_features": (
         "Learned first-layer features (cf. the paper's Fig. 7, an autoencoder there)",
