@@ -257,6 +257,18 @@ def test_mask_matrix_titles_break_after_the_colon():
     assert zh.layout.annotations[0].text.startswith("Dropout：<br>整行和整列")
 
 
+def test_mask_matrix_is_the_theory_pages_mask_figure_with_the_playgrounds_text():
+    from dropviz.viz.math_figures import mask_comparison_figure
+
+    fig = mask_matrix_figure(12, 16, 0.5, seed=3)
+    same = mask_comparison_figure(*(trace.z for trace in fig.data))
+    for mine, theirs in zip(fig.data, same.data):
+        assert mine.colorscale == theirs.colorscale and (mine.xgap, mine.zmax) == (theirs.xgap, theirs.zmax)
+    assert fig.layout.xaxis.title.text == "from unit" and fig.layout.yaxis.title.text == "to unit"
+    assert fig.data[0].hovertemplate.startswith("to unit %{y}, from unit %{x}")
+    assert fig.layout.margin.t > same.layout.margin.t  # room for the three-line panel titles
+
+
 def test_presets_are_valid_settings_urls():
     for preset in LESSONS:
         config = preset.config()

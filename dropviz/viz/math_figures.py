@@ -349,28 +349,23 @@ def mask_comparison_figure(
     labels: Mapping[str, str] | None = None,
     height: int = 340,
 ) -> go.Figure:
-    """Two 0/1 heat maps side by side, same colour scale, kept weights dark."""
+    """Two 0/1 heat maps side by side, same colour scale, kept weights dark.
+
+    The one mask picture of the app: the Theory and Lecture pages and the
+    Playground (``viz.playground.mask_matrix_figure``) all draw it here.
+    """
     text = {**MASK_COMPARISON_LABELS, **(labels or {})}
     a = np.asarray(mask_dropout, dtype=float)
     b = np.asarray(mask_dropconnect, dtype=float)
     if a.ndim != 2 or a.shape != b.shape:
         raise ValueError(f"both masks must be 2-D of one shape, got {a.shape} and {b.shape}")
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=[text["dropout_title"], text["dropconnect_title"]], horizontal_spacing=0.08
-    )
+    titles = [text["dropout_title"], text["dropconnect_title"]]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
     scale = [[0.0, "#f2f2f2"], [1.0, "#1f3b73"]]
+    hover = f"{text['y_label']} %{{y}}, {text['x_label']} %{{x}}: %{{z}}<extra></extra>"
     for col, m in ((1, a), (2, b)):
         fig.add_trace(
-            go.Heatmap(
-                z=m,
-                zmin=0,
-                zmax=1,
-                colorscale=scale,
-                showscale=False,
-                xgap=1,
-                ygap=1,
-                hovertemplate="i=%{y}, j=%{x}: %{z}<extra></extra>",
-            ),
+            go.Heatmap(z=m, zmin=0, zmax=1, colorscale=scale, showscale=False, xgap=1, ygap=1, hovertemplate=hover),
             row=1,
             col=col,
         )
@@ -383,7 +378,11 @@ def mask_comparison_figure(
             showgrid=False,
             scaleanchor=f"x{'' if col == 1 else 2}",
         )
-    return figure_layout(fig, text["title"], height)
+    figure_layout(fig, text["title"], height)
+    # Titles of several lines (the Playground's carry a sub-network count) need room above the panels.
+    lines = max(title.count("<br>") + 1 for title in titles)
+    fig.update_layout(margin={**_MARGIN, "t": _MARGIN["t"] + 20 * (lines - 1)})
+    return fig
 
 
 # --------------------------------------------------------------------------

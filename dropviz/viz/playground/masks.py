@@ -1,4 +1,4 @@
-"""The mask illustration: a dropout mask (whole rows and columns) beside a DropConnect mask (independent entries)."""
+"""The Playground's mask illustration: samples the two masks and counts sub-networks; drawn by the one mask figure."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ...dropout_math import count_subnetworks, effective_weight_mask_dropconnect, effective_weight_mask_dropout
+from ..math_figures import mask_comparison_figure
 from .common import _labels
 
 
@@ -36,35 +36,15 @@ def mask_matrix_figure(
         except ValueError:
             counts[name] = ""
     # Each title on two lines (a half-width panel on a 1280-pixel screen cut one line off).
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.06,
-        subplot_titles=(
-            f"{_break_title(text['mask_dropout'])}<br><sub>{counts['dropout']}</sub>",
-            f"{_break_title(text['mask_dropconnect'])}<br><sub>{counts['dropconnect']}</sub>",
-        ),
+    return mask_comparison_figure(
+        dropout,
+        dropconnect,
+        height=350,
+        labels={
+            "dropout_title": f"{_break_title(text['mask_dropout'])}<br><sub>{counts['dropout']}</sub>",
+            "dropconnect_title": f"{_break_title(text['mask_dropconnect'])}<br><sub>{counts['dropconnect']}</sub>",
+            "title": "",
+            "x_label": text["from_unit"],
+            "y_label": text["to_unit"],
+        },
     )
-    colours = [[0, "#f0f0f0"], [1, "#2e86ab"]]
-    for col, matrix in ((1, dropout), (2, dropconnect)):
-        fig.add_trace(
-            go.Heatmap(
-                z=matrix,
-                zmin=0,
-                zmax=1,
-                colorscale=colours,
-                showscale=False,
-                xgap=1,
-                ygap=1,
-                hovertemplate=f"{text['to_unit']} %{{y}}, {text['from_unit']} %{{x}}: %{{z}}<extra></extra>",
-            ),
-            row=1,
-            col=col,
-        )
-        fig.update_yaxes(
-            autorange="reversed", scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col
-        )
-        fig.update_xaxes(showticklabels=False, row=1, col=col)
-    fig.update_layout(height=350, margin={"l": 10, "r": 10, "t": 90, "b": 10})
-    fig.update_annotations(font_size=13)
-    return fig
