@@ -19,10 +19,12 @@ from dropviz import paper
 from dropviz.numpy_dropout import LECTURE_DROPOUT_SOURCE, lecture_defects
 from dropviz.viz import lecture_figures as vl
 from dropviz.viz import math_figures as vt
+from ui.figure_labels import penalty_figure_labels
 from ui.i18n import translator
 from ui.text.lecture import DEFECT_TEXT, SECTION_TEXT, TEXT
+from ui.text.penalty import PENALTY_TEXT
 
-t = translator(TEXT, SECTION_TEXT, DEFECT_TEXT)
+t = translator(TEXT, SECTION_TEXT, DEFECT_TEXT, PENALTY_TEXT)
 SMALL = {"displayModeBar": False}
 NET_SIZES = (4, 5, 5, 2)
 # Seed of the live example's Generator (kept in session state); its first
@@ -306,14 +308,7 @@ def el_regularizer():
             vt.regularization_strength_figure(
                 marked=[p],
                 height=300,
-                labels={
-                    "title": t("pen_title"),
-                    "x_label": t("keep_p"),
-                    "max_label": t("pen_max"),
-                    "train_label": t("pen_train"),
-                    "test_label": t("pen_test"),
-                    "marked_label": "p",
-                },
+                labels=penalty_figure_labels(t, "p"),
             ),
             config=SMALL,
             key="lec_reg_fig",

@@ -19,11 +19,13 @@ from dropviz import lecture as L
 from dropviz import numpy_dropout as ref
 from dropviz.viz import math_figures as vt
 from ui.escape import code, plain
+from ui.figure_labels import penalty_figure_labels
 from ui.i18n import translator
 from ui.text.lecture import DEFECT_TEXT, OUTCOME_TEXT
+from ui.text.penalty import PENALTY_TEXT
 from ui.text.theory import TEXT
 
-t = translator(TEXT, DEFECT_TEXT, OUTCOME_TEXT)
+t = translator(TEXT, DEFECT_TEXT, OUTCOME_TEXT, PENALTY_TEXT)
 
 # Bounds of every user input (the widgets enforce them; the text fields are
 # parsed by th.parse_vector with these ranges).
@@ -234,14 +236,7 @@ def section_bs():
         vt.regularization_strength_figure(
             marked=p,
             height=320,
-            labels={
-                "title": t("pen_title"),
-                "x_label": t("keep_p"),
-                "max_label": t("pen_max"),
-                "train_label": t("pen_train"),
-                "test_label": t("pen_test"),
-                "marked_label": t("pen_marked"),
-            },
+            labels=penalty_figure_labels(t, t("pen_marked")),
         ),
         key="th_pen_fig",
     )

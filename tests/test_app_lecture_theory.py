@@ -191,3 +191,17 @@ def test_theory_mask_resample_and_numpy_run():
     at.slider(key="th_np_discard").set_value(0.5).run()
     assert "UFuncTypeError" in " ".join(m.value for m in at.markdown)
     assert not at.exception
+
+
+def test_lecture_and_theory_name_the_penalty_curves_alike_in_each_language():
+    import json
+
+    from ui.text.penalty import PENALTY_TEXT
+
+    for lang, index in (("en", 0), ("zh", 1)):
+        figures = {}
+        for at, key in ((lecture_en_or(lang), "lec_reg_fig"), (open_page("pages/theory.py", lang), "th_pen_fig")):
+            spec = json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+            figures[key] = [trace.get("name") for trace in spec["data"][:2]]
+        expected = [PENALTY_TEXT["pen_train"][index], PENALTY_TEXT["pen_test"][index]]
+        assert figures == {"lec_reg_fig": expected, "th_pen_fig": expected}

@@ -188,13 +188,10 @@ TEXT = {
         "（论文图 9a，p < 0.3）。下图同时画出两条曲线。拖动 p：",
     ),
     "pen_metric": ("p(1 − p)", "p(1 − p)"),
-    "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
     "pen_title": (
         "Penalty factor: p(1 − p) on w, (1 − p)/p on the test weights p·w",
         "惩罚系数：对 w 为 p(1 − p)，对测试权重 p·w 为 (1 − p)/p",
     ),
-    "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
-    "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
     # 10 DropConnect
     "dropconnect.body": (
         "Dropout zeroes **outputs** of units; DropConnect (Wan et al. 2013) zeroes "

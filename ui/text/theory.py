@@ -78,8 +78,6 @@ TEXT = {
         "Penalty factor: p(1 − p) on w is largest at p = 0.5; (1 − p)/p on the test weights p·w grows as p falls",
         "惩罚系数：对 w 的 p(1 − p) 在 p = 0.5 时最大；对测试权重 p·w 的 (1 − p)/p 随 p 减小而增大",
     ),
-    "pen_train": ("p(1 − p): on training weights w", "p(1 − p)：作用于训练权重 w"),
-    "pen_test": ("(1 − p)/p: on test weights p·w", "(1 − p)/p：作用于测试权重 p·w"),
     "pen_note": (
         "p(1 − p) measures the penalty for fixed training-time weights w only. The net predicts with p·w, "
         "and for those the factor is (1 − p)/p (λ = 1, 4, 9 at p = 0.5, 0.2, 0.1): a smaller p always "
@@ -89,7 +87,6 @@ TEXT = {
         "（p = 0.5、0.2、0.1 时 λ = 1、4、9）：p 越小，对测试时权重的正则越强，与下面的岭回归一节及论文图 9a"
         "（p < 0.3 时欠拟合）一致。",
     ),
-    "pen_max": ("maximum at p = 0.5", "在 p = 0.5 取最大值"),
     "pen_marked": ("your p_i", "你的 p_i"),
     # 2 ridge
     "ridge_body": (
