@@ -155,3 +155,22 @@ def test_the_refresh_load_counts_open_pages_before_they_train(holders):
     assert session.REGISTRY.open_pages() == before + 3
     assert session.REGISTRY.load() >= before + 3
     assert all(not holder.active for holder in opened)  # none trains yet, all count
+
+
+def test_the_sweep_holder_shares_the_holder_rules_keyed_by_everything_but_keep_p(monkeypatch):
+    from ui.playground_sweep import COARSE_GRID, SweepHolder, sweep_key
+
+    monkeypatch.setenv("DROPVIZ_TRAINER_BACKEND", "thread")
+    holder = SweepHolder()
+    try:
+        assert holder in REGISTRY.holders() and not holder.active
+        runner = holder.ensure(SMALL)
+        assert holder.ensure(SMALL.changed(keep_p=0.8)) is runner  # the sweep spans keep_p
+        assert holder.config == sweep_key(SMALL) and holder.matches(SMALL.changed(keep_p=0.3))
+        holder.choices[sweep_key(SMALL)] = "coarse"
+        coarse = holder.ensure(SMALL)  # same settings, another grid: a fresh sweep
+        assert coarse is not runner and coarse.keep_grid == COARSE_GRID
+        assert holder.ensure(SMALL.changed(lr=0.05)) is not coarse
+    finally:
+        holder.close()
+    assert holder not in REGISTRY.holders() and holder.runner is None and holder.config is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ from dropviz.keep_sweep import DEFAULT_KEEP_GRID, SweepRunner, estimate_sweep_se
 from dropviz.viz.keep_response import boundary_strip_figure, response_figure
 from dropviz.viz.playground import plot_range, predict_grid
 from ui.live_chart import figure_payload
-from ui.session import ACTIVE_STATES, REGISTRY, make_sweep_runner
+from ui.session import ACTIVE_STATES, SessionHolder, make_sweep_runner
 
 COARSE_GRID = (0.2, 0.4, 0.6, 0.8, 1.0)
 # A sweep estimated to take longer than this asks first (start / coarser grid / skip); a shorter one
@@ -38,50 +37,33 @@ def sweep_key(config: RunConfig) -> RunConfig:
     return config.model_copy(update={"keep_p": 1.0})
 
 
-@dataclass(eq=False)  # identity, not value: the registry keeps holders in a WeakSet
-class SweepHolder:
-    """The browser session's p sweep (or none yet), and what the user chose for slow ones."""
+class SweepHolder(SessionHolder):
+    """The browser session's p sweep (or none yet), and what the user chose for slow ones.
 
-    runner: SweepRunner | None = None
-    key: RunConfig | None = None
-    dataset_key: str | None = None
-    # per sweep key: "start" (default grid), "coarse" or "skip", for sweeps that ask first
-    choices: dict = field(default_factory=dict)
+    Its ``config`` is the sweep key (:func:`sweep_key`); a fresh sweep is made when it or the grid changes.
+    """
 
-    def __post_init__(self):
-        REGISTRY.add(self)
+    runner: SweepRunner | None
 
-    @property
-    def active(self) -> bool:
-        runner = self.runner
-        return runner is not None and runner.alive and runner.state in ACTIVE_STATES
+    def __init__(self):
+        super().__init__()
+        # per sweep key: "start" (default grid), "coarse" or "skip", for sweeps that ask first
+        self.choices: dict = {}
 
-    def matches(self, config: RunConfig, dataset_key: str | None = None) -> bool:
-        return self.runner is not None and self.key == sweep_key(config) and self.dataset_key == dataset_key
+    def _key(self, config: RunConfig) -> RunConfig:
+        return sweep_key(config)
+
+    def _current(self, config: RunConfig) -> bool:
+        return self.runner.keep_grid == self.grid_for(config)
+
+    def _make(self, config: RunConfig, dataset) -> SweepRunner:
+        return make_sweep_runner(config, self.grid_for(config), dataset)  # on the server's trainer backend
+
+    def _release(self, runner: SweepRunner) -> None:
+        runner.stop()
 
     def grid_for(self, config: RunConfig) -> tuple[float, ...]:
         return COARSE_GRID if self.choices.get(sweep_key(config)) == "coarse" else DEFAULT_KEEP_GRID
-
-    def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None) -> SweepRunner:
-        """The sweep for ``config`` (a fresh, not started one if the settings or the grid changed)."""
-        grid = self.grid_for(config)
-        if self.matches(config, dataset_key) and self.runner.keep_grid == grid:
-            return self.runner
-        self.reset()
-        self.key, self.dataset_key = sweep_key(config), dataset_key
-        self.runner = make_sweep_runner(config, grid, dataset)  # on the server's trainer backend (ui.session)
-        return self.runner
-
-    def reset(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-        self.runner = None
-        self.key = None
-        self.dataset_key = None
-
-    def close(self) -> None:
-        self.reset()
-        REGISTRY.discard(self)
 
 
 @st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)

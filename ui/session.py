@@ -152,22 +152,22 @@ class _Registry:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._holders: "weakref.WeakSet[TrainerHolder]" = weakref.WeakSet()
+        self._holders: "weakref.WeakSet[SessionHolder]" = weakref.WeakSet()
 
-    def add(self, holder: "TrainerHolder") -> None:
+    def add(self, holder: "SessionHolder") -> None:
         with self._lock:
             self._holders.add(holder)
 
-    def discard(self, holder: "TrainerHolder") -> None:
+    def discard(self, holder: "SessionHolder") -> None:
         with self._lock:
             self._holders.discard(holder)
 
-    def holders(self) -> list["TrainerHolder"]:
+    def holders(self) -> list["SessionHolder"]:
         """Every open session's holder (a closed session has dropped out)."""
         with self._lock:
             return list(self._holders)
 
-    def active(self, exclude: "TrainerHolder | None" = None) -> int:
+    def active(self, exclude: "SessionHolder | None" = None) -> int:
         """Sessions whose run is queued, starting or training (their pages refresh)."""
         with self._lock:
             holders = list(self._holders)
@@ -246,17 +246,31 @@ class RefreshTimer:
         return False
 
 
-class TrainerHolder:
-    """The browser session's current run: its config and runner (or none yet)."""
+class SessionHolder:
+    """A browser session's runner (or none yet), what it was made for, counted in REGISTRY until closed.
+
+    Subclasses say how a runner is made (``_make``), what of the config it depends on (``_key``),
+    and how a replaced one is let go (``_release``).
+    """
 
     def __init__(self):
         self.runner = None
-        self.config: RunConfig | None = None
+        self.config: RunConfig | None = None  # ``_key`` of the config the runner was made for
         self.dataset_key: str | None = None  # identifies an uploaded CSV, which is not in the config
-        # The page's secret for the live route (ui.live_stream), and the translator its progress line uses.
-        self.live_token = LIVE.register(self)
-        self.live_text = None
         REGISTRY.add(self)
+
+    def _key(self, config: RunConfig) -> RunConfig:
+        return config
+
+    def _make(self, config: RunConfig, dataset):
+        raise NotImplementedError
+
+    def _release(self, runner) -> None:
+        runner.close()
+
+    def _current(self, config: RunConfig) -> bool:
+        """Whether the matching runner still serves ``config`` (a subclass may ask more than the key)."""
+        return True
 
     @property
     def active(self) -> bool:
@@ -264,21 +278,21 @@ class TrainerHolder:
         return runner is not None and runner.alive and runner.state in ACTIVE_STATES
 
     def matches(self, config: RunConfig, dataset_key: str | None = None) -> bool:
-        return self.runner is not None and self.config == config and self.dataset_key == dataset_key
+        return self.runner is not None and self.config == self._key(config) and self.dataset_key == dataset_key
 
     def ensure(self, config: RunConfig, dataset=None, dataset_key: str | None = None):
         """The runner for ``config``: the current one if nothing changed, else a fresh (not started) one."""
-        if self.matches(config, dataset_key):
+        if self.matches(config, dataset_key) and self._current(config):
             return self.runner
         self.reset()
-        self.config = config
+        self.config = self._key(config)
         self.dataset_key = dataset_key
-        self.runner = make_runner(config, dataset)
+        self.runner = self._make(config, dataset)
         return self.runner
 
     def reset(self) -> None:
         if self.runner is not None:
-            self.runner.close()
+            self._release(self.runner)
         self.runner = None
         self.config = None
         self.dataset_key = None
@@ -286,6 +300,22 @@ class TrainerHolder:
     def close(self) -> None:
         self.reset()
         REGISTRY.discard(self)
+
+
+class TrainerHolder(SessionHolder):
+    """The browser session's current run: its config and runner (or none yet)."""
+
+    def __init__(self):
+        super().__init__()
+        # The page's secret for the live route (ui.live_stream), and the translator its progress line uses.
+        self.live_token = LIVE.register(self)
+        self.live_text = None
+
+    def _make(self, config: RunConfig, dataset):
+        return make_runner(config, dataset)
+
+    def close(self) -> None:
+        super().close()
         LIVE.discard(self.live_token)
 
 
