@@ -17,8 +17,19 @@ from dropviz.keep_sweep import (
     SweepRunner,
     check_keep_grid,
     estimate_sweep_seconds,
+    member_config,
 )
-from dropviz.train import Evaluation, Finished, MaskSnapshot, Started, StateSnapshot, Step, Trainer, evaluate
+from dropviz.train import (
+    Evaluation,
+    Finished,
+    MaskSnapshot,
+    Started,
+    StateSnapshot,
+    Step,
+    Trainer,
+    divergence_advice,
+    evaluate,
+)
 
 SMALL = dict(dataset="moons", hidden=(16, 16), epochs=3, batch_size=16, train_size=64)
 
@@ -194,6 +205,9 @@ def test_divergent_member_stops_alone():
         assert sweep.status == "completed"
     for event in finished:
         assert event.event.status == "diverged" and f"keep_p {event.keep_p}" in event.event.message
+        # The same advice a lone run at that keep probability gets (train.divergence_advice), lr included.
+        assert divergence_advice(member_config(config, event.keep_p)) in event.event.message
+        assert "(it was 8.0)" in event.event.message
         later = [
             e
             for e in events

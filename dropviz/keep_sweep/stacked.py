@@ -25,7 +25,7 @@ from ..data import Dataset
 from ..layers import dropconnect_linear
 from ..models import ACTIVATION_FUNCTIONS
 from ..run_state import RunState
-from ..train import EVAL_SUBSAMPLE, Finished, MaskSnapshot, Started, Step, Trainer
+from ..train import EVAL_SUBSAMPLE, Finished, MaskSnapshot, Started, Step, Trainer, divergence_advice
 from .grid import DEFAULT_KEEP_GRID, MemberEvent, _needs_separate_twin, _stand_in, check_keep_grid, member_config
 from .readout import StackedReadout
 
@@ -336,14 +336,14 @@ class KeepSweep(StackedReadout):
             keep = self.keep_grid[member]
             message = (
                 f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
-                f"lower the learning rate (it was {self.config.lr}) or use max-norm. The other members go on."
+                f"{divergence_advice(member_config(self.config, keep))} The other members go on."
             )
             events.append(MemberEvent(keep, Finished(self.step_count, RunState.DIVERGED, message)))
         if len(self.diverged) == len(self.keep_grid):
             self.status = RunState.DIVERGED
             self.message = (
-                f"every member of the sweep diverged by step {self.step_count}; lower the learning rate "
-                f"(it was {self.config.lr}) or use max-norm. Results up to there are kept."
+                f"every member of the sweep diverged by step {self.step_count}; {divergence_advice(self.config)} "
+                "Results up to there are kept."
             )
             events.append(Finished(self.step_count, self.status, self.message))
             return events
