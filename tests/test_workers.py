@@ -368,3 +368,6 @@ def test_a_host_streams_state_snapshots_slim_and_sends_the_kept_history_at_pause
     final = log.snapshot().state_history
     assert len(final) > 2 and all(set(state.activations) == {"method", "baseline"} for state in final)
     assert final[-1].step == log.step == log.snapshot().steps[-1].step  # the last step's snapshot, whole
+    # The end sent only what the pause had not: no snapshot travels whole twice.
+    at_pause, at_end = [event for event in sent if isinstance(event, StateHistory)]
+    assert not {state.step for state in at_pause.snapshots} & {state.step for state in at_end.snapshots}

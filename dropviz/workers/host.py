@@ -90,7 +90,7 @@ class _HostedRun:
     # A plain run's full snapshots, thinned as the server's log thins them: its stream carries them slim
     # (weights only; the probe activations were ~70 MB per default run) and this goes at pause and end.
     full_states: ThinnedHistory = field(default_factory=lambda: ThinnedHistory(STATE_HISTORY))
-    full_states_sent: int = -1  # the newest step of full_states last sent
+    whole_sent: set = field(default_factory=set)  # steps of full_states already sent whole
 
     def runnable(self, now: float) -> bool:
         return (not self.paused or self.pending_steps > 0) and now >= self.next_due
@@ -231,10 +231,13 @@ class RunHost:
             run.held_states.clear()
             run.states_sent_at = now
         if force:
+            # Only the kept snapshots not sent whole before: a Step or a second pause sends one or two,
+            # not the whole history again.
             full = run.full_states.items()
-            if full and full[-1].step != run.full_states_sent:
-                run.full_states_sent = full[-1].step
-                events.append(StateHistory(full))
+            fresh = tuple(state for state in full if state.step not in run.whole_sent)
+            if fresh:
+                run.whole_sent = {state.step for state in full}
+                events.append(StateHistory(fresh))
         return events
 
     def next_wake(self, now: float) -> float | None:
