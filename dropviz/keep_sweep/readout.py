@@ -150,10 +150,7 @@ class StackedReadout:
 
     # members as ordinary nets --------------------------------------------------------
     def _load_member(self, model: MLP, member: int) -> MLP:
-        with torch.no_grad():
-            for linear, weight, bias in zip(model.linears, self.weights, self.biases):
-                linear.weight.copy_(weight[member])
-                linear.bias.copy_(bias[member, 0])
+        self.net.write_slot(member, model)
         model.set_record_masks(False)
         model.set_generator(None)
         return model.eval()

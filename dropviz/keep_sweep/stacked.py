@@ -2,13 +2,11 @@
 
 Every member starts from the initial weights of ``Trainer(config)`` and sees its
 mini-batches in the same order; only the hidden keep probability differs (the
-input keep probability is the config's). Members are stacked into (K, out, in)
-weights and trained with batched matmuls, each with its own masks: nets this
-small cost per-step overhead, not arithmetic, so K of them cost little more than
-one. A no-dropout twin rides along as one more member (it *is* the keep_p = 1.0
-member when the config has no input dropout and no max-norm). Per-member SGD
-(momentum) and Adam are elementwise, so torch's optimizers on the stacked
-tensors do for each member exactly what they do on its own net. The test-time
+input keep probability is the config's). Members are slots of one
+:class:`~dropviz.stacked_mlp.StackedMLP` (the core it shares with the classroom
+cohort); the sweep's noise policy draws every member's masks at once from one
+generator. A no-dropout twin rides along as one more member (it *is* the keep_p = 1.0
+member when the config has no input dropout and no max-norm). The test-time
 half (evaluation, state snapshots, members as ordinary nets) is in :mod:`.readout`.
 """
 
@@ -25,6 +23,7 @@ from ..data import Dataset
 from ..layers import dropconnect_linear
 from ..models import ACTIVATION_FUNCTIONS
 from ..run_state import RunState
+from ..stacked_mlp import LayerNoise, StackedMLP, radius_tensors, slot_losses
 from ..train import EVAL_SUBSAMPLE, Finished, MaskSnapshot, Started, Step, Trainer, divergence_advice
 from .grid import DEFAULT_KEEP_GRID, MemberEvent, _needs_separate_twin, _stand_in, check_keep_grid, member_config
 from .readout import StackedReadout
@@ -115,30 +114,21 @@ class KeepSweep(StackedReadout):
         # In place at test time (no autograd): the eval activations are the biggest tensors of a step.
         self._activation_ = {"relu": torch.relu_, "logistic": torch.sigmoid_, "tanh": torch.tanh_}[config.activation]
 
-        initial = schedule.models["method"]
-        self.weights = [
-            torch.nn.Parameter(linear.weight.detach().unsqueeze(0).repeat(K, 1, 1).contiguous())
-            for linear in initial.linears
-        ]
-        self.biases = [
-            torch.nn.Parameter(linear.bias.detach().view(1, 1, -1).repeat(K, 1, 1).contiguous())
-            for linear in initial.linears
-        ]
-        parameters = [p for pair in zip(self.weights, self.biases) for p in pair]
-        if config.optimizer == "adam":
-            self.optimizer = torch.optim.Adam(parameters, lr=config.lr)
-        else:
-            self.optimizer = torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum)
+        self.net = StackedMLP(
+            [schedule.models["method"]] * K,
+            config.activation,
+            optimizer=config.optimizer,
+            lr=config.lr,
+            momentum=config.momentum,
+        )
+        self.weights, self.biases = self.net.weights, self.net.biases
         # Max-norm radius of each member's hidden layers, from the model's own rule; the twin is free.
         self._max_norm_radii = None
         if config.max_norm is not None:
             per_member = [_stand_in(config, keep).max_norm_radii(config.max_norm) for keep in grid]
             if self.twin_separate:
                 per_member.append([math.inf] * (n_layers - 1))
-            self._max_norm_radii = [
-                torch.tensor([radii[layer] for radii in per_member], device=self.device).view(K, 1, 1)
-                for layer in range(n_layers - 1)
-            ]
+            self._max_norm_radii = radius_tensors(per_member, self.device)
         self.mask_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
         self.eval_generator = torch.Generator(device=self.device).manual_seed(config.seed + 5)
 
@@ -239,56 +229,32 @@ class KeepSweep(StackedReadout):
             recorded.append(mask)
         return torch.stack(outputs), recorded
 
-    def _forward_train(self, inputs: torch.Tensor) -> tuple[torch.Tensor, list]:
-        K = self.n_members
-        hidden = inputs.unsqueeze(0).expand(K, *inputs.shape)
-        shown: list = []
-        last = len(self.weights) - 1
-        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            record = None
-            if self._active[layer] and self.method in ("dropout", "gaussian"):
-                noise, record = self._unit_noise(layer, hidden.shape)
-                hidden = hidden * noise
-                out = torch.baddbmm(bias, hidden, weight.transpose(1, 2))
-            elif self._active[layer] and self.per_example:
-                out, record = self._dropconnect_per_example(layer, hidden)
-            elif self._active[layer]:  # DropConnect, one weight mask per member for the whole batch
-                record = (
-                    torch.rand(weight.shape, generator=self.mask_generator, device=self.device)
-                    < self._keep_tensors[layer]
-                )
-                scale = self._inverse_keep[layer] if self.inverted else torch.ones_like(self._keep_tensors[layer])
-                out = torch.baddbmm(bias, hidden, (weight * (record * scale)).transpose(1, 2))
-            else:
-                out = torch.baddbmm(bias, hidden, weight.transpose(1, 2))
-            shown.append(record)
-            hidden = self.activation(out) if layer < last else out
-        return hidden, shown
+    def _noise(self, layer: int, inputs: torch.Tensor) -> LayerNoise | None:
+        """The sweep's noise policy: every member's masks for a layer at once, from the one mask generator."""
+        if not self._active[layer]:
+            return None
+        if self.method in ("dropout", "gaussian"):
+            noise, record = self._unit_noise(layer, inputs.shape)
+            return LayerNoise(inputs=noise, record=record)
+        if self.per_example:
+            outputs, record = self._dropconnect_per_example(layer, inputs)
+            return LayerNoise(outputs=outputs, record=record)
+        # DropConnect, one weight mask per member for the whole batch
+        keep = self._keep_tensors[layer]
+        record = torch.rand(self.weights[layer].shape, generator=self.mask_generator, device=self.device) < keep
+        scale = self._inverse_keep[layer] if self.inverted else torch.ones_like(keep)
+        return LayerNoise(weights=record * scale, record=record)
 
-    @torch.no_grad()
+    def _forward_train(self, inputs: torch.Tensor) -> tuple[torch.Tensor, list]:
+        return self.net.forward_train(inputs.unsqueeze(0).expand(self.n_members, *inputs.shape), self._noise)
+
     def _freeze(self, members: list[int]) -> None:
-        """Zero a diverged member's weights, gradients and optimizer state, so inf/NaN never spreads through
-        the shared sums and the member's last views stay as they were (a zero net stays finite and still)."""
+        """Zero a diverged member's weights and optimizer state, so inf/NaN never spreads through the
+        shared sums and the member's last views stay as they were (a zero net stays finite and still)."""
         self._frozen.update(members)
         self._frozen_mask = torch.zeros(self.n_members, 1, 1, dtype=torch.bool, device=self.device)
         self._frozen_mask[list(self._frozen)] = True
-        for parameter in (*self.weights, *self.biases):
-            parameter[members] = 0.0
-            for value in self.optimizer.state.get(parameter, {}).values():
-                if torch.is_tensor(value) and value.dim() == parameter.dim():
-                    value[members] = 0.0
-
-    @torch.no_grad()
-    def _apply_max_norm(self) -> None:
-        # torch.renorm's rule (what MLP.apply_max_norm uses), with a radius per member.
-        for weight, radius in zip(self.weights[:-1], self._max_norm_radii):
-            norms = torch.linalg.vector_norm(weight, dim=2, keepdim=True)
-            weight.mul_(torch.where(norms > radius, radius / (norms + 1e-7), torch.ones((), device=self.device)))
-
-    def _member_losses(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        K, n, n_classes = logits.shape
-        losses = F.cross_entropy(logits.reshape(K * n, n_classes), labels.repeat(K), reduction="none")
-        return losses.view(K, n).mean(1)
+        self.net.zero_slots(members)
 
     def step(self) -> list:
         """One mini-batch for every member; returns the events it produced."""
@@ -297,22 +263,18 @@ class KeepSweep(StackedReadout):
         self._schedule.step_count = self.step_count
         index = self._schedule._next_batch()
         inputs, labels = self._schedule.x_train[index], self._schedule.y_train[index]
-        self.optimizer.zero_grad(set_to_none=True)
         logits, shown = self._forward_train(inputs)
-        losses = self._member_losses(logits, labels)
-        losses.sum().backward()
+        losses = slot_losses(logits, labels.expand(self.n_members, *labels.shape))
+        self.net.backward(losses)
         values = losses.detach().tolist()
         newly_diverged = [
             member for member, value in enumerate(values) if not math.isfinite(value) and member not in self._frozen
         ]
         if newly_diverged:
             self._freeze(newly_diverged)
-        if self._frozen:
-            for parameter in (*self.weights, *self.biases):
-                parameter.grad.masked_fill_(self._frozen_mask, 0.0)
-        self.optimizer.step()
+        self.net.update(self._frozen_mask if self._frozen else None)
         if self._max_norm_radii is not None:
-            self._apply_max_norm()
+            self.net.apply_max_norm(self._max_norm_radii)
         self.step_count += 1
         epoch = self.epoch
         twin_loss = (
