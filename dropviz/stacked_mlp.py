@@ -74,7 +74,7 @@ class StackedMLP:
         if momentum_buffers is not None and any(b is not None for slot in momentum_buffers for b in slot):
             per_slot = [
                 [buffer if buffer is not None else torch.zeros_like(param) for buffer, param in zip(slot, own)]
-                for slot, own in zip(momentum_buffers, map(_own_params, models))
+                for slot, own in zip(momentum_buffers, map(linear_params, models))
             ]
             self.buffers = [torch.stack([slot[2 * layer] for slot in per_slot]) for layer in range(n_layers)] + [
                 torch.stack([slot[2 * layer + 1].view(1, -1) for slot in per_slot]) for layer in range(n_layers)
@@ -172,7 +172,7 @@ class StackedMLP:
             return None
         n_layers = len(self.weights)
         stacked = [tensor for pair in zip(self.buffers[:n_layers], self.buffers[n_layers:]) for tensor in pair]
-        return [buffer[slot].view_as(param).clone() for buffer, param in zip(stacked, _own_params(model))]
+        return [buffer[slot].view_as(param).clone() for buffer, param in zip(stacked, linear_params(model))]
 
     def slot_state(self, slot: int) -> dict:
         """The slot's weights as a numpy state dict (MLP's key names)."""
@@ -204,5 +204,6 @@ def radius_tensors(per_slot: Sequence[Sequence[float]], device=None) -> list[tor
     ]
 
 
-def _own_params(model: MLP) -> list[torch.Tensor]:
+def linear_params(model: MLP) -> list[torch.Tensor]:
+    """The net's parameters in the stack's slot order: w0, b0, w1, b1, ..."""
     return [tensor for linear in model.linears for tensor in (linear.weight, linear.bias)]

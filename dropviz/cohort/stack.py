@@ -1,4 +1,6 @@
-"""The stacked net: members' weights and momentum as (slots, out, in) tensors, one batched step for all."""
+"""The stacked net: members' weights and momentum as slots of one :class:`~dropviz.stacked_mlp.StackedMLP`
+(the core it shares with the p sweep), one batched step for all; its noise policy draws each slot's masks
+from its own run's generator."""
 
 from __future__ import annotations
 
@@ -6,10 +8,8 @@ import math
 from typing import Iterable
 
 import torch
-from torch.nn import functional as F
 
-from ..config import RunConfig
-from ..models import ACTIVATION_FUNCTIONS
+from ..stacked_mlp import LayerNoise, StackedMLP, linear_params, radius_tensors, slot_losses
 from .evaluation import StackedEvaluation, _display_index
 from .trainer import CohortTrainer
 
@@ -25,9 +25,7 @@ class Cohort(StackedEvaluation):
     def __init__(self, key: tuple):
         self.key = key
         self.members: list[CohortTrainer] = []  # in the stack, in slot order
-        self.weights: list[torch.Tensor] = []
-        self.biases: list[torch.Tensor] = []
-        self.buffers: list[torch.Tensor] | None = None  # momentum per parameter tensor (weights then biases)
+        self.net: StackedMLP | None = None  # the members' runs as slots (None while empty)
         self._slots: dict[int, int] = {}  # id(member) -> its first slot
         self.rebuilds = 0
 
@@ -40,86 +38,59 @@ class Cohort(StackedEvaluation):
         self._stack([m for m in self.members if m is not member])
         member.cohort = None
 
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return self.net.weights if self.net is not None else []
+
+    @property
+    def biases(self) -> list[torch.Tensor]:
+        return self.net.biases if self.net is not None else []
+
     def release_all(self) -> None:
         self._write_back()
         for member in self.members:
             member.cohort = None
         self._stack([])
 
-    def _params(self, member: CohortTrainer) -> list[list[torch.Tensor]]:
-        """Per run: [w0, b0, w1, b1, ...] of its nets."""
-        return [
-            [tensor for linear in model.linears for tensor in (linear.weight, linear.bias)]
-            for model in member.models.values()
-        ]
-
     @torch.no_grad()
     def _write_back(self) -> None:
         if not self.members:
             return
-        stacked = [tensor for pair in zip(self.weights, self.biases) for tensor in pair]
-        buffers = None
-        if self.buffers is not None:
-            buffers = [
-                tensor
-                for pair in zip(self.buffers[: len(self.weights)], self.buffers[len(self.weights) :])
-                for tensor in pair
-            ]
         for member in self.members:
             slot = self._slots[id(member)]
-            for offset, (run, params) in enumerate(zip(member.models, self._params(member))):
-                state = member.optimizers[run].state
-                for index, param in enumerate(params):
-                    param.copy_(_unstacked(stacked[index][slot + offset], param))
-                    if buffers is not None:
-                        state[param]["momentum_buffer"] = _unstacked(buffers[index][slot + offset], param).clone()
+            for offset, (run, model) in enumerate(member.models.items()):
+                self.net.write_slot(slot + offset, model)
+                buffers = self.net.slot_momentum(slot + offset, model)
+                if buffers is not None:
+                    state = member.optimizers[run].state
+                    for param, buffer in zip(linear_params(model), buffers):
+                        state[param]["momentum_buffer"] = buffer
 
     @torch.no_grad()
     def _stack(self, members: list[CohortTrainer]) -> None:
-        """Build the stacked tensors from the members' own nets and optimizer states."""
+        """Build the stacked net from the members' own nets and optimizer states."""
         self.members = list(members)
         self._slots = {}
         self.rebuilds += 1
         if not members:
-            self.weights, self.biases, self.buffers = [], [], None
+            self.net = None
             return
-        per_slot: list[list[torch.Tensor]] = []
-        per_slot_buffers: list[list[torch.Tensor]] = []
-        any_buffer = False
+        models, buffers = [], []
         for member in members:
-            self._slots[id(member)] = len(per_slot)
+            self._slots[id(member)] = len(models)
             member.cohort = self
-            for run, params in zip(member.models, self._params(member)):
-                per_slot.append(params)
+            for run, model in member.models.items():
+                models.append(model)
                 state = member.optimizers[run].state
-                slot_buffers = []
-                for param in params:
-                    buffer = state.get(param, {}).get("momentum_buffer")
-                    any_buffer = any_buffer or buffer is not None
-                    slot_buffers.append(buffer if buffer is not None else torch.zeros_like(param))
-                per_slot_buffers.append(slot_buffers)
-        n_layers = len(per_slot[0]) // 2
-        self.weights = [torch.stack([slot[2 * l] for slot in per_slot]).requires_grad_() for l in range(n_layers)]
-        self.biases = [
-            torch.stack([slot[2 * l + 1].view(1, -1) for slot in per_slot]).requires_grad_() for l in range(n_layers)
-        ]
-        # Members that never stepped start with zero momentum: 0 * m + g = g, torch's first step exactly.
-        self.buffers = None
-        if any_buffer:
-            self.buffers = [torch.stack([slot[2 * l] for slot in per_slot_buffers]) for l in range(n_layers)] + [
-                torch.stack([slot[2 * l + 1].view(1, -1) for slot in per_slot_buffers]) for l in range(n_layers)
-            ]
+                buffers.append([state.get(param, {}).get("momentum_buffer") for param in linear_params(model)])
+        config = members[0].config
+        self.net = StackedMLP(
+            models, config.activation, lr=config.lr, momentum=config.momentum, momentum_buffers=buffers
+        )
 
     def member_weights(self, member: CohortTrainer) -> dict:
         slot = self._slots[id(member)]
-        out = {}
-        for offset, run in enumerate(member.models):
-            state = {}
-            for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-                state[f"linears.{layer}.weight"] = weight[slot + offset].detach().cpu().numpy().copy()
-                state[f"linears.{layer}.bias"] = bias[slot + offset, 0].detach().cpu().numpy().copy()
-            out[run] = state
-        return out
+        return {run: self.net.slot_state(slot + offset) for offset, run in enumerate(member.models)}
 
     # training -----------------------------------------------------------------------------
     def step(self, members: Iterable[CohortTrainer]) -> dict[CohortTrainer, list]:
@@ -142,7 +113,6 @@ class Cohort(StackedEvaluation):
         widest = max(sizes)
         first = members[0]
         n_slots = len(keeps)
-        n_layers = len(self.weights)
         inputs = torch.zeros(n_slots, widest, first.x_train.shape[1], dtype=first.x_train.dtype)
         labels = torch.zeros(n_slots, widest, dtype=first.y_train.dtype)
         for number, (member, index) in enumerate(zip(members, batches)):
@@ -155,44 +125,30 @@ class Cohort(StackedEvaluation):
 
         # forward: each slot's noise from its member's generator, drawn as the lone Dropout draws it
         config = first.config
-        activation = ACTIVATION_FUNCTIONS[config.activation]
         inverted = config.scaling == "inverted"
         gaussian = config.method == "gaussian"
-        hidden = inputs
-        shown: list[torch.Tensor | None] = []
-        for layer in range(n_layers):
+
+        def noise_policy(layer: int, hidden: torch.Tensor) -> LayerNoise | None:
             noisy = [slot for slot in range(n_slots) if keeps[slot][layer] < 1.0]
-            noise = None
-            if noisy:
-                noise = torch.ones(n_slots, widest, hidden.shape[-1])
-                for slot in noisy:
-                    keep = keeps[slot][layer]
-                    generator = members[slot // runs_per_member].mask_generator
-                    rows = noise[slot, : sizes[slot // runs_per_member]]
-                    if gaussian:
-                        rows.normal_(1.0, math.sqrt((1.0 - keep) / keep), generator=generator)
-                    else:
-                        rows.bernoulli_(keep, generator=generator)
-                        if inverted:
-                            rows.div_(keep)
-                hidden = hidden * noise
-            shown.append(noise)
-            out = torch.baddbmm(self.biases[layer], hidden, self.weights[layer].transpose(1, 2))
-            hidden = activation(out) if layer < n_layers - 1 else out
-        n_classes = hidden.shape[-1]
-        per_example = F.cross_entropy(
-            hidden.reshape(n_slots * widest, n_classes), labels.reshape(-1), reduction="none"
-        ).view(n_slots, widest)
-        if all(size == widest for size in sizes):
-            losses = per_example.mean(1)
-        else:
-            slot_sizes = torch.tensor([size for size in sizes for _ in range(runs_per_member)])
-            valid = torch.arange(widest).view(1, -1) < slot_sizes.view(-1, 1)
-            losses = (per_example * valid).sum(1) / slot_sizes
-        for tensor in (*self.weights, *self.biases):
-            tensor.grad = None
-        losses.sum().backward()
-        self._sgd(config)
+            if not noisy:
+                return None
+            noise = torch.ones(n_slots, widest, hidden.shape[-1])
+            for slot in noisy:
+                keep = keeps[slot][layer]
+                generator = members[slot // runs_per_member].mask_generator
+                rows = noise[slot, : sizes[slot // runs_per_member]]
+                if gaussian:
+                    rows.normal_(1.0, math.sqrt((1.0 - keep) / keep), generator=generator)
+                else:
+                    rows.bernoulli_(keep, generator=generator)
+                    if inverted:
+                        rows.div_(keep)
+            return LayerNoise(inputs=noise, record=noise)
+
+        logits, shown = self.net.forward_train(inputs, noise_policy)
+        losses = slot_losses(logits, labels, [size for size in sizes for _ in range(runs_per_member)])
+        self.net.backward(losses)
+        self.net.update()
         if config.max_norm is not None:
             self._max_norm(members, config.max_norm)
         values = losses.detach().tolist()
@@ -220,23 +176,6 @@ class Cohort(StackedEvaluation):
             self._states(members, due_state, runs_per_member)
         return {member: member._finish_step(events, losses) for member, (events, losses) in zip(members, begun)}
 
-    @torch.no_grad()
-    def _sgd(self, config: RunConfig) -> None:
-        """torch.optim.SGD's single-tensor update (no weight decay, no dampening), on the stack."""
-        params = [*self.weights, *self.biases]
-        if config.momentum == 0:
-            for param in params:
-                param.add_(param.grad, alpha=-config.lr)
-            return
-        if self.buffers is None:
-            self.buffers = [param.grad.clone() for param in params]
-        else:
-            for buffer, param in zip(self.buffers, params):
-                buffer.mul_(config.momentum).add_(param.grad)
-        for buffer, param in zip(self.buffers, params):
-            param.add_(buffer, alpha=-config.lr)
-
-    @torch.no_grad()
     def _max_norm(self, members: list[CohortTrainer], max_norm: float) -> None:
         """MLP.apply_max_norm (torch.renorm's rule) on each method slot's hidden layers; twins are free."""
         radii = []
@@ -245,10 +184,7 @@ class Cohort(StackedEvaluation):
                 radii.append(
                     model.max_norm_radii(max_norm) if run == "method" else [math.inf] * (len(self.weights) - 1)
                 )
-        for layer, weight in enumerate(self.weights[:-1]):
-            radius = torch.tensor([slot[layer] for slot in radii], dtype=weight.dtype).view(-1, 1, 1)
-            norms = torch.linalg.vector_norm(weight, dim=2, keepdim=True)
-            weight.mul_(torch.where(norms > radius, radius / (norms + 1e-7), torch.ones((), dtype=weight.dtype)))
+        self.net.apply_max_norm(radius_tensors(radii))
 
     def _masks(self, member, slot, shown, keeps, gaussian) -> tuple:
         masks = []
@@ -259,8 +195,3 @@ class Cohort(StackedEvaluation):
             row = noise[slot, 0, _display_index(member)[layer]]
             masks.append(row.numpy().copy() if gaussian else (row > 0).numpy())
         return tuple(masks)
-
-
-def _unstacked(value: torch.Tensor, param: torch.Tensor) -> torch.Tensor:
-    """A slot of a stacked tensor in its net's own layout (biases are stacked as (1, out))."""
-    return value.view_as(param)
