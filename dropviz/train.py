@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Hashable, Iterable, Mapping, TypeVar
 
 import numpy as np
 import torch
@@ -191,6 +191,19 @@ def divergence_advice(config: RunConfig) -> str:
             f"(or lower the learning rate, it was {config.lr})."
         )
     return f"lower the learning rate (it was {config.lr}) or use a max-norm constraint."
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+def diverged_losses(losses: Mapping[Key, float]) -> list[Key]:
+    """The divergence check, of a run's nets and of a sweep's members: those whose loss became inf or NaN."""
+    return [key for key, value in losses.items() if not math.isfinite(value)]
+
+
+def divergence_message(what: str, loss: float, at: str, config: RunConfig, then: str) -> str:
+    """A diverged run's (or sweep member's) message: what diverged, its loss, when, the advice for its config."""
+    return f"{what} became {loss} at {at}; {divergence_advice(config)} {then}"
 
 
 def make_optimizer(config: RunConfig, model: MLP) -> torch.optim.Optimizer:
@@ -401,12 +414,15 @@ class Trainer:
         events.append(Step(self.step_count, self.epoch, losses))
         if self.record_masks:
             events.append(self.mask_snapshot())
-        bad = [run for run, value in losses.items() if not math.isfinite(value)]
+        bad = diverged_losses(losses)
         if bad:
             self.status = RunState.DIVERGED
-            self.message = (
-                f"training diverged: the {' and '.join(bad)} loss became {losses[bad[0]]} at step {self.step_count} "
-                f"(epoch {self.epoch:.1f}); {divergence_advice(self.config)} Results up to this step are kept."
+            self.message = divergence_message(
+                f"training diverged: the {' and '.join(bad)} loss",
+                losses[bad[0]],
+                f"step {self.step_count} (epoch {self.epoch:.1f})",
+                self.config,
+                "Results up to this step are kept.",
             )
             events.append(Finished(self.step_count, self.status, self.message))
             return events

@@ -24,7 +24,17 @@ from ..layers import dropconnect_linear
 from ..models import ACTIVATION_FUNCTIONS
 from ..run_state import RunState
 from ..stacked_mlp import LayerNoise, StackedMLP, radius_tensors, slot_losses
-from ..train import EVAL_SUBSAMPLE, Finished, MaskSnapshot, Started, Step, Trainer, divergence_advice
+from ..train import (
+    EVAL_SUBSAMPLE,
+    Finished,
+    MaskSnapshot,
+    Started,
+    Step,
+    Trainer,
+    diverged_losses,
+    divergence_advice,
+    divergence_message,
+)
 from .grid import DEFAULT_KEEP_GRID, MemberEvent, _needs_separate_twin, _stand_in, check_keep_grid, member_config
 from .readout import StackedReadout
 
@@ -267,9 +277,7 @@ class KeepSweep(StackedReadout):
         losses = slot_losses(logits, labels.expand(self.n_members, *labels.shape))
         self.net.backward(losses)
         values = losses.detach().tolist()
-        newly_diverged = [
-            member for member, value in enumerate(values) if not math.isfinite(value) and member not in self._frozen
-        ]
+        newly_diverged = [member for member in diverged_losses(dict(enumerate(values))) if member not in self._frozen]
         if newly_diverged:
             self._freeze(newly_diverged)
         self.net.update(self._frozen_mask if self._frozen else None)
@@ -296,9 +304,12 @@ class KeepSweep(StackedReadout):
                 continue  # the separate twin: members' baseline values read NaN from now on
             self.diverged.add(member)
             keep = self.keep_grid[member]
-            message = (
-                f"member keep_p {keep} diverged: its loss became {values[member]} at step {self.step_count}; "
-                f"{divergence_advice(member_config(self.config, keep))} The other members go on."
+            message = divergence_message(
+                f"member keep_p {keep} diverged: its loss",
+                values[member],
+                f"step {self.step_count}",
+                member_config(self.config, keep),
+                "The other members go on.",
             )
             events.append(MemberEvent(keep, Finished(self.step_count, RunState.DIVERGED, message)))
         if len(self.diverged) == len(self.keep_grid):
