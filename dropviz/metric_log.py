@@ -111,12 +111,10 @@ class ThinnedHistory:
 
     def fill_in(self, by_step: dict) -> None:
         """Replace kept items (and the newest) whose ``step`` is in ``by_step`` with that value."""
+        newest_kept = self._newest_is_kept()
         self._kept = [by_step.get(item.step, item) for item in self._kept]
         if self._newest is not None:
-            was_kept = self._newest_is_kept()
-            self._newest = by_step.get(self._newest.step, self._newest)
-            if was_kept:
-                self._kept[-1] = self._newest
+            self._newest = self._kept[-1] if newest_kept else by_step.get(self._newest.step, self._newest)
 
     def _newest_is_kept(self) -> bool:
         return bool(self._kept) and self._kept[-1] is self._newest

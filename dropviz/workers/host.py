@@ -84,11 +84,12 @@ class _HostedRun:
     weights_sent_at: float = -math.inf
     weights_period: float = WEIGHTS_PERIOD
     evaluated: bool = False
-    states: dict = field(default_factory=dict)  # per member (None: a plain run) a mirror of the log's thinning
+    states: dict = field(default_factory=dict)  # per sweep member, a mirror of the log's thinning (steps)
     held_states: dict = field(default_factory=dict)  # per member, the newest state snapshot not sent yet
     states_sent_at: float = -math.inf
-    # A plain run's full snapshots, thinned as the server's log thins them: its stream carries them slim
-    # (weights only; the probe activations were ~70 MB per default run) and this goes at pause and end.
+    # A plain run's full snapshots, thinned as the server's log thins them (its mirror of that thinning):
+    # its stream carries them slim (weights only; the probe activations were ~70 MB per default run) and
+    # this goes at pause and end.
     full_states: ThinnedHistory = field(default_factory=lambda: ThinnedHistory(STATE_HISTORY))
     whole_sent: set = field(default_factory=set)  # steps of full_states already sent whole
 
@@ -206,11 +207,13 @@ class RunHost:
                 continue
             key, inner = unwrap(event)
             if isinstance(inner, StateSnapshot):
-                history = run.states.setdefault(key, ThinnedHistory(STATE_HISTORY))
-                keep = history.will_keep_next()
-                history.append(inner.step)
                 if key is None:
-                    run.full_states.append(inner)
+                    history, item = run.full_states, inner
+                else:
+                    history, item = run.states.setdefault(key, ThinnedHistory(STATE_HISTORY)), inner.step
+                keep = history.will_keep_next()
+                history.append(item)
+                if key is None:
                     event = inner = _slim(inner)
                 if keep:
                     run.held_states.pop(key, None)
