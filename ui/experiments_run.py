@@ -77,7 +77,11 @@ HOLDERS: "weakref.WeakSet[SweepHolder]" = weakref.WeakSet()
 
 
 class SweepHolder:
-    """The session's current (or last) sweep."""
+    """The session's current (or last) sweep.
+
+    Not a :class:`ui.session.SessionHolder`: its job starts only on a Run press, under a server-wide cap
+    (SLOTS), is never replaced by a changed form, and has no live views to count in REGISTRY's refresh load.
+    """
 
     def __init__(self):
         HOLDERS.add(self)
