@@ -177,6 +177,25 @@ def test_members_draw_their_own_masks_at_their_own_keep_p():
     assert not torch.equal(kept[1], kept[2] * (kept[1] > 0))
 
 
+def test_a_member_net_carries_its_last_mini_batchs_dropped_units_for_the_unit_maps():
+    from dropviz.viz.unit_maps import dropped_units_of
+
+    config = RunConfig(**{**SMALL, "hidden": (32, 32)}, method="dropout", keep_p_input=0.8)
+    sweep = KeepSweep(config, (0.3, 0.7, 1.0), max_display_units=32)
+    assert dropped_units_of(sweep.member_models(0.3)["method"]) == [None, None]  # no step yet: nothing to mark
+    (masks,) = [e.event for e in sweep.step() if isinstance(e.event, MaskSnapshot) and e.keep_p == 0.3]
+    models = sweep.member_models(0.3)
+    dropped = dropped_units_of(models["method"])
+    # each hidden layer's marks are the units the member's recorded mask of that step dropped (all 32 shown)
+    for layer in (0, 1):
+        np.testing.assert_array_equal(dropped[layer], ~masks.masks[layer + 1])
+        assert 0 < dropped[layer].sum() < 32
+    assert dropped_units_of(models["baseline"]) == [None, None]
+    assert dropped_units_of(sweep.member_models(1.0)["method"]) == [None, None]  # keep 1: none dropped, no marks
+    assert sweep.member_unit_masks(0.3)[0].shape == (2,)  # input dropout kept per input (full width)
+    assert sweep.member_unit_masks(1.0)[1] is None
+
+
 def test_dropconnect_weight_masks_per_member():
     config = RunConfig(
         dataset="moons",

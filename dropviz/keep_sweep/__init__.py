@@ -13,7 +13,7 @@ Modules: ``grid`` (the grid, member configs, MemberEvent), ``stacked`` (KeepSwee
 
 from .cost import estimate_sweep_seconds, sweep_networks
 from .grid import DEFAULT_KEEP_GRID, MAX_GRID_SIZE, MemberEvent, check_keep_grid, member_config
-from .readout import EVAL_CHUNK_ELEMENTS
+from .readout import EVAL_CHUNK_ELEMENTS, set_unit_masks
 from .response import member_response
 from .runner import MemberView, SweepRunner, _Logs
 from .stacked import MAX_SWEEP_EVALUATIONS, MAX_SWEEP_STATES, KeepSweep
@@ -32,6 +32,7 @@ __all__ = [
     "estimate_sweep_seconds",
     "member_config",
     "member_response",
+    "set_unit_masks",
     "sweep_networks",
     "_Logs",
 ]

@@ -4,7 +4,9 @@ views, and each member as an ordinary :class:`~dropviz.models.MLP`."""
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 
@@ -155,10 +157,30 @@ class StackedReadout:
         model.set_generator(None)
         return model.eval()
 
+    def member_unit_masks(self, keep_p: float) -> tuple[np.ndarray | None, ...]:
+        """Per layer (inputs first), the units the member at ``keep_p`` kept for the first example of its last
+        mini-batch (bool, the layer's full width); None where it drops none (keep 1 there, not dropout, no step yet)."""
+        member = self.member_index(keep_p)
+        return tuple(
+            None if masks is None or self._keeps[layer][member] == 1.0 else masks[member].cpu().numpy()
+            for layer, masks in enumerate(self.last_unit_masks)
+        )
+
     def member_models(self, keep_p: float) -> dict[str, MLP]:
-        """{"method": the member at ``keep_p`` as an ordinary eval-mode MLP, "baseline": the twin}."""
+        """{"method": the member at ``keep_p`` as an ordinary eval-mode MLP (carrying its last mini-batch's
+        unit masks, as a trained run's nets do), "baseline": the twin}."""
         member = self.member_index(keep_p)
         n_in, n_out = self.layer_sizes[0], self.layer_sizes[-1]
         method = build_model(member_config(self.config, self.keep_grid[member]), n_in, n_out).to(self.device)
+        method = set_unit_masks(self._load_member(method, member), self.member_unit_masks(keep_p))
         twin = build_model(self.config, n_in, n_out, baseline=True).to(self.device)
-        return {"method": self._load_member(method, member), "baseline": self._load_member(twin, self.twin_index)}
+        return {"method": method, "baseline": self._load_member(twin, self.twin_index)}
+
+
+def set_unit_masks(model: MLP, kept: Sequence[np.ndarray | torch.Tensor | None]) -> MLP:
+    """Give ``model`` a member's kept units per layer (see ``member_unit_masks``) as its Dropout layers record
+    their last mask, so the views that read a net's masks (the unit maps' dropped marks) read the member's."""
+    for drop, mask in zip(model.drops, kept):
+        if mask is not None and hasattr(drop, "last_mask"):
+            drop.last_mask = torch.as_tensor(mask, dtype=torch.bool).view(1, -1)
+    return model

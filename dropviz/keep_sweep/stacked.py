@@ -154,6 +154,9 @@ class KeepSweep(StackedReadout):
         self._frozen: set[int] = set()  # stacked members zeroed after diverging (the twin included)
         self._frozen_mask: torch.Tensor | None = None
         self.last_metrics: dict[float, dict[str, dict[str, float]]] = {}
+        # Dropout: per layer (inputs first), every member's kept units for the first example of the last
+        # mini-batch, (K, width) bool; what the unit maps mark as dropped on a member's nets.
+        self.last_unit_masks: list[torch.Tensor | None] = [None] * n_layers
 
     @staticmethod
     def _eval_set(x_train, y_train, x_test, y_test) -> tuple[torch.Tensor, torch.Tensor, int]:
@@ -274,6 +277,8 @@ class KeepSweep(StackedReadout):
         index = self._schedule._next_batch()
         inputs, labels = self._schedule.x_train[index], self._schedule.y_train[index]
         logits, shown = self._forward_train(inputs)
+        if self.method == "dropout":
+            self.last_unit_masks = [None if record is None else record[:, 0] for record in shown]
         losses = slot_losses(logits, labels.expand(self.n_members, *labels.shape))
         self.net.backward(losses)
         values = losses.detach().tolist()
