@@ -5,6 +5,9 @@
 // - "progress": the progress line, rewritten in place from each answer of the live route (no plotly.js
 //   needed), which asks for a fragment rerun when the run's state changes or its first point arrives.
 // Both subscribe to one poller per session token (ui/live_stream.py), so a page polls once per period.
+// - "html": a text that names the shown sweep member (captions, the metrics table).
+// With a `board` (an ended p sweep, ui/member_board.py), charts and texts fetch every member's
+// version once and redraw from it the moment the scrub slider moves, without waiting for Streamlit.
 
 function poller(url) {
   const pollers = window.__dropvizLive || (window.__dropvizLive = {});
@@ -126,6 +129,94 @@ function plainArrays(traces, indices) {
   }
 }
 
+function boardFor(spec) {
+  const boards = window.__dropvizBoards || (window.__dropvizBoards = new Map());
+  const url = new URL(spec.url, document.baseURI).href;
+  let entry = boards.get(url);
+  if (!entry) {
+    entry = { members: null };
+    boards.set(url, entry);
+    // The server builds the board off its page thread: until it is there, ask again (the page
+    // meanwhile draws what Streamlit sends).
+    const load = async (tries) => {
+      try {
+        const response = await fetch(url);
+        if (response.ok) {
+          entry.members = await response.json();
+          window.dispatchEvent(new Event("dropviz-scrub"));
+          return;
+        }
+      } catch (error) { /* the server is busy or restarting: try again */ }
+      if (tries > 0) setTimeout(() => load(tries - 1), 500);
+    };
+    load(120);
+  }
+  return entry;
+}
+
+// The member the scrub slider shows now, as its thumb says it ("0.4"): the thumb moves on the key
+// press or the drag, before Streamlit sends the value to the server.
+function scrubbed(spec) {
+  const input = document.querySelector(`.st-key-${spec.slider} input[type='range']`);
+  return input ? input.getAttribute("aria-valuetext") : null;
+}
+
+function watchScrub(spec) {
+  if (window.__dropvizScrubWatch) return;
+  const selector = `.st-key-${spec.slider}`;
+  window.__dropvizScrubWatch = new MutationObserver((records) => {
+    if (records.some((record) => record.target.closest && record.target.closest(selector))) {
+      window.dispatchEvent(new Event("dropviz-scrub"));
+    }
+  });
+  window.__dropvizScrubWatch.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-valuetext"] });
+}
+
+// What an element shows: the scrubbed member's part from the board once fetched, else what the server sent.
+function current(data, fallback) {
+  if (data.board) {
+    const members = boardFor(data.board).members;
+    const member = members && members[scrubbed(data.board)];
+    if (member && member[data.part] !== undefined) return member[data.part];
+  }
+  return fallback;
+}
+
+function follow(element, redraw) {
+  if (element.__follow) return;
+  element.__follow = redraw;
+  window.addEventListener("dropviz-scrub", redraw);
+}
+
+function unfollow(element) {
+  if (element.__follow) window.removeEventListener("dropviz-scrub", element.__follow);
+  element.__follow = null;
+}
+
+function htmlPart(component) {
+  const { parentElement, data } = component;
+  let root = parentElement.querySelector(".dropviz-html");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "dropviz-html";
+    parentElement.appendChild(root);
+  }
+  root.__data = data;
+  const draw = () => {
+    const text = current(root.__data, root.__data.html) || "";
+    if (text !== root.__drawn) {
+      root.__drawn = text;
+      root.innerHTML = text;  // built and escaped by the server (ui/member_board.py)
+    }
+  };
+  if (data.board) {
+    watchScrub(data.board);
+    follow(root, draw);
+  }
+  draw();
+  return () => unfollow(root);
+}
+
 function chart(component) {
   const { parentElement, data } = component;
   const src = new URL(data.src, document.baseURI).href;
@@ -144,25 +235,35 @@ function chart(component) {
     element.__counts = { reacts: 0, extends: 0, points: 0, received: 0 };  // read by the e2e test and the benchmark
     parentElement.appendChild(element);
   }
-  element.__pending = data;
-  const drawn = loading.then((Plotly) => {
-    const latest = element.__pending;
-    element.__pending = null;
-    // An unchanged figure (the pre-Train pictures in the Train click's frame, the mask illustration
-    // between samples) is not parsed or diffed again.
-    if (!latest || latest.figure === element.__drawn) return;
-    element.__drawn = latest.figure;
-    const figure = JSON.parse(latest.figure);
+  // An unchanged figure (the pre-Train pictures in the Train click's frame, the mask illustration
+  // between samples, a sweep member already shown) is not parsed or diffed again.
+  const redraw = (Plotly, latest) => {
+    const text = current(latest, latest.figure);
+    if (!text || text === element.__drawn) return;
+    element.__drawn = text;
+    if (latest.board && text !== latest.figure) element.__counts.boardDraws = (element.__counts.boardDraws || 0) + 1;
+    const figure = JSON.parse(text);
     if (latest.stream) plainArrays(figure.data || [], latest.stream.traces);
     element.__counts.reacts += 1;
     element.__counts.reacted = figure.data && figure.data[0] && figure.data[0].x ? figure.data[0].x.length : 0;
     return Plotly.react(element, { data: figure.data || [], layout: figure.layout || {},
                                    frames: figure.frames || [], config: latest.config });
+  };
+  element.__pending = data;
+  element.__data = data;
+  const drawn = loading.then((Plotly) => {
+    const latest = element.__pending;
+    element.__pending = null;
+    if (latest) return redraw(Plotly, latest);
   }).catch((error) => {
     element.textContent = String(error);
     console.error(error);
   });
-  if (!data.stream) return () => { if (window.Plotly) window.Plotly.purge(element); };
+  if (data.board) {
+    watchScrub(data.board);
+    follow(element, () => { if (window.Plotly) redraw(window.Plotly, element.__data); });
+  }
+  if (!data.stream) return () => { unfollow(element); if (window.Plotly) window.Plotly.purge(element); };
   const p = streamFor(data.stream);
   const key = "chart:" + data.stream.url;
   const traces = data.stream.traces;
@@ -187,5 +288,6 @@ function chart(component) {
 }
 
 export default function (component) {
-  return component.data.kind === "progress" ? progress(component) : chart(component);
+  const kind = component.data.kind;
+  return kind === "progress" ? progress(component) : kind === "html" ? htmlPart(component) : chart(component);
 }

@@ -40,7 +40,7 @@ SHOWS_MEMBER = (
   if (!curves || !response) return false;
   const title = curves._fullLayout.title.text || '';
   const shapes = response._fullLayout.shapes || [];
-  const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].some(
+  const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"], .dropviz-caption')].some(
     (el) => el.innerText.includes(`p = ${p}:`));
   const pictures = Object.fromEntries(("""
     + PICTURES
@@ -53,7 +53,7 @@ DEBUG = """() => {
   const plot = (key) => document.querySelector(`.st-key-${key} .js-plotly-plot`);
   const c = plot('pg_curves'), r = plot('pg_response');
   return {title: c && c._fullLayout.title.text, shapes: r && (r._fullLayout.shapes || []).map((s) => s.x0),
-          captions: [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].map((el) => el.innerText.slice(0, 60)),
+          captions: [...document.querySelectorAll('[data-testid="stCaptionContainer"], .dropviz-caption')].map((el) => el.innerText.slice(0, 60)),
           scrub: (document.querySelector(".st-key-scrub_p input[type='range']") || {}).value};
 }"""
 

@@ -16,12 +16,14 @@ from ui import playground_controls as controls
 from ui.downloads import deferred, source_view, sweep_view
 from ui.escape import plain
 from ui.i18n import translator
-from ui.live_chart import live_plotly_chart, live_progress, stream_available
+from ui.live_chart import live_html, live_plotly_chart, live_progress, stream_available
 from ui.live_stream import live_predictions_seconds, live_views_seconds, stream_spec, views_interval_stale
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
     COARSE_GRID,
+    board_spec,
     estimate_seconds,
+    member_texts,
     member_views,
     needs_asking,
     prepare_members,
@@ -322,9 +324,23 @@ def draw_views() -> None:
                 )
             else:
                 st.progress(progress.fraction, text=progress_line)
+    # An ended sweep's members go to the browser at once (ui.member_board): a scrub redraws there.
+    board = board_spec(sweeps, labels, scale) if scrub is not None else None
+    texts = member_texts(t, labels, sweeps.runner)(scrub, source, views) if board is not None else {}
     if scrub is not None:
-        st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
-        prepare_members(sweeps.runner, labels, preview, reuse, font_scale=scale, response_labels=response_labels(t))
+        if board is not None:
+            live_html(texts["pg_member_caption"], "pg_member_caption", board)
+        else:
+            st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
+        prepare_members(
+            sweeps.runner,
+            labels,
+            preview,
+            reuse,
+            font_scale=scale,
+            response_labels=response_labels(t),
+            board=(sweeps.board, board["version"], member_texts(t, labels, sweeps.runner)) if board else None,
+        )
     position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
     if position is not None and snapshot is not None and stream is None:  # else the progress line says it
         st.info(t("queued", position=position), icon="⏳")
@@ -334,8 +350,10 @@ def draw_views() -> None:
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
-            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream)
-        if not views.metrics.empty:
+            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream, board=board)
+        if board is not None:
+            live_html(texts["pg_metrics"], "pg_metrics", board)
+        elif not views.metrics.empty:
             st.markdown(latest_markdown(views.metrics, labels, diverged_runs(snapshot)))
         started = snapshot.started if snapshot is not None else None
         if started is not None and 0 < started.eval_test_examples < started.final_test_examples:
@@ -351,7 +369,7 @@ def draw_views() -> None:
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:
-            live_plotly_chart(views.network, key="pg_network", font_scale=scale)
+            live_plotly_chart(views.network, key="pg_network", font_scale=scale, board=board)
             if snapshot is not None and not first_frame:  # the untrained architecture: nothing to replay
                 st.caption(t("v_network_caption", n=len(snapshot.masks)))
             if view_config.method == "none":
@@ -360,18 +378,24 @@ def draw_views() -> None:
     with left:
         if views.boundary is not None:
             st.subheader(t("v_boundary"))
-            live_plotly_chart(views.boundary, key="pg_boundary", font_scale=scale)
+            live_plotly_chart(views.boundary, key="pg_boundary", font_scale=scale, board=board)
         elif views.images is not None:
             st.subheader(t("v_images"))
-            live_plotly_chart(views.images, key="pg_images", font_scale=scale)
+            live_plotly_chart(views.images, key="pg_images", font_scale=scale, board=board)
     with right:
         st.subheader(t("v_mask"))
-        live_plotly_chart(views.mask_matrix, key="pg_mask", font_scale=scale)
-        st.caption(t("v_mask_caption", p=f"{view_config.keep_p:g}"))
+        live_plotly_chart(views.mask_matrix, key="pg_mask", font_scale=scale, board=board)
+        if board is not None:
+            live_html(texts["pg_mask_caption"], "pg_mask_caption", board)
+        else:
+            st.caption(t("v_mask_caption", p=f"{view_config.keep_p:g}"))
     if sweeps.runner is not None:
         st.subheader(t("v_response"))
         live_plotly_chart(
-            response_view(sweeps.runner, scrub, response_labels(t), reuse), key="pg_response", font_scale=scale
+            response_view(sweeps.runner, scrub, response_labels(t), reuse),
+            key="pg_response",
+            font_scale=scale,
+            board=board,
         )
         st.caption(t("v_response_caption"))
         # The same strip at every scrubbed p (no bold title per member): a scrub leaves it as it is, so the
@@ -384,7 +408,9 @@ def draw_views() -> None:
         st.subheader(t("v_units"))
         st.caption(t("v_units_caption"))
         pairs = views.unit_pairs or {}
-        if "baseline" in pairs:
+        if board is not None:
+            live_html(texts["pg_units_summary"], "pg_units_summary", board)
+        elif "baseline" in pairs:
             st.markdown(
                 t(
                     "v_units_summary",
@@ -394,7 +420,7 @@ def draw_views() -> None:
                 )
             )
         for index, figure in enumerate(views.units):
-            live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale)
+            live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale, board=board)
     now_refreshing = any(
         should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
         for run in (holder.runner, sweeps.runner)

@@ -45,9 +45,9 @@ def holders():
         holder.close()
 
 
-def ask(path: str, query: str = "") -> tuple[int, bytes]:
-    """GET ``path`` through the route as Starlette would call it (no server)."""
-    route = live_route()
+def ask(path: str, query: str = "", route=None) -> tuple[int, bytes]:
+    """GET ``path`` through ``route`` (the live route by default) as Starlette would call it (no server)."""
+    route = route or live_route()
     matched, child = route.matches({"type": "http", "path": path, "method": "GET"})
     scope = {
         "type": "http",

@@ -155,11 +155,15 @@ def stream_available() -> bool:
     return route_mounted() and _served_plotly_js() is not None
 
 
-def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0, stream: dict | None = None) -> None:
+def live_plotly_chart(
+    figure: Figure, key: str, font_scale: float = 1.0, stream: dict | None = None, board: dict | None = None
+) -> None:
     """Draw ``figure`` under element key ``key``; later calls with the same key update that chart in place.
 
     ``stream`` (ui.live_stream.stream_spec, the curves only) lets the browser extend the chart's first
-    traces with the points the live route sends between two of these calls."""
+    traces with the points the live route sends between two of these calls. ``board``
+    (ui.member_board) lets it switch to another sweep member's chart by itself; with ``ready`` in it
+    the figure is not sent (the browser has it from the board, and the unchanged element costs nothing)."""
     src = _served_plotly_js()
     if src is None:
         if font_scale != 1.0:
@@ -172,10 +176,23 @@ def live_plotly_chart(figure: Figure, key: str, font_scale: float = 1.0, stream:
             )
         st.plotly_chart(figure, key=key, width="stretch")
         return
-    payload = figure_payload(figure, src, font_scale)
+    if board is not None and board.get("ready"):
+        payload = {"figure": None, "src": src, "config": PLOTLY_CONFIG}
+    else:
+        payload = figure_payload(figure, src, font_scale)
     if stream is not None:
         payload = {**payload, "stream": stream}
+    if board is not None:
+        payload = {**payload, "board": board, "part": key}
     _component(key=key, data=payload, width="stretch", height="content")
+
+
+def live_html(html_text: str, key: str, board: dict | None = None) -> None:
+    """Server-built, escaped HTML (ui.member_board) that the browser switches with the scrubbed member."""
+    data = {"kind": "html", "html": html_text}
+    if board is not None:
+        data.update(board=board, part=key)
+    _component(key=key, data=data, width="stretch", height="content")
 
 
 def live_progress(key: str, text: str, fraction: float, state: str, step: int, stream: dict | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from dropviz.keep_sweep import DEFAULT_KEEP_GRID, SweepRunner, estimate_sweep_se
 from dropviz.viz.keep_response import boundary_strip_figure, response_figure
 from dropviz.viz.playground import plot_range, predict_grid
 from ui.live_chart import figure_payload
+from ui.member_board import Board, board_body, keep_key, view_parts
 from ui.session import ACTIVE_STATES, SessionHolder, make_sweep_runner
 
 COARSE_GRID = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -49,6 +51,7 @@ class SweepHolder(SessionHolder):
         super().__init__()
         # per sweep key: "start" (default grid), "coarse" or "skip", for sweeps that ask first
         self.choices: dict = {}
+        self.board = Board()  # every member's views for the browser, once the sweep has ended
 
     def _key(self, config: RunConfig) -> RunConfig:
         return sweep_key(config)
@@ -61,6 +64,7 @@ class SweepHolder(SessionHolder):
 
     def _release(self, runner: SweepRunner) -> None:
         runner.stop()
+        self.board.put(None, None)
 
     def grid_for(self, config: RunConfig) -> tuple[float, ...]:
         return COARSE_GRID if self.choices.get(sweep_key(config)) == "coarse" else DEFAULT_KEEP_GRID
@@ -113,29 +117,39 @@ def prepare_members(
     *,
     font_scale: float = 1.0,
     response_labels: dict[str, str] | None = None,
+    board: tuple[Board, str, Callable] | None = None,
 ) -> None:
     """Once the sweep has ended, build every member's views in a background thread (plain functions,
     no Streamlit), and the chart payloads the page sends for them (their JSON, kept on each figure), the
     p-response chart of each scrubbed p included: the first scrub to any member is as quick as a return
-    to one (building a member's payloads in the scrub's own rerun cost 50-200 ms of server time)."""
-    if runner.state in ACTIVE_STATES or reuse.get("prepared") is runner:
+    to one (building a member's payloads in the scrub's own rerun cost 50-200 ms of server time).
+
+    With ``board`` (the holder's Board, its version, and ``texts(keep, member, views) -> {part: html}``)
+    every member's payloads and texts then go into that board, for the browser to switch by itself."""
+    if runner.state in ACTIVE_STATES or reuse.get("prepared") == (runner, board and board[1]):
         return
-    reuse["prepared"] = runner
+    reuse["prepared"] = (runner, board and board[1])
 
     def build() -> None:
+        members: dict[str, dict[str, str]] = {}
+        texts: dict[str, dict[str, str]] = {}
         for keep in runner.keep_grid:
             try:
                 member = runner.member(keep)
                 _, views, _ = member_views(member, member.config, labels, preview, reuse=reuse)
-                figures = [views.curves, views.network, views.mask_matrix, views.boundary, views.images]
-                figures += views.units or []
+                figures = view_parts(views)
                 if response_labels is not None:
-                    figures.append(response_view(runner, keep, response_labels, reuse))
-                for figure in figures:
-                    if figure is not None:
-                        figure_payload(figure, "", font_scale)  # the JSON is kept on the figure
+                    figures.append(("pg_response", response_view(runner, keep, response_labels, reuse)))
+                # The JSON is kept on the figure: the page's own sends reuse it.
+                members[keep_key(keep)] = {
+                    key: figure_payload(figure, "", font_scale)["figure"] for key, figure in figures
+                }
+                if board is not None:
+                    texts[keep_key(keep)] = board[2](keep, member, views)
             except Exception:  # noqa: BLE001 - a head start only: the scrub builds the member itself
                 return
+        if board is not None:
+            board[0].put(board[1], board_body(members, texts))
 
     threading.Thread(target=build, name="dropviz-sweep-views", daemon=True).start()
 
@@ -244,3 +258,51 @@ def progress_text(runner: SweepRunner, t) -> str:
 
 def member_frame(runner: SweepRunner) -> pd.DataFrame:
     return runner.response()
+
+
+def member_texts(t, labels: dict[str, str], runner: SweepRunner) -> Callable:
+    """``texts(keep, member, views) -> {part: html}``: what names a sweep member beside its charts (the
+    caption over the views, the metrics table, the mask caption, the unit maps' summary), as the page
+    shows it and as the board carries it. ``t`` is a plain closure: safe in the board's thread."""
+    from ui.member_board import caption_html, paragraph_html, table_html
+    from ui.playground_views import diverged_runs, latest_markdown
+
+    sweep_line = progress_text(runner, t)
+
+    def texts(keep: float, member, views) -> dict[str, str]:
+        parts = {
+            "pg_member_caption": caption_html(t("sweep_member", keep_p=f"{keep:g}") + " · " + sweep_line),
+            "pg_metrics": table_html(latest_markdown(views.metrics, labels, diverged_runs(member.snapshot())))
+            if not views.metrics.empty
+            else "",
+            "pg_mask_caption": caption_html(t("v_mask_caption", p=f"{member.config.keep_p:g}")),
+            "pg_units_summary": "",
+        }
+        pairs = views.unit_pairs or {}
+        if views.units and "baseline" in pairs:
+            parts["pg_units_summary"] = paragraph_html(
+                t(
+                    "v_units_summary",
+                    method=labels["method"],
+                    method_pairs=" · ".join(map(str, pairs["method"])),
+                    twin_pairs=" · ".join(map(str, pairs["baseline"])),
+                )
+            )
+        return parts
+
+    return texts
+
+
+def board_spec(holder: SweepHolder, labels: dict[str, str], font_scale: float) -> dict | None:
+    """The board the page's components may switch members from (ui.member_board), with whether it is
+    built yet; None while the sweep trains (its members change) or where serve.py's route is absent."""
+    from ui.member_board import board_version
+
+    runner = holder.runner
+    if runner is None or runner.state in ACTIVE_STATES:
+        return None
+    version = board_version(runner, labels, font_scale, response_version(runner))
+    spec = holder.board.spec(holder, version)
+    if spec is not None:
+        spec["ready"] = holder.board.ready(version)
+    return spec

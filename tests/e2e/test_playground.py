@@ -281,6 +281,11 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
             f"() => {{ const d = {plot_data(page, 'pg_boundary')}; return d && d[0].source; }}", timeout=30_000
         )
         assert curves_title(page).startswith("<b>p = 0.5")
+        # The ended sweep's members reach the page at once (ui.member_board): a scrub redraws in the browser.
+        page.wait_for_function(
+            "() => window.__dropvizBoards && [...window.__dropvizBoards.values()].some((board) => board.members)",
+            timeout=60_000,
+        )
         before = boundary_source(page)
         page.locator(".st-key-scrub_p input[type='range']").first.focus()
         page.keyboard.press("ArrowLeft")
@@ -295,6 +300,19 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
             arg=before,
             timeout=30_000,
         )
+        board_draws = page.evaluate(
+            "() => ['pg_curves', 'pg_boundary', 'pg_network', 'pg_mask', 'pg_response', 'pg_units_0'].map((key) =>"
+            " (document.querySelector(`.st-key-${key} .js-plotly-plot`).__counts || {}).boardDraws || 0)"
+        )
+        assert all(draws >= 1 for draws in board_draws), board_draws  # drawn from the board, every chart
+        for key, text in (("pg_mask_caption", "p = 0.4:"), ("pg_member_caption", "p = 0.4")):
+            page.wait_for_function(
+                "([key, text]) => (document.querySelector(`.st-key-${key}`) || {innerText: ''}).innerText.includes(text)",
+                arg=[key, text],
+                timeout=15_000,
+            )
+        table = page.locator(".st-key-pg_metrics table").first.inner_text()
+        assert "twin" in table and "%" in table and "<" not in table
         page.wait_for_function("() => location.search.includes('scrub_p=0.4')", timeout=15_000)
         page.locator(".st-key-pg_response .js-plotly-plot").last.wait_for(timeout=30_000)
         page.locator(".st-key-pg_strip .js-plotly-plot").last.wait_for(timeout=30_000)
