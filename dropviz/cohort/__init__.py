@@ -2,7 +2,8 @@
 
 A classroom's runs are K copies of one small MLP shape. Nets this small cost per-step overhead
 (Python, dispatch), not arithmetic, so a :class:`Cohort` stacks the members' method nets and twins
-into (slots, out, in) weights and does one batched forward, backward and SGD update for all of them.
+into (slots, out, in) weights and does one batched forward, backward and SGD update for all of them
+(on :class:`~dropviz.stacked_mlp.StackedMLP`, the core it shares with the p sweep).
 Each member is a :class:`CohortTrainer`, an ordinary :class:`~dropviz.train.Trainer` that keeps its
 own seed, data, batch order, mask generator, keep probabilities, step counter and evaluation
 schedule, and emits exactly the events a lone Trainer emits. Only the arithmetic moves: while a
