@@ -180,6 +180,31 @@ def test_boundary_picture_has_regions_the_boundary_line_and_the_points_where_the
     assert np.abs(_pixel(preview, pixels, -0.6, 0.7) - blue).max() < 40
 
 
+def test_the_data_points_picture_is_drawn_once_per_data_and_panel_and_never_changed_by_a_panel():
+    from dropviz.viz.playground import boundary
+
+    xs, ys = np.linspace(-1, 1, 11), np.linspace(-1, 1, 11)
+    probs = np.full((11, 11, 2), 0.5)
+    x, y = np.array([[-0.6, 0.7], [0.2, 0.1]]), np.array([0, 1])
+    drawn = []
+    original = boundary._draw_dots
+    boundary._DOTS.clear()
+    try:
+        boundary._draw_dots = lambda *args: drawn.append(args) or original(*args)
+        first = boundary_figure({"method": (xs, ys, probs)}, x, y, x, y).data[0].source
+        again = boundary_figure({"method": (xs, ys, probs * 0 + [0.9, 0.1])}, x, y, x, y)
+        assert len(drawn) == 1  # the second figure reused the points' picture
+        assert boundary_figure({"method": (xs, ys, probs)}, x, y, x, y).data[0].source == first  # unchanged by use
+        assert again.data[0].source != first
+        boundary_figure({"method": (xs, ys, probs)}, x + 0.1, y, x, y)  # other points: drawn anew
+        assert len(drawn) == 2
+        for shift in range(boundary.DOTS_KEPT + 5):  # bounded
+            boundary._dots_layer(4, 4, (0, 1), (0, 1), x + shift, y, x, y)
+        assert len(boundary._DOTS) == boundary.DOTS_KEPT
+    finally:
+        boundary._draw_dots = original
+
+
 def test_image_grid_marks_right_and_wrong_predictions():
     images = np.random.default_rng(0).random((4, 64))
     fig = image_grid_figure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from typing import Mapping
 
 import numpy as np
@@ -11,6 +12,10 @@ import plotly.graph_objects as go
 import torch
 
 from .common import CLASS_COLOURS, _axis_ref, _labels, live_figure, panels_layout
+
+DOTS_KEPT = 32  # data-point pictures kept (one per data set, panel size and range; up to ~0.4 MB each)
+_DOTS: dict = {}
+_DOTS_LOCK = threading.Lock()
 
 
 def plane_grid(
@@ -107,7 +112,26 @@ def _panel_size(x_range, y_range, pixels: int = BOUNDARY_PIXELS) -> tuple[int, i
 def _dots_layer(width: int, height: int, x_range, y_range, x_train, y_train, x_test, y_test):
     """The data points as an RGBA picture (top row first) to lay over the regions: training points
     filled with a white rim, test points as rings. Drawn BOUNDARY_SUPERSAMPLE times larger and
-    reduced, for smooth edges."""
+    reduced, for smooth edges. Kept for the same points and panel (every refresh of a run, and a
+    room's sessions on the same demo): drawing them was a fifth of a live refresh's server time.
+    The picture is shared: callers compose onto copies (Image.alpha_composite), never draw on it."""
+    arrays = [np.ascontiguousarray(values) for values in (x_train, y_train, x_test, y_test)]
+    key = (width, height, tuple(map(float, x_range)), tuple(map(float, y_range)))
+    key += tuple((a.dtype.str, a.shape, a.tobytes()) for a in arrays)
+    with _DOTS_LOCK:
+        dots = _DOTS.pop(key, None)
+        if dots is not None:
+            _DOTS[key] = dots  # most recently used last
+            return dots
+    dots = _draw_dots(width, height, x_range, y_range, *arrays)
+    with _DOTS_LOCK:
+        _DOTS[key] = dots
+        while len(_DOTS) > DOTS_KEPT:
+            _DOTS.pop(next(iter(_DOTS)))
+    return dots
+
+
+def _draw_dots(width: int, height: int, x_range, y_range, x_train, y_train, x_test, y_test):
     from PIL import Image, ImageDraw
 
     (x0, x1), (y0, y1) = x_range, y_range
