@@ -226,6 +226,7 @@ def test_no_worker_survives_a_killed_server(tmp_path):
 
 def test_a_keep_sweep_trains_on_the_pool_with_the_same_numbers_as_in_a_thread(pool):
     from dropviz.keep_sweep import SweepRunner
+    from dropviz.viz.unit_maps import dropped_units_of
     from dropviz.workers import PoolSweepRunner
 
     config = SHORT.changed(epochs=10)
@@ -245,6 +246,13 @@ def test_a_keep_sweep_trains_on_the_pool_with_the_same_numbers_as_in_a_thread(po
         for run in ("method", "baseline"):
             for name, tensor in expected[run].state_dict().items():
                 assert torch.equal(models[run].state_dict()[name], tensor)
+            # the unit maps' dropped marks: the member's last mini-batch's, as in the thread
+            got_marks, want_marks = dropped_units_of(models[run]), dropped_units_of(expected[run])
+            assert [None if m is None else m.tolist() for m in got_marks] == [
+                None if m is None else m.tolist() for m in want_marks
+            ]
+        if keep < 1.0:
+            assert any(marks is not None and marks.any() for marks in dropped_units_of(models["method"]))
     assert on_pool.response().equals(in_thread.response())
     assert on_pool.member(0.5).trained_dataset is not None
 

@@ -90,4 +90,6 @@ class SweepJob:
             "weights": [w.detach().cpu().numpy().copy() for w in sweep.weights],
             "biases": [b.detach().cpu().numpy().copy() for b in sweep.biases],
             "twin_index": sweep.twin_index,
+            # each member's dropped units of its last mini-batch, for the unit maps' marks
+            "unit_masks": {keep: sweep.member_unit_masks(keep) for keep in sweep.keep_grid},
         }

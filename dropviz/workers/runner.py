@@ -300,7 +300,7 @@ class PoolSweepRunner(PoolRunner):
         weights the host sent (empty before the first); asks for fresher ones for the next call."""
         import torch
 
-        from ..keep_sweep import member_config
+        from ..keep_sweep import member_config, set_unit_masks
         from ..models import build_model
 
         if self._run_id is None:
@@ -326,6 +326,9 @@ class PoolSweepRunner(PoolRunner):
                 model.set_record_masks(False)
                 model.set_generator(None)
                 out[run] = model.eval()
+        unit_masks = weights.get("unit_masks", {}).get(self.keep_grid[member])
+        if unit_masks is not None:
+            set_unit_masks(out["method"], unit_masks)
         return out
 
     def copy_models(self) -> dict:
