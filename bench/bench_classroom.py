@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import sys
 import threading
@@ -38,17 +39,20 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CONNECTED, free_port, start_server, wait_healthy  # noqa: E402
 
 TRAIN = ".st-key-pg_train button"
+STEP = re.compile(r"step (\d+) /")
 # In-page probe: time (Date.now(), ms) of every change of the progress line, of the first plotted point
 # and of the run's completion; whether the page ever said queued, busy or showed an exception; the
 # fragment runs that drew the line. The line is in the pg_progress container: the live component's
 # (served by serve.py's live route) or Streamlit's own bar (plain `streamlit run app.py`).
 PROBE = """(drawing) => {
   const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0,
-                              runs: 0};
+                              runs: 0, reset: false};
+  // textContent, not innerText: innerText lays the page out, and 30 pages doing that ten times a second
+  // were a load of the benchmark's own on the machine.
   setInterval(() => {
     const now = Date.now();
     const el = document.querySelector(".st-key-pg_progress");
-    const text = el ? el.innerText.trim() : '';
+    const text = el ? el.textContent.trim() : '';
     const live = el && el.querySelector('.dropviz-progress');
     if (live && live.__counts) b.runs = live.__counts.runs;
     if (text && text !== b.last) { b.updates.push(now); b.last = text; }
@@ -63,13 +67,16 @@ PROBE = """(drawing) => {
         // the server drew the latest-metrics table (a fragment run).
         const live = document.querySelector('.st-key-pg_curves .dropviz-live-chart');
         shown = (live && live.__counts && live.__counts.received > 0) ||
-          [...document.querySelectorAll("[data-testid='stMarkdown'] table")].some(t => t.innerText.includes('%'));
+          [...document.querySelectorAll("[data-testid='stMarkdown'] table")].some(t => t.textContent.includes('%'));
       }
       if (shown) b.first = now;
     }
     if (b.done === null && /^(Completed|已完成)/.test(text)) b.done = now;
     if (/^(Queued|排队)/.test(text)) b.queued = true;
-    if (/busy|繁忙/.test(document.body.innerText)) b.busy = true;
+    // The notices (refused, settings changed) are Streamlit alerts; a toast says a keep-p change applied.
+    const page = [...document.querySelectorAll("[data-testid='stAlert']")].map((alert) => alert.textContent).join(' ');
+    if (/busy|繁忙/.test(page)) b.busy = true;
+    if (/Settings changed|设置已更改/.test(page)) b.reset = true;
     b.errors = document.querySelectorAll("[data-testid='stException']").length;
   }, drawing ? 50 : 100);
 }"""
@@ -273,6 +280,7 @@ async def run(args) -> None:
             (drawing_rates if index < args.drawing else rates).append(rate)
     queued = sum(1 for result in results if result["queued"])
     busy = sum(1 for result in results if result["busy"])
+    resets = sum(1 for result in results if result.get("reset"))
     exceptions = sum(result["errors"] for result in results)
     page_errors = sum(len(errors) for _, _, errors in sessions)
 
@@ -298,8 +306,8 @@ async def run(args) -> None:
     )
     rows.append(
         (
-            "refused ('busy') / ever queued / page exceptions / JS errors",
-            f"{busy} / {queued} / {exceptions} / {page_errors}",
+            "refused ('busy') / ever queued / runs reset by their page / page exceptions / JS errors",
+            f"{busy} / {queued} / {resets} / {exceptions} / {page_errors}",
             "0 refused, no errors",
         )
     )
@@ -360,6 +368,11 @@ async def run(args) -> None:
     )
     rows.append(("load average (1, 5, 15 min) before / after", f"{load_before} / {load_after}", "stated"))
     slowest = sorted(progress, key=lambda text: ("Completed" in text, text))[:1]
+    behind = sorted(
+        int(match.group(1)) for text in progress if "Completed" not in text for match in [STEP.search(text)] if match
+    )
+    if behind:
+        rows.append(("steps of the sessions not completed at the end", ", ".join(map(str, behind)), ""))
     rows.append(
         ("progress line of the slowest session at the end", slowest[0].replace("\n", " ") if slowest else "", "")
     )

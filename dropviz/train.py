@@ -129,15 +129,16 @@ def smoothed_losses(steps, run: str = "method", smoothing: float = 0.9) -> tuple
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
     numbers = np.fromiter((step.step for step in steps if run in step.losses), dtype=np.int64)
     values = np.fromiter((step.losses[run] for step in steps if run in step.losses), dtype=np.float64)
-    smoothed = np.empty_like(values)
-    average, weight = 0.0, 0.0
-    for index, value in enumerate(values):
-        if not math.isfinite(value):
-            smoothed[index] = value
-            continue
-        average = smoothing * average + (1.0 - smoothing) * value
-        weight = smoothing * weight + (1.0 - smoothing)
-        smoothed[index] = average / weight
+    # A non-finite loss is shown as it is and leaves the average alone; the finite ones are one linear
+    # recurrence, a(n) = s a(n-1) + (1 - s) v(n), filtered in one call (every live refresh redraws it).
+    from scipy.signal import lfilter
+
+    smoothed = values.copy()
+    finite = np.isfinite(values)
+    if finite.any():
+        average = lfilter([1.0 - smoothing], [1.0, -smoothing], values[finite])
+        weight = 1.0 - smoothing ** np.arange(1, average.size + 1, dtype=np.float64)
+        smoothed[finite] = average / weight
     return numbers, smoothed
 
 

@@ -246,6 +246,23 @@ def test_smoothed_losses_are_a_bias_corrected_moving_average_from_the_first_step
         smoothed_losses(steps, smoothing=1.0)
 
 
+def test_smoothed_losses_skip_non_finite_losses_and_follow_the_recurrence_over_a_long_run():
+    losses = np.random.default_rng(0).random(3000) * 3
+    losses[[5, 6, 1000]] = [np.nan, np.inf, np.nan]
+    steps = [Step(i + 1, i / 10, {"method": float(v)}) for i, v in enumerate(losses)]
+    _, smoothed = smoothed_losses(steps, "method", smoothing=0.9)
+    expected, average, weight = [], 0.0, 0.0  # the definition, step by step
+    for value in losses:
+        if not np.isfinite(value):
+            expected.append(value)
+            continue
+        average = 0.9 * average + 0.1 * value
+        weight = 0.9 * weight + 0.1
+        expected.append(average / weight)
+    np.testing.assert_allclose(smoothed, expected, rtol=1e-12)
+    assert np.isnan(smoothed[5]) and np.isinf(smoothed[6]) and smoothed[7] == pytest.approx(expected[7])
+
+
 def large_dataset(n_train=20_000, n_test=5_000, n_features=20) -> Dataset:
     generator = torch.Generator().manual_seed(0)
     return Dataset(

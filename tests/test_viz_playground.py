@@ -332,3 +332,28 @@ def test_live_figures_pass_plotly_full_validation():
     bad["data"][0]["linestyle"] = "dotted"  # the check above really validates
     with pytest.raises(ValueError):
         go.Figure(bad)
+
+
+def test_the_metrics_frame_has_a_row_per_evaluation_and_nan_where_a_run_or_keep_p_is_not_yet_there():
+    from types import SimpleNamespace
+
+    from dropviz.viz.playground import metrics_frame
+
+    evaluations = [
+        SimpleNamespace(
+            step=step,
+            epoch=step / 3,
+            keep_p=0.5 if step >= 2 else None,
+            keep_p_input=1.0,
+            metrics={"method": {"train_loss": float(step)}, **({"baseline": {"test_error": 0.25}} if step else {})},
+        )
+        for step in range(4)
+    ]
+    frame = metrics_frame(evaluations)
+    assert list(frame.columns[:3]) == ["step", "epoch", "method_train_loss"]
+    assert frame["step"].tolist() == [0, 1, 2, 3] and frame["epoch"].tolist() == [0.0, 0.3333, 0.6667, 1.0]
+    assert frame["method_train_loss"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert np.isnan(frame["baseline_test_error"][0]) and frame["baseline_test_error"][1:].tolist() == [0.25] * 3
+    assert frame["keep_p"].isna().tolist() == [True, True, False, False] and frame["keep_p"][3] == 0.5
+    assert frame["baseline_test_error"].dtype == np.float64 and frame["keep_p"].dtype == np.float64
+    assert list(metrics_frame([]).columns) == ["step", "epoch"]

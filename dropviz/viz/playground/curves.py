@@ -16,8 +16,12 @@ METRIC_COLUMNS = ("train_loss", "train_error", "test_loss", "test_error")
 def metrics_frame(evaluations: Sequence) -> pd.DataFrame:
     """One row per evaluation: step, epoch, the keep probabilities in force (when the engine records
     them: they can change mid-run), then ``<run>_<metric>`` columns (the CSV download)."""
-    rows = []
-    for evaluation in evaluations:
+    if not evaluations:
+        return pd.DataFrame(columns=["step", "epoch"])
+    # Built by columns (a frame from a list of row dicts cost ~5 ms per 1,000 evaluations on every refresh);
+    # a run that appears only in later evaluations gets NaN before, as a row-built frame would.
+    columns: dict[str, list] = {"step": [], "epoch": []}
+    for index, evaluation in enumerate(evaluations):
         row = {"step": evaluation.step, "epoch": round(float(evaluation.epoch), 4)}
         if getattr(evaluation, "keep_p", None) is not None:
             row["keep_p"] = evaluation.keep_p
@@ -25,8 +29,15 @@ def metrics_frame(evaluations: Sequence) -> pd.DataFrame:
         for run, metrics in evaluation.metrics.items():
             for name in METRIC_COLUMNS:
                 row[f"{run}_{name}"] = metrics.get(name)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=None if rows else ["step", "epoch"])
+        for name, value in row.items():
+            column = columns.get(name)
+            if column is None:
+                column = columns[name] = [np.nan] * index
+            column.append(value)
+        for name, column in columns.items():
+            if len(column) == index:
+                column.append(np.nan)
+    return pd.DataFrame(columns)
 
 
 def thin_rows(frame: pd.DataFrame, max_rows: int = 400) -> pd.DataFrame:
