@@ -82,7 +82,7 @@ PROBE = """(drawing) => {
     if (/busy|繁忙/.test(page)) b.busy = true;
     if (/Settings changed|设置已更改/.test(page)) b.reset = true;
     b.errors = document.querySelectorAll("[data-testid='stException']").length;
-  }, drawing ? 50 : 100);
+  }, drawing ? 50 : 250);
 }"""
 
 
@@ -192,6 +192,20 @@ def lower_browser_group(nice: int) -> None:
             pass
 
 
+def server_state(url: str | None) -> tuple[str, int] | None:
+    """(state, step) of a session's run as the server's live route answers now (None without the route)."""
+    import json
+
+    if not url:
+        return None
+    try:
+        with urllib.request.urlopen(f"{url}?since=1000000000", timeout=10) as answer:
+            payload = json.load(answer)
+        return payload.get("state"), payload.get("step")
+    except (OSError, ValueError):
+        return None
+
+
 async def press(page) -> float:
     pressed = time.time()
     # By element, not by position: a click by position first waits until the button has stopped moving,
@@ -253,6 +267,12 @@ async def run(args) -> None:
             health.stopping.set()
             cpu_after, trained_for = cpu_seconds(server.pid), time.time() - min(presses)
             results = await asyncio.gather(*(page.evaluate("() => window.__bench") for _, page, _ in sessions))
+            # What the server itself says of each run at the same moment (its live route, asked from here):
+            # a page that shows a run behind may be a page that has not been given the CPU to redraw.
+            live_urls = await asyncio.gather(
+                *(page.evaluate("() => Object.keys(window.__dropvizLive || {})[0] || null") for _, page, _ in sessions)
+            )
+            server_says = [server_state(url) for url in live_urls]
             progress = await asyncio.gather(*(page.evaluate("() => window.__bench.last") for _, page, _ in sessions))
             rss_end = rss_mb(server.pid)
             load_after = "{:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
@@ -385,6 +405,17 @@ async def run(args) -> None:
     )
     if behind:
         rows.append(("steps of the sessions not completed at the end", ", ".join(map(str, behind)), ""))
+    known = [said for said in server_says if said is not None]
+    if known:
+        server_behind = sorted(step for state, step in known if state != "completed")
+        rows.append(
+            (
+                "the same moment, as the server's live route says",
+                f"{sum(state == 'completed' for state, _ in known)} of {len(known)} completed"
+                + (f"; steps of the rest: {', '.join(map(str, server_behind))}" if server_behind else ""),
+                "",
+            )
+        )
     rows.append(
         ("progress line of the slowest session at the end", slowest[0].replace("\n", " ") if slowest else "", "")
     )

@@ -1,7 +1,7 @@
 """Every member of an ended p sweep at once, so that the browser switches members by itself (issue 13).
 
 A scrub that goes through Streamlit waits for the fragment's rerun and for the browser to apply its
-deltas before the first chart redraws (bench/README.md: ~170 ms of the 275 ms median). Once a sweep
+deltas before the first chart redraws (docs/benchmarks.md, session 8: ~170 ms of the 275 ms median). Once a sweep
 has ended its members no longer change, so the page builds one *board* (per member, every chart's
 plotly.js JSON and the texts that name the member), ``serve.py`` serves it from
 ``/_dropviz/members/{token}``, and the page's components fetch it once and redraw from it as soon

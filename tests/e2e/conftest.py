@@ -59,7 +59,15 @@ def start_server(port: int, env: dict | None = None, script: str = "serve.py") -
         "none",
     ]
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    # Its own session, as `make run` in a terminal is: not one scheduling group with the test driver.
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 60.0) -> None:
