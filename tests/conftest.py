@@ -32,9 +32,12 @@ def fresh_sessions():
     import streamlit as st
 
     from ui import session
+    from ui.kept import KEPT
 
     st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
+    KEPT.expire_released()  # as when the session's disconnectedSessionTTL has passed
     yield
     for holder in session.REGISTRY.holders():
         holder.close()
     st.cache_resource.clear()
+    KEPT.expire_released()

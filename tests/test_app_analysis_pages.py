@@ -9,6 +9,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.kept import KEPT
+
 APP = "../app.py"
 
 
@@ -99,6 +101,7 @@ def release_playground_runs():
     for holder in session.REGISTRY.holders():
         holder.close()
     st.cache_resource.clear()  # session_trainer.clear() is refused outside a script thread
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
 
 
 @pytest.mark.parametrize("page_file", ["pages/coadaptation.py", "pages/inference.py"])

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dropviz.experiments.store import Store
 from ui.experiments_run import HOLDERS
+from ui.kept import KEPT
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "experiments.py")
 
@@ -19,11 +20,13 @@ def fresh(monkeypatch, tmp_path):
 
     monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))
     st.cache_resource.clear()
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
     yield tmp_path / "page.sqlite"
     for holder in list(HOLDERS):
         holder.close()
     HOLDERS.clear()
     st.cache_resource.clear()
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
 
 
 def _app(**state) -> AppTest:

@@ -4,6 +4,7 @@
 from dropviz.config import RunConfig
 from dropviz.data import load_dataset
 from dropviz.runner import BackgroundRunner
+from ui.kept import KEPT
 from ui.playground_views import fragment_views
 from ui.session import predictions_seconds
 
@@ -51,6 +52,7 @@ def test_a_run_beyond_the_servers_capacity_is_queued_with_its_position_and_start
     pool = TrainerPool(1, resident_capacity=1)
     monkeypatch.setitem(session._POOLS, "process", pool)
     st.cache_resource.clear()
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
     try:
         other = PoolRunner(CONFIG, pool=pool)  # another student's run holds the only place
         other.start()
@@ -73,4 +75,5 @@ def test_a_run_beyond_the_servers_capacity_is_queued_with_its_position_and_start
         for holder in list(session.REGISTRY._holders):
             holder.close()
         st.cache_resource.clear()
+        KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
         pool.shutdown()

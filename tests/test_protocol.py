@@ -13,6 +13,7 @@ from dropviz.data import load_dataset
 from dropviz.experiments import SCALES, Protocol, get_experiment, summarize
 from dropviz.experiments import trial as one_trial
 from dropviz.viz.experiments import summary_table
+from ui.kept import KEPT
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -150,6 +151,7 @@ def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_pat
     monkeypatch.setenv("DROPVIZ_SHIPPED_RESULTS", str(tmp_path / "shipped"))
     monkeypatch.setenv("DROPVIZ_RESULTS_DB", str(tmp_path / "page.sqlite"))
     st.cache_resource.clear()
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
     st.cache_data.clear()
     page = str(ROOT / "pages" / "experiments.py")
     at = AppTest.from_file(page, default_timeout=60)
@@ -163,4 +165,5 @@ def test_experiments_page_table_shows_the_chosen_learning_rate_and_epoch(tmp_pat
     expected = {row["condition"]: f"{row['extra']['selection']['lr']:g}" for row in rows}
     assert chosen == expected
     st.cache_resource.clear()
+    KEPT.expire_released()  # the released sessions' holders close now, as after the TTL
     st.cache_data.clear()  # the page cached the shipped results of this test's folder

@@ -58,7 +58,8 @@ def test_a_released_session_keeps_no_runner_or_models(monkeypatch, kept_download
     assert "step" in csv[-1]().splitlines()[0]  # the CSV of this run while the session lives
     refs = [weakref.ref(runner), *(weakref.ref(model) for model in runner.trainer.models.values())]
     del runner, holder
-    st.cache_resource.clear()  # the session's cache_resource on_release, as when disconnectedSessionTTL ends
+    st.cache_resource.clear()  # the session's cache_resource on_release (its websocket dropped) ...
+    session.KEPT.expire_released()  # ... and disconnectedSessionTTL passed without it coming back
     at = None
     gc.collect()
     assert [ref() for ref in refs] == [None] * len(refs)

@@ -13,9 +13,8 @@ import sys
 import threading
 import weakref
 
-import streamlit as st
-
 from dropviz.experiments.background import BackgroundSweep
+from ui.kept import KEPT
 
 RAY_ADDRESS_ENV = "DROPVIZ_RAY_ADDRESS"
 
@@ -113,6 +112,5 @@ class SweepHolder:
         self.cancel()
 
 
-@st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
 def session_sweep() -> SweepHolder:
-    return SweepHolder()
+    return KEPT.claim("experiments", SweepHolder)

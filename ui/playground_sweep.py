@@ -1,8 +1,7 @@
 """The Playground's keep-probability sweep: the session's SweepRunner and what its views draw.
 
-The holder lives in ``st.cache_resource(scope="session", on_release=...)`` like the run's
-(ui.session), so closing the tab stops the sweep, and it is counted with the server's training
-sessions (ui.session.REGISTRY). The view logic is plain functions, tested without Streamlit.
+The holder is kept per browser session like the run's (ui.session.KEPT), so closing the tab stops
+the sweep, and it is counted with the server's training sessions (ui.session.REGISTRY). The view logic is plain functions, tested without Streamlit.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from dropviz.viz.keep_response import boundary_strip_figure, response_figure
 from dropviz.viz.playground import plot_range, predict_grid
 from ui.live_chart import figure_payload
 from ui.member_board import Board, board_body, keep_key, view_parts
-from ui.session import ACTIVE_STATES, SessionHolder, make_sweep_runner
+from ui.session import ACTIVE_STATES, KEPT, SessionHolder, make_sweep_runner
 
 COARSE_GRID = (0.2, 0.4, 0.6, 0.8, 1.0)
 # A sweep estimated to take longer than this asks first (start / coarser grid / skip); a shorter one
@@ -70,9 +69,8 @@ class SweepHolder(SessionHolder):
         return COARSE_GRID if self.choices.get(sweep_key(config)) == "coarse" else DEFAULT_KEEP_GRID
 
 
-@st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
 def session_sweep() -> SweepHolder:
-    return SweepHolder()
+    return KEPT.claim("sweep", SweepHolder)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -1,8 +1,9 @@
 """One trainer per browser session, trained outside the web server's interpreter, and the page's load.
 
-The holder lives in ``st.cache_resource(scope="session", on_release=...)`` so
-that closing the tab (after Streamlit's disconnected-session TTL) stops its run
-and frees its slot. Where runs train is the server's choice
+The holder is kept per browser session (:class:`KeptHolders`) so that closing
+the tab stops its run and frees its slot once Streamlit's disconnected-session
+TTL has passed, while a page that only lost its connection for a while finds
+its run again. Where runs train is the server's choice
 (``DROPVIZ_TRAINER_BACKEND``): ``process`` (default) puts them on a pool of
 worker processes (:mod:`dropviz.workers`), ``ray`` on Ray actors
 (``DROPVIZ_RAY_ADDRESS``, from the server's environment only), ``thread`` in
@@ -27,6 +28,7 @@ from dropviz.config import RunConfig
 from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
 from dropviz.workers import BACKENDS
+from ui.kept import KEPT
 from ui.live_stream import LIVE
 
 _LOG = logging.getLogger(__name__)
@@ -298,6 +300,7 @@ class SessionHolder:
         self.dataset_key = None
 
     def close(self) -> None:
+        self.closed = True
         self.reset()
         REGISTRY.discard(self)
 
@@ -319,9 +322,8 @@ class TrainerHolder(SessionHolder):
         LIVE.discard(self.live_token)
 
 
-@st.cache_resource(scope="session", on_release=lambda holder: holder.close(), show_spinner=False)
 def session_trainer() -> TrainerHolder:
-    return TrainerHolder()
+    return KEPT.claim("trainer", TrainerHolder)
 
 
 def _start_hosts() -> None:

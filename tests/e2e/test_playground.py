@@ -322,3 +322,47 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
         raise
     finally:
         context.close()
+
+
+# Keeps every websocket the page opens, so that the test can drop Streamlit's connection as a blinking
+# Wi-Fi or a page starved of CPU does.
+KEEP_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = new Proxy(Native, {
+    construct(target, args) { const socket = new target(...args); window.__sockets.push(socket); return socket; },
+  });
+})();"""
+PROGRESS_STEP = """() => {
+  const el = document.querySelector('.st-key-pg_progress');
+  const match = el && el.textContent.match(/step ([\\d,]+) \\//);
+  return match ? Number(match[1].replace(/,/g, '')) : -1;
+}"""
+
+
+def test_a_page_that_loses_its_connection_finds_its_run_still_training(browser, app_url):
+    """Streamlit releases a session's cached resources when its websocket drops; the run must survive
+    that (ui.kept) and the page, once reconnected, see it go on to the end."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(KEEP_SOCKETS)
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?epochs=1000")
+        page.locator(".st-key-pg_train button:visible").first.click()
+        page.wait_for_function(f"() => ({PROGRESS_STEP})() > 50", timeout=60_000)
+        dropped_at = page.evaluate(PROGRESS_STEP)
+        assert page.evaluate("() => window.__sockets.filter((s) => s.readyState === 1).length") >= 1
+        page.evaluate("() => window.__sockets.forEach((socket) => socket.close())")
+        page.wait_for_function(
+            "() => window.__sockets.some((s) => s.readyState === 1) && window.__sockets[0].readyState === 3",
+            timeout=60_000,
+        )  # Streamlit opened a new connection to the same session
+        page.get_by_text("Completed").first.wait_for(timeout=120_000)
+        assert page.evaluate(PROGRESS_STEP) == 2000 > dropped_at
+        assert page.get_by_text("Settings changed").count() == 0
+        screenshot(page, "playground-reconnected")
+    except Exception:
+        screenshot(page, "playground-reconnect-failure")
+        raise
+    finally:
+        context.close()
