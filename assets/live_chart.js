@@ -136,9 +136,11 @@ function boardFor(spec) {
   if (!entry) {
     entry = { members: null };
     boards.set(url, entry);
-    // The server builds the board off its page thread: until it is there, ask again (the page
-    // meanwhile draws what Streamlit sends).
-    const load = async (tries) => {
+    // The server builds the board off its page thread (a big net's members take a while): until it is
+    // there, ask again, less and less often, for up to ten minutes (the page meanwhile draws what
+    // Streamlit sends, and a board of a sweep since replaced is never there).
+    const started = Date.now();
+    const load = async (delay) => {
       try {
         const response = await fetch(url);
         if (response.ok) {
@@ -147,9 +149,9 @@ function boardFor(spec) {
           return;
         }
       } catch (error) { /* the server is busy or restarting: try again */ }
-      if (tries > 0) setTimeout(() => load(tries - 1), 500);
+      if (Date.now() - started < 600000) setTimeout(() => load(Math.min(5000, delay * 1.5)), delay);
     };
-    load(120);
+    load(300);
   }
   return entry;
 }
