@@ -15,6 +15,7 @@ import weakref
 
 from dropviz.experiments.background import BackgroundSweep
 from ui.kept import KEPT
+from ui.server_settings import env_int
 
 RAY_ADDRESS_ENV = "DROPVIZ_RAY_ADDRESS"
 
@@ -36,10 +37,7 @@ def configured_ray_address(argv: list[str] | None = None) -> str | None:
 
 
 def max_concurrent_sweeps() -> int:
-    try:
-        return max(1, int(os.environ.get("DROPVIZ_MAX_SWEEPS", "1")))
-    except ValueError:
-        return 1
+    return env_int("DROPVIZ_MAX_SWEEPS", 1, 1, 1024)
 
 
 class _Slots:

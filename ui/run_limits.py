@@ -8,15 +8,11 @@ itself is :func:`dropviz.limits.check_run`.
 
 from __future__ import annotations
 
-import logging
-import os
-
 from dropviz.config import RunConfig
 from dropviz.data import dataset_shape
 from dropviz.limits import RunLimits, RunTooLarge, check_run, format_bytes, format_count
 from ui.i18n import translator
-
-_LOG = logging.getLogger(__name__)
+from ui.server_settings import env_int
 
 MAX_PARAMETERS_ENV = "DROPVIZ_MAX_PARAMETERS"
 MAX_RUN_MB_ENV = "DROPVIZ_MAX_RUN_MB"
@@ -46,24 +42,10 @@ TEXT = {
 }
 
 
-def _env_positive(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        _LOG.warning("%s=%r is not a whole number >= 1; using %d", name, raw, default)
-        return default
-    return value
-
-
 def web_run_limits() -> RunLimits:
     return RunLimits(
-        max_parameters=_env_positive(MAX_PARAMETERS_ENV, DEFAULT_MAX_PARAMETERS),
-        max_memory_bytes=_env_positive(MAX_RUN_MB_ENV, DEFAULT_MAX_RUN_MB) * (1 << 20),
+        max_parameters=env_int(MAX_PARAMETERS_ENV, DEFAULT_MAX_PARAMETERS),
+        max_memory_bytes=env_int(MAX_RUN_MB_ENV, DEFAULT_MAX_RUN_MB) * (1 << 20),
         source=f"{MAX_PARAMETERS_ENV}, {MAX_RUN_MB_ENV}",
     )
 

@@ -30,6 +30,7 @@ from dropviz.runner import BackgroundRunner
 from dropviz.workers import BACKENDS
 from ui.kept import KEPT
 from ui.live_stream import LIVE
+from ui.server_settings import env_int
 
 _LOG = logging.getLogger(__name__)
 
@@ -44,26 +45,11 @@ PREDICTIONS_MIN_SECONDS = 1.0
 PREDICTIONS_SECONDS_PER_SESSION = 0.2
 
 
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    """An integer setting from the environment; a bad value is reported in the server log, not fatal."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        _LOG.warning("%s=%r is not an integer from %d to %d; using %d", name, raw, low, high, default)
-        return default
-    return value
-
-
 def max_concurrent_trainers() -> int:
     """Runs trained at the same instant: the pool's worker processes (default: one per core)."""
     from dropviz.workers import cpu_count
 
-    return _env_int("DROPVIZ_MAX_TRAINERS", cpu_count(), 1, 1024)
+    return env_int("DROPVIZ_MAX_TRAINERS", cpu_count(), 1, 1024)
 
 
 def max_resident_runs() -> int:
@@ -71,7 +57,7 @@ def max_resident_runs() -> int:
     Bounded because every resident run holds its nets and data in a worker's memory."""
     from dropviz.workers import DEFAULT_RUNS_PER_HOST
 
-    return _env_int("DROPVIZ_MAX_RUNS", max_concurrent_trainers() * DEFAULT_RUNS_PER_HOST, 1, 100_000)
+    return env_int("DROPVIZ_MAX_RUNS", max_concurrent_trainers() * DEFAULT_RUNS_PER_HOST, 1, 100_000)
 
 
 def trainer_backend() -> str:
@@ -85,13 +71,13 @@ def trainer_backend() -> str:
 def worker_nice() -> int:
     """Nice value of the pool's worker processes: DROPVIZ_TRAINER_NICE if set, else 5 (the server, and the
     browser on a one-machine demo, come first, but a busy server still leaves the trainers a share)."""
-    return _env_int("DROPVIZ_TRAINER_NICE", 5, 0, 19)
+    return env_int("DROPVIZ_TRAINER_NICE", 5, 0, 19)
 
 
 def trainer_nice() -> int:
     # Trainers give the CPU first to the web server and, on a one-machine classroom demo, to the
     # browser drawing the charts: "max" speed means what is left after serving.
-    return _env_int("DROPVIZ_TRAINER_NICE", 10, 0, 19)
+    return env_int("DROPVIZ_TRAINER_NICE", 10, 0, 19)
 
 
 _POOLS: dict = {}
