@@ -174,3 +174,24 @@ def test_the_sweep_holder_shares_the_holder_rules_keyed_by_everything_but_keep_p
     finally:
         holder.close()
     assert holder not in REGISTRY.holders() and holder.runner is None and holder.config is None
+
+
+def test_every_integer_server_setting_is_read_one_way(monkeypatch, caplog):
+    from ui.experiments_run import max_concurrent_sweeps
+    from ui.run_limits import web_run_limits
+    from ui.server_settings import env_int
+
+    monkeypatch.setenv("DROPVIZ_MAX_SWEEPS", "0")
+    with caplog.at_level("WARNING"):
+        assert max_concurrent_sweeps() == 1
+    assert "DROPVIZ_MAX_SWEEPS='0' is not an integer from 1 to 1024; using 1" in caplog.text
+    monkeypatch.setenv("DROPVIZ_MAX_SWEEPS", "3")
+    assert max_concurrent_sweeps() == 3
+    monkeypatch.setenv("DROPVIZ_MAX_RUN_MB", "-5")
+    with caplog.at_level("WARNING"):
+        web_run_limits()
+    assert "DROPVIZ_MAX_RUN_MB='-5' is not a whole number >= 1" in caplog.text
+    monkeypatch.setenv("DROPVIZ_TRAINER_NICE", "20")
+    assert session.worker_nice() == 5  # out of 0..19: the default
+    monkeypatch.delenv("DROPVIZ_X_UNSET", raising=False)
+    assert env_int("DROPVIZ_X_UNSET", 7) == 7
