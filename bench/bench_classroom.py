@@ -192,15 +192,6 @@ def lower_browser_group(nice: int) -> None:
             pass
 
 
-DEBUG_PAGE = """() => {
-  const el = document.querySelector('.st-key-pg_progress');
-  const live = el && el.querySelector('.dropviz-progress');
-  return {html: el ? el.innerHTML.slice(0, 300) : null, live: !!live, counts: live && live.__counts,
-          drawn: live && live.__drawn, alerts: [...document.querySelectorAll("[data-testid='stAlert']")].map(a => a.textContent),
-          bench: window.__bench && {runs: window.__bench.runs, last: window.__bench.last, first: window.__bench.first}};
-}"""
-
-
 def server_state(url: str | None) -> tuple[str, int] | None:
     """(state, step) of a session's run as the server's live route answers now (None without the route)."""
     import json
@@ -282,10 +273,6 @@ async def run(args) -> None:
                 *(page.evaluate("() => Object.keys(window.__dropvizLive || {})[0] || null") for _, page, _ in sessions)
             )
             server_says = [server_state(url) for url in live_urls]
-            if os.environ.get("BENCH_DEBUG"):
-                for (_, page, _), url in zip(sessions, live_urls):
-                    if url is None:
-                        print("no poller:", await page.evaluate(DEBUG_PAGE), file=sys.stderr)
             progress = await asyncio.gather(*(page.evaluate("() => window.__bench.last") for _, page, _ in sessions))
             rss_end = rss_mb(server.pid)
             load_after = "{:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())

@@ -18,6 +18,7 @@ from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_html, live_plotly_chart, live_progress, stream_available
 from ui.live_stream import live_predictions_seconds, live_views_seconds, stream_spec, views_interval_stale
+from ui.member_board import text_html
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
     COARSE_GRID,
@@ -39,13 +40,12 @@ from ui.playground_views import (
     FINISHED_STATES,
     FIRST_POINT_WAIT_SECONDS,
     applies_live,
-    diverged_runs,
     figure_labels,
     fragment_views,
-    latest_markdown,
     metrics_csv,
     network_replay,
     should_refresh,
+    view_texts,
 )
 from ui.run_limits import run_size_problem
 from ui.session import (
@@ -326,12 +326,19 @@ def draw_views() -> None:
                 st.progress(progress.fraction, text=progress_line)
     # An ended sweep's members go to the browser at once (ui.member_board): a scrub redraws there.
     board = board_spec(sweeps, labels, scale) if scrub is not None else None
-    texts = member_texts(t, labels, sweeps.runner)(scrub, source, views) if board is not None else {}
-    if scrub is not None:
+    texts = view_texts(
+        t, labels, view_config, views, snapshot, progress_text(sweeps.runner, t) if scrub is not None else None
+    )
+
+    def show_text(part: str, draw) -> None:
+        """One of ``texts``: from the board where there is one (it switches with the scrub), else by ``draw``."""
         if board is not None:
-            live_html(texts["pg_member_caption"], "pg_member_caption", board)
-        else:
-            st.caption(t("sweep_member", keep_p=f"{scrub:g}") + " · " + progress_text(sweeps.runner, t))
+            live_html(text_html(part, texts[part]), part, board)
+        elif texts[part]:
+            draw(texts[part])
+
+    if scrub is not None:
+        show_text("pg_member_caption", st.caption)
         prepare_members(
             sweeps.runner,
             labels,
@@ -351,10 +358,7 @@ def draw_views() -> None:
         st.subheader(t("v_curves"))
         if views.curves is not None:
             live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream, board=board)
-        if board is not None:
-            live_html(texts["pg_metrics"], "pg_metrics", board)
-        elif not views.metrics.empty:
-            st.markdown(latest_markdown(views.metrics, labels, diverged_runs(snapshot)))
+        show_text("pg_metrics", st.markdown)
         started = snapshot.started if snapshot is not None else None
         if started is not None and 0 < started.eval_test_examples < started.final_test_examples:
             st.caption(
@@ -385,10 +389,7 @@ def draw_views() -> None:
     with right:
         st.subheader(t("v_mask"))
         live_plotly_chart(views.mask_matrix, key="pg_mask", font_scale=scale, board=board)
-        if board is not None:
-            live_html(texts["pg_mask_caption"], "pg_mask_caption", board)
-        else:
-            st.caption(t("v_mask_caption", p=f"{view_config.keep_p:g}"))
+        show_text("pg_mask_caption", st.caption)
     if sweeps.runner is not None:
         st.subheader(t("v_response"))
         live_plotly_chart(
@@ -407,18 +408,7 @@ def draw_views() -> None:
     if views.units:
         st.subheader(t("v_units"))
         st.caption(t("v_units_caption"))
-        pairs = views.unit_pairs or {}
-        if board is not None:
-            live_html(texts["pg_units_summary"], "pg_units_summary", board)
-        elif "baseline" in pairs:
-            st.markdown(
-                t(
-                    "v_units_summary",
-                    method=labels["method"],
-                    method_pairs=" · ".join(map(str, pairs["method"])),
-                    twin_pairs=" · ".join(map(str, pairs["baseline"])),
-                )
-            )
+        show_text("pg_units_summary", st.markdown)
         for index, figure in enumerate(views.units):
             live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale, board=board)
     now_refreshing = any(

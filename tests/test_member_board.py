@@ -108,7 +108,7 @@ def test_the_route_serves_the_board_of_that_version_only(ended_sweep, monkeypatc
     assert ask("/" + path, "v=v6", board_route())[0] == 404  # another sweep's
     status, body = ask(f"/{member_board.BOARD_PATH}/not-a-token", "v=v7", board_route())
     assert status == 404 and b"v7" not in body and b"not-a-token" not in body  # nothing reflected
-    holder.board.close()
+    holder.close()  # the session is gone: its board with it
     assert ask("/" + path, query, board_route())[0] == 404
 
 

@@ -20,8 +20,6 @@ import json
 import re
 import threading
 
-import pandas as pd
-
 from ui.live_stream import LiveRegistry, route_mounted
 
 BOARD_PATH = "_dropviz/members"  # relative to the page, like the live route
@@ -80,6 +78,21 @@ def table_html(markdown_table: str) -> str:
 
     body = "".join(f"<tr>{row(line, 'td')}</tr>" for line in lines[2:])
     return f'<table class="dropviz-table" style="{_TABLE}"><thead><tr>{row(lines[0], "th")}</tr></thead><tbody>{body}</tbody></table>'
+
+
+# How each text part of a member's views becomes HTML (the page draws the same Markdown with Streamlit
+# when there is no board).
+_TEXT_HTML = {
+    "pg_member_caption": lambda text: caption_html(text),
+    "pg_metrics": lambda text: table_html(text),
+    "pg_mask_caption": lambda text: caption_html(text),
+    "pg_units_summary": lambda text: paragraph_html(text),
+}
+
+
+def text_html(part: str, markdown: str) -> str:
+    """A text part of the views (ui.playground_views.view_texts) as the board and the page's component show it."""
+    return _TEXT_HTML[part](markdown) if markdown else ""
 
 
 def board_version(runner, labels: dict[str, str], font_scale: float, versions: tuple) -> str:
@@ -147,9 +160,3 @@ def board_route():
         return Response(body, media_type="application/json", headers={"Cache-Control": "private, max-age=3600"})
 
     return Route(f"/{BOARD_PATH}/{{token}}", members, methods=["GET"])
-
-
-def metrics_frame_html(frame: pd.DataFrame, labels: dict[str, str], diverged: dict[str, int]) -> str:
-    from ui.playground_views import latest_markdown
-
-    return table_html(latest_markdown(frame, labels, diverged))

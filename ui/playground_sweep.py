@@ -1,11 +1,13 @@
 """The Playground's keep-probability sweep: the session's SweepRunner and what its views draw.
 
-The holder is kept per browser session like the run's (ui.session.KEPT), so closing the tab stops
-the sweep, and it is counted with the server's training sessions (ui.session.REGISTRY). The view logic is plain functions, tested without Streamlit.
+The holder is kept per browser session like the run's (ui.kept.KEPT), so closing the tab stops the
+sweep, and it is counted with the server's training sessions (ui.session.REGISTRY). The view logic is
+plain functions, tested without Streamlit.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Callable
@@ -19,10 +21,12 @@ from dropviz.config import RunConfig
 from dropviz.keep_sweep import DEFAULT_KEEP_GRID, SweepRunner, estimate_sweep_seconds
 from dropviz.viz.keep_response import boundary_strip_figure, response_figure
 from dropviz.viz.playground import plot_range, predict_grid
+from ui.kept import KEPT
 from ui.live_chart import figure_payload
 from ui.member_board import Board, board_body, keep_key, view_parts
-from ui.session import ACTIVE_STATES, KEPT, SessionHolder, make_sweep_runner
+from ui.session import ACTIVE_STATES, SessionHolder, make_sweep_runner
 
+_LOG = logging.getLogger(__name__)
 COARSE_GRID = (0.2, 0.4, 0.6, 0.8, 1.0)
 # A sweep estimated to take longer than this asks first (start / coarser grid / skip); a shorter one
 # trains when Train is pressed.
@@ -64,6 +68,10 @@ class SweepHolder(SessionHolder):
     def _release(self, runner: SweepRunner) -> None:
         runner.stop()
         self.board.put(None, None)
+
+    def close(self) -> None:
+        super().close()
+        self.board.close()
 
     def grid_for(self, config: RunConfig) -> tuple[float, ...]:
         return COARSE_GRID if self.choices.get(sweep_key(config)) == "coarse" else DEFAULT_KEEP_GRID
@@ -145,6 +153,7 @@ def prepare_members(
                 if board is not None:
                     texts[keep_key(keep)] = board[2](keep, member, views)
             except Exception:  # noqa: BLE001 - a head start only: the scrub builds the member itself
+                _LOG.exception("could not prepare the sweep members' views in advance")
                 return
         if board is not None:
             board[0].put(board[1], board_body(members, texts))
@@ -259,34 +268,16 @@ def member_frame(runner: SweepRunner) -> pd.DataFrame:
 
 
 def member_texts(t, labels: dict[str, str], runner: SweepRunner) -> Callable:
-    """``texts(keep, member, views) -> {part: html}``: what names a sweep member beside its charts (the
-    caption over the views, the metrics table, the mask caption, the unit maps' summary), as the page
-    shows it and as the board carries it. ``t`` is a plain closure: safe in the board's thread."""
-    from ui.member_board import caption_html, paragraph_html, table_html
-    from ui.playground_views import diverged_runs, latest_markdown
+    """``texts(keep, member, views) -> {part: html}``: ui.playground_views.view_texts of a sweep member, as
+    its board carries them. ``t`` is a plain closure: safe in the board's thread."""
+    from ui.member_board import text_html
+    from ui.playground_views import view_texts
 
     sweep_line = progress_text(runner, t)
 
     def texts(keep: float, member, views) -> dict[str, str]:
-        parts = {
-            "pg_member_caption": caption_html(t("sweep_member", keep_p=f"{keep:g}") + " · " + sweep_line),
-            "pg_metrics": table_html(latest_markdown(views.metrics, labels, diverged_runs(member.snapshot())))
-            if not views.metrics.empty
-            else "",
-            "pg_mask_caption": caption_html(t("v_mask_caption", p=f"{member.config.keep_p:g}")),
-            "pg_units_summary": "",
-        }
-        pairs = views.unit_pairs or {}
-        if views.units and "baseline" in pairs:
-            parts["pg_units_summary"] = paragraph_html(
-                t(
-                    "v_units_summary",
-                    method=labels["method"],
-                    method_pairs=" · ".join(map(str, pairs["method"])),
-                    twin_pairs=" · ".join(map(str, pairs["baseline"])),
-                )
-            )
-        return parts
+        markdown = view_texts(t, labels, member.config, views, member.snapshot(), sweep_line)
+        return {part: text_html(part, text) for part, text in markdown.items()}
 
     return texts
 

@@ -423,6 +423,30 @@ def _mask_matrix(keep_p: float, seed: int, labels: tuple[tuple[str, str], ...]) 
     return mask_matrix_figure(n_out, n_in, keep_p, seed=seed, labels=dict(labels))
 
 
+def view_texts(
+    t: Callable[..., str], labels: dict[str, str], config: RunConfig, views: Views, snapshot, sweep_line: str | None
+) -> dict[str, str]:
+    """The Markdown the views show beside their charts, by element key: the latest metrics, the mask
+    caption, the unit maps' summary and, for a sweep member (``sweep_line``: the sweep's progress), the
+    caption naming it. The page draws them with Streamlit, or (an ended sweep) from its board as HTML."""
+    pairs = views.unit_pairs or {}
+    texts = {
+        "pg_metrics": "" if views.metrics.empty else latest_markdown(views.metrics, labels, diverged_runs(snapshot)),
+        "pg_mask_caption": t("v_mask_caption", p=f"{config.keep_p:g}"),
+        "pg_units_summary": ""
+        if not (views.units and "baseline" in pairs)
+        else t(
+            "v_units_summary",
+            method=labels["method"],
+            method_pairs=" · ".join(map(str, pairs["method"])),
+            twin_pairs=" · ".join(map(str, pairs["baseline"])),
+        ),
+    }
+    if sweep_line is not None:
+        texts["pg_member_caption"] = t("sweep_member", keep_p=f"{config.keep_p:g}") + " · " + sweep_line
+    return texts
+
+
 def latest_markdown(frame: pd.DataFrame, labels: dict[str, str], diverged: dict[str, int] | None = None) -> str:
     """The last evaluation as a small Markdown table (cheaper for the browser than a data grid each refresh):
     one row per run, loss and error each as "train / test"; a run in ``diverged`` (run -> step) says
