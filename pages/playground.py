@@ -24,7 +24,6 @@ from ui.playground_sweep import (
     COARSE_GRID,
     board_spec,
     estimate_seconds,
-    member_texts,
     member_views,
     needs_asking,
     prepare_members,
@@ -346,7 +345,8 @@ def draw_views() -> None:
             reuse,
             font_scale=scale,
             response_labels=response_labels(t),
-            board=(sweeps.board, board["version"], member_texts(t, labels, sweeps.runner)) if board else None,
+            board=(sweeps.board, board["version"]) if board else None,
+            t=t,
         )
     position = getattr(holder.runner, "queue_position", None) or getattr(sweeps.runner, "queue_position", None)
     if position is not None and snapshot is not None and stream is None:  # else the progress line says it

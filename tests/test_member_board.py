@@ -14,7 +14,7 @@ from tests.test_live_stream import ask
 from ui import member_board
 from ui.live_chart import figure_payload
 from ui.member_board import board_route, caption_html, inline_html, table_html
-from ui.playground_sweep import SweepHolder, member_texts, member_views, prepare_members, response_view
+from ui.playground_sweep import SweepHolder, member_views, prepare_members, response_view
 from ui.playground_views import latest_markdown
 
 
@@ -60,11 +60,12 @@ def ended_sweep():
 def build_board(runner, holder, version="v1", font_scale=1.0):
     labels = {"method": "dropout", "baseline": "twin"}
     reuse = {}
-    texts = member_texts(
-        lambda key, **fmt: key + ":" + ",".join(f"{k}={v}" for k, v in sorted(fmt.items())), labels, runner
-    )
+
+    def t(key, **fmt):
+        return key + ":" + ",".join(f"{k}={v}" for k, v in sorted(fmt.items()))
+
     prepare_members(
-        runner, labels, None, reuse, font_scale=font_scale, response_labels={}, board=(holder.board, version, texts)
+        runner, labels, None, reuse, font_scale=font_scale, response_labels={}, board=(holder.board, version), t=t
     )
     for thread in [t for t in threading.enumerate() if t.name == "dropviz-sweep-views"]:
         thread.join(60)

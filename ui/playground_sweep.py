@@ -123,20 +123,22 @@ def prepare_members(
     *,
     font_scale: float = 1.0,
     response_labels: dict[str, str] | None = None,
-    board: tuple[Board, str, Callable] | None = None,
+    board: tuple[Board, str] | None = None,
+    t: Callable[..., str] | None = None,
 ) -> None:
     """Once the sweep has ended, build every member's views in a background thread (plain functions,
     no Streamlit), and the chart payloads the page sends for them (their JSON, kept on each figure), the
     p-response chart of each scrubbed p included: the first scrub to any member is as quick as a return
     to one (building a member's payloads in the scrub's own rerun cost 50-200 ms of server time).
 
-    With ``board`` (the holder's Board, its version, and ``texts(keep, member, views) -> {part: html}``)
-    every member's payloads and texts then go into that board, for the browser to switch by itself."""
+    With ``board`` (the holder's Board and its version) and the page's translator ``t``, every member's
+    payloads and texts (:func:`member_texts`) then go into that board, for the browser to switch by itself."""
     if runner.state in ACTIVE_STATES or reuse.get("prepared") == (runner, board and board[1]):
         return
     reuse["prepared"] = (runner, board and board[1])
 
     def build() -> None:
+        texts_of = member_texts(t, labels, runner) if board is not None else None
         members: dict[str, dict[str, str]] = {}
         texts: dict[str, dict[str, str]] = {}
         for keep in runner.keep_grid:
@@ -151,7 +153,7 @@ def prepare_members(
                     key: figure_payload(figure, "", font_scale)["figure"] for key, figure in figures
                 }
                 if board is not None:
-                    texts[keep_key(keep)] = board[2](keep, member, views)
+                    texts[keep_key(keep)] = texts_of(keep, member, views)
             except Exception:  # noqa: BLE001 - a head start only: the scrub builds the member itself
                 _LOG.exception("could not prepare the sweep members' views in advance")
                 return
