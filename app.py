@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.i18n import LANGUAGES, normalize_language_param, translator
 from ui.shell import app_pages, app_shell
+from ui.turns import script_turn
 
 st.set_page_config(page_title="dropviz", page_icon="🎲", layout="wide")
 
@@ -19,5 +20,6 @@ with st.sidebar:
     )
 t = translator(inside_page=False)
 
-with app_shell():
-    st.navigation(app_pages(t)).run()
+page = st.navigation(app_pages(t))
+with app_shell(), script_turn(page.url_path):
+    page.run()

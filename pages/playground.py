@@ -17,7 +17,13 @@ from ui.downloads import deferred, source_view, sweep_view
 from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_html, live_plotly_chart, live_progress, stream_available
-from ui.live_stream import live_predictions_seconds, live_views_seconds, stream_spec, views_interval_stale
+from ui.live_stream import (
+    FIRST_POINT_VIEWS_MAX_SESSIONS,
+    live_predictions_seconds,
+    live_views_seconds,
+    stream_spec,
+    views_interval_stale,
+)
 from ui.member_board import text_html
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
@@ -48,6 +54,7 @@ from ui.playground_views import (
 )
 from ui.run_limits import run_size_problem
 from ui.session import (
+    REGISTRY,
     RefreshTimer,
     predictions_seconds,
     preview_dataset,
@@ -57,6 +64,7 @@ from ui.session import (
     warm_up,
 )
 from ui.text.playground import TEXT
+from ui.turns import TURNS
 
 t = translator(TEXT)
 warm_up()
@@ -243,13 +251,16 @@ if (train or step) and size_problem is None:
                 if sweep_only
                 else runner
             )
-            shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
+            if REGISTRY.load() <= FIRST_POINT_VIEWS_MAX_SESSIONS:  # a class's first points come by the live route
+                with TURNS.released():
+                    shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
             state.pg_first_frame = True  # see first_frame_views
         else:
             state.pg_target_step = runner.snapshot().step + 1
             runner.step(1)
             if not sweep_only:  # this rerun draws the step itself when it lands at once (it takes milliseconds)
-                wait_for_step(runner.log, state.pg_target_step, FIRST_POINT_WAIT_SECONDS)
+                with TURNS.released():
+                    wait_for_step(runner.log, state.pg_target_step, FIRST_POINT_WAIT_SECONDS)
 for run in (holder.runner, sweeps.runner):
     if run is None:
         continue
@@ -433,7 +444,7 @@ refresh_every = live_views_seconds() if streaming else refresh_seconds(REFRESH_S
 def timed_views() -> None:
     # Timed so that the refresh interval adapts to the server's load (ui.session.refresh_seconds); a
     # changed interval takes a full rerun to apply.
-    with RefreshTimer():
+    with TURNS.turn(), RefreshTimer():
         draw_views()
     stale = views_interval_stale(refresh_every) if streaming else refresh_interval_stale(refresh_every, REFRESH_SECONDS)
     if was_refreshing and stale:
