@@ -3,7 +3,8 @@
 //   Figures that arrive while plotly.js is still loading collapse to the latest. With a `stream`, the
 //   curves also grow between the server's redraws from the points the live route sends (extendTraces).
 // - "progress": the progress line, rewritten in place from each answer of the live route (no plotly.js
-//   needed), which asks for a fragment rerun when the run's state changes or its first point arrives.
+//   needed), which asks for a fragment rerun when the run's state changes or (on a quiet server) its
+//   first point arrives.
 // Both subscribe to one poller per session token (ui/live_stream.py), so a page polls once per period.
 // - "html": a text that names the shown sweep member (captions, the metrics table).
 // With a `board` (an ended p sweep, ui/member_board.py), charts and texts fetch every member's
@@ -22,7 +23,7 @@ function poller(url) {
       p.timer = null;
       if (p.subs.size === 0 || p.stopped) return;
       p.busy = true;
-      const since = p.since, generation = p.generation;
+      const since = p.since, generation = p.generation, asked = Date.now();
       let answer = null;
       try {
         const response = await fetch(p.url + "?since=" + since, { cache: "no-store" });
@@ -35,10 +36,11 @@ function poller(url) {
         for (const callback of [...p.subs.values()]) callback(answer, since, generation === p.generation);
         if (generation === p.generation && answer.run === p.run) p.since = Math.max(p.since, answer.last_step);
       }
-      // The next poll waits a full period after this answer: a slow server is asked less often, and a
-      // tab in the background (a student on another page) every 2 s.
+      // One poll per period, counted from when this one asked; never two at once, and at least 100 ms
+      // after a slow answer (a slow server is asked less often). A tab in the background (a student on
+      // another page) asks every 2 s.
       if (!answer || ["queued", "starting", "running"].includes(answer.state)) {
-        p.kick(document.hidden ? Math.max(2000, p.period) : p.period);
+        p.kick(document.hidden ? Math.max(2000, p.period) : Math.max(100, p.period - (Date.now() - asked)));
       }
     };
   }
@@ -100,7 +102,7 @@ function progress(component) {
     if (answer.text) show(answer.text, answer.fraction, answer.queued_text, true, answer.step, answer.state);
     // What only the server draws changed: the run ended or paused, or its first point arrived.
     const stateChanged = answer.state !== root.__drawn.state && !(answer.state === "running" && root.__drawn.state === "starting");
-    const firstPoint = root.__drawn.points === 0 && answer.evaluations > 0;
+    const firstPoint = data.stream.first_point_views !== false && root.__drawn.points === 0 && answer.evaluations > 0;
     if ((stateChanged || firstPoint) && !root.__asked) {
       root.__asked = true;
       setTriggerValue("refresh", answer.state + ":" + answer.evaluations);

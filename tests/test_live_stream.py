@@ -161,9 +161,30 @@ def test_net_drawn_views_come_with_every_run_alone_and_every_other_run_in_a_clas
 def test_poll_and_views_intervals_adapt_to_load():
     assert poll_ms(1) == 200 and poll_ms(30) == 450 and poll_ms(60) == 500
     assert views_seconds(0.05, 1) == 1.0
-    # 30 sessions at 150 ms a rerun: every 8 s keeps the reruns within half a core.
-    assert views_seconds(0.15, 30) == 8.0
-    assert views_seconds(0.15, 8) == 4.0
+    # 30 sessions at 150 ms a rerun would need 22.5 s to stay within a fifth of a core: capped at 16 s.
+    assert views_seconds(0.15, 30) == 16.0
+    # 8 sessions: 6 s, rounded up to a power of two.
+    assert views_seconds(0.15, 8) == 8.0
+    # A measured cost below the floor counts as the floor (0.1 s): 4 sessions need 2 s, not 1 s.
+    assert views_seconds(0.02, 4) == 2.0
+
+
+def test_the_server_load_is_counted_at_most_twice_a_second(monkeypatch):
+    class Page:  # a holder as the registry keeps it: weakly
+        pass
+
+    registry = session._Registry()
+    pages = [Page() for _ in range(4)]
+    for page in pages[:3]:
+        registry.add(page)
+    asked = []
+    monkeypatch.setattr(registry, "active", lambda: asked.append(1) or 5)
+    assert registry.load() == 5 and registry.load() == 5 and len(asked) == 1
+    registry.add(pages[3])  # a new page counts at once
+    assert registry.load() == 5 and len(asked) == 2
+    monkeypatch.setattr(registry, "LOAD_MAX_AGE_SECONDS", 0.0)
+    registry.load()
+    assert len(asked) == 3
 
 
 def trained_page(monkeypatch, route: bool) -> AppTest:

@@ -33,9 +33,17 @@ POLL_MS_PER_SESSION = 15
 MAX_POINTS_PER_ANSWER = 400
 # The fragment (masked network, boundary, mask, metrics table) reruns this often in stream mode:
 # at least a second apart, and slower with load so that all sessions' reruns fit in VIEWS_SHARE of a core.
+# A rerun costs the browser about as much as the server (docs/classroom.md), and both share the CPU
+# with the trainers: a class's views refresh every 16 s while its curves and progress stream.
 VIEWS_MIN_SECONDS = 1.0
-VIEWS_MAX_SECONDS = 8.0
-VIEWS_SHARE = 0.5
+VIEWS_MAX_SECONDS = 16.0
+VIEWS_SHARE = 0.2
+# What a views rerun is taken to cost at least: measured ones start low (a quiet server's first runs) and
+# would step a class's interval up, a full rerun of every page each step, as the measurements come in.
+VIEWS_COST_FLOOR_SECONDS = 0.1
+# Up to this many training pages the fragment also reruns when a run's first point arrives (the trained
+# views at once); a class waits for the next timed rerun instead of adding one per page to its start.
+FIRST_POINT_VIEWS_MAX_SESSIONS = 4
 
 
 def route_mounted() -> bool:
@@ -77,6 +85,7 @@ def poll_ms(sessions: int) -> int:
 
 def views_seconds(cost_seconds: float, sessions: int) -> float:
     """The fragment's interval in stream mode, in powers of two (a changed interval takes a full rerun)."""
+    cost_seconds = max(cost_seconds, VIEWS_COST_FLOOR_SECONDS)
     needed = min(VIEWS_MAX_SECONDS, max(VIEWS_MIN_SECONDS, sessions * cost_seconds / VIEWS_SHARE))
     return min(VIEWS_MAX_SECONDS, VIEWS_MIN_SECONDS * 2 ** math.ceil(math.log2(needed / VIEWS_MIN_SECONDS) - 1e-9))
 
@@ -180,6 +189,7 @@ def stream_spec(holder, snapshot, config, generation: int) -> dict:
     from ui.session import REGISTRY
 
     runs = ("method", "baseline") if config.twin else ("method",)
+    sessions = REGISTRY.load()
     return {
         "url": f"{LIVE_PATH}/{holder.live_token}",
         "run": runner_key(holder.runner),
@@ -187,7 +197,8 @@ def stream_spec(holder, snapshot, config, generation: int) -> dict:
         "points": len(snapshot.evaluations),
         "traces": list(range(4 * len(runs))),  # curves_figure's evaluation traces come first
         "generation": generation,
-        "poll_ms": poll_ms(REGISTRY.load()),
+        "poll_ms": poll_ms(sessions),
+        "first_point_views": sessions <= FIRST_POINT_VIEWS_MAX_SESSIONS,
     }
 
 
@@ -202,7 +213,8 @@ def views_interval_stale(current: float) -> bool:
     up as soon as the load needs it, down only once it has fallen well below)."""
     from ui.session import REFRESH_LOAD, REGISTRY
 
-    needed = max(VIEWS_MIN_SECONDS, REGISTRY.load() * REFRESH_LOAD.cost_seconds / VIEWS_SHARE)
+    cost_seconds = max(REFRESH_LOAD.cost_seconds, VIEWS_COST_FLOOR_SECONDS)
+    needed = max(VIEWS_MIN_SECONDS, REGISTRY.load() * cost_seconds / VIEWS_SHARE)
     return (needed > current * 1.2 and current < VIEWS_MAX_SECONDS) or (
         current > VIEWS_MIN_SECONDS and needed < current * 0.6
     )

@@ -138,17 +138,24 @@ def make_sweep_runner(config: RunConfig, keep_grid, dataset=None, backend: str |
 class _Registry:
     """Process-wide view of every session's holder (weak references: a closed session drops out)."""
 
+    # load() is asked by every page's poll and rerun; counting the active sessions asks every run's state
+    # (a lock each), which at 30 pages polling twice a second was a tenth of the server's CPU (py-spy).
+    LOAD_MAX_AGE_SECONDS = 0.5
+
     def __init__(self):
         self._lock = threading.Lock()
         self._holders: "weakref.WeakSet[SessionHolder]" = weakref.WeakSet()
+        self._load: tuple[float, int] | None = None  # (when, value)
 
     def add(self, holder: "SessionHolder") -> None:
         with self._lock:
             self._holders.add(holder)
+            self._load = None
 
     def discard(self, holder: "SessionHolder") -> None:
         with self._lock:
             self._holders.discard(holder)
+            self._load = None
 
     def holders(self) -> list["SessionHolder"]:
         """Every open session's holder (a closed session has dropped out)."""
@@ -173,8 +180,14 @@ class _Registry:
     def load(self) -> int:
         """Sessions to share the refresh budget between: those refreshing, or every open page when more
         (a class pressing Train within a second would otherwise step every page's interval up, each
-        step a full rerun, as the presses arrive)."""
-        return max(1, self.active(), self.open_pages())
+        step a full rerun, as the presses arrive). At most LOAD_MAX_AGE_SECONDS old."""
+        now = time.monotonic()
+        known = self._load
+        if known is not None and now - known[0] < self.LOAD_MAX_AGE_SECONDS:
+            return known[1]
+        value = max(1, self.active(), self.open_pages())
+        self._load = (now, value)
+        return value
 
 
 REGISTRY = _Registry()
