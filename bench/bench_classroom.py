@@ -27,6 +27,7 @@ import asyncio
 import os
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -46,7 +47,7 @@ STEP = re.compile(r"step (\d+) /")
 # (served by serve.py's live route) or Streamlit's own bar (plain `streamlit run app.py`).
 PROBE = """(drawing) => {
   const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0,
-                              runs: 0, reset: false, clicked: null};
+                              runs: 0, reset: false, clicked: null, shown: null};
   // When the Train click reached the page (the press is timed from before playwright sends it).
   document.addEventListener('click', (event) => {
     if (b.clicked === null && event.target.closest && event.target.closest('.st-key-pg_train')) b.clicked = Date.now();
@@ -59,6 +60,7 @@ PROBE = """(drawing) => {
     const text = el ? el.textContent.trim() : '';
     const live = el && el.querySelector('.dropviz-progress');
     if (live && live.__counts) b.runs = live.__counts.runs;
+    if (b.shown === null && el) b.shown = now;  // the Train click's rerun reached the page
     if (text && text !== b.last) { b.updates.push(now); b.last = text; }
     if (b.first === null) {
       let shown = false;
@@ -77,12 +79,15 @@ PROBE = """(drawing) => {
     }
     if (b.done === null && /^(Completed|已完成)/.test(text)) b.done = now;
     if (/^(Queued|排队)/.test(text)) b.queued = true;
-    // The notices (refused, settings changed) are Streamlit alerts; a toast says a keep-p change applied.
+  }, drawing ? 50 : 250);
+  // The notices (refused, settings changed) are Streamlit alerts: searched for once a second, not with
+  // every look at the progress line (each search walks the whole page).
+  setInterval(() => {
     const page = [...document.querySelectorAll("[data-testid='stAlert']")].map((alert) => alert.textContent).join(' ');
     if (/busy|繁忙/.test(page)) b.busy = true;
     if (/Settings changed|设置已更改/.test(page)) b.reset = true;
-    b.errors = document.querySelectorAll("[data-testid='stException']").length;
-  }, drawing ? 50 : 250);
+    b.errors = Math.max(b.errors, document.querySelectorAll("[data-testid='stException']").length);
+  }, 1000);
 }"""
 
 
@@ -251,6 +256,29 @@ async def run(args) -> None:
             cpu_before = cpu_seconds(server.pid)
             presses = await asyncio.gather(*(press(page) for _, page, _ in sessions))
             spread = max(presses) - min(presses)
+            profiler = None
+            if args.profile_server:
+                # What the server spends its time on while the class trains (py-spy's collapsed stacks).
+                profiler = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "--pid",
+                        str(server.pid),
+                        "--duration",
+                        str(int(args.profile_server_seconds)),
+                        "--rate",
+                        "50",
+                        "--threads",
+                        "--format",
+                        "raw",
+                        "--output",
+                        args.profile_server,
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
             if args.browser_group_nice is not None:
                 lower_browser_group(args.browser_group_nice)
             deadline = time.monotonic() + args.max_seconds
@@ -265,6 +293,8 @@ async def run(args) -> None:
                     break
                 await asyncio.sleep(1.0)
             health.stopping.set()
+            if profiler is not None:
+                profiler.wait()
             cpu_after, trained_for = cpu_seconds(server.pid), time.time() - min(presses)
             results = await asyncio.gather(*(page.evaluate("() => window.__bench") for _, page, _ in sessions))
             # What the server itself says of each run at the same moment (its live route, asked from here):
@@ -350,6 +380,8 @@ async def run(args) -> None:
             "<= 5 s each",
         )
     )
+    shown = [result["shown"] / 1000 - pressed for pressed, result in zip(presses, results) if result.get("shown")]
+    rows.append(("press to progress line shown (the Train rerun drawn)", spread_of(shown), "stated"))
     rows.append(("updates/s while training (non-drawing sessions)", spread_of(rates, "/s"), ">= 1/s each"))
     rows.append(("refreshes/s while training (drawing sessions)", spread_of(drawing_rates, "/s"), ">= 1.5/s"))
     rows.append(
@@ -451,6 +483,10 @@ def main() -> None:
         help="after the presses, the browsers' scheduling group at this nice (0-19): the server's cores as if the "
         "browsers ran elsewhere (default: their equal share)",
     )
+    parser.add_argument(
+        "--profile-server", default=None, help="py-spy the server after the presses into this file (collapsed stacks)"
+    )
+    parser.add_argument("--profile-server-seconds", type=float, default=30.0, help="how long --profile-server records")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds after the first page load")
     asyncio.run(run(parser.parse_args()))
