@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit import config
 from streamlit.runtime.app_session import AppSession
 
-from ui.live_stream import ROUTE_ENV, live_route
+from ui.live_stream import ROUTE_ENV, events_route, live_route
 from ui.member_board import board_route
 
 
@@ -32,4 +32,4 @@ def respect_file_watcher_option(register=AppSession.register_file_watchers):
 
 AppSession.register_file_watchers = respect_file_watcher_option()
 os.environ[ROUTE_ENV] = "1"  # tells the pages that the route is there (see ui.live_stream)
-app = st.App("app.py", routes=[live_route(), board_route()])
+app = st.App("app.py", routes=[live_route(), events_route(), board_route()])

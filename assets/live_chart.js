@@ -1,63 +1,66 @@
 // The live chart component (ui/live_chart.py). Two kinds share it:
 // - "chart": the first call creates the chart, later calls hand the newest figure to Plotly.react.
 //   Figures that arrive while plotly.js is still loading collapse to the latest. With a `stream`, the
-//   curves also grow between the server's redraws from the points the live route sends (extendTraces).
+//   curves also grow between the server's redraws from the points the live route pushes (extendTraces).
 // - "progress": the progress line, rewritten in place from each answer of the live route (no plotly.js
 //   needed), which asks for a fragment rerun when the run's state changes or (on a quiet server) its
 //   first point arrives.
-// Both subscribe to one poller per session token (ui/live_stream.py), so a page polls once per period.
+// Both listen to one event stream per session token (ui/live_stream.py), so a page holds one connection.
 // - "html": a text that names the shown sweep member (captions, the metrics table).
 // With a `board` (an ended p sweep, ui/member_board.py), charts and texts fetch every member's
 // version once and redraw from it the moment the scrub slider moves, without waiting for Streamlit.
 
-function poller(url) {
-  const pollers = window.__dropvizLive || (window.__dropvizLive = {});
-  let p = pollers[url];
-  if (!p) {
-    p = pollers[url] = { url, subs: new Map(), since: -1, busy: false, timer: null, period: 300, stopped: false };
-    p.kick = (delay) => {
-      if (p.timer !== null || p.busy || p.subs.size === 0 || p.stopped) return;
-      p.timer = setTimeout(p.poll, delay);
+// One server-sent event stream per session token (ui/live_stream.py events_route), shared by the page's
+// progress line and curves. It is open while a run trains and the tab is shown; the browser reconnects
+// a dropped one by itself, resuming after the last event's step. `recent` keeps the points received,
+// so that a chart redrawn from an older figure gets the newer ones back.
+const RECENT_POINTS = 2000;
+
+function feedFor(url) {
+  const feeds = window.__dropvizLive || (window.__dropvizLive = {});
+  let f = feeds[url];
+  if (!f) {
+    f = feeds[url] = { url, subs: new Map(), source: null, stopped: false, run: null, since: -1, recent: [],
+                       answers: 0 };
+    f.open = () => {
+      if (f.source || f.stopped || f.subs.size === 0 || document.hidden) return;
+      const query = "?since=" + f.since + (f.run ? "&run=" + encodeURIComponent(f.run) : "");
+      const source = f.source = new EventSource(f.url + "/events" + query);
+      source.onmessage = (event) => {
+        const answer = JSON.parse(event.data);
+        f.answers += 1;
+        if (answer.run !== f.run) { f.run = answer.run; f.recent = []; }
+        (answer.steps || []).forEach((step, i) => f.recent.push({ step, x: answer.x[i], row: answer.y[i] }));
+        if (f.recent.length > RECENT_POINTS) f.recent.splice(0, f.recent.length - RECENT_POINTS);
+        f.since = Math.max(f.since, answer.last_step);
+        for (const callback of [...f.subs.values()]) callback(answer);
+        // Paused or ended: the page's next rerun (which this answer asks for) says whether to listen again.
+        if (!["queued", "starting", "running"].includes(answer.state)) f.close();
+      };
+      // The session was released: nothing more will come (a 404 also closes the stream for good).
+      source.addEventListener("gone", () => { f.stopped = true; f.close(); });
+      // Refused (an unknown session): not asked again until the page draws a run anew.
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED && f.source === source) { f.source = null; f.stopped = true; }
+      };
     };
-    p.poll = async () => {
-      p.timer = null;
-      if (p.subs.size === 0 || p.stopped) return;
-      p.busy = true;
-      const since = p.since, generation = p.generation, asked = Date.now();
-      let answer = null;
-      try {
-        const response = await fetch(p.url + "?since=" + since, { cache: "no-store" });
-        if (response.status === 404) p.stopped = true;  // the session was released: nothing more will come
-        else if (response.ok) answer = await response.json();
-      } catch (error) { /* the server is restarting or busy: the next poll tries again */ }
-      p.busy = false;
-      if (answer) {
-        p.period = answer.poll_ms || p.period;
-        for (const callback of [...p.subs.values()]) callback(answer, since, generation === p.generation);
-        if (generation === p.generation && answer.run === p.run) p.since = Math.max(p.since, answer.last_step);
-      }
-      // One poll per period, counted from when this one asked; never two at once, and at least 100 ms
-      // after a slow answer (a slow server is asked less often). A tab in the background (a student on
-      // another page) asks every 2 s.
-      if (!answer || ["queued", "starting", "running"].includes(answer.state)) {
-        p.kick(document.hidden ? Math.max(2000, p.period) : Math.max(100, p.period - (Date.now() - asked)));
-      }
-    };
+    f.close = () => { if (f.source) { f.source.close(); f.source = null; } };
+    // A tab in the background (a student on another page) gets nothing until it is shown again.
+    document.addEventListener("visibilitychange", () => (document.hidden ? f.close() : f.open()));
   }
-  return p;
+  return f;
 }
 
 function streamFor(stream) {
-  const p = poller(new URL(stream.url, document.baseURI).href);
-  // A new figure or progress from the server resets the cursor to what the server drew.
-  if (stream.generation !== p.generation) {
-    p.generation = stream.generation;
-    p.run = stream.run;
-    p.since = stream.since;
+  const f = feedFor(new URL(stream.url, document.baseURI).href);
+  // A figure or progress line of another run than the feed follows: follow that run from the server's point.
+  if (stream.run !== f.run) {
+    f.run = stream.run;
+    f.since = stream.since;
+    f.recent = [];
   }
-  p.period = stream.poll_ms || p.period;
-  p.stopped = false;
-  return p;
+  f.stopped = false;
+  return f;
 }
 
 function progress(component) {
@@ -95,9 +98,9 @@ function progress(component) {
   show(data.text, data.fraction, "", false, data.step, data.state);
   root.__drawn = { state: data.state, run: data.stream ? data.stream.run : null, points: data.stream ? data.stream.points : 0 };
   if (!data.stream || !["queued", "starting", "running"].includes(data.state)) return;
-  const p = streamFor(data.stream);
+  const f = streamFor(data.stream);
   const key = "progress:" + data.stream.url;
-  p.subs.set(key, (answer) => {
+  f.subs.set(key, (answer) => {
     if (answer.run !== root.__drawn.run) return;
     if (answer.text) show(answer.text, answer.fraction, answer.queued_text, true, answer.step, answer.state);
     // What only the server draws changed: the run ended or paused, or its first point arrived.
@@ -109,8 +112,8 @@ function progress(component) {
     }
   });
   root.__asked = false;
-  p.kick(0);
-  return () => { if (p.subs.get(key)) p.subs.delete(key); };
+  f.open();
+  return () => { f.subs.delete(key); if (f.subs.size === 0) f.close(); };
 }
 
 const TYPED = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
@@ -268,25 +271,37 @@ function chart(component) {
     follow(element, () => { if (window.Plotly) redraw(window.Plotly, element.__data); });
   }
   if (!data.stream) return () => { unfollow(element); if (window.Plotly) window.Plotly.purge(element); };
-  const p = streamFor(data.stream);
+  const f = streamFor(data.stream);
   const key = "chart:" + data.stream.url;
   const traces = data.stream.traces;
-  p.subs.set(key, (answer, since, current) => {
-    // Points of another run, or asked for before the server's newest figure: that figure has them.
-    if (!current || answer.run !== data.stream.run || !answer.x || answer.x.length === 0) return;
+  // The newest step the chart holds: the figure's own, then each point appended.
+  element.__step = { run: data.stream.run, step: data.stream.since };
+  const append = (points) => {
+    const mark = element.__step;
+    const fresh = points.filter((point) => point.step > mark.step);
+    if (fresh.length === 0) return;
+    mark.step = fresh[fresh.length - 1].step;
+    const update = { x: traces.map(() => fresh.map((point) => point.x)),
+                     y: traces.map((_, i) => fresh.map((point) => point.row[i])) };
+    element.__counts.extends += 1;
+    element.__counts.points += fresh.length;
+    return window.Plotly.extendTraces(element, update, traces);
+  };
+  const extend = () => drawn.then(() => {
+    if (!window.Plotly || !element.data || element.data.length < traces.length) return;
+    if (element.__step.run !== f.run) return;  // points of another run: this figure is not of it
+    return append(f.recent);
+  }).catch((error) => console.warn("live curves: points not appended", error));
+  f.subs.set(key, (answer) => {
+    if (answer.run !== data.stream.run || !answer.x || answer.x.length === 0) return;
     element.__counts.received += answer.x.length;  // arrived, drawn or not (the benchmark's pages without plotly.js)
-    if (!window.Plotly) return;
-    drawn.then(() => {
-      if (!element.data || element.data.length < traces.length) return;
-      const update = { x: traces.map(() => answer.x), y: traces.map((_, i) => answer.y.map((row) => row[i])) };
-      element.__counts.extends += 1;
-      element.__counts.points += answer.x.length;
-      return window.Plotly.extendTraces(element, update, traces);
-    }).catch((error) => console.warn("live curves: points not appended", error));
+    extend();
   });
-  p.kick(0);
+  extend();  // what arrived while the server built this figure
+  f.open();
   return () => {
-    if (p.subs.get(key)) p.subs.delete(key);
+    f.subs.delete(key);
+    if (f.subs.size === 0) f.close();
     if (window.Plotly) window.Plotly.purge(element);
   };
 }

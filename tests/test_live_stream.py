@@ -4,6 +4,8 @@ import asyncio
 import concurrent.futures
 import gc
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,95 @@ def test_with_the_route_the_progress_line_and_curves_carry_the_stream(monkeypatc
     assert stream["run"] == live_stream.runner_key(holder.runner) and stream["traces"] == list(range(8))
     assert component_data(at, "pg_curves")["stream"] == stream  # one cursor for both
     holder.runner.stop()
+
+
+def read_events(path: str, query: str = "", headers: tuple = ()):
+    """Open the events route as a browser's EventSource would (no server); returns (status, events so far,
+    the thread reading the stream). Each event is a dict of its fields (``data`` parsed from JSON)."""
+    route = live_stream.events_route()
+    matched, child = route.matches({"type": "http", "path": path, "method": "GET"})
+    assert matched.name == "FULL"
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query.encode(), "headers": list(headers)}
+    scope.update(child)
+    chunks, started = [], {}
+
+    async def receive():
+        await asyncio.Event().wait()  # the browser never hangs up here: the stream ends on its own
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            started["status"] = message["status"]
+        else:
+            chunks.append(message.get("body", b"").decode())
+
+    def events():
+        parsed = []
+        for block in "".join(chunks).split("\n\n"):
+            fields = {}
+            for line in block.splitlines():
+                name, _, value = line.partition(": ")
+                fields[name] = json.loads(value) if name == "data" else value
+            if fields:
+                parsed.append(fields)
+        return parsed
+
+    reader = threading.Thread(target=asyncio.run, args=(route.handle(scope, receive, send),), daemon=True)
+    reader.start()
+    return started, events, reader
+
+
+def wait_until(condition, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_events_route_pushes_the_same_answers_and_ends_with_the_session(holders, monkeypatch):
+    monkeypatch.setattr(live_stream, "EVENTS_IDLE_SECONDS", 0.05)
+    holder = finished_holder(SMALL)
+    holder.live_text = translator(TEXT, inside_page=False)
+    path = f"/{live_stream.LIVE_PATH}/{holder.live_token}/events"
+    started, events, reader = read_events(path, f"since=2&run={live_stream.runner_key(holder.runner)}")
+    assert wait_until(lambda: any("data" in event for event in events()))
+    assert started["status"] == 200
+    first = next(event for event in events() if "data" in event)
+    # The poll's answer for the same cursor, with the event's id at its last step (a reconnect resumes there).
+    polled = json.loads(ask(f"/{live_stream.LIVE_PATH}/{holder.live_token}", "since=2")[1])
+    assert first["data"]["steps"] == [3, 4, 5] and first["data"]["y"] == polled["y"] and first["id"] == "5"
+    assert events()[0] == {"retry": str(live_stream.EVENTS_RETRY_MS)}
+    time.sleep(0.3)  # an ended run: nothing new is sent again
+    assert sum("data" in event for event in events()) == 1
+    holder.close()
+    reader.join(10)
+    assert not reader.is_alive() and events()[-1]["event"] == "gone"
+
+
+def test_the_events_route_resumes_after_the_last_event_and_follows_a_new_run(holders, monkeypatch):
+    monkeypatch.setattr(live_stream, "EVENTS_IDLE_SECONDS", 0.05)
+    holder = finished_holder(SMALL)
+    path = f"/{live_stream.LIVE_PATH}/{holder.live_token}/events"
+    # A browser reconnecting sends the last id it saw: only what came after it.
+    _, events, reader = read_events(path, "since=-1", headers=((b"last-event-id", b"4"),))
+    assert wait_until(lambda: any("data" in event for event in events()))
+    assert next(event for event in events() if "data" in event)["data"]["steps"] == [5]
+    # Asked for another run than the session's (Train after Reset since): the session's run from its start.
+    _, other_events, other_reader = read_events(path, "since=4&run=an-older-run")
+    assert wait_until(lambda: any("data" in event for event in other_events()))
+    assert next(event for event in other_events() if "data" in event)["data"]["steps"] == [1, 2, 3, 4, 5]
+    holder.close()
+    reader.join(10)
+    other_reader.join(10)
+    assert not reader.is_alive() and not other_reader.is_alive()
+
+
+def test_the_events_route_refuses_unknown_sessions_and_bad_cursors_without_echo(holders):
+    holder = holders()
+    started, events, reader = read_events(f"/{live_stream.LIVE_PATH}/no-such<b>/events")
+    reader.join(10)
+    assert started["status"] == 404 and "<b>" not in "".join(str(event) for event in events())
+    started, events, reader = read_events(f"/{live_stream.LIVE_PATH}/{holder.live_token}/events", "since=x<i>")
+    reader.join(10)
+    assert started["status"] == 400 and "<i>" not in "".join(str(event) for event in events())

@@ -27,5 +27,6 @@ def test_a_reconnecting_session_gets_no_file_watchers_when_watching_is_off(monke
     # Both read-only routes are mounted: the live pages' and the sweep board's.
     assert sorted(route.path for route in serve.app._user_routes) == [
         "/_dropviz/live/{token}",
+        "/_dropviz/live/{token}/events",
         "/_dropviz/members/{token}",
     ]

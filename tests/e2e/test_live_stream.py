@@ -1,4 +1,5 @@
-"""The live route in a real browser: the curves grow and the progress line moves between fragment runs."""
+"""The live route in a real browser: the curves grow and the progress line moves between fragment runs,
+from one stream of server-sent events per page."""
 
 import pytest
 
@@ -61,7 +62,16 @@ def test_curves_receive_points_and_progress_moves_without_fragment_runs(browser,
         )
         seen = page.evaluate("() => window.__seen")
         chart = counts(page, CHART)
-        assert chart["points"] > 0 and chart["extends"] > 2 and chart["received"] >= chart["points"]
+        assert chart["points"] > 0 and chart["extends"] > 2 and chart["received"] > 0
+        # Every point once, in order: points pushed while the server drew a figure are appended to it
+        # once it is drawn, and none twice (the figure's and the pushed ones meet without overlap).
+        xs = page.evaluate(f"() => Array.from(document.querySelector({CHART!r}).data[0].x)")
+        assert len(xs) > chart["reacted"] and all(a < b for a, b in zip(xs, xs[1:]))
+        # One pushed stream for the page (server-sent events), not a request per update.
+        feeds = page.evaluate(
+            "() => Object.values(window.__dropvizLive).map((f) => [f.source instanceof EventSource, f.answers])"
+        )
+        assert len(feeds) == 1 and feeds[0][0] and feeds[0][1] >= 3
         training = [entry for entry in seen if entry["text"].startswith("Training")]
         steps = [int(entry["text"].split("step ")[1].split(" /")[0]) for entry in training]
         assert len(steps) >= 3 and steps == sorted(steps) and steps[-1] > steps[0]  # never steps back
