@@ -8,6 +8,7 @@ from dropviz.config import RunConfig
 from dropviz.runner import BackgroundRunner
 from dropviz.workers import PoolRunner
 from ui import session
+from ui.playground_views import build_views
 from ui.session import REGISTRY, TrainerHolder
 
 SMALL = RunConfig(hidden=(8,), epochs=100_000, train_size=20)
@@ -129,11 +130,29 @@ def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_che
     import gc
 
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     session._warm_up_engine()
     try:
         assert gc.get_freeze_count() > 10_000  # torch, plotly, pandas... moved out of the collector's way
+        # A whole refresh's figures fit in the young generation: the objects a refresh of a trained run's
+        # views leaves alive (Plotly's figures hold cycles) are fewer than a young collection waits for,
+        # so they are garbage before any collection could move them on to the oldest generation.
+        runner = BackgroundRunner(RunConfig(dataset="moons", hidden=(8, 8), epochs=2, batch_size=40))
+        runner.start()
+        assert runner.wait(timeout=60)
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.get_count()[0]
+            views = build_views(runner.snapshot(), runner.config, runner.copy_models(), runner.trained_dataset)
+            allocated = gc.get_count()[0] - before
+        finally:
+            gc.enable()
+        assert views.boundary is not None and views.units
+        assert 1_000 < allocated < gc.get_threshold()[0] and gc.get_threshold()[0] > thresholds[0]
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_refresh_interval_moves_in_steps_with_hysteresis(monkeypatch):
