@@ -246,8 +246,18 @@ function chart(component) {
   // between samples, a sweep member already shown) is not parsed or diffed again.
   const redraw = (Plotly, latest) => {
     const text = current(latest, latest.figure);
-    if (!text || text === element.__drawn) return;
+    if (!text || text === element.__drawn) {
+      // The same figure (the pre-Train curves in the Train rerun): the points pushed into it stay, and a
+      // chart that has taken no run yet now follows the one the server names.
+      if (latest.stream && (!element.__step || element.__step.run === null)) {
+        element.__step = { run: latest.stream.run, step: Math.max(latest.stream.since, element.__step ? element.__step.step : -1) };
+      }
+      return;
+    }
     element.__drawn = text;
+    // The newest step the chart holds: the figure's own, then each point appended (run null: an empty
+    // chart before Train, which takes the first run that trains).
+    element.__step = latest.stream ? { run: latest.stream.run, step: latest.stream.since } : null;
     if (latest.board && text !== latest.figure) element.__counts.boardDraws = (element.__counts.boardDraws || 0) + 1;
     const figure = JSON.parse(text);
     if (latest.stream) plainArrays(figure.data || [], latest.stream.traces);
@@ -274,8 +284,6 @@ function chart(component) {
   const f = streamFor(data.stream);
   const key = "chart:" + data.stream.url;
   const traces = data.stream.traces;
-  // The newest step the chart holds: the figure's own, then each point appended.
-  element.__step = { run: data.stream.run, step: data.stream.since };
   const append = (points) => {
     const mark = element.__step;
     const fresh = points.filter((point) => point.step > mark.step);
@@ -288,12 +296,15 @@ function chart(component) {
     return window.Plotly.extendTraces(element, update, traces);
   };
   const extend = () => drawn.then(() => {
-    if (!window.Plotly || !element.data || element.data.length < traces.length) return;
-    if (element.__step.run !== f.run) return;  // points of another run: this figure is not of it
+    const mark = element.__step;
+    if (!mark || !window.Plotly || !element.data || element.data.length < traces.length) return;
+    if (mark.run === null && f.run !== null) mark.run = f.run;  // the first run to train after an empty chart
+    if (mark.run !== f.run) return;  // points of another run: this figure is not of it
     return append(f.recent);
   }).catch((error) => console.warn("live curves: points not appended", error));
   f.subs.set(key, (answer) => {
-    if (answer.run !== data.stream.run || !answer.x || answer.x.length === 0) return;
+    const mark = element.__step;
+    if (!answer.x || answer.x.length === 0 || (mark && mark.run !== null && answer.run !== mark.run)) return;
     element.__counts.received += answer.x.length;  // arrived, drawn or not (the benchmark's pages without plotly.js)
     extend();
   });

@@ -24,6 +24,7 @@ from ui.live_stream import (
     stream_spec,
     views_interval_stale,
 )
+from ui.live_stream import wake as wake_live
 from ui.member_board import text_html
 from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
@@ -243,6 +244,7 @@ if (train or step) and size_problem is None:
         if train:
             state.pg_target_step = None
             runner.start()
+            wake_live(holder)
             if sweep_wanted and not sweep_only:
                 start_sweep()
             # This rerun draws the first point itself instead of waiting a whole refresh for it.
@@ -304,13 +306,13 @@ def draw_views() -> None:
         reuse=reuse,
         predictions_every=live_predictions_seconds(refresh_every) if streaming else predictions_seconds(refresh_every),
     )
-    # Stream mode: the browser polls the live route for new curve points and the progress line
+    # Stream mode: the browser listens to the live route for new curve points and the progress line
     # (ui.live_stream); this fragment reruns only for the views the server draws.
-    stream = None
-    if streaming and snapshot is not None and source is holder.runner and snapshot.state in ACTIVE_STATES:
+    stream = curves_stream = None
+    if streaming and source is holder.runner and (snapshot is None or snapshot.state in ACTIVE_STATES):
         holder.live_text = t
-        state.pg_live_generation = state.get("pg_live_generation", 0) + 1
-        stream = stream_spec(holder, snapshot, view_config, state.pg_live_generation)
+        curves_stream = stream_spec(holder, snapshot, view_config)
+        stream = curves_stream if snapshot is not None else None  # before Train: the curves listen already
     if snapshot is None:
         if page.sweep and sweep_seconds is not None and not sweep_asks:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)), icon="▶️")
@@ -368,7 +370,7 @@ def draw_views() -> None:
     with left:
         st.subheader(t("v_curves"))
         if views.curves is not None:
-            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=stream, board=board)
+            live_plotly_chart(views.curves, key="pg_curves", font_scale=scale, stream=curves_stream, board=board)
         show_text("pg_metrics", st.markdown)
         started = snapshot.started if snapshot is not None else None
         if started is not None and 0 < started.eval_test_examples < started.final_test_examples:

@@ -145,7 +145,7 @@ def test_streamed_rows_extend_the_figures_own_traces(holders):
     snapshot = holder.runner.snapshot()
     labels = figure_labels(translator(TEXT, inside_page=False), SMALL)
     figure = live_curves(snapshot, SMALL, metrics_frame(snapshot.evaluations), labels)
-    spec = stream_spec(holder, snapshot, SMALL, generation=1)
+    spec = stream_spec(holder, snapshot, SMALL)
     assert spec["since"] == 5 and spec["points"] == 5 and spec["traces"] == list(range(8))
     row = live_payload(holder, since_step=4)["y"][0]
     for index in spec["traces"]:
@@ -323,3 +323,26 @@ def test_the_events_route_refuses_unknown_sessions_and_bad_cursors_without_echo(
     started, events, reader = read_events(f"/{live_stream.LIVE_PATH}/{holder.live_token}/events", "since=x<i>")
     reader.join(10)
     assert started["status"] == 400 and "<i>" not in "".join(str(event) for event in events())
+
+
+def test_a_stream_opened_before_train_gets_the_run_as_soon_as_it_starts(monkeypatch):
+    """A page listens before its first Train; the Train press wakes its stream (it is not asked again for seconds)."""
+    monkeypatch.setattr(live_stream, "EVENTS_IDLE_SECONDS", 60.0)
+    holder = session.TrainerHolder()
+    try:
+        _, events, reader = read_events(f"/{live_stream.LIVE_PATH}/{holder.live_token}/events", "since=-1")
+        assert wait_until(lambda: len(holder.live_wakers) == 1)
+        time.sleep(0.2)
+        assert [event for event in events() if "data" in event] == []  # nothing trains: nothing sent
+        holder.config = SMALL
+        holder.runner = BackgroundRunner(SMALL)
+        holder.runner.start()
+        assert holder.runner.wait(timeout=60)
+        live_stream.wake(holder)
+        assert wait_until(lambda: any("data" in event for event in events()), timeout=10)
+        sent = next(event for event in events() if "data" in event)["data"]
+        assert sent["run"] == live_stream.runner_key(holder.runner) and sent["steps"] == [1, 2, 3, 4, 5]
+    finally:
+        holder.close()  # its stream ends at once with a "gone" event (it was not to look again for a minute)
+    reader.join(10)
+    assert not reader.is_alive() and events()[-1]["event"] == "gone"

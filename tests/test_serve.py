@@ -10,6 +10,8 @@ from streamlit.runtime.app_session import AppSession
 
 def test_a_reconnecting_session_gets_no_file_watchers_when_watching_is_off(monkeypatch):
     monkeypatch.setattr(AppSession, "register_file_watchers", AppSession.register_file_watchers)  # undone after
+    # serve.py tells the pages its routes are there; the AppTests that run after this one have none.
+    monkeypatch.setenv("DROPVIZ_LIVE_ROUTE", "0")
     serve = importlib.import_module("serve")
     assert AppSession.register_file_watchers.__qualname__.startswith("respect_file_watcher_option")
     registered = []

@@ -149,7 +149,7 @@ def test_warm_up_freezes_the_startup_heap_so_streamlits_gc_after_each_run_is_che
         finally:
             gc.enable()
         assert views.boundary is not None and views.units
-        assert 1_000 < allocated < gc.get_threshold()[0] and gc.get_threshold()[0] > thresholds[0]
+        assert 1_000 < allocated < gc.get_threshold()[0]  # Python's default waits for 700
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)

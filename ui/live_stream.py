@@ -17,6 +17,7 @@ import math
 import os
 import secrets
 import threading
+import time
 import weakref
 
 LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
@@ -210,7 +211,22 @@ def events_route():
 
         async def stream():
             cursor, shown, quiet = since, run, 0.0
-            yield f"retry: {EVENTS_RETRY_MS}\n\n"
+            started = asyncio.Event()
+            waker = (asyncio.get_running_loop(), started)
+            holder = live_stream.LIVE.get(token)
+            if holder is not None:  # replaced, not changed in place: wake() may be reading it in another thread
+                holder.live_wakers = holder.live_wakers | {waker}
+            del holder
+            try:
+                yield f"retry: {EVENTS_RETRY_MS}\n\n"
+                async for event in _events(cursor, shown, quiet, started):
+                    yield event
+            finally:
+                holder = live_stream.LIVE.get(token)
+                if holder is not None:
+                    holder.live_wakers = holder.live_wakers - {waker}
+
+        async def _events(cursor, shown, quiet, started):
             while True:
                 holder = live_stream.LIVE.get(token)
                 if holder is None:
@@ -230,9 +246,18 @@ def events_route():
                 elif quiet >= EVENTS_KEEPALIVE_SECONDS:
                     yield ": still here\n\n"  # proxies close a silent connection
                     quiet = 0.0
-                period = payload["poll_ms"] / 1000 if active else EVENTS_IDLE_SECONDS
+                if active:
+                    period = payload["poll_ms"] / 1000
+                    await asyncio.sleep(period)
+                else:  # nothing training: until a Train press wakes this stream, or a while
+                    started.clear()
+                    period = time.monotonic()
+                    try:
+                        await asyncio.wait_for(started.wait(), EVENTS_IDLE_SECONDS)
+                    except asyncio.TimeoutError:
+                        pass
+                    period = time.monotonic() - period
                 quiet += period
-                await asyncio.sleep(period)
 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # nginx: pass each event on at once
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
@@ -246,23 +271,32 @@ def _payload_for(holder, since: int) -> dict:
     return live_payload(holder, since, REGISTRY.load())
 
 
-def stream_spec(holder, snapshot, config, generation: int) -> dict:
-    """What the page's live components need to poll for ``holder``'s run after drawing ``snapshot``:
-    the route, which run, the last evaluation step already drawn, and the curves' traces to extend."""
+def stream_spec(holder, snapshot, config) -> dict:
+    """What the page's live components need to listen for ``holder``'s run after drawing ``snapshot``:
+    the route, which run, the last evaluation step already drawn, and the curves' traces to extend.
+    Before the first Train (``snapshot`` None) the curves listen already and take the first run that
+    trains: its first point then needs no new connection from a page that is busy drawing the Train rerun."""
     from ui.session import REGISTRY
 
     runs = ("method", "baseline") if config.twin else ("method",)
-    sessions = REGISTRY.load()
+    evaluations = snapshot.evaluations if snapshot is not None else []
     return {
         "url": f"{LIVE_PATH}/{holder.live_token}",
-        "run": runner_key(holder.runner),
-        "since": snapshot.evaluations[-1].step if snapshot.evaluations else -1,
-        "points": len(snapshot.evaluations),
+        "run": runner_key(holder.runner) if snapshot is not None else None,
+        "since": evaluations[-1].step if evaluations else -1,
+        "points": len(evaluations),
         "traces": list(range(4 * len(runs))),  # curves_figure's evaluation traces come first
-        "generation": generation,
-        "poll_ms": poll_ms(sessions),
-        "first_point_views": sessions <= FIRST_POINT_VIEWS_MAX_SESSIONS,
+        "first_point_views": REGISTRY.load() <= FIRST_POINT_VIEWS_MAX_SESSIONS,
     }
+
+
+def wake(holder) -> None:
+    """Tell the holder's event streams that a run started (they wait for one without asking every second)."""
+    for loop, event in holder.live_wakers:
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # that stream's loop has closed
+            pass
 
 
 def live_views_seconds() -> float:

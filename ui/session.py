@@ -29,7 +29,7 @@ from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
 from dropviz.workers import BACKENDS
 from ui.kept import KEPT
-from ui.live_stream import LIVE
+from ui.live_stream import LIVE, wake
 from ui.server_settings import env_int
 
 _LOG = logging.getLogger(__name__)
@@ -312,6 +312,7 @@ class TrainerHolder(SessionHolder):
         # The page's secret for the live route (ui.live_stream), and the translator its progress line uses.
         self.live_token = LIVE.register(self)
         self.live_text = None
+        self.live_wakers: frozenset = frozenset()  # (loop, asyncio.Event) of each open event stream
 
     def _make(self, config: RunConfig, dataset):
         return make_runner(config, dataset)
@@ -319,6 +320,7 @@ class TrainerHolder(SessionHolder):
     def close(self) -> None:
         super().close()
         LIVE.discard(self.live_token)
+        wake(self)  # its event streams end now (with "gone"), not when they next look
 
 
 def session_trainer() -> TrainerHolder:
