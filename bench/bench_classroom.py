@@ -47,7 +47,8 @@ STEP = re.compile(r"step (\d+) /")
 # (served by serve.py's live route) or Streamlit's own bar (plain `streamlit run app.py`).
 PROBE = """(drawing) => {
   const b = window.__bench = {updates: [], first: null, done: null, last: '', queued: false, busy: false, errors: 0,
-                              runs: 0, reset: false, clicked: null, shown: null};
+                              runs: 0, reset: false, clicked: null, shown: null,
+                              streamed: null};
   // When the Train click reached the page (the press is timed from before playwright sends it).
   document.addEventListener('click', (event) => {
     if (b.clicked === null && event.target.closest && event.target.closest('.st-key-pg_train')) b.clicked = Date.now();
@@ -61,6 +62,9 @@ PROBE = """(drawing) => {
     const live = el && el.querySelector('.dropviz-progress');
     if (live && live.__counts) b.runs = live.__counts.runs;
     if (b.shown === null && el) b.shown = now;  // the Train click's rerun reached the page
+    if (b.streamed === null && Object.values(window.__dropvizLive || {}).some((feed) => feed.answers > 0)) {
+      b.streamed = now;  // the first pushed event (ui/live_stream.py) arrived
+    }
     if (text && text !== b.last) { b.updates.push(now); b.last = text; }
     if (b.first === null) {
       let shown = false;
@@ -385,6 +389,10 @@ async def run(args) -> None:
     )
     shown = [result["shown"] / 1000 - pressed for pressed, result in zip(presses, results) if result.get("shown")]
     rows.append(("press to progress line shown (the Train rerun drawn)", spread_of(shown), "stated"))
+    streamed = [
+        result["streamed"] / 1000 - pressed for pressed, result in zip(presses, results) if result.get("streamed")
+    ]
+    rows.append(("press to the first pushed event", spread_of(streamed), "stated"))
     rows.append(("updates/s while training (non-drawing sessions)", spread_of(rates, "/s"), ">= 1/s each"))
     rows.append(("refreshes/s while training (drawing sessions)", spread_of(drawing_rates, "/s"), ">= 1.5/s"))
     rows.append(
