@@ -1,9 +1,10 @@
 """dropviz's server entry: `streamlit run serve.py` (what `make run` and the e2e tests start).
 
-The app itself is app.py; this adds two read-only JSON routes: the one live pages poll for new curve
-points and their progress (ui.live_stream), so that a classroom's refreshes do not rerun Streamlit
-scripts, and the one an ended p sweep's members come from (ui.member_board), so that scrubbing p
-redraws in the browser. `streamlit run app.py` still works: pages then draw through Streamlit alone.
+The app itself is app.py; this adds read-only JSON routes: the event stream live pages listen to for
+new curve points and their progress, and its one-answer form (ui.live_stream), so that a classroom's
+refreshes do not rerun Streamlit scripts, and the one an ended p sweep's members come from
+(ui.member_board), so that scrubbing p redraws in the browser. `streamlit run app.py` still works:
+pages then draw through Streamlit alone.
 """
 
 import os

@@ -1,15 +1,15 @@
-"""What a Playground page polls while its run trains: new curve points and the progress line, as JSON.
+"""What a Playground page listens to while its run trains: new curve points and the progress line, as JSON.
 
 A live refresh that reruns the Streamlit fragment rebuilds every figure of the page (hundreds of
-milliseconds of server CPU per session at classroom load, and a React re-render in the browser).
-``serve.py`` mounts :func:`live_route` on Streamlit's ASGI app, and the page's live chart component
-asks ``GET /_dropviz/live/{token}?since=STEP`` for the evaluations after STEP and the progress, then
-extends its curves in place; the fragment reruns only for the views the server must draw.
+milliseconds of server CPU per session at classroom load, and as much again in the browser).
+``serve.py`` mounts :func:`events_route` (and :func:`live_route`, one answer per request) on Streamlit's
+ASGI app; the page's live chart component opens ``GET /_dropviz/live/{token}/events?since=STEP``, gets
+the evaluations after STEP and the progress pushed once per period, and extends its curves in place;
+the fragment reruns only for the views the server must draw.
 
 The token is a per-session secret (``secrets.token_urlsafe``) held in a weak registry: a closed
 session's holder drops out, and its token then answers 404 like any unknown one. Nothing from the
-request is reflected in the answer.
-"""
+request is reflected in the answer."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 # AppTest) keep refreshing through the fragment alone. An environment variable, not a module flag:
 # it survives a module reload by Streamlit's file watcher.
 ROUTE_ENV = "DROPVIZ_LIVE_ROUTE"
-# How often a page polls: fast on a quiet server, slower as sessions add up (each poll costs the
-# server about a millisecond), never slower than twice a second so that every page moves each second.
+# How often a page's stream gets an answer: fast on a quiet server, slower as sessions add up (each answer
+# costs the server about a millisecond), never slower than twice a second so that every page moves each second.
 POLL_MIN_MS = 200
 POLL_MAX_MS = 500
 POLL_MS_PER_SESSION = 15
@@ -35,7 +35,7 @@ POLL_MS_PER_SESSION = 15
 EVENTS_RETRY_MS = 2000
 EVENTS_KEEPALIVE_SECONDS = 15.0
 EVENTS_IDLE_SECONDS = 2.0
-# Evaluations sent in one answer at most (a page that fell far behind catches up over a few polls).
+# Evaluations sent in one answer at most (a page that fell far behind catches up over a few answers).
 MAX_POINTS_PER_ANSWER = 400
 # The fragment (masked network, boundary, mask, metrics table) reruns this often in stream mode:
 # at least a second apart, and slower with load so that all sessions' reruns fit in VIEWS_SHARE of a core.
