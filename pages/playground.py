@@ -440,7 +440,8 @@ was_refreshing = any(
 )
 # Stream mode needs the live route (serve.py) and the chart component; a sweep refreshes as before.
 streaming = stream_available() and not page.sweep and sweeps.runner is None
-refresh_every = live_views_seconds() if streaming else refresh_seconds(REFRESH_SECONDS)
+views_every = live_views_seconds() if streaming else None
+refresh_every = views_every * holder.views_stretch if streaming else refresh_seconds(REFRESH_SECONDS)
 
 
 def timed_views() -> None:
@@ -448,7 +449,7 @@ def timed_views() -> None:
     # changed interval takes a full rerun to apply.
     with TURNS.turn(), RefreshTimer():
         draw_views()
-    stale = views_interval_stale(refresh_every) if streaming else refresh_interval_stale(refresh_every, REFRESH_SECONDS)
+    stale = views_interval_stale(views_every) if streaming else refresh_interval_stale(refresh_every, REFRESH_SECONDS)
     if was_refreshing and stale:
         st.rerun()
 

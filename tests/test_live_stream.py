@@ -346,3 +346,17 @@ def test_a_stream_opened_before_train_gets_the_run_as_soon_as_it_starts(monkeypa
         holder.close()  # its stream ends at once with a "gone" event (it was not to look again for a minute)
     reader.join(10)
     assert not reader.is_alive() and events()[-1]["event"] == "gone"
+
+
+def test_pages_that_pressed_train_together_do_not_rerun_together():
+    """Each page's views interval is stretched by its own factor, so a class's reruns drift apart."""
+    holders = [session.TrainerHolder() for _ in range(30)]
+    try:
+        stretches = [holder.views_stretch for holder in holders]
+        assert all(1.0 <= stretch < 1.0 + live_stream.VIEWS_SPREAD for stretch in stretches)
+        # 30 pages at 16 s: after one interval their reruns are spread over seconds, not one instant.
+        first_reruns = sorted(16.0 * stretch for stretch in stretches)
+        assert first_reruns[-1] - first_reruns[0] > 2.0 and len(set(first_reruns)) == 30
+    finally:
+        for holder in holders:
+            holder.close()

@@ -44,6 +44,9 @@ MAX_POINTS_PER_ANSWER = 400
 VIEWS_MIN_SECONDS = 1.0
 VIEWS_MAX_SECONDS = 16.0
 VIEWS_SHARE = 0.2
+# Each page's views interval is up to this fraction longer, at random per session: a class that pressed
+# Train together otherwise reruns together, 30 pages queueing for the server at once every interval.
+VIEWS_SPREAD = 0.25
 # What a views rerun is taken to cost at least: measured ones start low (a quiet server's first runs) and
 # would step a class's interval up, a full rerun of every page each step, as the measurements come in.
 VIEWS_COST_FLOOR_SECONDS = 0.1

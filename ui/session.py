@@ -18,6 +18,7 @@ import gc
 import logging
 import math
 import os
+import random
 import threading
 import time
 import weakref
@@ -29,7 +30,7 @@ from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
 from dropviz.workers import BACKENDS
 from ui.kept import KEPT
-from ui.live_stream import LIVE, wake
+from ui.live_stream import LIVE, VIEWS_SPREAD, wake
 from ui.server_settings import env_int
 
 _LOG = logging.getLogger(__name__)
@@ -313,6 +314,7 @@ class TrainerHolder(SessionHolder):
         self.live_token = LIVE.register(self)
         self.live_text = None
         self.live_wakers: frozenset = frozenset()  # (loop, asyncio.Event) of each open event stream
+        self.views_stretch = random.uniform(1.0, 1.0 + VIEWS_SPREAD)  # this page's views interval, relative
 
     def _make(self, config: RunConfig, dataset):
         return make_runner(config, dataset)
