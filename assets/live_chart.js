@@ -15,6 +15,8 @@
 // a dropped one by itself, resuming after the last event's step. `recent` keeps the points received,
 // so that a chart redrawn from an older figure gets the newer ones back.
 const RECENT_POINTS = 2000;
+// A run in one of these trains or is about to (dropviz/run_state.py ACTIVE_STATES): its page listens.
+const ACTIVE_STATES = ["queued", "starting", "running"];
 
 function feedFor(url) {
   const feeds = window.__dropvizLive || (window.__dropvizLive = {});
@@ -35,7 +37,7 @@ function feedFor(url) {
         f.since = Math.max(f.since, answer.last_step);
         for (const callback of [...f.subs.values()]) callback(answer);
         // Paused or ended: the page's next rerun (which this answer asks for) says whether to listen again.
-        if (!["queued", "starting", "running"].includes(answer.state)) f.close();
+        if (!ACTIVE_STATES.includes(answer.state)) f.close();
       };
       // The session was released: nothing more will come (a 404 also closes the stream for good).
       source.addEventListener("gone", () => { f.stopped = true; f.close(); });
@@ -97,7 +99,7 @@ function progress(component) {
   };
   show(data.text, data.fraction, "", false, data.step, data.state);
   root.__drawn = { state: data.state, run: data.stream ? data.stream.run : null, points: data.stream ? data.stream.points : 0 };
-  if (!data.stream || !["queued", "starting", "running"].includes(data.state)) return;
+  if (!data.stream || !ACTIVE_STATES.includes(data.state)) return;
   const f = streamFor(data.stream);
   const key = "progress:" + data.stream.url;
   f.subs.set(key, (answer) => {

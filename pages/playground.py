@@ -18,7 +18,7 @@ from ui.escape import plain
 from ui.i18n import translator
 from ui.live_chart import live_html, live_plotly_chart, live_progress, stream_available
 from ui.live_stream import (
-    FIRST_POINT_VIEWS_MAX_SESSIONS,
+    first_point_views,
     live_predictions_seconds,
     live_views_seconds,
     stream_spec,
@@ -55,7 +55,6 @@ from ui.playground_views import (
 )
 from ui.run_limits import run_size_problem
 from ui.session import (
-    REGISTRY,
     RefreshTimer,
     predictions_seconds,
     preview_dataset,
@@ -253,7 +252,7 @@ if (train or step) and size_problem is None:
                 if sweep_only
                 else runner
             )
-            if REGISTRY.load() <= FIRST_POINT_VIEWS_MAX_SESSIONS:  # a class's first points come by the live route
+            if first_point_views():
                 with TURNS.released():
                     shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
             state.pg_first_frame = True  # see first_frame_views

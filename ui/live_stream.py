@@ -20,6 +20,8 @@ import threading
 import time
 import weakref
 
+from dropviz.run_state import ACTIVE_STATES
+
 LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 # serve.py sets this before the server starts; pages without it (plain `streamlit run app.py`,
 # AppTest) keep refreshing through the fragment alone. An environment variable, not a module flag:
@@ -219,48 +221,39 @@ def events_route():
             holder = live_stream.LIVE.get(token)
             if holder is not None:  # replaced, not changed in place: wake() may be reading it in another thread
                 holder.live_wakers = holder.live_wakers | {waker}
-            del holder
             try:
                 yield f"retry: {EVENTS_RETRY_MS}\n\n"
-                async for event in _events(cursor, shown, quiet, started):
-                    yield event
+                while holder is not None:
+                    payload = await run_in_threadpool(_payload_for, holder, cursor)
+                    if shown is not None and payload["run"] not in (None, shown):
+                        # Another run than the page last drew (Train after Reset): its points from the start.
+                        payload = await run_in_threadpool(_payload_for, holder, -1)
+                    shown = payload["run"] or shown
+                    del holder  # not kept through the wait: a closed session's holder must be free to go
+                    active = payload.get("state") in ACTIVE_STATES
+                    if payload["run"] is not None and (payload["x"] or active or quiet == 0.0):
+                        cursor = payload["last_step"]
+                        yield f"id: {cursor}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
+                        quiet = 0.0
+                    elif quiet >= EVENTS_KEEPALIVE_SECONDS:
+                        yield ": still here\n\n"  # proxies close a silent connection
+                        quiet = 0.0
+                    waited = time.monotonic()
+                    if active:
+                        await asyncio.sleep(payload["poll_ms"] / 1000)
+                    else:  # nothing training: until a Train press wakes this stream, or a while
+                        started.clear()
+                        try:
+                            await asyncio.wait_for(started.wait(), EVENTS_IDLE_SECONDS)
+                        except asyncio.TimeoutError:
+                            pass
+                    quiet += time.monotonic() - waited
+                    holder = live_stream.LIVE.get(token)
+                yield "event: gone\ndata: {}\n\n"
             finally:
                 holder = live_stream.LIVE.get(token)
                 if holder is not None:
                     holder.live_wakers = holder.live_wakers - {waker}
-
-        async def _events(cursor, shown, quiet, started):
-            while True:
-                holder = live_stream.LIVE.get(token)
-                if holder is None:
-                    yield "event: gone\ndata: {}\n\n"
-                    return
-                payload = await run_in_threadpool(_payload_for, holder, cursor)
-                if shown is not None and payload["run"] not in (None, shown):
-                    # Another run than the page last drew (Train after Reset): its points from the start.
-                    payload = await run_in_threadpool(_payload_for, holder, -1)
-                shown = payload["run"] or shown
-                del holder  # not kept through the sleep: a closed session's holder must be free to go
-                active = payload.get("state") in ("queued", "starting", "running")
-                if payload["run"] is not None and (payload["x"] or active or quiet == 0.0):
-                    cursor = payload["last_step"]
-                    yield f"id: {cursor}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
-                    quiet = 0.0
-                elif quiet >= EVENTS_KEEPALIVE_SECONDS:
-                    yield ": still here\n\n"  # proxies close a silent connection
-                    quiet = 0.0
-                if active:
-                    period = payload["poll_ms"] / 1000
-                    await asyncio.sleep(period)
-                else:  # nothing training: until a Train press wakes this stream, or a while
-                    started.clear()
-                    period = time.monotonic()
-                    try:
-                        await asyncio.wait_for(started.wait(), EVENTS_IDLE_SECONDS)
-                    except asyncio.TimeoutError:
-                        pass
-                    period = time.monotonic() - period
-                quiet += period
 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # nginx: pass each event on at once
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
@@ -279,7 +272,6 @@ def stream_spec(holder, snapshot, config) -> dict:
     the route, which run, the last evaluation step already drawn, and the curves' traces to extend.
     Before the first Train (``snapshot`` None) the curves listen already and take the first run that
     trains: its first point then needs no new connection from a page that is busy drawing the Train rerun."""
-    from ui.session import REGISTRY
 
     runs = ("method", "baseline") if config.twin else ("method",)
     evaluations = snapshot.evaluations if snapshot is not None else []
@@ -289,8 +281,16 @@ def stream_spec(holder, snapshot, config) -> dict:
         "since": evaluations[-1].step if evaluations else -1,
         "points": len(evaluations),
         "traces": list(range(4 * len(runs))),  # curves_figure's evaluation traces come first
-        "first_point_views": REGISTRY.load() <= FIRST_POINT_VIEWS_MAX_SESSIONS,
+        "first_point_views": first_point_views(),
     }
+
+
+def first_point_views() -> bool:
+    """Whether a Train press waits for the run's first point and reruns the views when it arrives: on a quiet
+    server only (a class's first points come by the live route, and its views with the next timed rerun)."""
+    from ui.session import REGISTRY
+
+    return REGISTRY.load() <= FIRST_POINT_VIEWS_MAX_SESSIONS
 
 
 def wake(holder) -> None:
