@@ -53,6 +53,13 @@ function feedFor(url) {
   return f;
 }
 
+// An element's clean-up removes its own listener only: the page's rerun (a reconnect, a remount) may
+// already have put the new element's listener under the same key, and the old clean-up can come after it.
+function unsubscribe(f, key, listener) {
+  if (f.subs.get(key) === listener) f.subs.delete(key);
+  if (f.subs.size === 0) f.close();
+}
+
 function streamFor(stream) {
   const f = feedFor(new URL(stream.url, document.baseURI).href);
   // A figure or progress line of another run than the feed follows: follow that run from the server's point.
@@ -102,7 +109,7 @@ function progress(component) {
   if (!data.stream || !ACTIVE_STATES.includes(data.state)) return;
   const f = streamFor(data.stream);
   const key = "progress:" + data.stream.url;
-  f.subs.set(key, (answer) => {
+  const listener = (answer) => {
     if (answer.run !== root.__drawn.run) return;
     if (answer.text) show(answer.text, answer.fraction, answer.queued_text, true, answer.step, answer.state);
     // What only the server draws changed: the run ended or paused, or its first point arrived.
@@ -112,10 +119,11 @@ function progress(component) {
       root.__asked = true;
       setTriggerValue("refresh", answer.state + ":" + answer.evaluations);
     }
-  });
+  };
+  f.subs.set(key, listener);
   root.__asked = false;
   f.open();
-  return () => { f.subs.delete(key); if (f.subs.size === 0) f.close(); };
+  return () => unsubscribe(f, key, listener);
 }
 
 const TYPED = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
@@ -304,17 +312,17 @@ function chart(component) {
     if (mark.run !== f.run) return;  // points of another run: this figure is not of it
     return append(f.recent);
   }).catch((error) => console.warn("live curves: points not appended", error));
-  f.subs.set(key, (answer) => {
+  const listener = (answer) => {
     const mark = element.__step;
     if (!answer.x || answer.x.length === 0 || (mark && mark.run !== null && answer.run !== mark.run)) return;
     element.__counts.received += answer.x.length;  // arrived, drawn or not (the benchmark's pages without plotly.js)
     extend();
-  });
+  };
+  f.subs.set(key, listener);
   extend();  // what arrived while the server built this figure
   f.open();
   return () => {
-    f.subs.delete(key);
-    if (f.subs.size === 0) f.close();
+    unsubscribe(f, key, listener);
     if (window.Plotly) window.Plotly.purge(element);
   };
 }
