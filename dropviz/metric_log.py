@@ -154,6 +154,16 @@ class MetricLog:
         self.state = RunState.IDLE
         self.message = ""
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=50)
+        self._on_first_evaluation: list[Callable[[], None]] = []
+
+    def on_first_evaluation(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the run has an evaluation: from the publishing thread when it comes, at once
+        if it has come already. A page's live stream is told of its first point this way, not by asking."""
+        with self._lock:
+            if not len(self._evaluations):
+                self._on_first_evaluation.append(callback)
+                return
+        callback()
 
     def publish(self, event) -> None:
         self.publish_many((event,))
@@ -165,6 +175,7 @@ class MetricLog:
         with self._lock:
             now = time.perf_counter()
             last_step = None
+            had_evaluation = len(self._evaluations) > 0
             for event in events:
                 self._version += 1
                 if isinstance(event, Step):
@@ -193,6 +204,11 @@ class MetricLog:
             if last_step is not None:
                 self._rate_window.append((now, last_step.step))
             self._changed.notify_all()
+            first_evaluation = ()
+            if self._on_first_evaluation and not had_evaluation and len(self._evaluations):
+                first_evaluation, self._on_first_evaluation = self._on_first_evaluation, []
+        for callback in first_evaluation:
+            callback()
 
     def set_state(self, state: str, message: str = "") -> None:
         with self._lock:
