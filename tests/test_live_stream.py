@@ -189,6 +189,37 @@ def test_the_server_load_is_counted_at_most_twice_a_second(monkeypatch):
     assert len(asked) == 3
 
 
+def test_one_thread_counts_the_load_while_the_others_take_the_last_count(monkeypatch):
+    """Thirty streams asking as the count expires: one walks every run, the rest do not wait for it."""
+
+    class Page:
+        pass
+
+    registry = session._Registry()
+    page = Page()
+    registry.add(page)
+    counting, release = threading.Event(), threading.Event()
+
+    def slow_count():
+        counting.set()
+        release.wait(10)
+        return 7
+
+    monkeypatch.setattr(registry, "active", lambda: 3)
+    assert registry.load() == 3
+    monkeypatch.setattr(registry, "LOAD_MAX_AGE_SECONDS", 0.0)
+    monkeypatch.setattr(registry, "active", slow_count)
+    counter = threading.Thread(target=registry.load)
+    counter.start()
+    assert counting.wait(10)
+    started = time.monotonic()
+    assert registry.load() == 3  # the last count, at once
+    assert time.monotonic() - started < 1.0
+    release.set()
+    counter.join(10)
+    assert registry._load[1] == 7
+
+
 def trained_page(monkeypatch, route: bool) -> AppTest:
     if route:
         monkeypatch.setenv(live_stream.ROUTE_ENV, "1")
@@ -360,3 +391,32 @@ def test_pages_that_pressed_train_together_do_not_rerun_together():
     finally:
         for holder in holders:
             holder.close()
+
+
+def test_a_training_run_s_first_point_is_pushed_the_moment_it_is_published(monkeypatch):
+    """Between its start and its first evaluation a stream waits on the run's log, not a whole period:
+    a class's first points reach the pages as they come (docs/classroom.md, session 10)."""
+    from dropviz.run_state import RunState
+    from dropviz.train import Evaluation
+
+    monkeypatch.setattr(live_stream, "poll_ms", lambda sessions: 60_000)  # the period alone would take a minute
+    holder = session.TrainerHolder()
+    try:
+        holder.config = SMALL
+        holder.runner = BackgroundRunner(SMALL)  # never started: this test publishes its events
+        holder.runner.log.set_state(RunState.RUNNING)
+        _, events, reader = read_events(f"/{live_stream.LIVE_PATH}/{holder.live_token}/events", "since=-1")
+        assert wait_until(lambda: len(holder.live_wakers) == 1)
+        live_stream.wake(holder)  # as the Train press does
+        assert wait_until(lambda: any("data" in event for event in events()), timeout=10)
+        assert [event["data"]["steps"] for event in events() if "data" in event] == [[]]  # training, no point yet
+        published = time.monotonic()
+        metrics = {"method": {"train_loss": 0.5, "train_error": 0.25, "test_loss": 0.6, "test_error": 0.3}}
+        holder.runner.log.publish(Evaluation(step=7, epoch=0.5, metrics=metrics))
+        assert wait_until(lambda: sum("data" in event for event in events()) == 2, timeout=10)
+        assert time.monotonic() - published < 5.0  # not the minute's period
+        assert [event["data"]["steps"] for event in events() if "data" in event] == [[], [7]]
+    finally:
+        holder.close()
+    reader.join(10)
+    assert not reader.is_alive()

@@ -224,6 +224,7 @@ def events_route():
             try:
                 yield f"retry: {EVENTS_RETRY_MS}\n\n"
                 while holder is not None:
+                    started.clear()  # before the look: a wake that comes after it is not lost
                     payload = await run_in_threadpool(_payload_for, holder, cursor)
                     if shown is not None and payload["run"] not in (None, shown):
                         # Another run than the page last drew (Train after Reset): its points from the start.
@@ -239,14 +240,14 @@ def events_route():
                         yield ": still here\n\n"  # proxies close a silent connection
                         quiet = 0.0
                     waited = time.monotonic()
-                    if active:
-                        await asyncio.sleep(payload["poll_ms"] / 1000)
-                    else:  # nothing training: until a Train press wakes this stream, or a while
-                        started.clear()
-                        try:
-                            await asyncio.wait_for(started.wait(), EVENTS_IDLE_SECONDS)
-                        except asyncio.TimeoutError:
-                            pass
+                    # A period while the run trains, a while when nothing does; cut short by a wake: a Train
+                    # press, the run's first point (pushed the moment it exists), the session's end.
+                    try:
+                        await asyncio.wait_for(
+                            started.wait(), payload["poll_ms"] / 1000 if active else EVENTS_IDLE_SECONDS
+                        )
+                    except asyncio.TimeoutError:
+                        pass
                     quiet += time.monotonic() - waited
                     holder = live_stream.LIVE.get(token)
                 yield "event: gone\ndata: {}\n\n"
@@ -294,7 +295,16 @@ def first_point_views() -> bool:
 
 
 def wake(holder) -> None:
-    """Tell the holder's event streams that a run started (they wait for one without asking every second)."""
+    """Tell the holder's event streams that a run started, and again when its first point comes: they wait
+    for either without asking every period, and a class's first points are pushed the moment they exist."""
+    _wake_streams(holder)
+    runner = holder.runner
+    if runner is not None:
+        alive = weakref.ref(holder)  # the run's log must not keep a closed session's holder
+        runner.log.on_first_evaluation(lambda: (found := alive()) is not None and _wake_streams(found))
+
+
+def _wake_streams(holder) -> None:
     for loop, event in holder.live_wakers:
         try:
             loop.call_soon_threadsafe(event.set)
