@@ -7,6 +7,8 @@ of the run, or of the sweep member at the scrubbed p, every REFRESH_SECONDS whil
 through charts that update in place (ui.live_chart).
 """
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from dropviz.keep_sweep import sweep_networks
@@ -50,6 +52,7 @@ from ui.playground_views import (
     fragment_views,
     metrics_csv,
     network_replay,
+    progress_of,
     should_refresh,
     view_texts,
 )
@@ -140,50 +143,6 @@ def active() -> bool:
     return holder.active or sweeps.active
 
 
-# Space is Train's shortcut while nothing trains, Pause's while something does: decided from this
-# run's click too (the buttons are drawn before the click is acted on).
-clicked = {name: bool(state.get(f"pg_{name}")) for name in ("train", "pause", "stop", "reset")}
-training = (active() or clicked["train"]) and not (clicked["pause"] or clicked["stop"] or clicked["reset"])
-if present:
-    cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
-else:
-    cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="bottom")
-train = cols[0].button(
-    t("train"),
-    type="primary",
-    help=t("train_help"),
-    key="pg_train",
-    width="stretch",
-    disabled=sidebar.data_problem is not None or size_problem is not None,
-    shortcut=None if training else "Space",
-)
-pause = cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None)
-step = cols[2].button(
-    t("step"),
-    help=t("step_help"),
-    key="pg_step",
-    width="stretch",
-    disabled=sidebar.data_problem is not None or size_problem is not None,
-    shortcut="Right",
-)
-stop = cols[3].button(t("stop"), key="pg_stop", width="stretch")
-reset = cols[4].button(t("reset"), key="pg_reset", width="stretch")
-if present:
-    with cols[5]:
-        controls.presenter_keep_p(t)
-    with cols[6]:
-        speed = speed_widget(t)
-else:
-    with cols[5]:
-        speed = speed_widget(t)
-st.caption(t("keys_help"))
-
-if sidebar.data_problem:
-    st.info(plain(sidebar.data_problem), icon="📄")
-if not page.sweep and config.uses_dropout:
-    st.caption(t("live_keep_p") + (" " + t("live_keep_p_ws") if config.scaling == "weight-scaling" else ""))
-
-
 def claim_runner():
     """The session's runner for this config, fresh if the last one finished (never refused: it may queue)."""
     if holder.runner is not None and holder.runner.state in FINISHED_STATES:
@@ -197,7 +156,7 @@ def claim_sweep():
     return sweeps.ensure(config, sidebar.dataset, sidebar.dataset_key)
 
 
-def start_sweep() -> None:
+def start_sweep(speed) -> None:
     runner = claim_sweep()
     if runner is not None:
         runner.set_speed(max_steps_per_second(speed))
@@ -231,49 +190,150 @@ elif sweep_asks and sweep_choice == "skip":
     st.caption(t("sweep_skipped"))
 
 if sweep_wanted and not sweep_only and holder.active and sweeps.runner is None:
-    start_sweep()  # chosen while the run trains: the sweep joins it now
-if (train or step) and size_problem is None:
-    if sweep_only:
-        holder.reset()  # the sweep's members are the run
-        runner = claim_sweep()
+    start_sweep(state.get("speed", "max"))  # chosen while the run trains: the sweep joins it now
+
+
+def buttons() -> tuple[dict, int | str]:
+    """The Train, Pause, Step, Stop and Reset row (with the speed, and the presenter's keep probability):
+    which were clicked, and the speed."""
+    # Space is Train's shortcut while nothing trains, Pause's while something does: decided from this
+    # run's click too (the buttons are drawn before the click is acted on).
+    clicked = {name: bool(state.get(f"pg_{name}")) for name in ("train", "pause", "stop", "reset")}
+    training = (active() or clicked["train"]) and not (clicked["pause"] or clicked["stop"] or clicked["reset"])
+    if present:
+        cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
     else:
-        runner = claim_runner()
-    if runner is not None:
-        runner.set_speed(max_steps_per_second(speed))
-        if train:
-            state.pg_target_step = None
-            runner.start()
-            wake_live(holder)
-            if sweep_wanted and not sweep_only:
-                start_sweep()
-            # This rerun draws the first point itself instead of waiting a whole refresh for it.
-            shown = (
-                runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid))
-                if sweep_only
-                else runner
-            )
-            if first_point_views():
-                with TURNS.released():
-                    shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
-            state.pg_first_frame = True  # see first_frame_views
+        cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="bottom")
+    cannot_train = sidebar.data_problem is not None or size_problem is not None
+    pressed = {
+        "train": cols[0].button(
+            t("train"),
+            type="primary",
+            help=t("train_help"),
+            key="pg_train",
+            width="stretch",
+            disabled=cannot_train,
+            shortcut=None if training else "Space",
+        ),
+        "pause": cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None),
+        "step": cols[2].button(
+            t("step"), help=t("step_help"), key="pg_step", width="stretch", disabled=cannot_train, shortcut="Right"
+        ),
+        "stop": cols[3].button(t("stop"), key="pg_stop", width="stretch"),
+        "reset": cols[4].button(t("reset"), key="pg_reset", width="stretch"),
+    }
+    if present:
+        with cols[5]:
+            controls.presenter_keep_p(t)
+        with cols[6]:
+            speed = speed_widget(t)
+    else:
+        with cols[5]:
+            speed = speed_widget(t)
+    st.caption(t("keys_help"))
+    if sidebar.data_problem:
+        st.info(plain(sidebar.data_problem), icon="📄")
+    if not page.sweep and config.uses_dropout:
+        st.caption(t("live_keep_p") + (" " + t("live_keep_p_ws") if config.scaling == "weight-scaling" else ""))
+    return pressed, speed
+
+
+def act(pressed: dict, speed) -> None:
+    """What the clicked buttons do to the run and the sweep."""
+    if (pressed["train"] or pressed["step"]) and size_problem is None:
+        if sweep_only:
+            holder.reset()  # the sweep's members are the run
+            runner = claim_sweep()
         else:
-            state.pg_target_step = runner.snapshot().step + 1
-            runner.step(1)
-            if not sweep_only:  # this rerun draws the step itself when it lands at once (it takes milliseconds)
-                with TURNS.released():
-                    wait_for_step(runner.log, state.pg_target_step, FIRST_POINT_WAIT_SECONDS)
-for run in (holder.runner, sweeps.runner):
-    if run is None:
-        continue
-    if pause:
-        run.pause()
-    if stop:
-        run.stop()
-    run.set_speed(max_steps_per_second(speed))  # never resets the run
-if reset:
-    holder.reset()
-    sweeps.reset()
-    state.pg_target_step = None
+            runner = claim_runner()
+        if runner is not None:
+            runner.set_speed(max_steps_per_second(speed))
+            if pressed["train"]:
+                state.pg_target_step = None
+                runner.start()
+                wake_live(holder)
+                if sweep_wanted and not sweep_only:
+                    start_sweep(speed)
+                # This rerun draws the first point itself instead of waiting a whole refresh for it.
+                shown = (
+                    runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid))
+                    if sweep_only
+                    else runner
+                )
+                if first_point_views():
+                    with TURNS.released():
+                        shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
+                state.pg_first_frame = True  # see first_frame_views
+            else:
+                state.pg_target_step = runner.snapshot().step + 1
+                runner.step(1)
+                if not sweep_only:  # this rerun draws the step itself when it lands at once (it takes milliseconds)
+                    with TURNS.released():
+                        wait_for_step(runner.log, state.pg_target_step, FIRST_POINT_WAIT_SECONDS)
+    for run in (holder.runner, sweeps.runner):
+        if run is None:
+            continue
+        if pressed["pause"]:
+            run.pause()
+        if pressed["stop"]:
+            run.stop()
+        run.set_speed(max_steps_per_second(speed))  # never resets the run
+    if pressed["reset"]:
+        holder.reset()
+        sweeps.reset()
+        state.pg_target_step = None
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How the views refresh after this run of the panel: by the live route (stream mode) or the fragment's
+    timer alone; the timer's interval; whether it is on."""
+
+    streaming: bool
+    views_every: float | None
+    refresh_every: float
+    refreshing: bool
+
+
+def current_cadence() -> Cadence:
+    refreshing = any(
+        should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+        for run in (holder.runner, sweeps.runner)
+        if run is not None
+    )
+    # Stream mode needs the live route (serve.py) and the chart component; a sweep refreshes as before.
+    streaming = stream_available() and not page.sweep and sweeps.runner is None
+    views_every = live_views_seconds() if streaming else None
+    refresh_every = views_every * holder.views_stretch if streaming else refresh_seconds(REFRESH_SECONDS)
+    return Cadence(streaming, views_every, refresh_every, refreshing)
+
+
+def progress_line(progress) -> str:
+    return t(
+        "progress",
+        state=t(f"state_{progress.state}"),
+        epoch=progress.epoch,
+        epochs=progress.epochs,
+        step=progress.step,
+        total=progress.total_steps,
+        rate=progress.samples_per_second,
+    )
+
+
+def streamed_progress() -> None:
+    """The run's progress line, rewritten by the browser from the live route (ui.live_stream) while it trains.
+    Drawn by the panel before its turn, so that a press shows at once; a change of the run's state
+    (paused, ended, its first point on a quiet server) reruns the panel."""
+    if holder.runner is None:
+        return  # the views say to press Train
+    snapshot = holder.runner.snapshot()
+    progress = progress_of(snapshot, config)
+    holder.live_text = t
+    stream = stream_spec(holder, snapshot, config) if snapshot.state in ACTIVE_STATES else None
+    with st.container(key="pg_progress"):
+        live_progress(
+            "pg_progress_line", progress_line(progress), progress.fraction, progress.state, progress.step, stream
+        )
 
 
 def source_and_config():
@@ -287,9 +347,10 @@ def source_and_config():
     return member, member.config, scrub
 
 
-def draw_views() -> None:
+def draw_views(cadence: Cadence) -> None:
     """Scrub, progress, curves, masked network, boundary (or image predictions), the mask illustration,
     the metrics; with a sweep the p-response chart and the boundary strip; every hidden unit (2-D data)."""
+    streaming, refresh_every = cadence.streaming, cadence.refresh_every
     scale = page.font_scale
     source, view_config, scrub = source_and_config()
     labels = figure_labels(t, view_config)
@@ -317,24 +378,13 @@ def draw_views() -> None:
             st.info(t("sweep_waiting", n=len(sweep_grid), seconds=max(1.0, sweep_seconds)), icon="▶️")
         else:
             st.info(t("v_waiting"), icon="▶️")
+    elif streaming:
+        # The panel draws the line (streamed_progress); this slot keeps the charts below in their place,
+        # so the curves listening since before Train stay mounted and take the first points.
+        st.empty()
     else:
-        progress = views.progress
-        progress_line = t(
-            "progress",
-            state=t(f"state_{progress.state}"),
-            epoch=progress.epoch,
-            epochs=progress.epochs,
-            step=progress.step,
-            total=progress.total_steps,
-            rate=progress.samples_per_second,
-        )
         with st.container(key="pg_progress"):
-            if streaming:
-                live_progress(
-                    "pg_progress_line", progress_line, progress.fraction, progress.state, progress.step, stream
-                )
-            else:
-                st.progress(progress.fraction, text=progress_line)
+            st.progress(views.progress.fraction, text=progress_line(views.progress))
     # An ended sweep's members go to the browser at once (ui.member_board): a scrub redraws there.
     board = board_spec(sweeps, labels, scale) if scrub is not None else None
     texts = view_texts(
@@ -423,37 +473,22 @@ def draw_views() -> None:
         show_text("pg_units_summary", st.markdown)
         for index, figure in enumerate(views.units):
             live_plotly_chart(figure, key=f"pg_units_{index}", font_scale=scale, board=board)
-    now_refreshing = any(
-        should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
-        for run in (holder.runner, sweeps.runner)
-        if run is not None
-    )
-    if was_refreshing and not now_refreshing:
+    if cadence.refreshing and not current_cadence().refreshing:
         st.rerun()  # the run stopped: one full rerun turns the fragment's timer off
 
 
-was_refreshing = any(
-    should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
-    for run in (holder.runner, sweeps.runner)
-    if run is not None
-)
-# Stream mode needs the live route (serve.py) and the chart component; a sweep refreshes as before.
-streaming = stream_available() and not page.sweep and sweeps.runner is None
-views_every = live_views_seconds() if streaming else None
-refresh_every = views_every * holder.views_stretch if streaming else refresh_seconds(REFRESH_SECONDS)
-
-
-def timed_views() -> None:
+def timed_views(cadence: Cadence) -> None:
     # Timed so that the refresh interval adapts to the server's load (ui.session.refresh_seconds); a
     # changed interval takes a full rerun to apply.
     with TURNS.turn(), RefreshTimer():
-        draw_views()
-    stale = views_interval_stale(views_every) if streaming else refresh_interval_stale(refresh_every, REFRESH_SECONDS)
-    if was_refreshing and stale:
+        draw_views(cadence)
+    stale = (
+        views_interval_stale(cadence.views_every)
+        if cadence.streaming
+        else refresh_interval_stale(cadence.refresh_every, REFRESH_SECONDS)
+    )
+    if cadence.refreshing and stale:
         st.rerun()
-
-
-st.fragment(run_every=refresh_every if was_refreshing else None)(timed_views)()
 
 
 def current_source():
@@ -464,80 +499,120 @@ def current_source():
     return holder.runner
 
 
-with st.expander(t("downloads")):
-    # Built when clicked, from the run as it is then (not re-sent with every live refresh).
-    # deferred(): the callables Streamlit keeps must not carry this page's globals (issue 17.3).
-    shown_p = state.get(controls.SCRUB) or config.keep_p
-    st.download_button(
-        f"⬇ {t('dl_csv')}",
-        deferred(source_view, holder, sweeps, keep_p=shown_p, view=metrics_csv),
-        "dropviz-metrics.csv",
-        "text/csv",
-        key="pg_dl_csv",
-        on_click="ignore",
-        disabled=current_source() is None,
-    )
-    st.download_button(
-        f"⬇ {t('dl_json')}",
-        config.to_json(),
-        "dropviz-settings.json",
-        "application/json",
-        key="pg_dl_json",
-        on_click="ignore",
-    )
-    st.caption(t("share"))
-    st.markdown(f"**{t('exports')}**")
-    exports = st.columns(3)
-    exports[0].download_button(
-        f"⬇ {t('x_network')} (HTML)",
-        deferred(
-            source_view,
-            holder,
-            sweeps,
-            keep_p=shown_p,
-            view=network_replay,
-            view_args=(figure_labels(t, config),),
-            render=standalone_html,
-            render_args=("dropviz-masked-network",),
-        ),
-        "dropviz-masked-network.html",
-        "text/html",
-        key="pg_x_network",
-        on_click="ignore",
-        disabled=current_source() is None,
-    )
-    exports[1].download_button(
-        f"⬇ {t('x_response')} (HTML)",
-        deferred(
-            sweep_view,
-            sweeps,
-            view=response_view,
-            view_args=(state.get(controls.SCRUB), response_labels(t)),
-            render=standalone_html,
-            render_args=("dropviz-p-response",),
-        ),
-        "dropviz-p-response.html",
-        "text/html",
-        key="pg_x_response",
-        on_click="ignore",
-        disabled=sweeps.runner is None,
-    )
-    exports[2].download_button(
-        f"⬇ {t('x_strip')} (HTML)",
-        deferred(
-            sweep_view,
-            sweeps,
-            view=strip_view,
-            view_args=(state.get(controls.SCRUB), {}),
-            render=standalone_html,
-            render_args=("dropviz-boundary-strip",),
-        ),
-        "dropviz-boundary-strip.html",
-        "text/html",
-        key="pg_x_strip",
-        on_click="ignore",
-        disabled=sweeps.runner is None
-        or sweeps.runner.trained_dataset is None
-        or not sweeps.runner.trained_dataset.is_2d,
-    )
-    st.caption(t("x_png_browser"))
+def downloads() -> None:
+    """The expander of files: the metrics, the settings, the exports (built when clicked)."""
+    with st.expander(t("downloads")):
+        # Built when clicked, from the run as it is then (not re-sent with every live refresh).
+        # deferred(): the callables Streamlit keeps must not carry this page's globals (issue 17.3).
+        shown_p = state.get(controls.SCRUB) or config.keep_p
+        st.download_button(
+            f"⬇ {t('dl_csv')}",
+            deferred(source_view, holder, sweeps, keep_p=shown_p, view=metrics_csv),
+            "dropviz-metrics.csv",
+            "text/csv",
+            key="pg_dl_csv",
+            on_click="ignore",
+            disabled=current_source() is None,
+        )
+        st.download_button(
+            f"⬇ {t('dl_json')}",
+            config.to_json(),
+            "dropviz-settings.json",
+            "application/json",
+            key="pg_dl_json",
+            on_click="ignore",
+        )
+        st.caption(t("share"))
+        st.markdown(f"**{t('exports')}**")
+        exports = st.columns(3)
+        exports[0].download_button(
+            f"⬇ {t('x_network')} (HTML)",
+            deferred(
+                source_view,
+                holder,
+                sweeps,
+                keep_p=shown_p,
+                view=network_replay,
+                view_args=(figure_labels(t, config),),
+                render=standalone_html,
+                render_args=("dropviz-masked-network",),
+            ),
+            "dropviz-masked-network.html",
+            "text/html",
+            key="pg_x_network",
+            on_click="ignore",
+            disabled=current_source() is None,
+        )
+        exports[1].download_button(
+            f"⬇ {t('x_response')} (HTML)",
+            deferred(
+                sweep_view,
+                sweeps,
+                view=response_view,
+                view_args=(state.get(controls.SCRUB), response_labels(t)),
+                render=standalone_html,
+                render_args=("dropviz-p-response",),
+            ),
+            "dropviz-p-response.html",
+            "text/html",
+            key="pg_x_response",
+            on_click="ignore",
+            disabled=sweeps.runner is None,
+        )
+        exports[2].download_button(
+            f"⬇ {t('x_strip')} (HTML)",
+            deferred(
+                sweep_view,
+                sweeps,
+                view=strip_view,
+                view_args=(state.get(controls.SCRUB), {}),
+                render=standalone_html,
+                render_args=("dropviz-boundary-strip",),
+            ),
+            "dropviz-boundary-strip.html",
+            "text/html",
+            key="pg_x_strip",
+            on_click="ignore",
+            disabled=sweeps.runner is None
+            or sweeps.runner.trained_dataset is None
+            or not sweeps.runner.trained_dataset.is_2d,
+        )
+        st.caption(t("x_png_browser"))
+
+
+# Widgets (and the page's timer) outside a fragment rerun the whole page: a press of Train redrew the
+# sidebar and the header too, most of what a browser spends on it (docs/classroom.md, session 10).
+drawn_keep_p = state.get("keep_p")
+state.pg_views_timer = None  # a full run clears the browser's fragment timers
+
+
+@st.fragment
+def panel() -> None:
+    """The buttons, the views and the downloads: a click of Train, Pause, Step, Stop or Reset reruns this
+    part of the page only. The views are a fragment of their own, on a timer while something trains."""
+    if state.get("keep_p") != drawn_keep_p:
+        st.rerun()  # the presenter's keep probability moved the sidebar's: a setting of the whole page
+    # Pressed buttons act before the page's turn (ui.turns): a run starts the moment it is asked for,
+    # and only the drawing waits for the scripts ahead of it.
+    pressed, speed = buttons()
+    act(pressed, speed)
+    now = current_cadence()
+    if now.streaming:
+        # Always there (empty before Train): the views after it keep their place in the page, so the
+        # curves listening since the page opened stay mounted and take the first points at once.
+        with st.container(key="pg_live_head"):
+            streamed_progress()
+    with TURNS.turn():
+        timer = now.refresh_every if now.refreshing else None
+        if timer is None and state.get("pg_views_timer") is not None:
+            st.rerun()  # nothing left to refresh: only a full run turns the browser's timer off
+        state.pg_views_timer = timer
+
+        def views() -> None:
+            timed_views(now)
+
+        st.fragment(run_every=timer)(views)()
+        downloads()
+
+
+panel()

@@ -3,7 +3,7 @@ from one stream of server-sent events per page."""
 
 import pytest
 
-from .conftest import open_app, served_app
+from .conftest import open_app, served_app, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -75,8 +75,55 @@ def test_curves_receive_points_and_progress_moves_without_fragment_runs(browser,
         training = [entry for entry in seen if entry["text"].startswith("Training")]
         steps = [int(entry["text"].split("step ")[1].split(" /")[0]) for entry in training]
         assert len(steps) >= 3 and steps == sorted(steps) and steps[-1] > steps[0]  # never steps back
-        # Stop (a button, so a full rerun): the progress area shows the new state, drawn by the server's
-        # rerun or by the route's last answer, whichever lands first.
+        # Stop (a panel rerun, then a full one that turns the views' timer off): the progress area shows the
+        # new state, drawn by the server's rerun or by the route's last answer, whichever lands first.
+        page.locator(".st-key-pg_stop button:visible").first.click()
+        page.get_by_text("Stopped · epoch").first.wait_for(timeout=30_000)
+    finally:
+        context.close()
+
+
+def script_runs(frames: list[dict]) -> list[str]:
+    """How each script run the server finished ended (Streamlit's ForwardMsg.script_finished), in order."""
+    import base64
+
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ended = []
+    for frame in frames:
+        if frame["opcode"] != 2:  # binary frames carry the protobuf messages
+            continue
+        message = ForwardMsg.FromString(base64.b64decode(frame["payloadData"]))
+        if message.WhichOneof("type") == "script_finished":
+            ended.append(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
+    return ended
+
+
+def test_a_train_press_reruns_the_panel_and_the_listening_curves_take_the_first_points(browser, app_url):
+    """Train reruns the panel fragment (buttons, progress, views), not the sidebar and the header: the
+    browser's share of a class's presses (docs/classroom.md, session 10). The curves drawn before the
+    press keep their place and take the first points from the stream."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?epochs=100000")
+        page.wait_for_function(f"() => !!document.querySelector({CHART!r})", timeout=60_000)
+        page.evaluate(f"() => {{ document.querySelector({CHART!r}).__before_train = true; }}")
+        cdp = context.new_cdp_session(page)
+        frames: list[dict] = []
+        cdp.on("Network.webSocketFrameReceived", lambda event: frames.append(event["response"]))
+        cdp.send("Network.enable")
+        page.locator(".st-key-pg_train button:visible").first.click()
+        page.locator(PROGRESS).get_by_text("Training").wait_for(timeout=60_000)
+        page.wait_for_function(
+            f"() => {{ const c = document.querySelector({CHART!r}); return c && c.__counts.received > 0; }}",
+            timeout=60_000,
+        )
+        wait_idle(page)
+        ended = script_runs(list(frames))
+        assert "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" in ended
+        assert "FINISHED_SUCCESSFULLY" not in ended, ended  # a full run would have redrawn the sidebar too
+        assert page.evaluate(f"() => document.querySelector({CHART!r}).__before_train === true")
         page.locator(".st-key-pg_stop button:visible").first.click()
         page.get_by_text("Stopped · epoch").first.wait_for(timeout=30_000)
     finally:
