@@ -413,6 +413,23 @@ async def run(args) -> None:
             "p95 <= 250 ms",
         )
     )
+    if args.sessions_log:
+        import json
+
+        def after(result, key, pressed):
+            return None if result.get(key) is None else round(result[key] / 1000 - pressed, 3)
+
+        Path(args.sessions_log).write_text(
+            json.dumps(
+                [
+                    {"session": index, "drawing": index < args.drawing}
+                    | {key: after(result, key, pressed) for key in ("clicked", "shown", "streamed", "first", "done")}
+                    | {"updates": [round(t / 1000 - pressed, 3) for t in result["updates"][:5]]}
+                    for index, (pressed, result) in enumerate(zip(presses, results))
+                ],
+                indent=1,
+            )
+        )
     if args.health_log:
         Path(args.health_log).write_text(
             "".join(
@@ -519,6 +536,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--health-log", default=None, help="write each health probe (seconds after the presses, ms) to this file"
+    )
+    parser.add_argument(
+        "--sessions-log", default=None, help="write each session's times (seconds after its press) to this JSON file"
     )
     parser.add_argument("--profile-server-seconds", type=float, default=30.0, help="how long --profile-server records")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
