@@ -1,10 +1,10 @@
 """Playground: pick p, a method and an architecture, press Train, watch dropout work (live).
 
 Thin by design: widgets -> config (ui.playground_sidebar), page switches (presenter, p sweep,
-scrub: ui.playground_controls), buttons -> the session's background run (ui.session) and
-p sweep (ui.playground_sweep), one fragment that draws ui.playground_views.fragment_views(...)
-of the run, or of the sweep member at the scrubbed p, every REFRESH_SECONDS while training,
-through charts that update in place (ui.live_chart).
+scrub: ui.playground_controls), then one fragment, the panel: buttons -> the session's background
+run (ui.session) and p sweep (ui.playground_sweep), and inside it a fragment on a timer that draws
+ui.playground_views.fragment_views(...) of the run, or of the sweep member at the scrubbed p,
+through charts that update in place (ui.live_chart). A press reruns the panel, not the page.
 """
 
 from dataclasses import dataclass

@@ -357,8 +357,13 @@ def test_a_page_that_loses_its_connection_finds_its_run_still_training(browser, 
             "() => window.__sockets.some((s) => s.readyState === 1) && window.__sockets[0].readyState === 3",
             timeout=60_000,
         )  # Streamlit opened a new connection to the same session
+        # The line reaches the end: waited for, not read the moment "Completed" shows, since the reconnected
+        # page's rerun may still hold the line drawn before the drop (stale) until the rerun ends.
+        page.wait_for_function(f"() => ({PROGRESS_STEP})() === 2000", timeout=120_000)
         page.get_by_text("Completed").first.wait_for(timeout=120_000)
+        wait_idle(page)
         assert page.evaluate(PROGRESS_STEP) == 2000 > dropped_at
+        assert page.locator(".st-key-pg_progress").count() == 1
         assert page.get_by_text("Settings changed").count() == 0
         screenshot(page, "playground-reconnected")
     except Exception:
