@@ -273,8 +273,10 @@ function chart(component) {
     if (latest.stream) plainArrays(figure.data || [], latest.stream.traces);
     element.__counts.reacts += 1;
     element.__counts.reacted = figure.data && figure.data[0] && figure.data[0].x ? figure.data[0].x.length : 0;
-    return Plotly.react(element, { data: figure.data || [], layout: figure.layout || {},
-                                   frames: figure.frames || [], config: latest.config });
+    const reacted = Plotly.react(element, { data: figure.data || [], layout: figure.layout || {},
+                                            frames: figure.frames || [], config: latest.config });
+    if (!element.__counts.plottedAt && element.__counts.reacted > 0) element.__counts.plottedAt = Date.now();
+    return reacted;
   };
   element.__pending = data;
   element.__data = data;
@@ -303,7 +305,9 @@ function chart(component) {
                      y: traces.map((_, i) => fresh.map((point) => point.row[i])) };
     element.__counts.extends += 1;
     element.__counts.points += fresh.length;
-    return window.Plotly.extendTraces(element, update, traces);
+    const extended = window.Plotly.extendTraces(element, update, traces);
+    if (!element.__counts.plottedAt) element.__counts.plottedAt = Date.now();  // the benchmark's first point
+    return extended;
   };
   const extend = () => drawn.then(() => {
     const mark = element.__step;
@@ -316,6 +320,7 @@ function chart(component) {
     const mark = element.__step;
     if (!answer.x || answer.x.length === 0 || (mark && mark.run !== null && answer.run !== mark.run)) return;
     element.__counts.received += answer.x.length;  // arrived, drawn or not (the benchmark's pages without plotly.js)
+    if (!element.__counts.receivedAt) element.__counts.receivedAt = Date.now();
     extend();
   };
   f.subs.set(key, listener);

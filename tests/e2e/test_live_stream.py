@@ -63,6 +63,8 @@ def test_curves_receive_points_and_progress_moves_without_fragment_runs(browser,
         seen = page.evaluate("() => window.__seen")
         chart = counts(page, CHART)
         assert chart["points"] > 0 and chart["extends"] > 2 and chart["received"] > 0
+        # When the chart first took and drew a point (the classroom benchmark's first point): set once.
+        assert 0 < chart["receivedAt"] and 0 < chart["plottedAt"] <= page.evaluate("() => Date.now()")
         # Every point once, in order: points pushed while the server drew a figure are appended to it
         # once it is drawn, and none twice (the figure's and the pushed ones meet without overlap).
         xs = page.evaluate(f"() => Array.from(document.querySelector({CHART!r}).data[0].x)")
