@@ -171,6 +171,19 @@ def test_poll_and_views_intervals_adapt_to_load():
     assert views_seconds(0.02, 4) == 2.0
 
 
+def test_an_interval_just_chosen_is_never_stale_at_the_same_load():
+    """A stale interval takes a full rerun of the page, which chooses views_seconds again: were that choice
+    stale itself, every views rerun would be a full one (it was, for a need of 8-9.6 s: 8 pages at ~0.2 s)."""
+    for sessions in range(1, 61):
+        for cost in [0.01 * step for step in range(1, 101)]:
+            current = views_seconds(cost, sessions)
+            needed = max(live_stream.VIEWS_MIN_SECONDS, sessions * max(cost, 0.1) / live_stream.VIEWS_SHARE)
+            assert not live_stream.interval_stale(current, needed), (sessions, cost, current, needed)
+    # Still changes when the load does: up past a fifth over, down well below.
+    assert live_stream.interval_stale(8.0, 9.7) and not live_stream.interval_stale(16.0, 9.0)
+    assert live_stream.interval_stale(16.0, 6.0) and not live_stream.interval_stale(8.0, 4.0)
+
+
 def test_the_server_load_is_counted_at_most_twice_a_second(monkeypatch):
     class Page:  # a holder as the registry keeps it: weakly
         pass

@@ -324,9 +324,14 @@ def views_interval_stale(current: float) -> bool:
     from ui.session import REFRESH_LOAD, REGISTRY
 
     cost_seconds = max(REFRESH_LOAD.cost_seconds, VIEWS_COST_FLOOR_SECONDS)
-    needed = max(VIEWS_MIN_SECONDS, REGISTRY.load() * cost_seconds / VIEWS_SHARE)
+    return interval_stale(current, max(VIEWS_MIN_SECONDS, REGISTRY.load() * cost_seconds / VIEWS_SHARE))
+
+
+def interval_stale(current: float, needed: float) -> bool:
+    """Up once ``needed`` is a fifth over ``current``, down once it is under 0.4 of it. Intervals are powers of
+    two (views_seconds): with 0.6, a need of 8-9.6 s gave 16 s, at once stale again, a full rerun each time."""
     return (needed > current * 1.2 and current < VIEWS_MAX_SECONDS) or (
-        current > VIEWS_MIN_SECONDS and needed < current * 0.6
+        current > VIEWS_MIN_SECONDS and needed < current * 0.4
     )
 
 
