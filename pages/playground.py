@@ -23,6 +23,7 @@ from ui.live_stream import (
     first_point_views,
     live_predictions_seconds,
     live_views_seconds,
+    progress_line,
     stream_spec,
     views_interval_stale,
 )
@@ -308,18 +309,6 @@ def current_cadence() -> Cadence:
     return Cadence(streaming, views_every, refresh_every, refreshing)
 
 
-def progress_line(progress) -> str:
-    return t(
-        "progress",
-        state=t(f"state_{progress.state}"),
-        epoch=progress.epoch,
-        epochs=progress.epochs,
-        step=progress.step,
-        total=progress.total_steps,
-        rate=progress.samples_per_second,
-    )
-
-
 def streamed_progress() -> None:
     """The run's progress line, rewritten by the browser from the live route (ui.live_stream) while it trains.
     Drawn by the panel before its turn, so that a press shows at once; a change of the run's state
@@ -332,7 +321,7 @@ def streamed_progress() -> None:
     stream = stream_spec(holder, snapshot, config) if snapshot.state in ACTIVE_STATES else None
     with st.container(key="pg_progress"):
         live_progress(
-            "pg_progress_line", progress_line(progress), progress.fraction, progress.state, progress.step, stream
+            "pg_progress_line", progress_line(t, progress), progress.fraction, progress.state, progress.step, stream
         )
 
 
@@ -384,7 +373,7 @@ def draw_views(cadence: Cadence) -> None:
         st.empty()
     else:
         with st.container(key="pg_progress"):
-            st.progress(views.progress.fraction, text=progress_line(views.progress))
+            st.progress(views.progress.fraction, text=progress_line(t, views.progress))
     # An ended sweep's members go to the browser at once (ui.member_board): a scrub redraws there.
     board = board_spec(sweeps, labels, scale) if scrub is not None else None
     texts = view_texts(

@@ -21,6 +21,7 @@ import time
 import weakref
 
 from dropviz.run_state import ACTIVE_STATES
+from ui.playground_views import progress_of
 
 LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 # serve.py sets this before the server starts; pages without it (plain `streamlit run app.py`,
@@ -119,16 +120,16 @@ def runner_key(runner) -> str:
     return format(id(runner), "x")
 
 
-def progress_line(t, snapshot, config) -> str:
-    total = snapshot.started.total_steps if snapshot.started else 0
+def progress_line(t, progress) -> str:
+    """The progress line's text for a ``ui.playground_views.Progress``: the page's and the stream's are one."""
     return t(
         "progress",
-        state=t(f"state_{snapshot.state}"),
-        epoch=snapshot.epoch,
-        epochs=config.epochs,
-        step=snapshot.step,
-        total=total,
-        rate=snapshot.samples_per_second,
+        state=t(f"state_{progress.state}"),
+        epoch=progress.epoch,
+        epochs=progress.epochs,
+        step=progress.step,
+        total=progress.total_steps,
+        rate=progress.samples_per_second,
     )
 
 
@@ -151,7 +152,7 @@ def live_payload(holder, since_step: int, sessions: int = 1) -> dict:
         total=total,
         fraction=min(1.0, snapshot.step / total) if total else 0.0,
         queue_position=position,
-        text=progress_line(t, snapshot, config) if t is not None else "",
+        text=progress_line(t, progress_of(snapshot, config)) if t is not None else "",
         queued_text=t("queued", position=position) if t is not None and position else "",
         last_step=new[-1].step if new else since_step,
         evaluations=len(snapshot.evaluations),
