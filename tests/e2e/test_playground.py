@@ -247,6 +247,15 @@ def test_presenter_mode_fits_a_projector_and_space_trains(browser, app_url):
             arg=step,
             timeout=15_000,
         )
+        # The presenter's keep probability sits in the panel (a fragment) but is a setting of the whole page:
+        # moving it reruns the page, which puts the new value in the sidebar's setting and the link.
+        page.locator(".st-key-pg_present_keep_p input[type='range']").first.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(
+            "() => { const p = new URLSearchParams(location.search).get('keep_p');"
+            " return p !== null && Number(p) < 0.5; }",
+            timeout=30_000,
+        )
     except Exception:
         screenshot(page, "playground-presenter-failure")
         raise
