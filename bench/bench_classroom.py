@@ -476,7 +476,9 @@ async def run(args) -> None:
     runs = [result["runs"] for result in results]
     rows.append(
         (
-            "fragment runs per session while training (live route)",
+            # The line is drawn by the panel (pages/playground.py), so these are the panel's runs and the
+            # page's full runs, not the views' timed reruns.
+            "panel or page runs per session that drew the progress line (live route)",
             f"median {statistics.median(runs):.0f}, max {max(runs)} (0: no live route, every update is a run)",
             "stated",
         )
