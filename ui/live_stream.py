@@ -21,7 +21,6 @@ import time
 import weakref
 
 from dropviz.run_state import ACTIVE_STATES
-from ui.playground_views import progress_of
 
 LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 # serve.py sets this before the server starts; pages without it (plain `streamlit run app.py`,
@@ -136,6 +135,10 @@ def progress_line(t, progress) -> str:
 def live_payload(holder, since_step: int, sessions: int = 1) -> dict:
     """What a page asking with ``since_step`` has not drawn yet: the run's evaluations after that step
     (values in trace order), the progress line and the run's state."""
+    # Here, not at the top: ui.playground_views brings torch and plotly (3 s), and serve.py imports this
+    # module before the server starts; a page that trains has imported it already.
+    from ui.playground_views import progress_of
+
     runner, config, t = holder.runner, holder.config, getattr(holder, "live_text", None)
     answer = {"poll_ms": poll_ms(sessions), "run": None}
     if runner is None or config is None:
