@@ -301,14 +301,15 @@ def first_point_views() -> bool:
 def wake(holder) -> None:
     """Tell the holder's event streams that a run started, and again when its first point comes: they wait
     for either without asking every period, and a class's first points are pushed the moment they exist."""
-    _wake_streams(holder)
+    wake_streams(holder)
     runner = holder.runner
     if runner is not None:
         alive = weakref.ref(holder)  # the run's log must not keep a closed session's holder
-        runner.log.on_first_evaluation(lambda: (found := alive()) is not None and _wake_streams(found))
+        runner.log.on_first_evaluation(lambda: (found := alive()) is not None and wake_streams(found))
 
 
-def _wake_streams(holder) -> None:
+def wake_streams(holder) -> None:
+    """Cut short the wait of the holder's event streams: they look again at once (a closed session's end)."""
     for loop, event in holder.live_wakers:
         try:
             loop.call_soon_threadsafe(event.set)

@@ -30,7 +30,7 @@ from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
 from dropviz.workers import BACKENDS
 from ui.kept import KEPT
-from ui.live_stream import LIVE, VIEWS_SPREAD, wake
+from ui.live_stream import LIVE, VIEWS_SPREAD, wake_streams
 from ui.server_settings import env_int
 
 _LOG = logging.getLogger(__name__)
@@ -332,7 +332,7 @@ class TrainerHolder(SessionHolder):
     def close(self) -> None:
         super().close()
         LIVE.discard(self.live_token)
-        wake(self)  # its event streams end now (with "gone"), not when they next look
+        wake_streams(self)  # its event streams end now (with "gone"), not when they next look
 
 
 def session_trainer() -> TrainerHolder:
