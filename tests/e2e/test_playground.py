@@ -249,8 +249,7 @@ def test_presenter_mode_fits_a_projector_and_space_trains(browser, app_url):
         )
         # The presenter's keep probability sits in the panel (a fragment) but is a setting of the whole page:
         # moving it reruns the page, which puts the new value in the sidebar's setting and the link.
-        page.locator(".st-key-pg_present_keep_p input[type='range']").first.focus()
-        page.keyboard.press("ArrowLeft")
+        nudge_left(page, "pg_present_keep_p")
         page.wait_for_function(
             "() => { const p = new URLSearchParams(location.search).get('keep_p');"
             " return p !== null && Number(p) < 0.5; }",
@@ -296,8 +295,7 @@ def test_scrubbing_p_switches_the_boundary_and_the_curves(browser, app_url):
             timeout=60_000,
         )
         before = boundary_source(page)
-        page.locator(".st-key-scrub_p input[type='range']").first.focus()
-        page.keyboard.press("ArrowLeft")
+        nudge_left(page, "scrub_p")
         page.wait_for_function(
             "() => { const gd = document.querySelector('.st-key-pg_curves .js-plotly-plot');"
             " return gd && gd._fullLayout.title.text.startsWith('<b>p = 0.4'); }",
@@ -342,6 +340,14 @@ KEEP_SOCKETS = """(() => {
     construct(target, args) { const socket = new target(...args); window.__sockets.push(socket); return socket; },
   });
 })();"""
+
+
+def nudge_left(page, key: str) -> None:
+    """One step down on the slider with element key ``key``, by keyboard as a user would."""
+    page.locator(f".st-key-{key} input[type='range']").first.focus()
+    page.keyboard.press("ArrowLeft")
+
+
 PROGRESS_STEP = """() => {
   const el = document.querySelector('.st-key-pg_progress');
   const match = el && el.textContent.match(/step ([\\d,]+) \\//);
