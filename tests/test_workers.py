@@ -312,6 +312,35 @@ def test_a_host_stacks_compatible_runs_and_a_paused_one_sits_out_without_holding
         assert_close_numbers(got[run_id], in_process(config)[1])
 
 
+def test_a_run_joining_a_cohort_sends_its_first_evaluation_at_once_not_after_the_slice():
+    """A class presses Train within a second: each new run's first point must not wait out its cohort's
+    0.2 s slice (nor the worker's send period), so the slice ends at a member's first evaluation."""
+    long_run = RunConfig(dataset="moons", hidden=(8,), epochs=100_000, train_size=64, eval_every=5, seed=1)
+    host = RunHost()
+    for run_id in (1, 2):
+        host.handle(("add", run_id, JobSpec(Trainer, long_run.changed(seed=run_id)), False, 0, None, None))
+    while not all(run.evaluated for run in host.runs.values()):
+        host.work()
+        host.take_outbox()
+    host.added_at = float("-inf")  # the class has arrived: cohort slices are long again
+    host.handle(("add", 3, JobSpec(Trainer, long_run.changed(seed=3)), False, 0, None, None))
+    host.work()
+    assert len(host.cohorts[host.runs[1].job.key].members) == 3
+    assert host.urgent  # the worker sends it now, not with the next batch
+    got = {}
+    for message in host.take_outbox():
+        if message[0] == "events":
+            got.setdefault(message[1], []).extend(message[2])
+    steps, evaluations = numbers(got[3])
+    assert [step for step, _ in steps] == [1, 2, 3, 4, 5]
+    assert [step for step, _ in evaluations] == [5]
+    assert len(numbers(got[1])[0]) == 5  # the slice ended there for every member
+    assert not host.urgent
+    host.work()  # nobody new: a whole slice again
+    steps_after = sum(len(numbers(message[2])[0]) for message in host.take_outbox() if message[0] == "events")
+    assert steps_after > 3 * 5
+
+
 def test_compatible_runs_on_the_pool_give_their_in_process_numbers_and_share_a_worker():
     pool = TrainerPool(2, resident_capacity=8)
     try:

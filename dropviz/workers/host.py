@@ -27,6 +27,9 @@ from .messages import (
     job_weights,
 )
 
+# After a run is added, for this long every slice is short (a class presses Train within a second or two).
+ARRIVAL_SECONDS = 1.0
+
 _DATASETS: "collections.OrderedDict[tuple, Dataset]" = collections.OrderedDict()
 
 
@@ -110,6 +113,9 @@ class RunHost:
         self.runs: "collections.OrderedDict[int, _HostedRun]" = collections.OrderedDict()
         self.cohorts: dict[tuple, Any] = {}  # cohort key -> dropviz.cohort.Cohort
         self.outbox: list[tuple] = []
+        # A first evaluation is in the outbox: the wrapper sends it now, not with the next batch.
+        self.urgent = False
+        self.added_at = -math.inf
 
     # commands
     def handle(self, command: tuple) -> None:
@@ -121,6 +127,7 @@ class RunHost:
             )
             self.runs[run_id] = run
             self.runs.move_to_end(run_id, last=False)  # a new run trains first: its first point comes at once
+            self.added_at = time.perf_counter()
             return
         run = self.runs.get(run_id)
         if run is None:
@@ -281,7 +288,7 @@ class RunHost:
                 return
             if single:
                 run.pending_steps -= 1
-            if job.done:
+            if job.done or (not run.evaluated and _evaluated(events)):
                 break
             if run.max_steps_per_second:
                 run.next_due = time.perf_counter() + 1.0 / run.max_steps_per_second
@@ -299,15 +306,14 @@ class RunHost:
 
     def _after_slice(self, run: _HostedRun, events: list, single: bool) -> None:
         """Send a run's slice of events (compacted), with its weights when due; drop it if it ended."""
-        from ..train import Evaluation
-
         job = run.job
         if job.done:
             self._send(run, self._flush_states(run, self._compact(run, events), force=True), weights=job_weights(job))
             self._drop(run)
             return
-        first = not run.evaluated and any(isinstance(event, Evaluation) for event in events)
+        first = not run.evaluated and _evaluated(events)
         run.evaluated = run.evaluated or first
+        self.urgent = self.urgent or first
         now = time.perf_counter()
         wants = run.weights_wanted and now - run.weights_sent_at >= run.weights_period
         stepped = single and run.pending_steps <= 0
@@ -337,8 +343,14 @@ class RunHost:
             self._apply_keep_change(run)
         events: dict[int, list] = {run.run_id: [] for run in members}
         by_job = {id(run.job): run for run in members}
-        # A cohort slice stands for many runs' slices, bounded so that events still flow several times a second.
-        deadline = time.perf_counter() + min(COHORT_SLICE_SECONDS, self.slice_seconds * len(members))
+        # A cohort slice stands for many runs' slices, bounded so that events still flow several times a second;
+        # while a class is pressing Train, a slice is one run's, so that each new run joins (and plots) at once.
+        start = time.perf_counter()
+        arriving = start - self.added_at < ARRIVAL_SECONDS
+        deadline = start + (
+            self.slice_seconds if arriving else min(COHORT_SLICE_SECONDS, self.slice_seconds * len(members))
+        )
+        fresh = [run for run in members if not run.evaluated]
         try:
             while True:
                 stepped = cohort.step([run.job for run in members if not run.job.done])
@@ -346,6 +358,8 @@ class RunHost:
                     events[by_job[id(job)].run_id].extend(batch)
                 if all(run.job.done for run in members) or time.perf_counter() >= deadline:
                     break
+                if any(_evaluated(events[run.run_id]) for run in fresh):
+                    break  # a run's first point goes out now
         except Exception as error:  # noqa: BLE001 - reported on its runs, the host goes on
             traceback.print_exc()
             for run in members:
@@ -366,4 +380,11 @@ class RunHost:
 
     def take_outbox(self) -> list[tuple]:
         out, self.outbox = self.outbox, []
+        self.urgent = False
         return out
+
+
+def _evaluated(events: list) -> bool:
+    from ..train import Evaluation
+
+    return any(isinstance(event, Evaluation) for event in events)

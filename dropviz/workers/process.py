@@ -51,8 +51,9 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
                     if not commands.poll(0):
                         break
             host.work()
+            urgent = host.urgent  # a run's first point: its page is waiting for it
             pending.extend(host.take_outbox())
-            if pending and time.monotonic() - sent_at >= SEND_PERIOD:
+            if pending and (urgent or time.monotonic() - sent_at >= SEND_PERIOD):
                 _send(events, pending)
                 pending, sent_at = [], time.monotonic()
             if time.monotonic() - last_check > 1.0:
