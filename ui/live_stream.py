@@ -166,6 +166,28 @@ def live_payload(holder, since_step: int, sessions: int = 1) -> dict:
     return answer
 
 
+def _asked(request, resumed: bool = False):
+    """A live request's (token, cursor, holder), or the plain answer that refuses it: 400 for a cursor that
+    is not a step, 404 for an unknown session. ``resumed``: a reconnecting ``EventSource`` names its cursor
+    in the Last-Event-ID header."""
+    from starlette.responses import Response
+
+    # The registry of the module as imported now: Streamlit's file watcher may have reloaded it since
+    # serve.py made the routes, and pages register in the new one.
+    from ui import live_stream
+
+    cursor = (request.headers.get("last-event-id") if resumed else None) or request.query_params.get("since", "-1")
+    try:
+        since = int(cursor)
+    except ValueError:
+        return Response("since must be an integer step", status_code=400, media_type="text/plain")
+    token = request.path_params["token"]
+    holder = live_stream.LIVE.get(token)
+    if holder is None:
+        return Response("unknown session", status_code=404, media_type="text/plain")
+    return token, since, holder
+
+
 def live_route():
     """The Starlette route serve.py mounts (starlette is imported here only, not by the app's pages)."""
     from starlette.concurrency import run_in_threadpool
@@ -173,18 +195,10 @@ def live_route():
     from starlette.routing import Route
 
     async def live(request):
-        token = request.path_params["token"]
-        try:
-            since = int(request.query_params.get("since", "-1"))
-        except ValueError:
-            return Response("since must be an integer step", status_code=400, media_type="text/plain")
-        # The registry of the module as imported now: Streamlit's file watcher may have reloaded it
-        # since serve.py made this route, and pages register in the new one.
-        from ui import live_stream
-
-        holder = live_stream.LIVE.get(token)
-        if holder is None:
-            return Response("unknown session", status_code=404, media_type="text/plain")
+        asked = _asked(request)
+        if isinstance(asked, Response):
+            return asked
+        _, since, holder = asked
         # The snapshot takes the run's lock: off the event loop, so that a busy run never delays
         # the server's other requests (health, websockets).
         payload = await run_in_threadpool(_payload_for, holder, since)
@@ -209,14 +223,11 @@ def events_route():
     async def events(request):
         from ui import live_stream
 
-        token = request.path_params["token"]
-        try:
-            since = int(request.headers.get("last-event-id") or request.query_params.get("since", "-1"))
-        except ValueError:
-            return Response("since must be an integer step", status_code=400, media_type="text/plain")
+        asked = _asked(request, resumed=True)
+        if isinstance(asked, Response):
+            return asked
+        token, since, _ = asked  # the holder is looked up again at each look, never held through a wait
         run = request.query_params.get("run")
-        if live_stream.LIVE.get(token) is None:
-            return Response("unknown session", status_code=404, media_type="text/plain")
 
         async def stream():
             cursor, shown, quiet = since, run, 0.0
