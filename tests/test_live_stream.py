@@ -16,7 +16,7 @@ from dropviz.runner import BackgroundRunner
 from dropviz.viz.playground import metrics_frame
 from ui import live_stream, session
 from ui.i18n import translator
-from ui.live_stream import LIVE, curve_row, live_payload, live_route, poll_ms, stream_spec, views_seconds
+from ui.live_stream import LIVE, curve_row, live_payload, live_route, period_ms, stream_spec, views_seconds
 from ui.playground_views import figure_labels, live_curves
 from ui.text.playground import TEXT
 
@@ -161,7 +161,7 @@ def test_net_drawn_views_come_with_every_run_alone_and_every_other_run_in_a_clas
 
 
 def test_poll_and_views_intervals_adapt_to_load():
-    assert poll_ms(1) == 200 and poll_ms(30) == 450 and poll_ms(60) == 500
+    assert period_ms(1) == 200 and period_ms(30) == 450 and period_ms(60) == 500
     assert views_seconds(0.05, 1) == 1.0
     # 30 sessions at 150 ms a rerun would need 22.5 s to stay within a fifth of a core: capped at 16 s.
     assert views_seconds(0.15, 30) == 16.0
@@ -412,7 +412,7 @@ def test_a_training_run_s_first_point_is_pushed_the_moment_it_is_published(monke
     from dropviz.run_state import RunState
     from dropviz.train import Evaluation
 
-    monkeypatch.setattr(live_stream, "poll_ms", lambda sessions: 60_000)  # the period alone would take a minute
+    monkeypatch.setattr(live_stream, "period_ms", lambda sessions: 60_000)  # the period alone would take a minute
     holder = session.TrainerHolder()
     try:
         holder.config = SMALL

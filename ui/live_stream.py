@@ -29,9 +29,9 @@ LIVE_PATH = "_dropviz/live"  # relative to the page, like the app's static files
 ROUTE_ENV = "DROPVIZ_LIVE_ROUTE"
 # How often a page's stream gets an answer: fast on a quiet server, slower as sessions add up (each answer
 # costs the server about a millisecond), never slower than twice a second so that every page moves each second.
-POLL_MIN_MS = 200
-POLL_MAX_MS = 500
-POLL_MS_PER_SESSION = 15
+PERIOD_MIN_MS = 200
+PERIOD_MAX_MS = 500
+PERIOD_MS_PER_SESSION = 15
 # Server-sent events: how soon a dropped stream reconnects, how often a stream with nothing new says
 # it is alive, and how often it looks at a run that is not training (paused, ended: the page closes it).
 EVENTS_RETRY_MS = 2000
@@ -90,8 +90,8 @@ class LiveRegistry:
 LIVE = LiveRegistry()
 
 
-def poll_ms(sessions: int) -> int:
-    return int(min(POLL_MAX_MS, max(POLL_MIN_MS, POLL_MS_PER_SESSION * sessions)))
+def period_ms(sessions: int) -> int:
+    return int(min(PERIOD_MAX_MS, max(PERIOD_MIN_MS, PERIOD_MS_PER_SESSION * sessions)))
 
 
 def views_seconds(cost_seconds: float, sessions: int) -> float:
@@ -140,7 +140,7 @@ def live_payload(holder, since_step: int, sessions: int = 1) -> dict:
     from ui.playground_views import progress_of
 
     runner, config, t = holder.runner, holder.config, getattr(holder, "live_text", None)
-    answer = {"poll_ms": poll_ms(sessions), "run": None}
+    answer = {"period_ms": period_ms(sessions), "run": None}
     if runner is None or config is None:
         return answer
     snapshot = runner.snapshot()
@@ -259,7 +259,7 @@ def events_route():
                     # press, the run's first point (pushed the moment it exists), the session's end.
                     try:
                         await asyncio.wait_for(
-                            started.wait(), payload["poll_ms"] / 1000 if active else EVENTS_IDLE_SECONDS
+                            started.wait(), payload["period_ms"] / 1000 if active else EVENTS_IDLE_SECONDS
                         )
                     except asyncio.TimeoutError:
                         pass
