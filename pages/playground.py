@@ -266,7 +266,7 @@ def act(pressed: dict, speed) -> None:
                         shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
                 state.pg_first_frame = True  # see first_frame_views
             else:
-                state.pg_target_step = runner.snapshot().step + 1
+                state.pg_target_step = runner.log.step + 1
                 runner.step(1)
                 if not sweep_only:  # this rerun draws the step itself when it lands at once (it takes milliseconds)
                     with TURNS.released():
@@ -298,7 +298,7 @@ class Cadence:
 
 def current_cadence() -> Cadence:
     refreshing = any(
-        should_refresh(run.state, run.snapshot().step, state.get("pg_target_step"))
+        should_refresh(run.state, run.log.step, state.get("pg_target_step"))  # not a snapshot: once per rerun
         for run in (holder.runner, sweeps.runner)
         if run is not None
     )

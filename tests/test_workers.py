@@ -255,6 +255,9 @@ def test_a_keep_sweep_trains_on_the_pool_with_the_same_numbers_as_in_a_thread(po
             assert any(marks is not None and marks.any() for marks in dropped_units_of(models["method"]))
     assert on_pool.response().equals(in_thread.response())
     assert on_pool.member(0.5).trained_dataset is not None
+    # the page's cadence reads the step without a snapshot: the same step for both kinds of sweep
+    assert on_pool.log.step == on_pool.snapshot().step
+    assert in_thread.log.step == in_thread.snapshot().step
 
 
 # --- compatible runs stacked into one cohort (dropviz.cohort) ----------------------------------------------

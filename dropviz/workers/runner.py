@@ -235,6 +235,10 @@ class _SweepLogs:
         return self.sweep.message
 
     @property
+    def step(self) -> int:
+        return self.sweep.step
+
+    @property
     def has_evaluation(self) -> bool:
         return any(log.has_evaluation for log in self.logs.members.values())
 
