@@ -14,6 +14,7 @@ from ..config import RunConfig
 from ..data import Dataset, DatasetError
 from ..run_state import RunState
 from ..runner import NewestState, StateChange, StateHistory, StateSkipped, ThinnedHistory
+from ..train import Evaluation
 from .messages import (
     COHORT_SLICE_SECONDS,
     MASK_HISTORY,
@@ -280,15 +281,16 @@ class RunHost:
         while True:
             single = run.paused
             try:
-                events.extend(job.step())
+                stepped = job.step()
             except Exception as error:  # noqa: BLE001 - reported on the run, the host goes on
                 traceback.print_exc()
                 self._send(run, self._compact(run, events))
                 self._fail(run, f"training failed at step {job.step_count}: {type(error).__name__}: {error}")
                 return
+            events.extend(stepped)
             if single:
                 run.pending_steps -= 1
-            if job.done or (not run.evaluated and _evaluated(events)):
+            if job.done or (not run.evaluated and _evaluated(stepped)):
                 break
             if run.max_steps_per_second:
                 run.next_due = time.perf_counter() + 1.0 / run.max_steps_per_second
@@ -350,16 +352,16 @@ class RunHost:
         deadline = start + (
             self.slice_seconds if arriving else min(COHORT_SLICE_SECONDS, self.slice_seconds * len(members))
         )
-        fresh = [run for run in members if not run.evaluated]
         try:
             while True:
                 stepped = cohort.step([run.job for run in members if not run.job.done])
+                first = False  # a run's first point: it goes out now
                 for job, batch in stepped.items():
-                    events[by_job[id(job)].run_id].extend(batch)
-                if all(run.job.done for run in members) or time.perf_counter() >= deadline:
+                    run = by_job[id(job)]
+                    events[run.run_id].extend(batch)
+                    first = first or (not run.evaluated and _evaluated(batch))
+                if first or all(run.job.done for run in members) or time.perf_counter() >= deadline:
                     break
-                if any(_evaluated(events[run.run_id]) for run in fresh):
-                    break  # a run's first point goes out now
         except Exception as error:  # noqa: BLE001 - reported on its runs, the host goes on
             traceback.print_exc()
             for run in members:
@@ -385,6 +387,4 @@ class RunHost:
 
 
 def _evaluated(events: list) -> bool:
-    from ..train import Evaluation
-
     return any(isinstance(event, Evaluation) for event in events)
