@@ -132,6 +132,39 @@ def test_a_train_press_reruns_the_panel_and_the_listening_curves_take_the_first_
         context.close()
 
 
+def test_the_page_rehearses_the_first_point_off_screen_once_and_leaves_the_curves_untouched(browser, app_url):
+    """While the user reads the page, a copy of the empty curves off screen takes a few points once, so
+    that a run's first point is not plotly.js's first (cold) redraw (docs/classroom.md, session 12)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?epochs=100000")
+        page.wait_for_function("() => window.__dropvizRehearsal && window.__dropvizRehearsal.done", timeout=60_000)
+        rehearsal = page.evaluate("() => ({...window.__dropvizRehearsal})")
+        assert rehearsal["ms"] is not None and rehearsal["ms"] > 0
+        # Nothing of it stays in the page, and the visible curves neither grew nor were redrawn by it.
+        assert page.locator(".dropviz-rehearsal").count() == 0
+        charts = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => !!gd.closest('[class*=st-key-]'))"
+        )
+        assert charts and all(charts)
+        chart = counts(page, CHART)
+        assert chart["extends"] == 0 and chart["points"] == 0 and chart["reacts"] == 1
+        assert page.evaluate(f"() => document.querySelector({CHART!r}).data.every((t) => (t.x || []).length === 0)")
+        # Once per page: later figures (the Train press's) do not rehearse again; the run's points are drawn.
+        page.locator(".st-key-pg_train button:visible").first.click()
+        page.wait_for_function(
+            f"() => {{ const c = document.querySelector({CHART!r}); return c && c.__counts.extends > 0; }}",
+            timeout=60_000,
+        )
+        assert page.evaluate("() => window.__dropvizRehearsal.ms") == rehearsal["ms"]
+        assert page.locator(".dropviz-rehearsal").count() == 0
+        page.locator(".st-key-pg_stop button:visible").first.click()
+        page.get_by_text("Stopped · epoch").first.wait_for(timeout=30_000)
+    finally:
+        context.close()
+
+
 def test_the_progress_line_moves_without_plotly_js(browser, app_url):
     """The classroom benchmark's non-drawing pages: plotly.js is an empty script, the line still moves."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
