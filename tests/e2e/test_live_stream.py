@@ -165,6 +165,43 @@ def test_the_page_rehearses_the_first_point_off_screen_once_and_leaves_the_curve
         context.close()
 
 
+def test_a_starved_page_redraws_its_curves_less_often_and_loses_no_point(browser, app_url):
+    """Under Chrome's CPU throttling (a slow laptop) a redraw of the curves takes long: the next one waits
+    twice as long and takes every point received meanwhile, each once and in order."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_app(page, f"{app_url}/?epochs=100000")
+        page.wait_for_function("() => window.__dropvizRehearsal && window.__dropvizRehearsal.done", timeout=60_000)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 20})
+        page.locator(".st-key-pg_train button:visible").first.dispatch_event("click")
+        page.wait_for_function(
+            f"() => {{ const c = document.querySelector({CHART!r}); return c && c.__counts.deferred >= 2; }}",
+            timeout=120_000,
+            polling=500,
+        )
+        chart = counts(page, CHART)
+        assert chart["extends"] < chart["answers"], chart  # answers collected into fewer redraws
+        # In one look (no answer comes between): the curves end with exactly the pushed points (those the
+        # page still keeps) after the server's latest figure up to the newest drawn step, each once, in order.
+        look = page.evaluate(
+            f"""() => {{
+              const c = document.querySelector({CHART!r}); const feed = Object.values(window.__dropvizLive)[0];
+              const since = c.__figureSince, upto = c.__step.step;
+              return {{ drawn: Array.from(c.data[0].x).slice(c.__counts.reacted),
+                        pushed: feed.recent.filter((p) => p.step > since && p.step <= upto).map((p) => p.x) }};
+            }}"""
+        )
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        assert len(look["pushed"]) >= 2 and look["drawn"][-len(look["pushed"]) :] == look["pushed"]
+        assert all(a < b for a, b in zip(look["drawn"], look["drawn"][1:]))
+        page.locator(".st-key-pg_stop button:visible").first.click()
+        page.get_by_text("Stopped · epoch").first.wait_for(timeout=60_000)
+    finally:
+        context.close()
+
+
 def test_the_progress_line_moves_without_plotly_js(browser, app_url):
     """The classroom benchmark's non-drawing pages: plotly.js is an empty script, the line still moves."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
