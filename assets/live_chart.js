@@ -17,6 +17,10 @@
 const RECENT_POINTS = 2000;
 // A run in one of these trains or is about to (dropviz/run_state.py ACTIVE_STATES): its page listens.
 const ACTIVE_STATES = ["queued", "starting", "running"];
+// Each extend redraws the whole curves chart: after one of d ms the next waits until twice d has passed and
+// takes every point received meanwhile, so that a starved page still draws the rest of itself. A quick page
+// redraws in far less than the time between answers and is never held back.
+const REDRAW_SPACING = 2;
 
 function feedFor(url) {
   const feeds = window.__dropvizLive || (window.__dropvizLive = {});
@@ -234,15 +238,10 @@ function htmlPart(component) {
   return () => unfollow(root);
 }
 
-// The first redraw of a chart with points runs plotly.js's code cold: on a starved renderer (a slow laptop,
-// a class on one machine) a run's first point took twice as long as the next one (docs/classroom.md,
-// session 12). Once per page, while the user reads it, a copy of the live curves off screen takes three
-// points and is thrown away; a page already drawing points has no need of it.
+// The first redraw of a chart with points runs plotly.js's code cold, which on a starved renderer (a slow
+// laptop, a class on one machine) delays a run's first point (docs/classroom.md, session 12). Once per
+// page, while the user reads it, a copy of the live curves off screen takes a few points and is thrown away.
 const REHEARSAL_POINTS = 3;
-// A redraw of the curves is a whole redraw (tens of ms; a second on a starved renderer, which then redrew on
-// every pushed answer and drew its Train rerun 6-8 s late). After a redraw of d ms the next one waits until
-// twice d has passed, taking every point received meanwhile: on a quick page this never delays a point.
-const REDRAW_SPACING = 2;
 
 function rehearse(element, config) {
   if (window.__dropvizRehearsal || !window.Plotly || !element.data) return;
@@ -336,7 +335,7 @@ function chart(component) {
     follow(element, () => { if (window.Plotly) redraw(window.Plotly, element.__data); });
   }
   if (!data.stream) return () => { unfollow(element); if (window.Plotly) window.Plotly.purge(element); };
-  drawn.then(() => rehearse(element, data.config));
+  if (!window.__dropvizRehearsal) drawn.then(() => rehearse(element, data.config));
   const f = streamFor(data.stream);
   const key = "chart:" + data.stream.url;
   const traces = data.stream.traces;
@@ -362,12 +361,14 @@ function chart(component) {
     if (mark.run !== f.run) return;  // points of another run: this figure is not of it
     return append(f.recent);
   }).catch((error) => console.warn("live curves: points not appended", error));
+  // A planned redraw runs the newest figure's extend: this one, unless the server has sent another since.
+  element.__extendNow = extendNow;
   const extend = () => {
     if (element.__planned) return;  // the planned redraw takes every point received until then
     const wait = (element.__nextRedrawAt || 0) - performance.now();
     if (wait <= 0) return extendNow();
     element.__counts.deferred += 1;
-    element.__planned = setTimeout(() => { element.__planned = null; extendNow(); }, wait);
+    element.__planned = setTimeout(() => { element.__planned = null; element.__extendNow(); }, wait);
   };
   const listener = (answer) => {
     const mark = element.__step;
