@@ -135,6 +135,24 @@ def test_a_train_press_starts_its_run_at_the_linked_speed():
     assert only_holder().runner.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)
 
 
+def test_the_pre_train_pictures_are_built_once_and_shared_by_every_page():
+    from dropviz.data import load_dataset
+    from ui.playground_views import idle_views
+
+    config = RunConfig()
+    data = load_dataset(config.dataset, train_size=config.train_size, noise=config.noise, seed=config.seed)
+    first, again = idle_views(config, {"method": "dropout"}, data), idle_views(config, {"method": "dropout"}, data)
+    for part in ("curves", "network", "boundary", "mask_matrix"):
+        assert getattr(first, part) is getattr(again, part)
+    other = idle_views(config, {"method": "随机失活"}, data)
+    assert other.curves is not first.curves and other.boundary is not first.boundary
+    templates = [trace.hovertemplate or "" for trace in other.curves.data]
+    assert any("随机失活" in text for text in templates)
+    assert not any("随机失活" in (trace.hovertemplate or "") for trace in first.curves.data)
+    hidden = idle_views(config.changed(hidden=(8,)), {"method": "dropout"}, data)
+    assert hidden.network is not first.network and hidden.boundary is first.boundary
+
+
 def test_bad_url_values_fall_back_to_defaults_with_a_notice():
     at = app(keep_p="abc", hidden="0,5", lr="99", dataset="nope", speed="warp")
     assert not at.exception

@@ -205,19 +205,39 @@ def idle_views(
     progress = Progress("idle", 0.0, config.epochs, 0, 0, 0.0)
     views = Views(progress=progress, metrics=metrics_frame([]))
     runs = ("method", "baseline") if config.twin else ("method",)
+    label_items = tuple(sorted(labels.items()))
     if "curves" in parts:
-        # Every curve present but empty: the legend says what will be drawn, before any point exists.
-        columns = ["step", "epoch"] + [f"{run}_{name}" for run in runs for name in METRIC_COLUMNS]
-        views.curves = curves_figure(pd.DataFrame(columns=columns), labels)
+        views.curves = _idle_curves(runs, label_items)
     if "mask" in parts:
-        views.mask_matrix = _mask_matrix(config.keep_p, config.seed, tuple(sorted(labels.items())))
+        views.mask_matrix = _mask_matrix(config.keep_p, config.seed, label_items)
     if dataset is not None and dataset.is_2d:
         if "network" in parts:
             sizes = (dataset.n_features, *config.hidden, dataset.n_classes)
-            views.network = network_figure(sizes, display_units(sizes), None, method=config.method, labels=labels)
+            views.network = _idle_network(sizes, config.method, label_items)
         if "predictions" in parts:
-            views.boundary = _boundary(dataset, labels, runs)
+            views.boundary = _idle_boundary(dataset, label_items, runs)
     return views
+
+
+# The pre-Train pictures are drawn by every page that opens and again by every Train press (its first
+# frame shows them under the live curves): kept, read-only, like the mask illustration, so that a class
+# does not build them once per student, and with them their JSON (ui.live_chart.figure_payload).
+@functools.lru_cache(maxsize=32)
+def _idle_curves(runs: tuple[str, ...], labels: tuple[tuple[str, str], ...]) -> go.Figure:
+    # Every curve present but empty: the legend says what will be drawn, before any point exists.
+    columns = ["step", "epoch"] + [f"{run}_{name}" for run in runs for name in METRIC_COLUMNS]
+    return curves_figure(pd.DataFrame(columns=columns), dict(labels))
+
+
+@functools.lru_cache(maxsize=32)
+def _idle_network(sizes: tuple[int, ...], method: str, labels: tuple[tuple[str, str], ...]) -> go.Figure:
+    return network_figure(sizes, display_units(sizes), None, method=method, labels=dict(labels))
+
+
+@functools.lru_cache(maxsize=32)
+def _idle_boundary(dataset, labels: tuple[tuple[str, str], ...], runs: tuple[str, ...]) -> go.Figure:
+    # Keyed by the data set object itself (datasets compare by identity): the page's preview is cached.
+    return _boundary(dataset, dict(labels), runs)
 
 
 def first_frame_views(
