@@ -29,14 +29,7 @@ from ui.live_stream import (
 )
 from ui.live_stream import wake as wake_live
 from ui.member_board import text_html
-from ui.playground_sidebar import (
-    REFRESH_SECONDS,
-    current_speed,
-    max_steps_per_second,
-    render,
-    speed_widget,
-    url_notices,
-)
+from ui.playground_sidebar import REFRESH_SECONDS, max_steps_per_second, render, speed_widget, url_notices
 from ui.playground_sweep import (
     COARSE_GRID,
     board_spec,
@@ -54,7 +47,6 @@ from ui.playground_sweep import (
 from ui.playground_views import (
     ACTIVE_STATES,
     FINISHED_STATES,
-    FIRST_POINT_CLASS_WAIT_SECONDS,
     FIRST_POINT_WAIT_SECONDS,
     applies_live,
     figure_labels,
@@ -202,53 +194,54 @@ if sweep_wanted and not sweep_only and holder.active and sweeps.runner is None:
     start_sweep(state.get("speed", "max"))  # chosen while the run trains: the sweep joins it now
 
 
-def clicked_buttons() -> dict[str, bool]:
-    """Which of Train, Pause, Step, Stop and Reset this run's click was (a button is True for the run its
-    click starts)."""
-    return {name: bool(state.get(f"pg_{name}")) for name in ("train", "pause", "step", "stop", "reset")}
-
-
-def buttons() -> None:
-    """The Train, Pause, Step, Stop and Reset row (with the speed, and the presenter's keep probability)."""
-    # Space is Train's shortcut while nothing trains, Pause's while something does: the click was acted on
-    # already, but a paused or stopped run may still look active until the worker answers.
-    clicked = clicked_buttons()
+def buttons() -> tuple[dict, int | str]:
+    """The Train, Pause, Step, Stop and Reset row (with the speed, and the presenter's keep probability):
+    which were clicked, and the speed."""
+    # Space is Train's shortcut while nothing trains, Pause's while something does: decided from this
+    # run's click too (the buttons are drawn before the click is acted on).
+    clicked = {name: bool(state.get(f"pg_{name}")) for name in ("train", "pause", "stop", "reset")}
     training = (active() or clicked["train"]) and not (clicked["pause"] or clicked["stop"] or clicked["reset"])
     if present:
         cols = st.columns([1.4, 1, 1, 1, 1, 3, 2.4], vertical_alignment="bottom")
     else:
         cols = st.columns([1.4, 1, 1, 1, 1, 3], vertical_alignment="bottom")
     cannot_train = sidebar.data_problem is not None or size_problem is not None
-    cols[0].button(
-        t("train"),
-        type="primary",
-        help=t("train_help"),
-        key="pg_train",
-        width="stretch",
-        disabled=cannot_train,
-        shortcut=None if training else "Space",
-    )
-    cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None)
-    cols[2].button(
-        t("step"), help=t("step_help"), key="pg_step", width="stretch", disabled=cannot_train, shortcut="Right"
-    )
-    cols[3].button(t("stop"), key="pg_stop", width="stretch")
-    cols[4].button(t("reset"), key="pg_reset", width="stretch")
+    pressed = {
+        "train": cols[0].button(
+            t("train"),
+            type="primary",
+            help=t("train_help"),
+            key="pg_train",
+            width="stretch",
+            disabled=cannot_train,
+            shortcut=None if training else "Space",
+        ),
+        "pause": cols[1].button(t("pause"), key="pg_pause", width="stretch", shortcut="Space" if training else None),
+        "step": cols[2].button(
+            t("step"), help=t("step_help"), key="pg_step", width="stretch", disabled=cannot_train, shortcut="Right"
+        ),
+        "stop": cols[3].button(t("stop"), key="pg_stop", width="stretch"),
+        "reset": cols[4].button(t("reset"), key="pg_reset", width="stretch"),
+    }
     if present:
         with cols[5]:
             controls.presenter_keep_p(t)
-    with cols[6] if present else cols[5]:
-        speed_widget(t)
+        with cols[6]:
+            speed = speed_widget(t)
+    else:
+        with cols[5]:
+            speed = speed_widget(t)
     st.caption(t("keys_help"))
     if sidebar.data_problem:
         st.info(plain(sidebar.data_problem), icon="📄")
     if not page.sweep and config.uses_dropout:
         st.caption(t("live_keep_p") + (" " + t("live_keep_p_ws") if config.scaling == "weight-scaling" else ""))
+    return pressed, speed
 
 
 def act(pressed: dict, speed) -> None:
     """What the clicked buttons do to the run and the sweep."""
-    if (pressed["train"] or pressed["step"]) and size_problem is None and sidebar.data_problem is None:
+    if (pressed["train"] or pressed["step"]) and size_problem is None:
         if sweep_only:
             holder.reset()  # the sweep's members are the run
             runner = claim_sweep()
@@ -262,18 +255,15 @@ def act(pressed: dict, speed) -> None:
                 wake_live(holder)
                 if sweep_wanted and not sweep_only:
                     start_sweep(speed)
-                # This rerun draws the first point itself instead of waiting a whole refresh for it. In a full
-                # room too: nothing of this rerun reaches the browser before the point exists and is pushed, so
-                # a starved page never has to draw the whole panel before it (docs/classroom.md, session 13).
+                # This rerun draws the first point itself instead of waiting a whole refresh for it.
                 shown = (
                     runner.member(controls.snap_to_grid(state.get(controls.SCRUB) or config.keep_p, runner.keep_grid))
                     if sweep_only
                     else runner
                 )
-                with TURNS.released():
-                    shown.wait_for_evaluation(
-                        timeout=FIRST_POINT_WAIT_SECONDS if first_point_views() else FIRST_POINT_CLASS_WAIT_SECONDS
-                    )
+                if first_point_views():
+                    with TURNS.released():
+                        shown.wait_for_evaluation(timeout=FIRST_POINT_WAIT_SECONDS)
                 state.pg_first_frame = True  # see first_frame_views
             else:
                 state.pg_target_step = runner.log.step + 1
@@ -591,11 +581,10 @@ def panel() -> None:
     part of the page only. The views are a fragment of their own, on a timer while something trains."""
     if state.get("keep_p") != drawn_keep_p:
         st.rerun()  # the presenter's keep probability moved the sidebar's: a setting of the whole page
-    # Pressed buttons act before anything is drawn and before the page's turn (ui.turns): a run starts the
-    # moment it is asked for, and only the drawing waits for the scripts ahead of it. A click's value is in
-    # the session state before its button is drawn again.
-    act(clicked_buttons(), current_speed())
-    buttons()
+    # Pressed buttons act before the page's turn (ui.turns): a run starts the moment it is asked for,
+    # and only the drawing waits for the scripts ahead of it.
+    pressed, speed = buttons()
+    act(pressed, speed)
     now = current_cadence()
     if now.streaming:
         # Always there (empty before Train): the views after it keep their place in the page, so the

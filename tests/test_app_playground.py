@@ -106,26 +106,6 @@ def test_train_then_speed_and_keep_p_keep_the_run_and_another_setting_change_res
     assert "previous run was stopped" in texts(at.info)
 
 
-def test_in_a_full_room_a_train_press_waits_for_its_first_point_and_draws_it(monkeypatch):
-    """A class's Train reruns act before drawing anything and wait (giving their turn away) for their run's
-    first point, so that a starved browser gets the point before the panel's redraw, which shows it too."""
-    import base64
-
-    from ui import live_stream, playground_views
-
-    monkeypatch.setattr(live_stream, "FIRST_POINT_VIEWS_MAX_SESSIONS", 0)  # this page counts as one of a class
-    monkeypatch.setattr(playground_views, "FIRST_POINT_CLASS_WAIT_SECONDS", 60.0)  # a cold worker pool in CI
-    at = app()
-    assert not live_stream.first_point_views()
-    at.button(key="pg_train").click().run()
-    assert not at.exception
-    assert only_holder().runner.snapshot().evaluations
-    epochs = chart_figure(at, "pg_curves")["data"][0]["x"]
-    if isinstance(epochs, dict):  # plotly.py's base64 form of a numpy array
-        epochs = np.frombuffer(base64.b64decode(epochs["bdata"]), dtype=epochs["dtype"])
-    assert len(epochs) >= 1 and all(np.isfinite(epochs))
-
-
 def test_a_train_press_starts_its_run_at_the_linked_speed():
     from ui.playground_sidebar import REFRESH_SECONDS
 

@@ -333,15 +333,6 @@ def render(t: Callable[..., str]) -> Sidebar:
     )
 
 
-def current_speed() -> int | str:
-    """The speed the speed widget has in this run, known before it is drawn (a press acts first): its
-    state, else a valid speed in the page's link (the widget is bound to it), else the default."""
-    if "speed" in st.session_state:
-        return st.session_state["speed"]
-    linked = {str(speed): speed for speed in SPEEDS}.get(st.query_params.get("speed", ""))
-    return "max" if linked is None else linked
-
-
 def speed_widget(t) -> int | str:
     return st.select_slider(
         t("speed"),

@@ -52,9 +52,6 @@ CURVE_POINTS = 200
 # How long the Train click's own rerun waits for the first evaluation (a toy's first epoch takes
 # milliseconds; a big net's first point then comes with the next refresh instead).
 FIRST_POINT_WAIT_SECONDS = 0.6
-# The same wait while a class trains: its first points take up to a second or two to come (every run
-# starts at once), and each page's rerun is drawn only after its own point.
-FIRST_POINT_CLASS_WAIT_SECONDS = 2.0
 
 
 @dataclass
