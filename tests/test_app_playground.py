@@ -110,7 +110,7 @@ def test_a_train_press_starts_its_run_at_the_linked_speed():
     from ui.playground_sidebar import REFRESH_SECONDS
 
     at = app(speed="5")
-    at.button(key="pg_train").click().run()  # acted on before the speed widget is drawn again
+    at.button(key="pg_train").click().run()
     assert not at.exception
     assert only_holder().runner.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)
 
