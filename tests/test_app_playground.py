@@ -235,6 +235,16 @@ def test_views_build_only_the_parts_asked_for_and_the_mask_sample_changes_on_its
         opening.network.to_json() == before.network.to_json()
         and opening.boundary.to_json() == before.boundary.to_json()
     )
+    # A run without a step yet (queued, or started by the Train row and not trained on) keeps the pre-Train
+    # pictures: a panel run before its first point draws what the page already shows.
+    waiting = dataclasses.replace(
+        done, state="queued", step=0, epoch=0.0, steps=(), evaluations=(), masks=(), latest_state=None
+    )
+    stub = type("Waiting", (), {"snapshot": lambda self: waiting, "trained_dataset": data})()
+    snapshot, views, first_frame = fragment_views(stub, config, {}, data)
+    assert snapshot is waiting and first_frame
+    assert views.network.to_json() == before.network.to_json() and views.curves is before.curves
+    assert views.progress.state == "queued"
     # A run that already ended gets its finished views, even on the first frame.
     snapshot, views, first_frame = fragment_views(runner, config, {}, data, parts=SLOW_PARTS, first_frame=True)
     assert snapshot.state == "completed" and not first_frame

@@ -67,6 +67,13 @@ def test_a_run_beyond_the_servers_capacity_is_queued_with_its_position_and_start
         holder = next(h for h in session.REGISTRY._holders if isinstance(h, session.TrainerHolder) and h.runner)
         runner = holder.runner
         assert runner.state == "queued" and runner.queue_position == 1
+        # A refresh while it waits keeps the page's pictures (they went blank until its first step).
+        at.run()
+        drawn = {component.key for component in at.get("bidi_component")} | {
+            chart.key for chart in at.get("plotly_chart")
+        }
+        assert {"pg_curves", "pg_network", "pg_boundary", "pg_mask"} <= drawn, drawn
+        assert runner.state == "queued"
         other.stop()
         assert runner.wait(60) and runner.state == "completed"  # it started by itself
         at.run()

@@ -369,11 +369,14 @@ def fragment_views(
     replay: bool = True,
 ) -> tuple[LogSnapshot | None, Views, bool]:
     """What the page's live fragment draws: (snapshot or None before Train, views, whether this is
-    the Train click's first frame). A run that already ended gets its finished views at once."""
+    the Train click's first frame or a run without a step yet). A run that already ended gets its
+    finished views at once."""
     if runner is None:
         return None, idle_views(config, labels, preview, parts=parts), False
     snapshot = runner.snapshot()
-    first_frame = first_frame and snapshot.state in ACTIVE_STATES
+    # A run without a step (queued, starting) keeps the pre-Train pictures: with none, a queued page's charts
+    # went blank, and its curves stopped listening for the points it will get when it starts.
+    first_frame = (first_frame or snapshot.step == 0) and snapshot.state in ACTIVE_STATES
     if first_frame:
         return snapshot, first_frame_views(snapshot, config, labels, preview, parts=parts), True
     # The views that predict with the models (copies) are the costly part of a refresh: while training
