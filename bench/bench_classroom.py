@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -558,6 +559,9 @@ def main() -> None:
     parser.add_argument("--profile-server-seconds", type=float, default=30.0, help="how long --profile-server records")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="give up waiting for completions after this")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds after the first page load")
+    # A SIGTERM (`timeout`, a CI runner) must still stop the server: it runs in a session of its own, and
+    # left behind it went on training the class's runs under the next measurement.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     asyncio.run(run(parser.parse_args()))
 
 
