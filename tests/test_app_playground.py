@@ -235,8 +235,8 @@ def test_views_build_only_the_parts_asked_for_and_the_mask_sample_changes_on_its
         opening.network.to_json() == before.network.to_json()
         and opening.boundary.to_json() == before.boundary.to_json()
     )
-    # A run without a step yet (queued, or started by the Train row and not trained on) keeps the pre-Train
-    # pictures: a panel run before its first point draws what the page already shows.
+    # A run without a step yet (queued, or starting) keeps the pre-Train pictures: a refresh before its first
+    # step draws what the page already shows.
     waiting = dataclasses.replace(
         done, state="queued", step=0, epoch=0.0, steps=(), evaluations=(), masks=(), latest_state=None
     )
