@@ -127,11 +127,14 @@ def cpu_seconds(pid: int) -> tuple[float, float, float]:
         workers = sum(used(child) for child in server.children(recursive=True))
     except psutil.Error:
         own = workers = 0.0
-    browsers = sum(
-        used(child)
-        for child in psutil.Process().children(recursive=True)
-        if "chrom" in child.name().lower() or "chrom" in " ".join(child.cmdline()[:1]).lower()
-    )
+
+    def chromium(process) -> bool:
+        try:
+            return "chrom" in process.name().lower() or "chrom" in " ".join(process.cmdline()[:1]).lower()
+        except psutil.Error:
+            return False
+
+    browsers = sum(used(child) for child in psutil.Process().children(recursive=True) if chromium(child))
     return own, workers, browsers
 
 
