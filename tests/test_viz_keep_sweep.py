@@ -18,6 +18,7 @@ from dropviz.viz.unit_maps import (
     layer_maps,
     network_unit_maps,
     similarity_order,
+    unit_correlations,
     unit_maps_figure,
 )
 
@@ -35,6 +36,18 @@ def test_near_duplicate_pairs_count_abs_correlation_and_skip_dead_units():
     # pairs above 0.9: (a, 2a), (a, -a), (2a, -a), (b, b+noise); a dead (constant) unit pairs with nothing
     assert count_duplicate_pairs(plane_maps()) == 4
     assert count_duplicate_pairs(plane_maps(), threshold=0.999) == 3  # b vs b + noise: about 0.997
+
+
+def test_a_diverged_units_map_is_dead_and_leaves_the_others_correlations_intact(recwarn):
+    maps = plane_maps()
+    huge = np.concatenate([maps[:5], [maps[0] * 1e30, np.full((5, 5), np.inf)]]).astype(np.float32)
+    corr, alive = unit_correlations(huge)
+    assert not any(issubclass(warning.category, RuntimeWarning) for warning in recwarn)
+    assert list(alive) == [True, True, True, True, True, True, False]
+    assert np.isfinite(corr).all()
+    assert corr[0, 5] == pytest.approx(1.0, abs=1e-6)  # 1e30 a is still a, in float64
+    assert corr[6].max() == 0.0
+    assert count_duplicate_pairs(huge) == 4 + 3  # the huge copy of a pairs with a, 2a and -a
 
 
 def test_similarity_order_puts_near_duplicates_together_and_dead_units_last():

@@ -68,11 +68,16 @@ def activation_maps(
 
 def unit_correlations(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(|corr| matrix between units' maps, alive flags); a constant (dead) map correlates with nothing."""
-    flat = maps.reshape(len(maps), -1).astype(np.float32)
+    # float64, and a map with inf or NaN counts as dead: a diverged net's maps (a p sweep member at a low keep_p)
+    # overflowed float32's sum of squares and turned every correlation with it into NaN.
+    flat = maps.reshape(len(maps), -1).astype(np.float64)
+    finite = np.isfinite(flat).all(1)
+    flat[~finite] = 0.0
     centred = flat - flat.mean(1, keepdims=True)
     norms = np.linalg.norm(centred, axis=1)
-    alive = norms > 1e-9 * max(1.0, float(np.abs(flat).max(initial=0.0)))
-    unit = np.zeros_like(centred)
+    # Each map against its own scale: one huge map does not make every other one look constant.
+    alive = finite & (norms > 1e-9 * np.maximum(1.0, np.abs(flat).max(1, initial=0.0)))
+    unit = np.zeros(centred.shape, dtype=np.float32)
     unit[alive] = centred[alive] / norms[alive, None]
     # torch, not numpy: numpy's BLAS threads fight the trainers for a busy machine's cores (40 ms vs 0.3 ms here).
     tensor = torch.from_numpy(unit)
