@@ -68,8 +68,8 @@ def activation_maps(
 
 def unit_correlations(maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(|corr| matrix between units' maps, alive flags); a constant (dead) map correlates with nothing."""
-    # float64, and a map with inf or NaN counts as dead: a diverged net's maps (a p sweep member at a low keep_p)
-    # overflowed float32's sum of squares and turned every correlation with it into NaN.
+    # float64, and a map with inf or NaN counts as dead: a diverged net's map (a p sweep member at a low keep_p)
+    # overflowed float32's sum of squares (its unit then correlated with nothing), and an inf map gave NaN.
     flat = maps.reshape(len(maps), -1).astype(np.float64)
     finite = np.isfinite(flat).all(1)
     flat[~finite] = 0.0
