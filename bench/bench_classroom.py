@@ -110,6 +110,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
 def cpu_seconds(pid: int) -> tuple[float, float, float]:
     """CPU seconds (user + system) of the server process, of its worker processes, and of the benchmark's
     Chromium processes (in a classroom they run on the students' laptops; here they share the 2 cores)."""
@@ -121,30 +130,19 @@ def cpu_seconds(pid: int) -> tuple[float, float, float]:
         except psutil.Error:  # ended meanwhile (a renderer of a closed page)
             return 0.0
 
-    try:
-        server = psutil.Process(pid)
-        own = used(server)
-        workers = sum(used(child) for child in server.children(recursive=True))
-    except psutil.Error:
-        own = workers = 0.0
-
     def chromium(process) -> bool:
         try:
-            return "chrom" in process.name().lower() or "chrom" in " ".join(process.cmdline()[:1]).lower()
+            return "chrom" in process.name().lower()
         except psutil.Error:
             return False
 
-    browsers = sum(used(child) for child in psutil.Process().children(recursive=True) if chromium(child))
-    return own, workers, browsers
-
-
-def descendants(pid: int) -> list:
-    import psutil
-
     try:
-        return psutil.Process(pid).children(recursive=True)
+        own = used(psutil.Process(pid))
     except psutil.Error:
-        return []
+        own = 0.0
+    workers = sum(used(child) for child in descendants(pid))
+    browsers = sum(used(child) for child in descendants(os.getpid()) if chromium(child))
+    return own, workers, browsers
 
 
 def children_rss_mb(pid: int) -> float:
