@@ -37,6 +37,12 @@ EVAL_SUBSAMPLE = 2_000
 # Default cadence: every epoch, but at least once per this many training examples, so a large data set
 # gets its first curve point after seconds rather than at the end of the first epoch.
 EVAL_EVERY_EXAMPLES = 4_096
+# A run with more evaluations than its curves draw (200 points) evaluates less often, though never so
+# rarely that evaluating would cost less than the training does (a training example costs about three
+# evaluated ones: forward and backward). On the default demo, evaluating 1,040 points every 2 steps of
+# 32 cost more CPU than the training (docs/benchmarks.md, session 16).
+MAX_LIVE_EVALUATIONS = 200
+TRAIN_COST_IN_EVAL_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -114,9 +120,23 @@ class Finished:
 Event = Started | Step | Evaluation | MaskSnapshot | StateSnapshot | KeepChange | Finished
 
 
-def default_eval_every(steps_per_epoch: int, batch_size: int) -> int:
-    """Every epoch, or every :data:`EVAL_EVERY_EXAMPLES` training examples if an epoch is longer."""
-    return max(1, min(steps_per_epoch, math.ceil(EVAL_EVERY_EXAMPLES / max(1, batch_size))))
+def default_eval_every(
+    steps_per_epoch: int, batch_size: int, total_steps: int | None = None, eval_examples: int | None = None
+) -> int:
+    """Every epoch, or every :data:`EVAL_EVERY_EXAMPLES` training examples if an epoch is longer.
+
+    A run of ``total_steps`` that would evaluate more than :data:`MAX_LIVE_EVALUATIONS` times evaluates
+    every k-th of those, k as small as keeps it within that count or keeps an evaluation of
+    ``eval_examples`` points no dearer than the training steps between two of them.
+    """
+    every = max(1, min(steps_per_epoch, math.ceil(EVAL_EVERY_EXAMPLES / max(1, batch_size))))
+    if total_steps is None or total_steps <= every * MAX_LIVE_EVALUATIONS:
+        return every
+    within_count = math.ceil(total_steps / (every * MAX_LIVE_EVALUATIONS))
+    if eval_examples is None:
+        return every * within_count
+    within_cost = math.ceil(eval_examples / (every * TRAIN_COST_IN_EVAL_EXAMPLES * max(1, batch_size)))
+    return every * max(1, min(within_count, within_cost))
 
 
 def smoothed_losses(steps, run: str = "method", smoothing: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
@@ -268,7 +288,6 @@ class Trainer:
         self.batch_size = min(config.batch_size, self.n_train)
         self.steps_per_epoch = math.ceil(self.n_train / self.batch_size)
         self.total_steps = self.steps_per_epoch * config.epochs
-        self.eval_every = config.eval_every or default_eval_every(self.steps_per_epoch, self.batch_size)
 
         init_generator = torch.Generator().manual_seed(config.seed)
         self.models: dict[str, MLP] = {"method": build_model(config, data.n_features, data.n_classes)}
@@ -301,6 +320,12 @@ class Trainer:
         self.x_train_live, self.y_train_live = self.x_train[subsets["train_live"]], self.y_train[subsets["train_live"]]
         self.x_test_live, self.y_test_live = self.x_test[subsets["test_live"]], self.y_test[subsets["test_live"]]
         self.probe = self.x_test[:probe_size]
+        self.eval_every = config.eval_every or default_eval_every(
+            self.steps_per_epoch,
+            self.batch_size,
+            self.total_steps,
+            self.x_train_live.shape[0] + self.x_test_live.shape[0],
+        )
         self.display = display_units(self.models["method"].layer_sizes, max_display_units)
         self.state_every = state_every
         self.last_metrics: dict[str, dict[str, float]] = {}
