@@ -37,11 +37,11 @@ EVAL_SUBSAMPLE = 2_000
 # Default cadence: every epoch, but at least once per this many training examples, so a large data set
 # gets its first curve point after seconds rather than at the end of the first epoch.
 EVAL_EVERY_EXAMPLES = 4_096
-# A run with more evaluations than its curves draw (200 points) evaluates less often, though never so
-# rarely that evaluating would cost less than the training does (a training example costs about three
-# evaluated ones: forward and backward). On the default demo, evaluating 1,040 points every 2 steps of
-# 32 cost more CPU than the training (docs/benchmarks.md, session 16).
-MAX_LIVE_EVALUATIONS = 200
+# A shared server's runs (ui.session: a class) evaluate at most about this many times: the curves draw
+# 200 points, and on the default demo evaluating 1,040 points every 2 steps of 32 cost more CPU than the
+# training (docs/classroom.md, session 16). Never so rarely, though, that an evaluation would cost less
+# than the training between two (a training example costs about three evaluated ones).
+SHARED_MAX_EVALUATIONS = 200
 TRAIN_COST_IN_EVAL_EXAMPLES = 3
 
 
@@ -121,18 +121,22 @@ Event = Started | Step | Evaluation | MaskSnapshot | StateSnapshot | KeepChange 
 
 
 def default_eval_every(
-    steps_per_epoch: int, batch_size: int, total_steps: int | None = None, eval_examples: int | None = None
+    steps_per_epoch: int,
+    batch_size: int,
+    total_steps: int | None = None,
+    eval_examples: int | None = None,
+    max_evaluations: int | None = None,
 ) -> int:
     """Every epoch, or every :data:`EVAL_EVERY_EXAMPLES` training examples if an epoch is longer.
 
-    A run of ``total_steps`` that would evaluate more than :data:`MAX_LIVE_EVALUATIONS` times evaluates
-    every k-th of those, k as small as keeps it within that count or keeps an evaluation of
+    With ``max_evaluations``, a run of ``total_steps`` that would evaluate more often than that evaluates
+    every k-th time instead, k as small as keeps it within that count or keeps an evaluation of
     ``eval_examples`` points no dearer than the training steps between two of them.
     """
     every = max(1, min(steps_per_epoch, math.ceil(EVAL_EVERY_EXAMPLES / max(1, batch_size))))
-    if total_steps is None or total_steps <= every * MAX_LIVE_EVALUATIONS:
+    if max_evaluations is None or total_steps is None or total_steps <= every * max_evaluations:
         return every
-    within_count = math.ceil(total_steps / (every * MAX_LIVE_EVALUATIONS))
+    within_count = math.ceil(total_steps / (every * max_evaluations))
     if eval_examples is None:
         return every * within_count
     within_cost = math.ceil(eval_examples / (every * TRAIN_COST_IN_EVAL_EXAMPLES * max(1, batch_size)))
@@ -263,6 +267,7 @@ class Trainer:
         max_display_units: int = 8,
         limits: RunLimits | None = None,
         eval_subsample: int | None = EVAL_SUBSAMPLE,
+        max_evaluations: int | None = None,
     ):
         self.config = config
         self.dataset = (
@@ -325,6 +330,7 @@ class Trainer:
             self.batch_size,
             self.total_steps,
             self.x_train_live.shape[0] + self.x_test_live.shape[0],
+            max_evaluations,
         )
         self.display = display_units(self.models["method"].layer_sizes, max_display_units)
         self.state_every = state_every

@@ -421,6 +421,8 @@ def draw_views(cadence: Cadence) -> None:
                     final_test=started.final_test_examples,
                 )
             )
+        if started is not None and view_config.eval_every is None and started.eval_every > started.steps_per_epoch:
+            st.caption(t("eval_shared", every=started.eval_every, points=started.total_steps // started.eval_every))
     with right:
         st.subheader(t("v_network"))
         if views.network is not None:

@@ -52,6 +52,23 @@ def test_nobody_is_refused_and_only_training_sessions_count_as_active(holders):
     assert not first.active
 
 
+def test_a_class_s_runs_evaluate_as_often_as_the_curves_draw_and_a_lone_page_s_every_epoch(holders, monkeypatch):
+    monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "2")
+    assert [session.shared_max_evaluations(pages) for pages in (1, 2, 3, 30)] == [None, None, 200, 200]
+    default = RunConfig(hidden=(8,))  # the default demo's data: 2 steps an epoch, 1,000 epochs
+    open_pages = 2  # no more pages than runs trained at once: a lone page
+    monkeypatch.setattr(REGISTRY, "open_pages", lambda: open_pages)
+    alone = holders().ensure(default)
+    assert alone.trainer_options.get("max_evaluations") is None
+    open_pages = 3  # a class
+    shared = holders().ensure(default)
+    assert shared.trainer_options["max_evaluations"] == 200
+    shared.start()
+    assert shared.wait(60, until=("running", "completed"))
+    wait_for(lambda: shared.snapshot().started is not None)
+    assert shared.snapshot().started.eval_every == 10
+
+
 def test_backend_is_chosen_by_the_server_environment(monkeypatch, caplog):
     monkeypatch.delenv("DROPVIZ_TRAINER_BACKEND", raising=False)
     assert session.trainer_backend() == "process"

@@ -299,24 +299,31 @@ def test_large_data_is_evaluated_early_on_a_fixed_subsample_and_finally_on_every
     assert full.x_test_live.shape[0] == 5_000
 
 
-def test_a_long_run_on_little_data_evaluates_about_as_often_as_its_curves_draw_points():
-    # The default demo: 40 train + 1,000 test points, 2 steps of 32 an epoch, 1,000 epochs. Every epoch
-    # would be 1,000 evaluations; 200 need every 10 steps (5 epochs); evaluating 1,040 points costs no
-    # more than training 3 x 32 x 2 k >= 1,040 needs k = 6 epochs: the smaller cadence, 10 steps, wins.
-    assert default_eval_every(2, 32, 2_000, 1_040) == 10
-    default = Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,)))
-    assert (default.eval_every, default.x_train_live.shape[0] + default.x_test_live.shape[0]) == (10, 1_040)
+def test_a_shared_servers_long_run_on_little_data_evaluates_about_as_often_as_its_curves_draw_points():
+    # Alone, the default demo (40 train + 1,000 test points, 2 steps of 32 an epoch, 1,000 epochs)
+    # evaluates every epoch: 1,000 times.
+    assert default_eval_every(2, 32, 2_000, 1_040) == 2
+    assert Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,))).eval_every == 2
+    # Capped at 200: every 10 steps (5 epochs); evaluating 1,040 points costs no more than training
+    # 3 x 32 x 2 k >= 1,040 needs k = 6 epochs: the smaller cadence, 10 steps, wins.
+    assert default_eval_every(2, 32, 2_000, 1_040, max_evaluations=200) == 10
+    capped = Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,)), max_evaluations=200)
+    assert (capped.eval_every, capped.x_train_live.shape[0] + capped.x_test_live.shape[0]) == (10, 1_040)
+    assert capped.started_event().eval_every == 10
     # An endless run (1 step of 20 an epoch): 200 evaluations would be every 500 steps; the cost
     # bound, 1,020 / (3 x 20) = 17 steps, keeps the curves moving.
-    assert default_eval_every(1, 20, 100_000, 1_020) == 17
+    assert default_eval_every(1, 20, 100_000, 1_020, max_evaluations=200) == 17
     # A short run keeps every epoch; so does a run whose evaluation is cheaper than an epoch's training.
-    assert default_eval_every(2, 32, 60, 1_040) == 2
-    assert default_eval_every(43, 32, 43_000, 1_797) == 43
-    # A run of 10,000 steps of 2 per epoch: the cost bound, 6 epochs, is below 200 evaluations' 25.
-    assert default_eval_every(2, 32, 10_000, 1_040) == 12
-    events = run_all(Trainer(RunConfig(dataset="moons", epochs=30, hidden=(8,), eval_every=None)))
-    steps = [event.step for event in events if isinstance(event, Evaluation)]
-    assert steps == list(range(2, 61, 2))
+    assert default_eval_every(2, 32, 60, 1_040, max_evaluations=200) == 2
+    assert default_eval_every(43, 32, 43_000, 1_797, max_evaluations=200) == 43
+    # 10,000 steps of 2 per epoch: the cost bound, 6 epochs, is below 200 evaluations' 25.
+    assert default_eval_every(2, 32, 10_000, 1_040, max_evaluations=200) == 12
+    config = RunConfig(dataset="moons", epochs=100, hidden=(8,))
+    events = run_all(Trainer(config, max_evaluations=20))
+    assert [event.step for event in events if isinstance(event, Evaluation)] == list(range(10, 201, 10))
+    # The values at the steps both evaluate are the lone run's own: only fewer points.
+    every_epoch = {e.step: e.metrics for e in run_all(Trainer(config)) if isinstance(e, Evaluation)}
+    assert all(every_epoch[e.step] == e.metrics for e in events if isinstance(e, Evaluation))
 
 
 def run_all(trainer):

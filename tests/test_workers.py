@@ -21,7 +21,7 @@ from dropviz.workers import JobSpec, PoolRunner, RunHost, TrainerPool
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = RunConfig(dataset="moons", hidden=(16, 16), epochs=30, method="dropout", seed=3)  # 60 steps
-ENDLESS = RunConfig(dataset="moons", hidden=(8,), epochs=100_000, train_size=20, eval_every=1)
+ENDLESS = RunConfig(dataset="moons", hidden=(8,), epochs=100_000, train_size=20)
 
 
 def wait_for(predicate, timeout=30.0):

@@ -28,6 +28,7 @@ import streamlit as st
 from dropviz.config import RunConfig
 from dropviz.run_state import ACTIVE_STATES
 from dropviz.runner import BackgroundRunner
+from dropviz.train import SHARED_MAX_EVALUATIONS
 from dropviz.workers import BACKENDS
 from ui.kept import KEPT
 from ui.live_stream import LIVE, VIEWS_SPREAD, wake_streams
@@ -114,14 +115,22 @@ def _shutdown_pools() -> None:
         pool.shutdown()
 
 
-def make_runner(config: RunConfig, dataset=None, backend: str | None = None):
+def make_runner(config: RunConfig, dataset=None, backend: str | None = None, **trainer_options):
     """A runner for ``config`` on the server's backend (not started)."""
     backend = backend or trainer_backend()
     if backend == "thread":
-        return BackgroundRunner(config, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS)
+        return BackgroundRunner(
+            config, dataset, nice=trainer_nice(), yield_seconds=TRAINER_YIELD_SECONDS, **trainer_options
+        )
     from dropviz.workers import PoolRunner
 
-    return PoolRunner(config, dataset, pool=trainer_pool(backend))
+    return PoolRunner(config, dataset, pool=trainer_pool(backend), **trainer_options)
+
+
+def shared_max_evaluations(open_pages: int) -> int | None:
+    """How many evaluations a new run may make: every epoch on a server with no more Playground pages open
+    than it trains runs at once; about SHARED_MAX_EVALUATIONS (what the curves draw) on a class's server."""
+    return SHARED_MAX_EVALUATIONS if open_pages > max_concurrent_trainers() else None
 
 
 def make_sweep_runner(config: RunConfig, keep_grid, dataset=None, backend: str | None = None):
@@ -327,7 +336,7 @@ class TrainerHolder(SessionHolder):
         self.views_stretch = random.uniform(1.0, 1.0 + VIEWS_SPREAD)  # this page's views interval, relative
 
     def _make(self, config: RunConfig, dataset):
-        return make_runner(config, dataset)
+        return make_runner(config, dataset, max_evaluations=shared_max_evaluations(REGISTRY.open_pages()))
 
     def close(self) -> None:
         super().close()

@@ -85,11 +85,10 @@ def estimate_sweep_seconds(
     total_steps = steps_per_epoch * config.epochs
     from ..train import TRAIN_EVAL_LIMIT, default_eval_every
 
-    live_eval_points = min(n_train, TRAIN_EVAL_LIMIT, EVAL_SUBSAMPLE) + min(n_test, EVAL_SUBSAMPLE)
-    run_eval_every = config.eval_every or default_eval_every(steps_per_epoch, batch, total_steps, live_eval_points)
+    run_eval_every = config.eval_every or default_eval_every(steps_per_epoch, batch)
     eval_every = max(run_eval_every, math.ceil(total_steps / MAX_SWEEP_EVALUATIONS))
     n_evaluations = total_steps // eval_every + 1
-    live_points = live_eval_points + min(n_test, 256)
+    live_points = min(n_train, TRAIN_EVAL_LIMIT, EVAL_SUBSAMPLE) + min(n_test, EVAL_SUBSAMPLE) + min(n_test, 256)
     seconds = total_steps * per_step + n_evaluations * live_points * per_eval_point
     _ESTIMATES[key] = seconds
     return seconds

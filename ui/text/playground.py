@@ -291,6 +291,13 @@ TEXT = {
         "训练期间每个点都在固定的子样本（{train:,} 个训练样本和 {test:,} 个测试样本）上测量，"
         "以便几秒内就有点；最后一个点使用 {final_train:,} 和 {final_test:,} 个。灰线是平滑后的小批量损失，从第一步开始。",
     ),
+    "eval_shared": (
+        "The server is shared (more pages open than runs it trains at once), so this run is measured every "
+        "{every} steps rather than every epoch: {points:,} points, as many as the chart draws. Alone, a run "
+        "is measured every epoch.",
+        "服务器正被共享（打开的页面多于它同时训练的运行数），所以本次运行每 {every} 步测量一次，而不是每个 epoch："
+        "共 {points:,} 个点，正好是图表能画出的数量。单独使用时，每个 epoch 测量一次。",
+    ),
     "keep_change": ("p {old} → {new}", "p {old} → {new}"),
     "keep_change_input": ("input p {old} → {new}", "输入 p {old} → {new}"),
     "live_keep_p": (
