@@ -115,6 +115,30 @@ def test_a_train_press_starts_its_run_at_the_linked_speed():
     assert only_holder().runner.max_steps_per_second == pytest.approx(5 / REFRESH_SECONDS)
 
 
+def trained_page(monkeypatch, open_pages: int) -> AppTest:
+    """A Playground page that pressed Train on a 2-trainer server with ``open_pages`` pages open."""
+    monkeypatch.setattr(session.REGISTRY, "open_pages", lambda: open_pages)
+    monkeypatch.setenv("DROPVIZ_MAX_TRAINERS", "2")
+    at = app()
+    at.button(key="pg_train").click().run()
+    runner = only_holder().runner
+    wait_for(lambda: runner.snapshot().evaluations)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_a_class_s_run_says_under_its_curves_that_it_is_measured_less_often(monkeypatch):
+    at = trained_page(monkeypatch, open_pages=30)
+    assert "measured every 10 steps rather than every epoch: 200 points" in texts(at.caption)
+
+
+def test_a_lone_page_s_run_is_measured_every_epoch_and_says_nothing_of_it(monkeypatch):
+    at = trained_page(monkeypatch, open_pages=2)
+    assert only_holder().runner.snapshot().started.eval_every == 2
+    assert "measured every" not in texts(at.caption)
+
+
 def test_the_pre_train_pictures_are_built_once_and_shared_by_every_page():
     from dropviz.data import load_dataset
     from ui.playground_views import idle_views
