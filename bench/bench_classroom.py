@@ -148,10 +148,13 @@ def cpu_seconds(pid: int) -> tuple[float, float, float]:
 def children_rss_mb(pid: int) -> float:
     import psutil
 
-    try:
-        return sum(child.memory_info().rss for child in psutil.Process(pid).children(recursive=True)) / 2**20
-    except psutil.Error:
-        return 0.0
+    def rss(process) -> int:
+        try:
+            return process.memory_info().rss
+        except psutil.Error:  # ended meanwhile: the others still count
+            return 0
+
+    return sum(rss(child) for child in descendants(pid)) / 2**20
 
 
 class HealthProbe(threading.Thread):
