@@ -411,3 +411,24 @@ def test_a_host_streams_state_snapshots_slim_and_sends_the_kept_history_at_pause
     # The end sent only what the pause had not: no snapshot travels whole twice.
     at_pause, at_end = [event for event in sent if isinstance(event, StateHistory)]
     assert not {state.step for state in at_pause.snapshots} & {state.step for state in at_end.snapshots}
+
+
+def test_the_workers_are_one_scheduling_group_apart_from_the_server_s_and_give_way_to_it():
+    # With autogroup scheduling a session is a scheduling group: the server's answers must not wait
+    # behind the trainers of its own group, and the trainers' group, not each worker, takes the nice value.
+    pool = TrainerPool(2, resident_capacity=2, nice=7)
+    try:
+        pool.start_hosts()
+        wait_for(lambda: len(pool.host_pids()) == 2)
+        pids = pool.host_pids()
+        wait_for(
+            lambda: all(os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7 for pid in pids)
+        )
+        sessions = {os.getsid(pid) for pid in pids}
+        assert len(sessions) == 1 and sessions != {os.getsid(0)}
+        group = Path(f"/proc/{pids[0]}/autogroup")
+        if Path("/proc/self/autogroup").exists():  # Linux with autogroup scheduling built in
+            assert group.read_text().split()[-2:] == ["nice", "7"]
+            assert group.read_text().split()[0] != Path("/proc/self/autogroup").read_text().split()[0]
+    finally:
+        pool.shutdown()

@@ -71,9 +71,10 @@ def trainer_backend() -> str:
 
 
 def worker_nice() -> int:
-    """Nice value of the pool's worker processes: DROPVIZ_TRAINER_NICE if set, else 5 (the server, and the
-    browser on a one-machine demo, come first, but a busy server still leaves the trainers a share)."""
-    return env_int("DROPVIZ_TRAINER_NICE", 5, 0, 19)
+    """Nice value of the pool's worker processes and of their scheduling group: DROPVIZ_TRAINER_NICE if set,
+    else 3 (the server, and the browser on a one-machine demo, come first, but a busy server still leaves the
+    trainers a share; at 5 a 30-page class's runs on 2 cores took 161-169 s, at 3 95-115 s)."""
+    return env_int("DROPVIZ_TRAINER_NICE", 3, 0, 19)
 
 
 def trainer_nice() -> int:

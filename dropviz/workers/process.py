@@ -28,11 +28,7 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
     import torch
 
     torch.set_num_threads(threads)
-    if nice:
-        try:
-            os.nice(nice)
-        except OSError:
-            pass
+    give_way(nice)
     parent = os.getppid()
     host = RunHost()
     last_check = time.monotonic()
@@ -63,6 +59,23 @@ def host_process_main(commands: Connection, events: Connection, threads: int, ni
                     return
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         return
+
+
+def give_way(nice: int) -> None:
+    """Lower this worker's priority by ``nice``, and its session's scheduling group (the trainers' own,
+    dropviz.host_warmup) to that nice value: where the kernel schedules by autogroup, a process's nice
+    only orders it within its group, and the group's weight against the web server's is what counts."""
+    if nice <= 0:
+        return
+    try:
+        os.nice(nice)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
+    except OSError:  # no autogroup scheduling (or not Linux): the process's nice is what orders it
+        pass
 
 
 def _send(events: Connection, messages: list[tuple]) -> None:
