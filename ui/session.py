@@ -72,9 +72,9 @@ def trainer_backend() -> str:
 
 def worker_nice() -> int:
     """Nice value of the pool's worker processes and of their scheduling group: DROPVIZ_TRAINER_NICE if set,
-    else 3 (the server, and the browser on a one-machine demo, come first, but a busy server still leaves the
-    trainers a share; at 5 a 30-page class's runs on 2 cores took 161-169 s, at 3 95-115 s)."""
-    return env_int("DROPVIZ_TRAINER_NICE", 3, 0, 19)
+    else 1. The server has a scheduling group of its own (dropviz.host_warmup), so this orders the trainers
+    against the browser on a one-machine demo rather than against the server (docs/classroom.md, session 17)."""
+    return env_int("DROPVIZ_TRAINER_NICE", 1, 0, 19)
 
 
 def trainer_nice() -> int:
