@@ -166,7 +166,9 @@ class RunConfig(BaseModel):
     epochs: int = Field(1000, ge=1, le=100_000, json_schema_extra=_ui("number", section="opt", step=1))
     seed: int = Field(0, ge=0, le=2**31 - 1, json_schema_extra=_ui("number", section="opt", step=1))
     # run
-    eval_every: int | None = Field(None, ge=1, le=1_000_000, description="evaluate every N steps (None: every epoch)")
+    eval_every: int | None = Field(
+        None, ge=1, le=1_000_000, description="evaluate every N steps (None: every epoch; a class's runs ~200 times)"
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
     @field_validator("hidden", mode="before")

@@ -64,6 +64,13 @@ class Started:
     final_test_examples: int = 0
     eval_every: int = 0
 
+    @property
+    def measured_less_often(self) -> bool:
+        """Whether the run evaluates less often than its default cadence (a shared server's cap)."""
+        return self.config.eval_every is None and self.eval_every > default_eval_every(
+            self.steps_per_epoch, self.config.batch_size
+        )
+
 
 @dataclass(frozen=True)
 class Step:

@@ -421,7 +421,7 @@ def draw_views(cadence: Cadence) -> None:
                     final_test=started.final_test_examples,
                 )
             )
-        if started is not None and view_config.eval_every is None and started.eval_every > started.steps_per_epoch:
+        if started is not None and started.measured_less_often:
             st.caption(t("eval_shared", every=started.eval_every, points=started.total_steps // started.eval_every))
     with right:
         st.subheader(t("v_network"))

@@ -310,6 +310,14 @@ def test_a_shared_servers_long_run_on_little_data_evaluates_about_as_often_as_it
     capped = Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,)), max_evaluations=200)
     assert (capped.eval_every, capped.x_train_live.shape[0] + capped.x_test_live.shape[0]) == (10, 1_040)
     assert capped.started_event().eval_every == 10
+    assert capped.started_event().measured_less_often
+    assert not Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,))).started_event().measured_less_often
+    # A cadence the user chose is never "less often", however rare.
+    assert (
+        not Trainer(RunConfig(dataset="moons", epochs=1_000, hidden=(8,), eval_every=50))
+        .started_event()
+        .measured_less_often
+    )
     # An endless run (1 step of 20 an epoch): 200 evaluations would be every 500 steps; the cost
     # bound, 1,020 / (3 x 20) = 17 steps, keeps the curves moving.
     assert default_eval_every(1, 20, 100_000, 1_020, max_evaluations=200) == 17
