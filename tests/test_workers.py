@@ -431,6 +431,8 @@ def test_the_workers_are_one_scheduling_group_apart_from_the_server_s_and_give_w
         group = Path(f"/proc/{pids[0]}/autogroup")
         if Path("/proc/self/autogroup").exists():  # Linux with autogroup scheduling built in
             assert group.read_text().split()[-2:] == ["nice", "7"]
-            assert group.read_text().split()[0] != Path("/proc/self/autogroup").read_text().split()[0]
+            # A process whose session never called setsid (PID 1's, in many containers) reads an empty file: it
+            # is in the root group, which is still not the trainers'.
+            assert group.read_text().split()[:1] != Path("/proc/self/autogroup").read_text().split()[:1]
     finally:
         pool.shutdown()
