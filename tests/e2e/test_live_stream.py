@@ -214,7 +214,8 @@ def test_the_progress_line_moves_without_plotly_js(browser, app_url):
     )
     page = context.new_page()
     try:
-        open_app(page, f"{app_url}/?epochs=100")
+        # Long enough for several pushes on a fast machine too: 100 epochs ended within one answer on CI's.
+        open_app(page, f"{app_url}/?epochs=1000")
         page.evaluate(SAMPLE)
         page.locator(".st-key-pg_train button:visible").first.click()
         page.locator(PROGRESS).get_by_text("Completed").wait_for(timeout=180_000)
