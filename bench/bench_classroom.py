@@ -449,7 +449,7 @@ async def run(args) -> None:
         Path(args.sessions_log).write_text(
             json.dumps(
                 [
-                    {"session": index, "drawing": index < args.drawing}
+                    {"session": index, "drawing": index < args.drawing, "pressed": round(pressed, 3)}
                     | {
                         key: after(result, key, pressed)
                         for key in ("clicked", "shown", "streamed", "first", "sampledFirst", "done")
