@@ -58,6 +58,7 @@ def start_server(port: int, env: dict | None = None, script: str = "serve.py") -
         "--server.fileWatcherType",
         "none",
     ]
+    (ROOT / "artifacts").mkdir(exist_ok=True)  # a fresh clone has none (bench_classroom.py starts here too)
     log = open(ROOT / "artifacts" / f"streamlit-{port}.log", "w")
     # Its own session, as `make run` in a terminal is: not one scheduling group with the test driver.
     return subprocess.Popen(
