@@ -436,3 +436,42 @@ def test_the_workers_are_one_scheduling_group_apart_from_the_server_s_and_give_w
             assert group.read_text().split()[:1] != Path("/proc/self/autogroup").read_text().split()[:1]
     finally:
         pool.shutdown()
+
+
+def test_while_runs_are_placed_the_trainers_group_yields_once_every_first_point_is_out_and_not_before():
+    # A class's presses: each run's first point is computed at the trainers' own priority, then their group
+    # yields to the pages being drawn until the window after the latest press ends.
+    pool = TrainerPool(1, resident_capacity=4, nice=3, serve_first_seconds=3.0)
+    try:
+        pool.start_hosts()
+        wait_for(lambda: len(pool.host_pids()) == 1)
+        group = Path(f"/proc/{pool.host_pids()[0]}/autogroup")
+        autogroups = Path("/proc/self/autogroup").exists()  # Linux with autogroup scheduling built in
+
+        def group_nice():
+            return group.read_text().split()[-1] if autogroups else None
+
+        first = PoolRunner(ENDLESS, pool=pool)
+        first.start()
+        assert first.wait_for_evaluation(30)
+        wait_for(lambda: pool.group_nice == 19, timeout=5)
+        assert group_nice() in (None, "19")
+        # A second run placed inside the window (paused, so its first point is not out): the group is back
+        # at the trainers' nice, and stays there while that run has no first point.
+        second = PoolRunner(ENDLESS, pool=pool)
+        placed = time.monotonic()
+        second.step(0)
+        assert pool.group_nice == 3
+        time.sleep(0.5)
+        assert pool.group_nice == 3 and not second.log.has_evaluation
+        assert group_nice() in (None, "3")
+        second.resume()
+        assert second.wait_for_evaluation(30)
+        wait_for(lambda: pool.group_nice == 19, timeout=2)
+        wait_for(lambda: pool.group_nice == 3, timeout=10)
+        assert 3.0 <= time.monotonic() - placed < 4.0  # the window ends 3 s after the latest placement
+        assert group_nice() in (None, "3")
+        first.close()
+        second.close()
+    finally:
+        pool.shutdown()

@@ -290,7 +290,7 @@ class RunHost:
             events.extend(stepped)
             if single:
                 run.pending_steps -= 1
-            if job.done or (not run.evaluated and _evaluated(stepped)):
+            if job.done or (not run.evaluated and has_evaluation(stepped)):
                 break
             if run.max_steps_per_second:
                 run.next_due = time.perf_counter() + 1.0 / run.max_steps_per_second
@@ -313,7 +313,7 @@ class RunHost:
             self._send(run, self._flush_states(run, self._compact(run, events), force=True), weights=job_weights(job))
             self._drop(run)
             return
-        first = not run.evaluated and _evaluated(events)
+        first = not run.evaluated and has_evaluation(events)
         run.evaluated = run.evaluated or first
         self.urgent = self.urgent or first
         now = time.perf_counter()
@@ -359,7 +359,7 @@ class RunHost:
                 for job, batch in stepped.items():
                     run = by_job[id(job)]
                     events[run.run_id].extend(batch)
-                    first = first or (not run.evaluated and _evaluated(batch))
+                    first = first or (not run.evaluated and has_evaluation(batch))
                 if first or all(run.job.done for run in members) or time.perf_counter() >= deadline:
                     break
         except Exception as error:  # noqa: BLE001 - reported on its runs, the host goes on
@@ -386,5 +386,5 @@ class RunHost:
         return out
 
 
-def _evaluated(events: list) -> bool:
+def has_evaluation(events: list) -> bool:
     return any(isinstance(event, Evaluation) for event in events)

@@ -8,10 +8,12 @@ import itertools
 import logging
 import os
 import threading
+import time
 from multiprocessing.connection import wait as wait_for_connections
 
 from ..run_state import ENDED_STATES, RunState
 from ..runner import MetricLog
+from .host import has_evaluation
 from .messages import DEFAULT_RUNS_PER_HOST, JobSpec, cpu_count
 from .process import HostDied, _ProcessHost
 
@@ -19,6 +21,11 @@ _LOG = logging.getLogger(__name__)
 # What one more run costs a host that already trains a compatible cohort, in lone runs (measured by
 # bench/bench_cohort.py: 30 default runs stacked cost about what 12 alone do).
 STACKED_RUN_COST = 0.4
+# While a class presses Train, the pages' Train reruns are what students wait for once each run's first
+# point exists: the trainers' scheduling group then yields (nice is work-conserving: an idle machine loses
+# nothing) until this long after the latest run was placed (docs/classroom.md, session 18).
+SERVE_FIRST_SECONDS = 5.0
+SERVE_FIRST_NICE = 19
 
 
 def _placement_key(spec: JobSpec):
@@ -46,6 +53,7 @@ class _Record:
         self.weights: dict | None = None
         self.weights_version = 0
         self.closed = False
+        self.evaluated = False  # its first evaluation has arrived
 
 
 class TrainerPool:
@@ -60,6 +68,7 @@ class TrainerPool:
         nice: int = 0,
         backend: str = "process",
         ray_address: str | None = None,
+        serve_first_seconds: float = SERVE_FIRST_SECONDS,
     ):
         if backend not in ("process", "ray"):
             raise ValueError(f"unknown pool backend {backend!r}: process or ray")
@@ -69,6 +78,9 @@ class TrainerPool:
         self.threads = threads
         self.nice = nice
         self.ray_address = ray_address
+        self.serve_first_seconds = serve_first_seconds
+        self._placed_at = -float("inf")
+        self.group_nice: int | None = None  # the nice value last chosen for the trainers' scheduling group
         self._lock = threading.RLock()
         self._hosts: list = [None] * self.size
         self._records: dict[int, _Record] = {}
@@ -86,6 +98,7 @@ class TrainerPool:
         if host is None or host.dead:
             if self.backend == "process":
                 host = _ProcessHost(index, self.threads, self.nice)
+                self.group_nice = None  # a new worker sets its group's nice itself
             else:
                 host = self._ray_host(index)
             self._hosts[index] = host
@@ -188,6 +201,28 @@ class TrainerPool:
         host.send(
             ("add", record.run_id, record.spec, record.paused, record.pending_steps, record.speed, record.keep_change)
         )
+        self._placed_at = time.monotonic()
+        self._prioritize()
+
+    def _wanted_group_nice(self, now: float) -> int:
+        if now - self._placed_at >= self.serve_first_seconds:
+            return self.nice
+        resident = [record for record in self._records.values() if record.host is not None and not record.ended]
+        return SERVE_FIRST_NICE if resident and all(record.evaluated for record in resident) else self.nice
+
+    def _prioritize(self) -> None:
+        """Give the trainers' scheduling group the nice value the moment calls for (process backend only:
+        Ray's hosts are other machines' processes)."""
+        if self.backend != "process":
+            return
+        with self._lock:
+            wanted = self._wanted_group_nice(time.monotonic())
+            if wanted == self.group_nice:
+                return
+            pids = [host.pid for host in self._hosts if host is not None and not host.dead and host.pid]
+            if pids:  # where the group cannot be set, the decision still stands (nothing to retry)
+                set_group_nice(pids[0], wanted)
+                self.group_nice = wanted
 
     def _fill(self) -> None:
         while self._queue and self._resident() < self.resident_capacity:
@@ -270,6 +305,9 @@ class TrainerPool:
             return
         if kind == "events":
             events, weights = rest
+            if not record.evaluated and has_evaluation(events):
+                record.evaluated = True
+                self._prioritize()
             if weights is not None:
                 with self._lock:
                     record.weights = weights
@@ -306,8 +344,9 @@ class TrainerPool:
             with self._lock:
                 hosts = [(index, host) for index, host in enumerate(self._hosts) if host is not None and not host.dead]
             waitables = [self._wake_r] + [item for _, host in hosts for item in host.waitables()]
+            self._prioritize()  # a window that has ended gives the trainers their nice value back
             try:
-                ready = wait_for_connections(waitables, timeout=1.0)
+                ready = wait_for_connections(waitables, timeout=0.25)
                 if self._wake_r in ready:
                     os.read(self._wake_r, 4096)
             except OSError:
@@ -354,3 +393,18 @@ class TrainerPool:
                     os.close(fd)
                 except OSError:
                     pass
+
+
+def set_group_nice(pid: int, nice: int) -> bool:
+    """Set the nice value of ``pid``'s autogroup, unless that group is this process's own (the web server
+    must never lower itself). False where there is no autogroup scheduling or it cannot be written."""
+    try:
+        own = open("/proc/self/autogroup").read().split()[:1]
+        path = f"/proc/{pid}/autogroup"
+        if open(path).read().split()[:1] == own:
+            return False
+        with open(path, "w") as group:
+            group.write(str(nice))
+        return True
+    except OSError:
+        return False
