@@ -15,7 +15,7 @@ from ..run_state import ENDED_STATES, RunState
 from ..runner import MetricLog
 from .host import has_evaluation
 from .messages import DEFAULT_RUNS_PER_HOST, JobSpec, cpu_count
-from .process import HostDied, _ProcessHost
+from .process import HostDied, _ProcessHost, set_group_nice
 
 _LOG = logging.getLogger(__name__)
 # What one more run costs a host that already trains a compatible cohort, in lone runs (measured by
@@ -210,6 +210,11 @@ class TrainerPool:
         resident = [record for record in self._records.values() if record.host is not None and not record.ended]
         return SERVE_FIRST_NICE if resident and all(record.evaluated for record in resident) else self.nice
 
+    def _until_window_ends(self) -> float:
+        """How long the reader may wait before the serve-first window's end needs it (at most 1 s)."""
+        left = self._placed_at + self.serve_first_seconds - time.monotonic()
+        return min(left + 0.01, 1.0) if left > 0 else 1.0
+
     def _prioritize(self) -> None:
         """Give the trainers' scheduling group the nice value the moment calls for (process backend only:
         Ray's hosts are other machines' processes)."""
@@ -346,7 +351,7 @@ class TrainerPool:
             waitables = [self._wake_r] + [item for _, host in hosts for item in host.waitables()]
             self._prioritize()  # a window that has ended gives the trainers their nice value back
             try:
-                ready = wait_for_connections(waitables, timeout=0.25)
+                ready = wait_for_connections(waitables, timeout=self._until_window_ends())
                 if self._wake_r in ready:
                     os.read(self._wake_r, 4096)
             except OSError:
@@ -393,18 +398,3 @@ class TrainerPool:
                     os.close(fd)
                 except OSError:
                     pass
-
-
-def set_group_nice(pid: int, nice: int) -> bool:
-    """Set the nice value of ``pid``'s autogroup, unless that group is this process's own (the web server
-    must never lower itself). False where there is no autogroup scheduling or it cannot be written."""
-    try:
-        own = open("/proc/self/autogroup").read().split()[:1]
-        path = f"/proc/{pid}/autogroup"
-        if open(path).read().split()[:1] == own:
-            return False
-        with open(path, "w") as group:
-            group.write(str(nice))
-        return True
-    except OSError:
-        return False

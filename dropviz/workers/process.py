@@ -10,6 +10,7 @@ import pickle
 import threading
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from .host import RunHost
 
@@ -71,11 +72,29 @@ def give_way(nice: int) -> None:
         os.nice(nice)
     except OSError:
         pass
+    # Without autogroup scheduling (or off Linux) the write fails and the process's nice is what orders it.
+    _write_group_nice("self", nice)
+
+
+def set_group_nice(pid: int, nice: int) -> bool:
+    """Set the nice value of ``pid``'s autogroup from outside it, unless that group is the caller's own (the
+    web server must never lower itself). False where there is no autogroup scheduling or it cannot be set."""
     try:
-        with open("/proc/self/autogroup", "w") as group:
+        own = Path("/proc/self/autogroup").read_text().split()[:1]
+        if Path(f"/proc/{pid}/autogroup").read_text().split()[:1] == own:
+            return False
+    except OSError:
+        return False
+    return _write_group_nice(pid, nice)
+
+
+def _write_group_nice(pid: int | str, nice: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/autogroup", "w") as group:
             group.write(str(nice))
-    except OSError:  # no autogroup scheduling (or not Linux): the process's nice is what orders it
-        pass
+        return True
+    except OSError:
+        return False
 
 
 def _send(events: Connection, messages: list[tuple]) -> None:
